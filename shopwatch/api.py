@@ -1,0 +1,32 @@
+"""The ShopWatch API, version 1: one NinjaAPI that each app contributes a router to."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
+from shopwatch.core.routes import router as core_router
+from shopwatch.reporting.api import router as reporting_router
+
+API_DESCRIPTION = """
+ShopWatch's API for retailers' own incident systems ("One Touch Reporting") and partner systems.
+
+Authenticate with `Authorization: Bearer <API key>`; a key acts with its user's entitlements.
+Errors are `application/problem+json` documents with one entry per bad field in `errors`.
+Lists answer `{"items": [...], "next": <URL or null>}`: follow `next` until it is null.
+A record that is missing and a record you may not see both answer 404.
+"""
+
+api = NinjaAPI(
+    title="ShopWatch API",
+    version="1.0.0",
+    description=API_DESCRIPTION,
+    urls_namespace="api",
+    auth=[ApiKeyAuth(), SessionAuth()],
+    parser=StrictJSONParser(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_problem_handlers(api)
+api.add_router("/", core_router)
+api.add_router("/", reporting_router)

@@ -1,0 +1,59 @@
+"""Writing the audit trail. Called by services and selectors inside their own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .entitlements import Viewer
+from .models import AuditAction, AuditEvent
+
+
+def audit_record(
+    *,
+    viewer: Viewer,
+    action: AuditAction | str,
+    object_type: str,
+    object_id: Any = "",
+    store_id: int | None = None,
+    partnership_id: int | None = None,
+    summary: str = "",
+    detail: dict[str, Any] | None = None,
+    organisation_id: int | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_id=viewer.user_id,
+        api_key_id=viewer.api_key_id,
+        organisation_id=organisation_id if organisation_id is not None else viewer.primary_org_id,
+        channel=viewer.channel,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        store_id=store_id,
+        partnership_id=partnership_id,
+        summary=summary[:300],
+        detail=detail or {},
+    )
+
+
+def audit_build(
+    *,
+    viewer: Viewer,
+    action: AuditAction | str,
+    object_type: str,
+    object_id: Any = "",
+    store_id: int | None = None,
+    summary: str = "",
+    organisation_id: int | None = None,
+) -> AuditEvent:
+    """An unsaved audit row, for services that write many records with bulk_create."""
+    return AuditEvent(
+        actor_id=viewer.user_id,
+        api_key_id=viewer.api_key_id,
+        organisation_id=organisation_id if organisation_id is not None else viewer.primary_org_id,
+        channel=viewer.channel,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        store_id=store_id,
+        summary=summary[:300],
+    )

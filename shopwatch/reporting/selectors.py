@@ -1,0 +1,112 @@
+"""Reading incidents, always scoped to the viewer by the one entitlement mechanism."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import Viewer, get_visible, scope
+from shopwatch.core.models import AuditAction, AuditEvent
+
+from .models import GoodsLine, Incident, IncidentOffender, IncidentVehicle
+
+
+@dataclass
+class IncidentFilters:
+    store: int | None = None
+    type: str | None = None
+    date_from: dt.datetime | None = None
+    date_to: dt.datetime | None = None
+    updated_since: dt.datetime | None = None
+    status: str | None = None
+    priority: str | None = None
+    q: str | None = None
+
+
+def incident_queryset(viewer: Viewer) -> QuerySet[Incident]:
+    return scope(Incident.objects.select_related("store", "store__retailer"), viewer)
+
+
+def incident_filter(qs: QuerySet[Incident], f: IncidentFilters) -> QuerySet[Incident]:
+    if f.store is not None:
+        qs = qs.filter(store_id=f.store)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.priority:
+        qs = qs.filter(priority=f.priority)
+    if f.date_from:
+        qs = qs.filter(occurred_at__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(occurred_at__lt=f.date_to)
+    if f.updated_since:
+        qs = qs.filter(updated_at__gte=f.updated_since)
+    if f.q:
+        qs = qs.filter(Q(reference__iexact=f.q.strip()) | Q(description__icontains=f.q.strip()))
+    return qs
+
+
+def incident_page(
+    *, viewer: Viewer, filters: IncidentFilters, after: list[object] | None, limit: int
+) -> tuple[list[Incident], list[object] | None]:
+    """One page of incidents, newest first, with the keyset cursor for the next page.
+
+    Records the listing in the audit trail (one row naming the incidents shown).
+    """
+    qs = incident_filter(incident_queryset(viewer), filters).order_by("-occurred_at", "-id")
+    if after:
+        when = parse_datetime(str(after[0]))
+        qs = qs.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=int(str(after[1]))))
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = [rows[-1].occurred_at.isoformat(), rows[-1].pk] if more and rows else None
+    if rows:
+        audit_record(viewer=viewer, action=AuditAction.LIST, object_type="incident",
+                     summary=f"Listed {len(rows)} incidents", detail={"ids": [r.pk for r in rows]})
+    return rows, cursor
+
+
+def incident_detail(*, viewer: Viewer, incident_id: object, audit: bool = True) -> Incident:
+    """One incident with everything hanging off it; a 404 if missing or not the viewer's to see."""
+    qs = incident_queryset(viewer).prefetch_related(
+        Prefetch("goods", queryset=GoodsLine.objects.order_by("id")),
+        Prefetch("offenders", queryset=IncidentOffender.objects.select_related("person").order_by("id")),
+        Prefetch("vehicles", queryset=IncidentVehicle.objects.select_related("vehicle").order_by("id")),
+        "status_changes",
+    )
+    incident = get_visible(qs, viewer, pk=incident_id)
+    if audit:
+        audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="incident", object_id=incident.pk,
+                     store_id=incident.store_id, summary=incident.reference)
+    return incident
+
+
+def incident_export_rows(*, viewer: Viewer, filters: IncidentFilters, limit: int = 50_000) -> list[Incident]:
+    """Incidents for a CSV export; the export is audited with the ids it contained."""
+    rows = list(incident_filter(incident_queryset(viewer), filters).order_by("-occurred_at", "-id")[:limit])
+    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="incident",
+                 summary=f"Exported {len(rows)} incidents", detail={"ids": [r.pk for r in rows]})
+    return rows
+
+
+def audit_trail_for_partnership(*, viewer: Viewer, partnership_id: int, limit: int = 200) -> QuerySet[AuditEvent]:
+    """A partnership's audit trail: what happened to records at its stores, and what its members did."""
+    from shopwatch.core.models import Membership, Store
+
+    if partnership_id not in viewer.managed_partnership_ids and not viewer.platform_admin:
+        return AuditEvent.objects.none()
+    stores = Store.partnerships.through.objects.filter(organisation_id=partnership_id).values("store_id")
+    members = Membership.objects.filter(
+        Q(organisation_id=partnership_id) | Q(store__in=stores)
+    ).values("user_id")
+    return (
+        AuditEvent.objects.filter(Q(store__in=stores) | Q(partnership_id=partnership_id) | Q(actor__in=members))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shopwatch.api import api
+from shopwatch.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("shopwatch.core.urls")),
+    path("incidents/", include("shopwatch.reporting.urls")),
+]
