@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real ones, with a throwaway data directory and immediate tasks."""
+
+import os
+import tempfile
+
+os.environ["SHOPWATCH_ENV"] = "test"
+os.environ.setdefault("SHOPWATCH_DATA_DIR", tempfile.mkdtemp(prefix="shopwatch-test-"))
+
+from shopwatch.settings import *  # noqa: E402,F403
+from shopwatch.settings import PASSWORD_HASHERS  # noqa: E402
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Argon2 stays first for stored passwords; tests that create many users hash with it too, which is slow
+# but honest. Keep the list as production has it.
+PASSWORD_HASHERS = PASSWORD_HASHERS
+SHOPWATCH_API_RATE_LIMIT = 100_000
