@@ -1,0 +1,43 @@
+"""Reading persons, always through the one entitlement mechanism."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import Viewer, get_visible, scope
+from shopwatch.core.models import AuditAction
+
+from .models import Person
+
+
+def person_queryset(viewer: Viewer) -> QuerySet[Person]:
+    return scope(Person.objects.select_related("partnership").prefetch_related("aliases"), viewer)
+
+
+def person_choices(*, viewer: Viewer, q: str = "", limit: int = 200) -> list[Person]:
+    """Known persons a reporter can pick from when filing a report (names only, not audited as a view)."""
+    qs = person_queryset(viewer)
+    if q:
+        qs = qs.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q))
+    return list(qs.order_by("family_name", "given_name", "id").distinct()[:limit])
+
+
+def person_list(*, viewer: Viewer, q: str = "", after_id: int | None = None, limit: int = 50) -> list[Person]:
+    qs = person_queryset(viewer).order_by("id")
+    if q:
+        qs = qs.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)).distinct()
+    if after_id is not None:
+        qs = qs.filter(id__gt=after_id)
+    rows = list(qs[:limit])
+    if rows:
+        audit_record(viewer=viewer, action=AuditAction.LIST, object_type="person",
+                     summary=f"Listed {len(rows)} persons", detail={"ids": [p.pk for p in rows]})
+    return rows
+
+
+def person_detail(*, viewer: Viewer, person_id: object) -> Person:
+    person = get_visible(person_queryset(viewer), viewer, pk=person_id)
+    audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="person", object_id=person.pk,
+                 partnership_id=person.partnership_id, summary=person.display_name)
+    return person
