@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -272,7 +273,7 @@ def get_visible(queryset: QuerySet[M], viewer: Viewer, **lookup: Any) -> M:
     """One record the viewer may see, or the same 404 a missing record gets."""
     try:
         return scope(queryset, viewer).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(NOT_FOUND_MESSAGE) from exc
 
 

@@ -172,7 +172,7 @@ def create_incidents_batch(request: HttpRequest, payload: BatchIn) -> Any:
         items.append(to_input(parsed))
     results = services.incidents_create_batch(viewer=viewer, items=items, keys=keys, fingerprints=fingerprints,
                                               render=created_body)
-    out = []
+    out: list[dict[str, Any]] = []
     for r in results:
         if r.replayed_response is not None:
             out.append({"index": r.index, "status": 200, "incident": r.replayed_response, "errors": []})
@@ -180,10 +180,11 @@ def create_incidents_batch(request: HttpRequest, payload: BatchIn) -> Any:
             out.append({"index": r.index, "status": r.status,
                         "incident": created_body(r.incident) if r.incident else None,
                         "errors": [e.as_dict() for e in r.errors]})
+    statuses = [int(r["status"]) for r in out]
     return {
-        "created": sum(1 for r in out if r["status"] == 201),
-        "replayed": sum(1 for r in out if r["status"] == 200),
-        "failed": sum(1 for r in out if r["status"] >= 400),
+        "created": statuses.count(201),
+        "replayed": statuses.count(200),
+        "failed": sum(1 for s in statuses if s >= 400),
         "results": out,
     }
 

@@ -473,8 +473,9 @@ def incidents_create_batch(
                 records = []
                 for (i, _), inc in zip(todo, created, strict=True):
                     results[i].status, results[i].incident = 201, inc
-                    if keys[i]:
-                        records.append(IdempotencyRecord(user_id=viewer.user_id, key=keys[i],
+                    item_key = keys[i]
+                    if item_key:
+                        records.append(IdempotencyRecord(user_id=viewer.user_id, key=item_key,
                                                          request_hash=fingerprints[i], status_code=201,
                                                          response=render(inc)))
                 IdempotencyRecord.objects.bulk_create(records)
