@@ -5,6 +5,6 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("account/login/", auth_views.LoginView.as_view(), name="login"),
+    path("account/login/", views.SignInView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+
+from .forms import SignInForm
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -20,3 +25,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("reporting:incident-list")
+
+
+class SignInView(auth_views.LoginView):
+    """Sign in with email and password; a remembered device keeps the 90-day session."""
+
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if not form.cleaned_data.get("remember"):
+            # Ends when the browser closes.
+            self.request.session.set_expiry(0)
+        return response
