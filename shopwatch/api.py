@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
 from shopwatch.core.routes import router as core_router
 from shopwatch.reporting.api import router as reporting_router
+from shopwatch.subjects.api import router as subjects_router
 
 API_DESCRIPTION = """
 ShopWatch's API for retailers' own incident systems ("One Touch Reporting") and partner systems.
@@ -30,3 +31,4 @@ api = NinjaAPI(
 install_problem_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", reporting_router)
+api.add_router("/", subjects_router)
