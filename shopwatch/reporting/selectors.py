@@ -10,7 +10,10 @@ from django.utils.dateparse import parse_datetime
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible, scope
-from shopwatch.core.models import AuditAction, AuditEvent
+from shopwatch.core.models import AuditAction
+from shopwatch.core.selectors import (
+    audit_trail_for_partnership as audit_trail_for_partnership,  # moved to core; kept importable here
+)
 
 from .models import GoodsLine, Incident, IncidentOffender, IncidentVehicle
 
@@ -93,20 +96,3 @@ def incident_export_rows(*, viewer: Viewer, filters: IncidentFilters, limit: int
     audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="incident",
                  summary=f"Exported {len(rows)} incidents", detail={"ids": [r.pk for r in rows]})
     return rows
-
-
-def audit_trail_for_partnership(*, viewer: Viewer, partnership_id: int, limit: int = 200) -> QuerySet[AuditEvent]:
-    """A partnership's audit trail: what happened to records at its stores, and what its members did."""
-    from shopwatch.core.models import Membership, Store
-
-    if partnership_id not in viewer.managed_partnership_ids and not viewer.platform_admin:
-        return AuditEvent.objects.none()
-    stores = Store.partnerships.through.objects.filter(organisation_id=partnership_id).values("store_id")
-    members = Membership.objects.filter(
-        Q(organisation_id=partnership_id) | Q(store__in=stores)
-    ).values("user_id")
-    return (
-        AuditEvent.objects.filter(Q(store__in=stores) | Q(partnership_id=partnership_id) | Q(actor__in=members))
-        .select_related("actor")
-        .order_by("-at", "-id")[:limit]
-    )
