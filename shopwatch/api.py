@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
 from shopwatch.core.routes import router as core_router
+from shopwatch.opendata.api import router as opendata_router
 from shopwatch.reporting.api import router as reporting_router
 from shopwatch.subjects.api import router as subjects_router
 
@@ -32,3 +33,4 @@ install_problem_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", reporting_router)
 api.add_router("/", subjects_router)
+api.add_router("/", opendata_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shopwatch.subjects",
     "shopwatch.reporting",
     "shopwatch.evidence",
+    "shopwatch.opendata",
 ]
 
 MIDDLEWARE = [
