@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from shopwatch.core.entitlements import Viewer, viewer_for
@@ -63,8 +64,19 @@ def _store(w: World, key: str, retailer: str, force: str, partnerships: list[str
     return s
 
 
+_HASHED: list[str] = []
+
+
+def hashed_password() -> str:
+    """The Argon2 hash of PASSWORD, computed once: hashing is deliberately slow."""
+    if not _HASHED:
+        _HASHED.append(make_password(PASSWORD))
+    return _HASHED[0]
+
+
 def _user(w: World, key: str, role: str, org: str, store: str | None = None) -> User:
-    u = User.objects.create_user(f"{key}@example.org", PASSWORD, full_name=key.replace("_", " ").title())
+    u = User.objects.create(email=f"{key}@example.org", password=hashed_password(),
+                            full_name=key.replace("_", " ").title())
     Membership.objects.create(user=u, organisation=w.orgs[org], role=role, store=w.stores.get(store or ""))
     w.users[key] = u
     return u

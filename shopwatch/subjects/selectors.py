@@ -41,3 +41,14 @@ def person_detail(*, viewer: Viewer, person_id: object) -> Person:
     audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="person", object_id=person.pk,
                  partnership_id=person.partnership_id, summary=person.display_name)
     return person
+
+
+def person_export_rows(*, viewer: Viewer, q: str = "", limit: int = 50_000) -> list[Person]:
+    """Persons for a CSV export; the export is audited with the ids it contained."""
+    qs = person_queryset(viewer).order_by("family_name", "given_name", "id")
+    if q:
+        qs = qs.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)).distinct()
+    rows = list(qs[:limit])
+    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="person",
+                 summary=f"Exported {len(rows)} persons", detail={"ids": [p.pk for p in rows]})
+    return rows
