@@ -185,6 +185,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Files -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
