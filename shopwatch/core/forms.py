@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from .errors import FieldError
+from .models import Role, Store
 
 
 class SignInForm(AuthenticationForm):
@@ -47,3 +51,106 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data.get("username") or "").strip().lower()
+
+
+def add_service_errors(form: forms.Form, errors: list[FieldError]) -> None:
+    """Put a service's per-field errors on the form; errors about other things go at the top."""
+    for error in errors:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code",
+        max_length=20,
+        help_text="Open your authenticator app and type the code it shows for ShopWatch.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label="Key name",
+        max_length=100,
+        help_text="Say which system will use it, for example 'Till system, Brighton'.",
+        error_messages={
+            "required": "Give the key a name.",
+            "max_length": "The name must be 100 characters or fewer.",
+        },
+    )
+
+
+STORE_ROLE_CHOICES = [
+    (Role.STORE_REPORTER.value, "Store reporter: reports incidents at this store"),
+    (Role.STORE_MANAGER.value, "Store manager: also sees and follows up the store's incidents"),
+]
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the person's email address.",
+            "invalid": "Enter an email address like name@example.org.",
+        },
+    )
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        required=False,
+        help_text="Needed if the person is new to ShopWatch.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"max_length": "The name must be 200 characters or fewer."},
+    )
+    store = forms.TypedChoiceField(
+        label="Store",
+        coerce=int,
+        error_messages={
+            "required": "Choose the store they work at.",
+            "invalid_choice": "Choose one of the partnership's stores.",
+        },
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=STORE_ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a role.",
+            "invalid_choice": "Choose store reporter or store manager.",
+        },
+    )
+
+    def __init__(self, *args: Any, stores: Iterable[Store] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        store_field = self.fields["store"]
+        assert isinstance(store_field, forms.TypedChoiceField)
+        store_field.choices = [
+            ("", "Choose a store"),
+            *((s.pk, f"{s.name} ({s.retailer.name})") for s in stores),
+        ]
+
+
+class StoreAddForm(forms.Form):
+    store = forms.TypedChoiceField(
+        label="Store to add",
+        coerce=int,
+        help_text="Open stores of member retailers in the partnership's police force area.",
+        error_messages={
+            "required": "Choose a store to add.",
+            "invalid_choice": "Choose one of the stores listed.",
+        },
+    )
+
+    def __init__(self, *args: Any, stores: Iterable[Store] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        store_field = self.fields["store"]
+        assert isinstance(store_field, forms.TypedChoiceField)
+        store_field.choices = [
+            ("", "Choose a store"),
+            *((s.pk, f"{s.name}, {s.town} ({s.retailer.name})") for s in stores),
+        ]

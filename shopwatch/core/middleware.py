@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from .models import TWO_FACTOR_ROLES, Membership
 
-_EXEMPT_PREFIXES = ("/account/two-factor", "/account/logout", "/static/", "/healthz", "/api/")
+TWO_FACTOR_PATH = "/account/two-factor/"
+# The API authenticates with keys (made from a two-factor session), not with a browser session.
+_EXEMPT_PREFIXES = (TWO_FACTOR_PATH, "/account/logout/", "/static/", "/healthz", "/api/")
 
 
-def needs_two_factor(user: object) -> bool:
-    return Membership.objects.filter(user_id=user.pk, active=True, role__in=TWO_FACTOR_ROLES).exists() or bool(  # type: ignore[attr-defined]
-        getattr(user, "is_superuser", False)
-    )
+def needs_two_factor(user: Any) -> bool:
+    """Whether this user must confirm a code from their authenticator app before using ShopWatch."""
+    if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
+        return True
+    return Membership.objects.filter(user_id=user.pk, active=True, role__in=TWO_FACTOR_ROLES).exists()
 
 
 class TwoFactorRequiredMiddleware:
+    """Send a signed-in user who needs two-factor, and has not given a code this session, to the code page."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
+        user: Any = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
             and not request.path.startswith(_EXEMPT_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()
             and needs_two_factor(user)
         ):
-            return redirect(f"/account/two-factor/?next={request.get_full_path()}")
+            return redirect(f"{TWO_FACTOR_PATH}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
