@@ -10,4 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("shopwatch.core.urls")),
     path("incidents/", include("shopwatch.reporting.urls")),
+    path("people/", include("shopwatch.subjects.urls")),
+    path("evidence/", include("shopwatch.evidence.urls")),
 ]

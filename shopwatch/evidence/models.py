@@ -34,7 +34,11 @@ class EvidenceFile(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     content_type = models.CharField(max_length=100)
     uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    captured_at = models.DateTimeField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True, help_text="When the photo was taken (EXIF)")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    # A derived file, kept apart from the original (under thumbs/); made on first request.
+    thumbnail = models.FileField(upload_to="thumbs/%Y/%m/", max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     audience: ClassVar[Audience] = Audience(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
+from django.utils import timezone
 from PIL import Image
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif"}
+_EARLIEST_CAPTURE = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 _HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
                 b"heim": "image/heic", b"heis": "image/heic", b"hevc": "image/heic"}
 
@@ -29,7 +33,7 @@ class ImageRejected(ValueError):
     pass
 
 
-def check_image(data_head: bytes, fileobj: io.BufferedIOBase | object) -> str:
+def check_image(data_head: bytes, fileobj: Any) -> str:
     """Confirm a photo really is an image we accept and not a decompression bomb; return its type."""
     content_type = sniff_content_type(data_head)
     if content_type not in IMAGE_TYPES:
@@ -38,13 +42,69 @@ def check_image(data_head: bytes, fileobj: io.BufferedIOBase | object) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
-                fileobj.seek(0)  # type: ignore[attr-defined]
-                with Image.open(fileobj) as img:  # type: ignore[arg-type]
+                fileobj.seek(0)
+                with Image.open(fileobj) as img:
                     img.verify()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
                 raise ImageRejected("This image is too large to open safely (decompression bomb).") from exc
             except Exception as exc:
                 raise ImageRejected("This photo is damaged or incomplete and cannot be opened.") from exc
             finally:
-                fileobj.seek(0)  # type: ignore[attr-defined]
+                fileobj.seek(0)
     return content_type
+
+
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_DATETIME_DIGITIZED = 36868
+_DATETIME = 306
+_OFFSET_ORIGINAL = 36881
+_OFFSET_DIGITIZED = 36882
+
+
+def _parse_exif_time(raw: object, offset: object) -> dt.datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        naive = dt.datetime.strptime(raw.strip().rstrip("\x00")[:19], "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
+    except ValueError:
+        return None
+    tz: dt.tzinfo
+    if isinstance(offset, str) and len(offset.strip()) >= 6:
+        try:
+            tz = dt.datetime.strptime(offset.strip()[:6], "%z").tzinfo or dt.UTC
+        except ValueError:
+            tz = timezone.get_default_timezone()
+    else:
+        # A camera without an offset writes local time: the time zone the shops are in.
+        tz = timezone.get_default_timezone()
+    return naive.replace(tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    width: int | None
+    height: int | None
+    captured_at: dt.datetime | None
+
+
+def read_image_facts(fileobj: Any) -> ImageFacts:
+    """Dimensions and EXIF capture time of an accepted photo (headers only; pixels are not decoded)."""
+    fileobj.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(fileobj) as img:
+                width, height = img.size
+                exif = img.getexif()
+                sub = exif.get_ifd(_EXIF_IFD)
+                raw = sub.get(_DATETIME_ORIGINAL) or sub.get(_DATETIME_DIGITIZED) or exif.get(_DATETIME)
+                offset = sub.get(_OFFSET_ORIGINAL) or sub.get(_OFFSET_DIGITIZED)
+    except Exception:
+        return ImageFacts(None, None, None)
+    finally:
+        fileobj.seek(0)
+    captured = _parse_exif_time(raw, offset)
+    if captured is not None and not (_EARLIEST_CAPTURE <= captured <= timezone.now() + dt.timedelta(days=1)):
+        captured = None  # a camera clock left at its factory setting, or garbage
+    return ImageFacts(width, height, captured)

@@ -1,0 +1,271 @@
+"""Writing evidence: original bytes stored once, hashed while they stream to storage, audited.
+
+Photos from the report form come through here today; the evidence locker (resumable uploads, other
+file types) will add its own entry points on top of the same storing and hashing.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import os
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import Viewer
+from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.models import AuditAction
+from shopwatch.reporting.models import Incident
+
+from . import thumbnails
+from .models import EvidenceFile
+from .sniff import ImageRejected, check_image, read_image_facts
+
+HEAD_BYTES = 64
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "image/heif": ".heif"}
+
+# Names of files written to storage during the current guarded block (see ``stored_files_guard``).
+_STORED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("shopwatch_stored", default=None)
+
+
+class HashingReader:
+    """A read-only view of a file that hashes the bytes as storage reads them.
+
+    Storage backends read in chunks (the file system in 64 KiB pieces, S3 in multipart parts) and some
+    seek back to measure or retry; only bytes read in order past what was already hashed are added,
+    so the digest is of the file exactly once, and nothing is held in memory beyond one chunk.
+    """
+
+    def __init__(self, raw: Any, size: int, limit: int) -> None:
+        self._raw = raw
+        self.size = size
+        self._limit = limit
+        self._pos = 0
+        self._hashed_to = 0
+        self._digest = hashlib.sha256()
+        raw.seek(0)
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._raw.read(n)
+        start, end = self._pos, self._pos + len(data)
+        if start <= self._hashed_to < end:
+            self._digest.update(data[self._hashed_to - start :])
+            self._hashed_to = end
+        self._pos = end
+        if self._hashed_to > self._limit:
+            raise ValidationFailed([FieldError("photos", _too_large_message(self._hashed_to, self._limit))])
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._pos = int(self._raw.seek(offset, whence))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:  # the caller owns the underlying file
+        return None
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def finish(self) -> tuple[str, int]:
+        """Hash whatever storage did not read (never expected), then return (sha256, bytes hashed)."""
+        if self._hashed_to < self.size:
+            self.seek(self._hashed_to)
+            while self.read(64 * 1024):
+                pass
+        return self._digest.hexdigest(), self._hashed_to
+
+
+def _too_large_message(size: int, limit: int) -> str:
+    return f"is too large ({size / 1_048_576:.1f} MB); the limit is {limit / 1_048_576:.0f} MB."
+
+
+def _file_size(fileobj: Any) -> int:
+    size = getattr(fileobj, "size", None)
+    if isinstance(size, int):
+        return size
+    fileobj.seek(0, os.SEEK_END)
+    end = int(fileobj.tell())
+    fileobj.seek(0)
+    return end
+
+
+def clean_filename(filename: str) -> str:
+    """A display name for the file: no path, no control characters, at most 255 characters."""
+    base = os.path.basename((filename or "").replace("\\", "/"))
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    return base.strip()[:255] or "photo"
+
+
+def photo_check(*, fileobj: Any, filename: str) -> str:
+    """Check one photo before anything is written; returns its content type or raises ValidationFailed.
+
+    The message names the file, so a form with several photos can say which one is wrong.
+    """
+    name = clean_filename(filename)
+    size = _file_size(fileobj)
+    limit = settings.SHOPWATCH_MAX_PHOTO_BYTES
+    if size == 0:
+        raise ValidationFailed(
+            [FieldError("photos", f"“{name}” is empty (0 bytes). Take or choose the photo again.")]
+        )
+    if size > limit:
+        raise ValidationFailed([FieldError("photos", f"“{name}” {_too_large_message(size, limit)}")])
+    fileobj.seek(0)
+    head = fileobj.read(HEAD_BYTES)
+    fileobj.seek(0)
+    try:
+        return check_image(head, fileobj)
+    except ImageRejected as exc:
+        raise ValidationFailed([FieldError("photos", f"“{name}”: {exc}")]) from exc
+
+
+@contextmanager
+def stored_files_guard() -> Iterator[list[str]]:
+    """Delete files stored inside the block if the block fails (their database rows roll back).
+
+    Storage is not transactional: a caller that adds evidence inside a larger transaction wraps it
+    in this guard so a later failure leaves no orphaned originals behind. The yielded list names
+    what was stored, for callers that find their transaction was replaced by an earlier one.
+    """
+    names: list[str] = []
+    token = _STORED.set(names)
+    try:
+        yield names
+    except BaseException:
+        discard_stored(names)
+        raise
+    finally:
+        _STORED.reset(token)
+
+
+def discard_stored(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+    names.clear()
+
+
+def _remember(name: str) -> None:
+    names = _STORED.get()
+    if names is not None:
+        names.append(name)
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    fileobj: Any,
+    filename: str,
+    declared_type: str | None = None,
+) -> EvidenceFile:
+    """Attach a photo to an incident: checked, stored once, hashed while streaming, audited.
+
+    The content type is decided from the bytes; ``declared_type`` (what the phone said) is only
+    recorded. The same bytes added twice to one incident give back the first record.
+    """
+    if not viewer.can_report_for(incident.store_id):
+        raise NotEntitled(
+            [FieldError("incident", "Only people who report for this store can add photos to it.")]
+        )
+    name = clean_filename(filename)
+    content_type = photo_check(fileobj=fileobj, filename=name)
+    facts = read_image_facts(fileobj)
+    size = _file_size(fileobj)
+    limit = settings.SHOPWATCH_MAX_PHOTO_BYTES
+
+    now = timezone.now()
+    reader = HashingReader(fileobj, size, limit)
+    storage_name = f"originals/{now:%Y/%m}/{uuid.uuid4().hex}{_EXTENSIONS.get(content_type, '')}"
+    stored = default_storage.save(storage_name, File(reader, name=storage_name))  # type: ignore[arg-type]
+    try:
+        sha256, hashed = reader.finish()
+        if hashed != size:
+            raise ValidationFailed(
+                [FieldError("photos", f"“{name}” changed while it was being stored; send it again.")]
+            )
+        existing = EvidenceFile.objects.filter(incident=incident, sha256=sha256).first()
+        if existing is not None:
+            default_storage.delete(stored)
+            return existing
+        try:
+            with transaction.atomic():
+                evidence = EvidenceFile.objects.create(
+                    incident=incident,
+                    owner_org_id=incident.owner_org_id,
+                    file=stored,
+                    original_filename=name,
+                    size=size,
+                    sha256=sha256,
+                    content_type=content_type,
+                    uploaded_by_id=viewer.user_id,
+                    captured_at=facts.captured_at,
+                    width=facts.width,
+                    height=facts.height,
+                    created_at=now,
+                )
+        except IntegrityError:  # the same bytes arrived at the same moment from another request
+            default_storage.delete(stored)
+            return EvidenceFile.objects.get(incident=incident, sha256=sha256)
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    _remember(stored)
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="evidence",
+        object_id=evidence.pk,
+        store_id=incident.store_id,
+        summary=f"{incident.reference}: photo {name}",
+        detail={
+            "sha256": sha256,
+            "size": size,
+            "content_type": content_type,
+            "declared_type": declared_type or "",
+            "incident": incident.pk,
+        },
+    )
+    return evidence
+
+
+def evidence_thumbnail_ensure(*, evidence: EvidenceFile) -> str | None:
+    """The storage name of the photo's thumbnail, made and kept on first request (None if not renderable).
+
+    A derived file, stored under thumbs/ apart from the original; not audited (viewing it is).
+    """
+    if evidence.thumbnail:
+        return str(evidence.thumbnail.name)
+    with default_storage.open(evidence.file.name, "rb") as original:
+        data = thumbnails.make_thumbnail(original)
+    if data is None:
+        return None
+    name = default_storage.save(f"thumbs/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg", ContentFile(data))
+    claimed = EvidenceFile.objects.filter(pk=evidence.pk, thumbnail="").update(thumbnail=name)
+    if not claimed:  # another request made one first: keep theirs
+        default_storage.delete(name)
+        evidence.refresh_from_db(fields=["thumbnail"])
+        return str(evidence.thumbnail.name) if evidence.thumbnail else None
+    evidence.thumbnail.name = name
+    return name

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evidence"
+urlpatterns = [
+    path("<int:pk>/content", views.evidence_content, name="content"),
+    path("<int:pk>/thumb", views.evidence_thumb, name="thumb"),
+]
