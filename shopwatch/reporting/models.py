@@ -176,3 +176,21 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering: ClassVar = ["at", "id"]
+
+
+class BucketChangeReason(models.TextChoices):
+    DELETED = "deleted", "Deleted"
+    MOVED = "moved", "Store or time changed"
+
+
+class IncidentBucketChange(models.Model):
+    """Where a deleted or moved incident used to be counted, so precomputed figures can be corrected.
+
+    Written by the services that delete an incident or change its store or time; read by insights.
+    """
+
+    incident_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    reason = models.CharField(max_length=10, choices=BucketChangeReason.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.db.models import Count
 from django.utils import timezone
 
@@ -518,3 +519,25 @@ def incident_send_to_police(*, viewer: Viewer, incident: Incident, note: str = "
         raise ValidationFailed([FieldError("incident", "Only the store, its retailer or its partnership can send this.")])
     return incident_set_status(viewer=viewer, incident=incident, status=IncidentStatus.SENT_TO_POLICE,
                                note=note or "Sent to police")
+
+
+@transaction.atomic
+def incident_delete(*, viewer: Viewer, incident: Incident, reason: str) -> None:
+    """Delete an incident (retention, erasure, a report filed in error), leaving a tombstone and an audit row."""
+    from .models import BucketChangeReason, IncidentBucketChange
+
+    if not (viewer.platform_admin or incident.owner_org_id in viewer.org_wide_ids or viewer.channel == "system"):
+        raise ValidationFailed([FieldError("incident", "Only the owning organisation may delete this incident.")])
+    if not reason.strip():
+        raise ValidationFailed([FieldError("reason", "Say why the incident is deleted.")])
+    IncidentBucketChange.objects.create(incident_id=incident.pk, store_id=incident.store_id,
+                                        occurred_at=incident.occurred_at, reason=BucketChangeReason.DELETED)
+    audit_record(viewer=viewer, action=AuditAction.DELETE, object_type="incident", object_id=incident.pk,
+                 store_id=incident.store_id, summary=f"{incident.reference} deleted: {reason.strip()[:200]}")
+    try:
+        with transaction.atomic():
+            incident.delete()
+    except ProtectedError as exc:
+        raise ValidationFailed(
+            [FieldError("incident", "This incident still holds evidence; evidence retention decides when it goes.")]
+        ) from exc
