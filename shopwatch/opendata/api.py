@@ -75,7 +75,7 @@ def police_uk(request: HttpRequest, force: str, month: str) -> Any:
         raise ProblemError(
             404, "Not found", detail=f"No data.police.uk street file is imported for {slug} {first:%Y-%m}."
         )
-    return 200, {
+    return {
         "force": result.force,
         "month": f"{result.month:%Y-%m}",
         "crime_types": result.crime_types,
