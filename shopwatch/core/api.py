@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -135,6 +136,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def _problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
         headers = {"Retry-After": "1"} if exc.status == 429 else None
         return problem(exc.status, exc.title, [e.as_dict() for e in exc.errors], exc.detail, headers)
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Raised when django-ninja reads request.body before the parser's own size check runs.
+        limit = f"At most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+        return problem(413, "Request body too large", [{"field": "body", "message": limit}])
 
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
