@@ -3,9 +3,10 @@
     uv run python bench/police_uk_import.py [STREET_DIR]
     DATABASE_URL=postgres://user@host:port/db uv run python bench/police_uk_import.py
 
-SQLite: a new database file in a temporary directory. PostgreSQL (when DATABASE_URL is given): a new database
-``shopwatch_bench_<random>`` is created on that server (the user needs CREATEDB), used, and dropped afterwards,
-so the database named in the URL is never written to. Prints rows, seconds and rows per second per run.
+SQLite: a new database file in a temporary directory. PostgreSQL (when DATABASE_URL is given): a new
+database ``shopwatch_bench_<random>`` is created on that server (the user needs CREATEDB), used, and
+dropped afterwards, so the database named in the URL is never written to. Prints rows, seconds and rows
+per second.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def run(label: str) -> None:
     seconds = time.perf_counter() - started
     rows = sum(r.rows for r in reports if r.status == FileStatus.IMPORTED)
     failed = [r for r in reports if r.status == FileStatus.FAILED]
-    print(f"[{label}] {len(files)} files, {size / 1e6:.1f} MB: {rows:,} rows in {seconds:.1f} s "
-          f"= {rows / seconds:,.0f} rows/s ({len(failed)} failed)")
+    print(
+        f"[{label}] {len(files)} files, {size / 1e6:.1f} MB: {rows:,} rows in {seconds:.1f} s "
+        f"= {rows / seconds:,.0f} rows/s ({len(failed)} failed)"
+    )
     assert StreetCrime.objects.count() == rows
     print(f"[{label}] rollup rows: {CrimeCount.objects.count():,}")
 

@@ -35,8 +35,13 @@ def test_counts_equal_the_files_for_full_and_shoplifting_only_forces(
         crime_types, outcomes = expected_counts(path)
         response = police.get(URL, force=force, month=month)
         assert response.status_code == 200, response.content
-        assert response.json() == {"force": force, "month": month, "crime_types": crime_types, "outcomes": outcomes}
-    # The shoplifting-only extract holds Shoplifting alone; the full file every crime type, ASB without outcome.
+        assert response.json() == {
+            "force": force,
+            "month": month,
+            "crime_types": crime_types,
+            "outcomes": outcomes,
+        }
+    # A shoplifting-only extract holds Shoplifting alone; a full file every type, ASB without an outcome.
     kent = police.get(URL, force="kent", month="2024-02").json()
     assert list(kent["crime_types"]) == ["Shoplifting"]
     sussex = police.get(URL, force="sussex", month="2024-01").json()
@@ -70,8 +75,15 @@ def test_police_pcc_and_analysts_read_any_force_others_are_refused(
 ) -> None:
     assert not run_import(street_file("2024-01", "city-of-london", shoplifting_only=True)).failed
     expected, _ = expected_counts(street_file("2024-01", "city-of-london", shoplifting_only=True))
-    allowed = ["police_sussex", "police_tv", "supervisor_sussex", "analyst_sussex", "pcc", "admin",
-               _national_analyst(world)]
+    allowed = [
+        "police_sussex",
+        "police_tv",
+        "supervisor_sussex",
+        "analyst_sussex",
+        "pcc",
+        "admin",
+        _national_analyst(world),
+    ]
     for name in allowed:
         response = api(name).get(URL, force="city-of-london", month="2024-01")
         assert response.status_code == 200, (name, response.content)
