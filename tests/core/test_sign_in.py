@@ -37,7 +37,9 @@ def test_unticked_remember_ends_session_with_browser(client: Client, world: Worl
     assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
 
 
-def test_email_is_not_case_sensitive_and_store_reporter_goes_straight_in(client: Client, world: World) -> None:
+def test_email_is_not_case_sensitive_and_store_reporter_goes_straight_in(
+    client: Client, world: World
+) -> None:
     response = client.post(
         "/account/login/", {"username": "  Reporter@Example.ORG ", "password": PASSWORD, "remember": "on"}
     )
@@ -50,7 +52,9 @@ def test_email_is_not_case_sensitive_and_store_reporter_goes_straight_in(client:
 
 
 def test_wrong_password_shows_summary_and_inline_errors(client: Client, world: World) -> None:
-    response = client.post("/account/login/", {"username": "reporter@example.org", "password": "nope-nope-nope"})
+    response = client.post(
+        "/account/login/", {"username": "reporter@example.org", "password": "nope-nope-nope"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in html
@@ -76,7 +80,9 @@ def test_passwords_are_stored_as_argon2(world: World) -> None:
 def test_lock_out_after_failure_limit_refuses_even_the_right_password(client: Client, world: World) -> None:
     limit = settings.AXES_FAILURE_LIMIT
     for _ in range(limit - 1):
-        response = client.post("/account/login/", {"username": "manager@example.org", "password": "wrong-password"})
+        response = client.post(
+            "/account/login/", {"username": "manager@example.org", "password": "wrong-password"}
+        )
         assert response.status_code == 200
     locked = client.post("/account/login/", {"username": "manager@example.org", "password": "wrong-password"})
     assert locked.status_code == 429
