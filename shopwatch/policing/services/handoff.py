@@ -1,0 +1,271 @@
+"""Handing accepted incidents to the force's crime recording: configure, queue, deliver, retry, dead-letter, replay.
+
+A Delivery row is written in the same transaction as the decision that caused it, so a hand-off can never be
+lost: whatever happens to the worker or the receiving end, the row stays until it is delivered or, after at
+least ``SHOPWATCH_HANDOFF_RETRY_HOURS`` of retrying, dead-lettered for a person to replay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import Viewer
+from shopwatch.core.errors import FieldError, ValidationFailed
+from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
+from shopwatch.evidence.models import EvidenceFile
+from shopwatch.reporting.models import Incident
+
+from ..models import Delivery, DeliveryStatus, ForceEndpoint
+from ..payload import PAYLOAD_VERSION, SIGNATURE_HEADER, build_payload, encode, sign
+from .common import require_supervisor, system_viewer
+
+log = logging.getLogger("shopwatch.policing.handoff")
+
+FIRST_RETRY_SECONDS = 5
+BACKOFF_FACTOR = 3
+MAX_RETRY_SECONDS = 3600
+
+
+def retry_hours() -> float:
+    return float(getattr(settings, "SHOPWATCH_HANDOFF_RETRY_HOURS", 24))
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "SHOPWATCH_HANDOFF_TIMEOUT_SECONDS", 10))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before the next try after ``attempts`` failures: 5 s, 15 s, 45 s, ... at most an hour."""
+    seconds = FIRST_RETRY_SECONDS * BACKOFF_FACTOR ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, MAX_RETRY_SECONDS))
+
+
+# --- Configuration -----------------------------------------------------------------------------------
+
+
+def _endpoint_errors(url: str, secret: str) -> list[FieldError]:
+    errors = []
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.append(FieldError("url", "Must be a full http:// or https:// address."))
+    elif settings.PRODUCTION and parts.scheme != "https":  # type: ignore[misc]
+        errors.append(FieldError("url", "Must use https:// in production."))
+    if len(url) > 500:
+        errors.append(FieldError("url", "Must be at most 500 characters."))
+    if len(secret) < 16:
+        errors.append(FieldError("secret", "Must be at least 16 characters."))
+    elif len(secret) > 200:
+        errors.append(FieldError("secret", "Must be at most 200 characters."))
+    return errors
+
+
+@transaction.atomic
+def endpoint_configure(*, viewer: Viewer, force: Organisation, url: str, secret: str,
+                       check_role: bool = True) -> ForceEndpoint:
+    """Set where a force receives hand-offs and the shared secret. From the CLI, ``check_role`` is False."""
+    if check_role:
+        require_supervisor(viewer)
+        if force.pk not in viewer.police_force_ids:
+            raise ValidationFailed([FieldError("force", "You can only configure your own force.")])
+    if force.kind != OrganisationKind.POLICE_FORCE:
+        raise ValidationFailed([FieldError("force", f"'{force.slug}' is not a police force.")])
+    errors = _endpoint_errors(url, secret)
+    if errors:
+        raise ValidationFailed(errors)
+    endpoint, created = ForceEndpoint.objects.update_or_create(
+        force=force,
+        defaults={"url": url.strip(), "secret": secret, "active": True, "updated_at": timezone.now(),
+                  "updated_by_id": viewer.user_id},
+    )
+    audit_record(viewer=viewer, action=AuditAction.CREATE if created else AuditAction.CHANGE,
+                 object_type="handoff_endpoint", object_id=endpoint.pk, organisation_id=force.pk,
+                 summary=f"Hand-off endpoint for {force.slug}: {endpoint.url}")
+    return endpoint
+
+
+# --- Queueing ------------------------------------------------------------------------------------------
+
+
+def _evidence_url(f: EvidenceFile) -> str:
+    base = str(getattr(settings, "SHOPWATCH_BASE_URL", "")).rstrip("/")
+    return base + reverse("evidence:content", args=[f.pk])
+
+
+def payload_for(incident: Incident) -> str:
+    incident = Incident.objects.select_related("store", "store__retailer", "force", "reported_by").get(
+        pk=incident.pk)
+    return encode(build_payload(incident, evidence_url=_evidence_url))
+
+
+def delivery_enqueue(*, viewer: Viewer, incident: Incident) -> Delivery | None:
+    """Queue the hand-off of an accepted incident (inside the caller's transaction); None if no endpoint."""
+    endpoint = ForceEndpoint.objects.filter(force_id=incident.force_id, active=True).first()
+    if endpoint is None:
+        return None
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        incident=incident, force_id=incident.force_id, payload_version=PAYLOAD_VERSION,
+        body=payload_for(incident), next_attempt_at=now, retry_window_from=now, created_at=now,
+    )
+    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="handoff_delivery", object_id=delivery.pk,
+                 store_id=incident.store_id, organisation_id=incident.force_id,
+                 summary=f"{incident.reference}: hand-off queued for {endpoint.url}")
+    _schedule_after_commit(delivery.pk)
+    return delivery
+
+
+def _schedule_after_commit(delivery_id: int, run_after: dt.datetime | None = None) -> None:
+    from ..tasks import deliver_handoff
+
+    def go() -> None:
+        task = deliver_handoff
+        if run_after is not None:
+            from django_tasks import default_task_backend
+
+            if not default_task_backend.supports_defer:
+                return  # the scheduled `handoff_send_due` picks it up when due
+            task = task.using(run_after=run_after)
+        task.enqueue(delivery_id)
+
+    transaction.on_commit(go)
+
+
+# --- Delivering --------------------------------------------------------------------------------------
+
+
+@dataclass
+class AttemptResult:
+    delivery_id: int
+    attempted: bool
+    status: str
+    status_code: int | None = None
+    error: str = ""
+
+
+def _post(url: str, body: bytes, secret: str) -> tuple[int | None, str]:
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked when the endpoint is configured
+        url, data=body, method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret),
+                 "User-Agent": "ShopWatch-Handoff/1"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310
+            return int(response.status), ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code} {exc.reason}"
+    except TimeoutError:
+        return None, f"Timed out after {timeout_seconds():g} s"
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            return None, f"Timed out after {timeout_seconds():g} s"
+        return None, f"Could not connect: {reason}"
+    except OSError as exc:
+        return None, f"Connection failed: {exc}"
+
+
+def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> AttemptResult:
+    """Try one delivery if it is due. Claims it first so two workers never send it at once.
+
+    Runs outside any transaction: the HTTP call must not hold the database.
+    """
+    now = now or timezone.now()
+    lease_until = now + dt.timedelta(seconds=timeout_seconds() + 60)
+    claimed = Delivery.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
+        pk=delivery_id, status=DeliveryStatus.PENDING,
+    ).update(next_attempt_at=lease_until)
+    delivery = Delivery.objects.select_related("incident").filter(pk=delivery_id).first()
+    if delivery is None:
+        return AttemptResult(delivery_id, False, "missing")
+    if not claimed:
+        return AttemptResult(delivery_id, False, delivery.status)
+    endpoint = ForceEndpoint.objects.filter(force_id=delivery.force_id, active=True).first()
+    if endpoint is None:
+        code, error = None, "No active endpoint is configured for this force."
+    else:
+        code, error = _post(endpoint.url, delivery.body.encode(), endpoint.secret)
+        if code is not None and not 200 <= code < 300 and not error:
+            error = f"HTTP {code}"
+    return _attempt_record(delivery, code, error, now)
+
+
+@transaction.atomic
+def _attempt_record(delivery: Delivery, code: int | None, error: str, now: dt.datetime) -> AttemptResult:
+    viewer = system_viewer(force_id=delivery.force_id)
+    # The claim in delivery_attempt means no other worker writes this row now.
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = code
+    fields = ["attempts", "last_attempt_at", "last_status_code", "last_error", "status", "next_attempt_at"]
+    if code is not None and 200 <= code < 300:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+        fields.append("delivered_at")
+        summary = f"{delivery.incident.reference}: handed off (HTTP {code})"
+    else:
+        delivery.last_error = error[:500]
+        if now >= delivery.retry_window_from + dt.timedelta(hours=retry_hours()):
+            delivery.status = DeliveryStatus.DEAD
+            delivery.dead_at = now
+            delivery.next_attempt_at = None
+            fields.append("dead_at")
+            summary = f"{delivery.incident.reference}: hand-off dead-lettered after {delivery.attempts} tries"
+            log.error("Hand-off %s dead-lettered: %s", delivery.pk, error)
+        else:
+            delivery.next_attempt_at = now + backoff(delivery.attempts)
+            summary = f"{delivery.incident.reference}: hand-off try {delivery.attempts} failed: {error}"
+            log.warning("Hand-off %s failed (try %s): %s", delivery.pk, delivery.attempts, error)
+            _schedule_after_commit(delivery.pk, run_after=delivery.next_attempt_at)
+    delivery.save(update_fields=fields)
+    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="handoff_delivery", object_id=delivery.pk,
+                 store_id=delivery.incident.store_id, organisation_id=delivery.force_id, summary=summary,
+                 detail={"status_code": code, "error": error[:300], "attempts": delivery.attempts})
+    return AttemptResult(delivery.pk, True, delivery.status, code, error)
+
+
+def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> list[AttemptResult]:
+    """Send every pending hand-off whose next try is due (what the scheduled command runs)."""
+    now = now or timezone.now()
+    due = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
+    )
+    return [delivery_attempt(delivery_id=pk, now=now) for pk in due]
+
+
+@transaction.atomic
+def delivery_replay(*, viewer: Viewer, delivery: Delivery) -> Delivery:
+    """Put a dead-lettered hand-off back in the queue with a fresh retry window; it is tried at once."""
+    from .common import require_investigator
+
+    require_investigator(viewer)
+    if delivery.force_id not in viewer.police_force_ids:
+        raise ValidationFailed([FieldError("delivery", "Not a hand-off of your force.")])
+    if delivery.status != DeliveryStatus.DEAD:
+        raise ValidationFailed([FieldError("delivery", "Only a dead-lettered hand-off can be replayed.")])
+    now = timezone.now()
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = now
+    delivery.retry_window_from = now
+    delivery.dead_at = None
+    delivery.save(update_fields=["status", "next_attempt_at", "retry_window_from", "dead_at"])
+    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="handoff_delivery", object_id=delivery.pk,
+                 store_id=delivery.incident.store_id, organisation_id=delivery.force_id,
+                 summary=f"{delivery.incident.reference}: dead-lettered hand-off replayed")
+    _schedule_after_commit(delivery.pk)
+    return delivery

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "policing"
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("workload/", views.workload, name="workload"),
+    path("incidents/<int:pk>/", views.incident, name="incident"),
+    path("incidents/<int:pk>/decide/", views.decide, name="decide"),
+    path("incidents/<int:pk>/assign/", views.assign, name="assign"),
+    path("incidents/<int:pk>/attend/", views.attend, name="attend"),
+    path("incidents/<int:pk>/crime-record/", views.crime_record, name="crime-record"),
+    path("incidents/<int:pk>/outcome/", views.outcome, name="outcome"),
+    path("incidents/<int:pk>/referral/", views.referral, name="referral"),
+    path("incidents/<int:pk>/handoff.json", views.export, name="export"),
+    path("handoff/settings/", views.handoff_settings, name="handoff-settings"),
+    path("handoff/deliveries/", views.deliveries, name="deliveries"),
+    path("handoff/deliveries/<int:pk>/replay/", views.delivery_replay_view, name="delivery-replay"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("notifications/", views.notifications, name="notifications"),
+]
