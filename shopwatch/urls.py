@@ -6,7 +6,6 @@ from shopwatch.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("", include("shopwatch.uploads.urls")),  # the tus endpoint /api/v1/uploads, before the API
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("shopwatch.core.urls")),
@@ -14,5 +13,4 @@ urlpatterns = [
     path("people/", include("shopwatch.subjects.urls")),
     path("evidence/", include("shopwatch.evidence.urls")),
     path("police/", include("shopwatch.policing.urls")),
-    path("insights/", include("shopwatch.insights.urls")),
 ]
