@@ -48,25 +48,34 @@ def test_the_force_table_has_the_44_data_police_uk_slugs_and_every_file_names_on
         assert read_rows(path)[0]["Falls within"] == FORCES[force].name
 
 
-def test_reimport_through_the_shopwatch_command_changes_nothing(
-    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_shopwatch_import_police_uk_runs_the_import_police_uk_command(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import django.core.management
+
     from shopwatch.cli import main
 
-    path = street_file("2024-01", "city-of-london", shoplifting_only=True)
-    monkeypatch.setattr(sys, "argv", ["shopwatch", "import", "police-uk", str(path)])
+    seen: list[list[str]] = []
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", seen.append)
+    monkeypatch.setattr(sys, "argv", ["shopwatch", "import", "police-uk", "a.csv", "dir"])
     main()
-    first = capsys.readouterr().out
-    assert "IMPORTED" in first
+    assert seen == [["shopwatch", "import_police_uk", "a.csv", "dir"]]
+
+
+def test_reimporting_the_same_file_is_skipped_and_changes_nothing(world: World) -> None:
+    path = street_file("2024-01", "city-of-london", shoplifting_only=True)
+    first = run_import(path)
+    assert "IMPORTED" in first.output
     before = _snapshot()
     assert before[1] == len(read_rows(path))
 
-    main()
-    second = capsys.readouterr().out
-    assert "SKIPPED" in second
-    assert "Already imported" in second
-    assert "1 skipped" in second
+    second = run_import(path)
+    assert not second.failed
+    assert "SKIPPED" in second.output
+    assert "Already imported" in second.output
+    assert "1 skipped" in second.output
     assert _snapshot() == before
+    assert AuditEvent.objects.filter(object_type="police_uk_file").count() == 1
 
 
 def test_a_corrected_file_replaces_the_earlier_one(world: World, tmp_path: Path) -> None:
