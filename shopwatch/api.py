@@ -10,6 +10,7 @@ from shopwatch.opendata.api import router as opendata_router
 from shopwatch.policing.api import router as policing_router
 from shopwatch.reporting.api import router as reporting_router
 from shopwatch.subjects.api import router as subjects_router
+from shopwatch.uploads.api import router as uploads_router
 
 API_DESCRIPTION = """
 ShopWatch's API for retailers' own incident systems ("One Touch Reporting") and partner systems.
@@ -35,4 +36,5 @@ api.add_router("/", core_router)
 api.add_router("/", reporting_router)
 api.add_router("/", subjects_router)
 api.add_router("/", opendata_router)
+api.add_router("/", uploads_router)
 api.add_router("/", policing_router)

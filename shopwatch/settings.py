@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shopwatch.evidence",
     "shopwatch.opendata",
     "shopwatch.policing",
+    "shopwatch.uploads",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,17 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SHOPWATCH_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 SHOPWATCH_MAX_PHOTO_BYTES = int(os.environ.get("SHOPWATCH_MAX_PHOTO_BYTES", str(25 * 1024 * 1024)))
+
+# --- Resumable uploads (tus 1.0 at /api/v1/uploads) -------------------------------------------
+SHOPWATCH_MAX_UPLOAD_BYTES = int(os.environ.get("SHOPWATCH_MAX_UPLOAD_BYTES", str(10 * 1024**3)))
+# An upload with no bytes arriving for this long is abandoned: its partial file is deleted.
+SHOPWATCH_UPLOAD_ABANDON_HOURS = float(os.environ.get("SHOPWATCH_UPLOAD_ABANDON_HOURS", "24"))
+# A ZIP export may unpack to at most this many bytes, and no entry may compress better than the ratio.
+SHOPWATCH_ZIP_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("SHOPWATCH_ZIP_MAX_UNCOMPRESSED_BYTES", str(50 * 1024**3))
+)
+SHOPWATCH_ZIP_MAX_RATIO = int(os.environ.get("SHOPWATCH_ZIP_MAX_RATIO", "100"))
+SHOPWATCH_UPLOAD_LINK_HOURS = int(os.environ.get("SHOPWATCH_UPLOAD_LINK_HOURS", "72"))
 
 # --- Background work ---------------------------------------------------------------------------
 TASKS = {

@@ -6,6 +6,7 @@ from shopwatch.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("shopwatch.uploads.urls")),  # the tus endpoint /api/v1/uploads, before the API
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("shopwatch.core.urls")),

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UploadsConfig(AppConfig):
+    name = "shopwatch.uploads"
+    label = "uploads"
+    verbose_name = "Resumable uploads"
