@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shopwatch.evidence",
     "shopwatch.opendata",
     "shopwatch.policing",
+    "shopwatch.insights",
     "shopwatch.uploads",
 ]
 

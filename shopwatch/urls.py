@@ -14,4 +14,5 @@ urlpatterns = [
     path("people/", include("shopwatch.subjects.urls")),
     path("evidence/", include("shopwatch.evidence.urls")),
     path("police/", include("shopwatch.policing.urls")),
+    path("insights/", include("shopwatch.insights.urls")),
 ]
