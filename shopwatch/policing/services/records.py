@@ -120,14 +120,17 @@ def crime_record_update(
     applied = record.cbo_applied if cbo_applied is None else cbo_applied
     granted = record.cbo_granted if cbo_granted is None else cbo_granted
 
+    missing: list[FieldError] = []
+    if new_outcome and not new_ref:
+        missing.append(FieldError("crime_reference", "Record the crime reference before the outcome."))
+    elif new_status in _RECORDED and not new_ref:
+        missing.append(FieldError("crime_reference", "A recorded crime needs its crime reference number."))
+    if missing:
+        raise ValidationFailed(missing)
     errors: list[FieldError] = []
     why = _contradiction(new_status, new_outcome)
     if why:
         errors.append(FieldError("outcome" if outcome is not None else "status", why))
-    if new_status in _RECORDED and not new_ref:
-        errors.append(FieldError("crime_reference", "A recorded crime needs its crime reference number."))
-    if new_outcome and not new_ref:
-        errors.append(FieldError("crime_reference", "Record the crime reference before the outcome."))
     if granted and not applied:
         errors.append(FieldError("cbo_granted", "A Criminal Behaviour Order can only be granted once applied for."))
     if applied and new_outcome and new_outcome not in CHARGE_OUTCOMES:
