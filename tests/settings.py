@@ -14,3 +14,9 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # but honest. Keep the list as production has it.
 PASSWORD_HASHERS = PASSWORD_HASHERS
 SHOPWATCH_API_RATE_LIMIT = 100_000
+
+# SQLite tests use a file rather than memory: pytest-django hands an in-memory database's single connection
+# to every live-server thread, so concurrent requests would share one connection and one transaction. With a
+# file each request thread opens its own connection, as in production (WAL, BEGIN IMMEDIATE).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
