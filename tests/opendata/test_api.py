@@ -131,3 +131,19 @@ def test_bad_force_or_month_is_422_naming_the_field_and_missing_data_is_404(
     assert response["Content-Type"] == PROBLEM
     response = police.get(URL, force="metropolitan", month="2024-01")
     assert response.status_code == 404
+
+
+def test_the_answer_reads_the_rollup_never_the_rows(world: World, api: Callable[[str], ApiUser]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert not run_import(street_file("2024-01", "sussex")).failed
+    police = api("pcc")
+    police.get(URL, force="sussex", month="2024-01")  # warm the key's first-use bookkeeping
+    with CaptureQueriesContext(connection) as queries:
+        response = police.get(URL, force="sussex", month="2024-01")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any("opendata_crimecount" in s for s in sql)
+    assert not any("opendata_streetcrime" in s for s in sql)
+    assert len(sql) <= 10, sql

@@ -147,8 +147,13 @@ def test_a_file_from_another_source_is_refused(world: World, tmp_path: Path) -> 
     outcomes_named_street.write_text(
         "".join(_lines(DATA / "outcomes/2022-01/2022-01-thames-valley-outcomes.csv")[:50]), encoding="utf-8"
     )
-    result = run_import(wrong, outcomes_named_street)
+    not_utf8 = tmp_path / "y" / "2024-01-sussex-street.csv"
+    not_utf8.parent.mkdir()
+    street = _lines(street_file("2024-01", "sussex"))
+    not_utf8.write_bytes("".join(street[:20]).encode() + "x,2024-01,Café".encode("latin-1") + b"\r\n")
+    result = run_import(wrong, outcomes_named_street, not_utf8)
     assert result.failed
+    assert "the file is not UTF-8 text" in result.output
     assert "wrong header: this is not a data.police.uk street-level file" in result.output
     assert "columns are those of a outcomes file" in result.output
     assert _snapshot()[:3] == (0, 0, 0)
