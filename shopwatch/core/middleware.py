@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from .models import TWO_FACTOR_ROLES, Membership
+from .entitlements import viewer_for
+from .models import TWO_FACTOR_ROLES
 
 TWO_FACTOR_PATH = "/account/two-factor/"
 # The API authenticates with keys (made from a two-factor session), not with a browser session.
@@ -17,10 +18,13 @@ _EXEMPT_PREFIXES = (TWO_FACTOR_PATH, "/account/logout/", "/static/", "/healthz",
 
 
 def needs_two_factor(user: Any) -> bool:
-    """Whether this user must confirm a code from their authenticator app before using ShopWatch."""
+    """Whether this user must confirm a code from their authenticator app before using ShopWatch.
+
+    Decided from the request's viewer (active memberships), which the pages work out anyway.
+    """
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
-    return Membership.objects.filter(user_id=user.pk, active=True, role__in=TWO_FACTOR_ROLES).exists()
+    return bool(viewer_for(user).roles & TWO_FACTOR_ROLES)
 
 
 class TwoFactorRequiredMiddleware:

@@ -333,5 +333,8 @@ def partnership_store_remove(request: HttpRequest, slug: str, pk: int) -> HttpRe
 @login_required
 def partnership_audit(request: HttpRequest, slug: str) -> HttpResponse:
     viewer, partnership, context = _partnership_context(request, slug, "audit")
-    context["events"] = selectors.audit_trail_for_partnership(viewer=viewer, partnership_id=partnership.pk)
+    limit = 200
+    trail = selectors.audit_trail_for_partnership(viewer=viewer, partnership_id=partnership.pk, limit=limit)
+    events = list(trail)
+    context.update({"events": events, "limit": limit, "truncated": len(events) == limit})
     return render(request, "core/partnership_audit.html", context)

@@ -284,3 +284,31 @@ def test_reporting_selector_alias_still_works(world: World) -> None:
     from shopwatch.reporting.selectors import audit_trail_for_partnership
 
     assert audit_trail_for_partnership is core_version
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_members_stores_and_audit_pages_do_not_query_per_row(manager: Client, world: World) -> None:
+    brighton = Organisation.objects.get(slug="brighton-bcrp")
+    viewer = world.viewer("partnership_manager")
+    before = {p: _queries(manager, BASE + p) for p in ("/", "/stores/", "/audit/")}
+    for i in range(5):
+        store = _new_store(world, f"Northway Extra {i}", "northway", "sussex")
+        services.partnership_store_add(viewer=viewer, partnership=brighton, store_id=store.pk)
+        services.membership_add(
+            viewer=viewer,
+            partnership=brighton,
+            store_id=store.pk,
+            email=f"extra{i}@example.org",
+            full_name=f"Extra {i}",
+            role="store_reporter",
+        )
+    after = {p: _queries(manager, BASE + p) for p in ("/", "/stores/", "/audit/")}
+    assert after == before
