@@ -277,9 +277,6 @@ def police_uk_file_import(*, viewer: Viewer, path: Path) -> FileReport:
     except ImportRejected as exc:
         report.status = FileStatus.FAILED
         report.reason = f"Nothing imported: {exc}"
-    except UnicodeDecodeError as exc:
-        report.status = FileStatus.FAILED
-        report.reason = f"Nothing imported: the file is not UTF-8 text (byte {exc.start} of a read block)."
     except OSError as exc:
         report.status = FileStatus.FAILED
         report.reason = f"Nothing imported: the file could not be read ({exc.strerror or exc})."
@@ -287,8 +284,11 @@ def police_uk_file_import(*, viewer: Viewer, path: Path) -> FileReport:
         report.status = FileStatus.FAILED
         report.reason = f"Nothing imported: another import of this force, month and kind ran at once ({exc})."
     if report.status == FileStatus.FAILED:
+        # Nothing was kept, so counts from the part that was read would mislead; the skipped rows stay,
+        # as they may be the reason.
         report.rows = 0
         report.file_id = None
+        report.quirks.clear()
     return report
 
 
@@ -320,6 +320,7 @@ def _import_file(*, viewer: Viewer, path: Path, parsed: ParsedName, report: File
 
     now = timezone.now()
     if current is not None:
+        # These models have no dependants or delete signals, so each delete is one DELETE statement.
         StreetCrime.objects.filter(file=current).delete()
         CrimeOutcome.objects.filter(file=current).delete()
         CrimeCount.objects.filter(file=current).delete()
@@ -429,6 +430,8 @@ class _Loader:
                 raise ImportRejected("the file is empty (no header row).") from exc
             except csv.Error as exc:
                 raise ImportRejected(f"the header row cannot be read as CSV ({exc}).") from exc
+            except UnicodeDecodeError as exc:
+                raise ImportRejected("the file is not UTF-8 text (its header cannot be decoded).") from exc
             header = [h.strip() for h in header]
             if header != expected:
                 other = next((k for k, h in HEADERS.items() if h == header and k != self.parsed.kind), None)
@@ -450,6 +453,10 @@ class _Loader:
                     row = next(reader)
                 except StopIteration:
                     break
+                except UnicodeDecodeError as exc:
+                    raise ImportRejected(
+                        f"the file is not UTF-8 text: undecodable bytes after line {reader.line_num}."
+                    ) from exc
                 except csv.Error as exc:
                     if "unexpected end of data" in str(exc):
                         raise ImportRejected(
