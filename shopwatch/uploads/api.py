@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict
 
 from shopwatch.core.api import viewer_of
@@ -33,7 +34,7 @@ class UploadLinkOut(Schema):
 @router.post("/incidents/{incident_id}/upload-links", response={201: UploadLinkOut})
 def upload_link_create(
     request: HttpRequest, incident_id: int, payload: UploadLinkIn
-) -> tuple[int, UploadLinkOut]:
+) -> Status[UploadLinkOut]:
     """Make a link (shown once) that lets the store send files for this incident without an account.
 
     Police only; the link works once and expires after `hours` (default from settings, at most 336).
@@ -45,9 +46,12 @@ def upload_link_create(
         hours=payload.hours if payload.hours is not None else settings.SHOPWATCH_UPLOAD_LINK_HOURS,
         note=payload.note,
     )
-    return 201, UploadLinkOut(
-        id=new.link.pk,
-        incident=new.link.incident_id,
-        url=request.build_absolute_uri(f"/u/{new.token}/"),
-        expires_at=new.link.expires_at,
+    return Status(
+        201,
+        UploadLinkOut(
+            id=new.link.pk,
+            incident=new.link.incident_id,
+            url=request.build_absolute_uri(f"/u/{new.token}/"),
+            expires_at=new.link.expires_at,
+        ),
     )

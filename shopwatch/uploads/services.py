@@ -50,7 +50,7 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible
-from shopwatch.core.errors import FieldError, NotEntitled, ServiceError, ValidationFailed
+from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ServiceError, ValidationFailed
 from shopwatch.core.models import AuditAction, Channel, User
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import clean_filename
@@ -750,9 +750,8 @@ def evidence_add_received(
 def upload_terminate(*, uploader: Uploader, upload: Upload) -> None:
     """The client cancels an unfinished upload: its bytes are deleted."""
     if upload.state == UploadState.COMPLETE:
-        raise ServiceError(
-            [FieldError("upload", "This file is already evidence; evidence is removed only by retention.")],
-            title="Conflict",
+        raise Conflict(
+            [FieldError("upload", "This file is already evidence; evidence is removed only by retention.")]
         )
     if upload.state != UploadState.RECEIVING:
         return

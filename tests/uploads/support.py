@@ -35,14 +35,30 @@ class Caller:
         return TusClient(self.endpoint, headers={"Authorization": f"Bearer {self.secret}"})
 
     def create(self, length: int, **metadata: str) -> requests.Response:
-        return requests.post(self.endpoint, headers=self.headers(**{
-            "Upload-Length": str(length), "Upload-Metadata": encode_metadata(metadata),
-        }), timeout=30)
+        return requests.post(
+            self.endpoint,
+            headers=self.headers(
+                **{
+                    "Upload-Length": str(length),
+                    "Upload-Metadata": encode_metadata(metadata),
+                }
+            ),
+            timeout=30,
+        )
 
     def patch(self, url: str, offset: int, body: bytes, **extra: str) -> requests.Response:
-        return requests.patch(url, data=body, headers=self.headers(**{
-            "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream", **extra,
-        }), timeout=30)
+        return requests.patch(
+            url,
+            data=body,
+            headers=self.headers(
+                **{
+                    "Upload-Offset": str(offset),
+                    "Content-Type": "application/offset+octet-stream",
+                    **extra,
+                }
+            ),
+            timeout=30,
+        )
 
     def head(self, url: str) -> requests.Response:
         return requests.head(url, headers=self.headers(), timeout=30)
@@ -59,7 +75,7 @@ def encode_metadata(metadata: dict[str, str]) -> str:
 
 
 def mp4_bytes(payload: int = 200_000, *, truncate: int = 0) -> bytes:
-    """A minimal ISO base media file: ftyp, free and mdat boxes (structure only, as a container check sees)."""
+    """A minimal ISO base media file: ftyp, free and mdat boxes (the structure a container check sees)."""
     ftyp = struct.pack(">I", 24) + b"ftyp" + b"isom" + struct.pack(">I", 512) + b"isommp41"
     free = struct.pack(">I", 16) + b"free" + b"\x00" * 8
     data = bytes((i * 7) % 251 for i in range(payload))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import socket
@@ -34,16 +35,15 @@ def drop_mid_patch(url: str, secret: str, offset: int, body: bytes, send: int) -
     parts = urlsplit(url)
     request = (
         f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {secret}\r\n"
-        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n"
+        "Content-Type: application/offset+octet-stream\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         sock.sendall(request + body[:send])
         sock.shutdown(socket.SHUT_WR)  # the phone loses signal: no more bytes will come
-        try:
+        with contextlib.suppress(OSError):
             sock.recv(4096)
-        except OSError:
-            pass
 
 
 def test_a_whole_video_sent_with_tuspy_becomes_evidence_with_its_hash(world: World, live_server: Any) -> None:
@@ -51,9 +51,14 @@ def test_a_whole_video_sent_with_tuspy_becomes_evidence_with_its_hash(world: Wor
     data = mp4_bytes(3_000_000)
     c = caller(world, live_server, "reporter")
     up = c.tus().uploader(
-        file_stream=io.BytesIO(data), chunk_size=1_000_000,
-        metadata={"incident": str(incident.pk), "filename": "till-camera.mp4", "filetype": "video/mp4",
-                  "device_time": "2026-11-29T06:00:00+00:00"},
+        file_stream=io.BytesIO(data),
+        chunk_size=1_000_000,
+        metadata={
+            "incident": str(incident.pk),
+            "filename": "till-camera.mp4",
+            "filetype": "video/mp4",
+            "device_time": "2026-11-29T06:00:00+00:00",
+        },
     )
     up.upload()
     evidence = EvidenceFile.objects.get(incident=incident)
@@ -74,9 +79,13 @@ def test_a_dropped_connection_resumes_from_the_offset_head_reports(world: World,
     incident = world.report("reporter", "nw-brighton")
     data = mp4_bytes(2_500_000)
     c = caller(world, live_server, "reporter")
-    url = c.tus().uploader(
-        file_stream=io.BytesIO(data), metadata={"incident": str(incident.pk), "filename": "export.mp4"}
-    ).create_url()
+    url = (
+        c.tus()
+        .uploader(
+            file_stream=io.BytesIO(data), metadata={"incident": str(incident.pk), "filename": "export.mp4"}
+        )
+        .create_url()
+    )
 
     drop_mid_patch(url, c.secret, 0, data, send=1_000_000)
 
@@ -93,12 +102,15 @@ def test_a_dropped_connection_resumes_from_the_offset_head_reports(world: World,
     assert first_part < len(data)
 
 
-def test_a_resume_on_another_process_rehashes_only_the_received_prefix(world: World, live_server: Any) -> None:
+def test_a_resume_on_another_process_rehashes_only_the_received_prefix(
+    world: World, live_server: Any
+) -> None:
     incident = world.report("reporter", "nw-brighton")
     data = jpeg_bytes(size=(900, 700))
     c = caller(world, live_server, "reporter")
     up = c.tus().uploader(
-        file_stream=io.BytesIO(data), chunk_size=4096,
+        file_stream=io.BytesIO(data),
+        chunk_size=4096,
         metadata={"incident": str(incident.pk), "filename": "still.jpg", "filetype": "image/jpeg"},
     )
     up.upload(stop_at=8192)
@@ -110,7 +122,8 @@ def test_a_resume_on_another_process_rehashes_only_the_received_prefix(world: Wo
     evidence = EvidenceFile.objects.get(incident=incident)
     assert evidence.sha256 == hashlib.sha256(data).hexdigest()
     assert services.RUNNING.rehashed_bytes == 8192
-    assert evidence.width == 900 and evidence.height == 700
+    assert evidence.width == 900
+    assert evidence.height == 700
 
 
 def test_the_same_file_finished_twice_is_stored_once(world: World, live_server: Any) -> None:
@@ -148,11 +161,15 @@ def list_originals() -> list[str]:
     return found
 
 
-def test_a_refused_file_gets_the_reason_on_the_request_that_completes_it(world: World, live_server: Any) -> None:
+def test_a_refused_file_gets_the_reason_on_the_request_that_completes_it(
+    world: World, live_server: Any
+) -> None:
     incident = world.report("reporter", "nw-brighton")
     data = mp4_bytes(100_000, truncate=5_000)  # the export was cut short: its structure says it is longer
     c = caller(world, live_server, "reporter")
-    up = c.tus().uploader(file_stream=io.BytesIO(data), metadata={"incident": str(incident.pk), "filename": "a.mp4"})
+    up = c.tus().uploader(
+        file_stream=io.BytesIO(data), metadata={"incident": str(incident.pk), "filename": "a.mp4"}
+    )
     with pytest.raises(TusCommunicationError) as caught:
         up.upload()
     assert caught.value.status_code == 422
