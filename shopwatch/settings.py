@@ -189,6 +189,8 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# The project-wide stylesheet and scripts live in shopwatch/static (not inside an app).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
