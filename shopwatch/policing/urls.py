@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_cases
 
 app_name = "policing"
 urlpatterns = [
@@ -19,4 +19,12 @@ urlpatterns = [
     path("handoff/deliveries/<int:pk>/replay/", views.delivery_replay_view, name="delivery-replay"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("notifications/", views.notifications, name="notifications"),
+    path("incidents/<int:pk>/links/", views_cases.links, name="links"),
+    path("links/<int:pk>/decide/", views_cases.suggestion_decide, name="suggestion-decide"),
+    path("series/", views_cases.series_list, name="series-list"),
+    path("series/<int:pk>/", views_cases.series_detail, name="series"),
+    path("case-files/", views_cases.casefile_list, name="casefile-list"),
+    path("case-files/<int:pk>/", views_cases.casefile_detail, name="casefile"),
+    path("case-files/<int:pk>/export.zip", views_cases.casefile_export, name="casefile-export"),
+    path("statements/<int:pk>/sign/", views_cases.statement_sign, name="statement-sign"),
 ]
