@@ -18,11 +18,20 @@ from shopwatch.reporting.schemas import ProblemOut
 from . import selectors
 from .models import OutcomeType, PoliceStatus, TriageState
 from .services import records, triage
+from .services.common import require_investigator
 
 router = Router(tags=["police"])
 
-ERRORS: dict[int, Any] = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut,
-                          415: ProblemOut, 422: ProblemOut, 429: ProblemOut}
+ERRORS: dict[int, Any] = {
+    400: ProblemOut,
+    401: ProblemOut,
+    403: ProblemOut,
+    404: ProblemOut,
+    409: ProblemOut,
+    415: ProblemOut,
+    422: ProblemOut,
+    429: ProblemOut,
+}
 
 
 class _Strict(Schema):
@@ -71,20 +80,37 @@ def police_queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
     try:
         with transaction.atomic():
             rows, cursor = selectors.queue_page(
-                viewer=viewer, after=after, limit=filters.limit,
+                viewer=viewer,
+                after=after,
+                limit=filters.limit,
                 assigned_to=viewer.user_id if filters.assigned == "me" else None,
                 state=str(filters.state) if filters.state else None,
             )
     except (TypeError, ValueError) as exc:
-        raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")]) from exc
-    items = [{
-        "id": r.incident.pk, "reference": r.incident.reference, "priority": r.incident.priority,
-        "priority_score": r.incident.priority_score, "priority_reasons": r.incident.priority_reasons,
-        "type": r.incident.type, "offence_label": r.incident.offence_label, "occurred_at": r.incident.occurred_at,
-        "sent_at": r.sent_at, "waiting_seconds": int(r.waiting.total_seconds()), "store": r.incident.store_id,
-        "store_name": r.incident.store.name, "evidence_count": r.evidence_count, "known_person": r.known_person,
-        "triage_state": r.state, "assigned_to": r.assigned_to.pk if r.assigned_to else None,
-    } for r in rows]
+        raise ProblemError(
+            400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")]
+        ) from exc
+    items = [
+        {
+            "id": r.incident.pk,
+            "reference": r.incident.reference,
+            "priority": r.incident.priority,
+            "priority_score": r.incident.priority_score,
+            "priority_reasons": r.incident.priority_reasons,
+            "type": r.incident.type,
+            "offence_label": r.incident.offence_label,
+            "occurred_at": r.incident.occurred_at,
+            "sent_at": r.sent_at,
+            "waiting_seconds": int(r.waiting.total_seconds()),
+            "store": r.incident.store_id,
+            "store_name": r.incident.store.name,
+            "evidence_count": r.evidence_count,
+            "known_person": r.known_person,
+            "triage_state": r.state,
+            "assigned_to": r.assigned_to.pk if r.assigned_to else None,
+        }
+        for r in rows
+    ]
     return {"items": items, "next": next_url(request, encode_cursor(cursor) if cursor else None)}
 
 
@@ -99,7 +125,9 @@ class TriageOut(Schema):
     triage_state: str
     reason: str
     status: str
-    handoff: str | None = Field(None, description="pending, delivered or dead: the hand-off to crime recording")
+    handoff: str | None = Field(
+        None, description="pending, delivered or dead: the hand-off to crime recording"
+    )
 
 
 def _triage_body(incident_id: int) -> dict[str, Any]:
@@ -109,25 +137,38 @@ def _triage_body(incident_id: int) -> dict[str, Any]:
 
     t = Triage.objects.get(incident_id=incident_id)
     delivery = Delivery.objects.filter(incident_id=incident_id).order_by("-id").first()
-    return {"id": incident_id, "triage_state": t.state, "reason": t.reason,
-            "status": Incident.objects.values_list("status", flat=True).get(pk=incident_id),
-            "handoff": delivery.status if delivery else None}
+    return {
+        "id": incident_id,
+        "triage_state": t.state,
+        "reason": t.reason,
+        "status": Incident.objects.values_list("status", flat=True).get(pk=incident_id),
+        "handoff": delivery.status if delivery else None,
+    }
 
 
-@router.post("/incidents/{incident_id}/triage", response={200: TriageOut, **ERRORS}, summary="Triage decision")
+@router.post(
+    "/incidents/{incident_id}/triage", response={200: TriageOut, **ERRORS}, summary="Triage decision"
+)
 def triage_incident(request: HttpRequest, incident_id: int, payload: TriageIn) -> Any:
     """Accept (queues the hand-off to the force's crime recording), reject with a reason, or ask the store
     for more information or CCTV. Another force's incident answers 404."""
     viewer = viewer_of(request)
     with transaction.atomic():
         incident = selectors.force_incident(viewer, incident_id)
-        triage.triage_decide(viewer=viewer, incident=incident, decision=payload.decision, reason=payload.reason,
-                             cctv=payload.cctv)
+        triage.triage_decide(
+            viewer=viewer,
+            incident=incident,
+            decision=payload.decision,
+            reason=payload.reason,
+            cctv=payload.cctv,
+        )
     return _triage_body(incident.pk)
 
 
 class AssignIn(_Strict):
-    assignee: StrictInt | None = Field(None, description="User id of an investigator of the force; omit to take it")
+    assignee: StrictInt | None = Field(
+        None, description="User id of an investigator of the force; omit to take it"
+    )
 
 
 @router.post("/incidents/{incident_id}/assign", response={200: TriageOut, **ERRORS}, summary="Assign or take")
@@ -162,23 +203,38 @@ class CrimeRecordOut(Schema):
     warnings: list[dict[str, str]]
 
 
-@router.post("/incidents/{incident_id}/crime-record", response={200: CrimeRecordOut, **ERRORS},
-             summary="Enter crime reference, status or outcome by hand")
+@router.post(
+    "/incidents/{incident_id}/crime-record",
+    response={200: CrimeRecordOut, **ERRORS},
+    summary="Enter crime reference, status or outcome by hand",
+)
 def crime_record(request: HttpRequest, incident_id: int, payload: CrimeRecordIn) -> Any:
     """For investigators: outcome types that contradict the status are refused (422) with the reason."""
     viewer = viewer_of(request)
     with transaction.atomic():
         incident = selectors.force_incident(viewer, incident_id)
-        triage.require_investigator(viewer)
+        require_investigator(viewer)
         result = records.crime_record_update(
-            viewer=viewer, incident=incident, crime_reference=payload.crime_reference,
+            viewer=viewer,
+            incident=incident,
+            crime_reference=payload.crime_reference,
             status=str(payload.status) if payload.status else None,
             outcome=str(payload.outcome) if payload.outcome else None,
-            cbo_applied=payload.cbo_applied, cbo_granted=payload.cbo_granted, note=payload.note)
+            cbo_applied=payload.cbo_applied,
+            cbo_granted=payload.cbo_granted,
+            note=payload.note,
+        )
     r = result.record
-    return {"incident": incident.pk, "crime_reference": r.crime_reference, "status": r.status, "outcome": r.outcome,
-            "cbo_applied": r.cbo_applied, "cbo_granted": r.cbo_granted, "applied": result.changed,
-            "warnings": [w.as_dict() for w in result.warnings]}
+    return {
+        "incident": incident.pk,
+        "crime_reference": r.crime_reference,
+        "status": r.status,
+        "outcome": r.outcome,
+        "cbo_applied": r.cbo_applied,
+        "cbo_granted": r.cbo_granted,
+        "applied": result.changed,
+        "warnings": [w.as_dict() for w in result.warnings],
+    }
 
 
 class CallbackOut(Schema):
@@ -190,8 +246,12 @@ class CallbackOut(Schema):
     warnings: list[dict[str, str]]
 
 
-@router.post("/handoff/callback", auth=None, response={200: CallbackOut, **ERRORS},
-             summary="The force's crime recording reports back (signed)")
+@router.post(
+    "/handoff/callback",
+    auth=None,
+    response={200: CallbackOut, **ERRORS},
+    summary="The force's crime recording reports back (signed)",
+)
 def handoff_callback(request: HttpRequest) -> HttpResponse:
     """Body `{"incident": <id>, "crime_reference": "...", "status": "crime_recorded" | "no_crime" |
     "under_investigation" | "charged" | "closed"}`, with `X-ShopWatch-Signature: sha256=<hex HMAC-SHA256 of
@@ -199,17 +259,24 @@ def handoff_callback(request: HttpRequest) -> HttpResponse:
     already applied answers `duplicate: true` and changes nothing. A crime reference already used for another
     incident of the force is applied and flagged in `warnings`."""
     if (request.content_type or "") != "application/json":
-        return problem(415, "Unsupported content type",
-                       [{"field": "Content-Type", "message": "Send application/json."}])
+        return problem(
+            415, "Unsupported content type", [{"field": "Content-Type", "message": "Send application/json."}]
+        )
     remote = str(request.META.get("REMOTE_ADDR", ""))
     try:
-        result = records.callback_apply(body=request.body, signature=request.headers.get("X-ShopWatch-Signature"),
-                                        remote=remote)
+        result = records.callback_apply(
+            body=request.body, signature=request.headers.get("X-ShopWatch-Signature"), remote=remote
+        )
     except ServiceError as exc:
         return problem(exc.status_code, exc.title, [e.as_dict() for e in exc.errors])
-    body = {"incident": result.incident_id, "applied": result.applied, "duplicate": result.duplicate,
-            "crime_reference": result.crime_reference, "status": result.status,
-            "warnings": [w.as_dict() for w in result.warnings]}
+    body = {
+        "incident": result.incident_id,
+        "applied": result.applied,
+        "duplicate": result.duplicate,
+        "crime_reference": result.crime_reference,
+        "status": result.status,
+        "warnings": [w.as_dict() for w in result.warnings],
+    }
     return HttpResponse(json.dumps(body), content_type="application/json")
 
 
@@ -220,13 +287,31 @@ class RatesQuery(Schema):
     area: Literal["town", "store", "force"] = "town"
 
 
-@router.get("/police/outcome-rates", response={200: list[dict[str, Any]], **ERRORS},
-            summary="Solved and positive-outcome rates, reviewed against unreviewed")
+@router.get(
+    "/police/outcome-rates",
+    response={200: list[dict[str, Any]], **ERRORS},
+    summary="Solved and positive-outcome rates, reviewed against unreviewed",
+)
 def outcome_rates(request: HttpRequest, filters: Query[RatesQuery]) -> Any:
-    rows = selectors.outcome_rates(viewer=viewer_of(request), date_from=filters.date_from, date_to=filters.date_to,
-                                   period=filters.period, area=filters.area)
-    return [{"period": r.period.isoformat(), "area": r.area, "reviewed": r.reviewed, "unreviewed": r.unreviewed,
-             "reviewed_solved_rate": r.reviewed_solved_rate, "unreviewed_solved_rate": r.unreviewed_solved_rate,
-             "reviewed_positive_rate": r.reviewed_positive_rate,
-             "unreviewed_positive_rate": r.unreviewed_positive_rate,
-             "solved_rate": r.solved_rate, "positive_rate": r.positive_rate} for r in rows]
+    rows = selectors.outcome_rates(
+        viewer=viewer_of(request),
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        period=filters.period,
+        area=filters.area,
+    )
+    return [
+        {
+            "period": r.period.isoformat(),
+            "area": r.area,
+            "reviewed": r.reviewed,
+            "unreviewed": r.unreviewed,
+            "reviewed_solved_rate": r.reviewed_solved_rate,
+            "unreviewed_solved_rate": r.unreviewed_solved_rate,
+            "reviewed_positive_rate": r.reviewed_positive_rate,
+            "unreviewed_positive_rate": r.unreviewed_positive_rate,
+            "solved_rate": r.solved_rate,
+            "positive_rate": r.positive_rate,
+        }
+        for r in rows
+    ]

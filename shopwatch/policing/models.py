@@ -46,7 +46,10 @@ class Triage(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["force", "state"]), models.Index(fields=["assigned_to", "state"])]
+        indexes: ClassVar = [
+            models.Index(fields=["force", "state"]),
+            models.Index(fields=["assigned_to", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.state}"
@@ -80,8 +83,10 @@ class TriageEvent(models.Model):
     class Meta:
         ordering: ClassVar = ["at", "id"]
 
+    # --- Hand-off to crime recording ------------------------------------------------------------------
 
-# --- Hand-off to crime recording ------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.action}"
 
 
 class ForceEndpoint(models.Model):
@@ -160,7 +165,10 @@ class OutcomeType(models.TextChoices):
     SUSPECT_UNDER_AGE = "11", "11 Prosecution prevented: suspect under age"
     SUSPECT_TOO_ILL = "12", "12 Prosecution prevented: suspect too ill"
     VICTIM_UNAVAILABLE = "13", "13 Prosecution prevented: victim or key witness dead or too ill"
-    EVIDENTIAL_NO_SUSPECT_NO_SUPPORT = "14", "14 Evidential difficulties: suspect not identified, victim does not support"
+    EVIDENTIAL_NO_SUSPECT_NO_SUPPORT = (
+        "14",
+        "14 Evidential difficulties: suspect not identified, victim does not support",
+    )
     EVIDENTIAL_SUPPORTED = "15", "15 Evidential difficulties: suspect identified, victim supports action"
     EVIDENTIAL_NOT_SUPPORTED = "16", "16 Evidential difficulties: suspect identified, victim does not support"
     TIME_LIMIT = "17", "17 Prosecution time limit expired"
@@ -203,7 +211,9 @@ class CrimeRecordChange(models.Model):
     """Each change the force reported (or an officer entered), for the store's history and for audits."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="crime_record_changes")
-    source = models.CharField(max_length=10, choices=[("callback", "Force system"), ("manual", "Entered by hand")])
+    source = models.CharField(
+        max_length=10, choices=[("callback", "Force system"), ("manual", "Entered by hand")]
+    )
     crime_reference = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=24, choices=PoliceStatus.choices, blank=True)
     outcome = models.CharField(max_length=3, choices=OutcomeType.choices, blank=True)
@@ -215,6 +225,9 @@ class CrimeRecordChange(models.Model):
 
     class Meta:
         ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.crime_reference} {self.status} {self.outcome}".strip()
 
 
 class CallbackReceipt(models.Model):
@@ -231,8 +244,10 @@ class CallbackReceipt(models.Model):
             models.UniqueConstraint(fields=["force", "body_sha256"], name="uniq_callback_body_per_force")
         ]
 
+    # --- Feedback to the retailer --------------------------------------------------------------------
 
-# --- Feedback to the retailer --------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"Callback {self.body_sha256[:12]} for {self.incident_id}"
 
 
 class Notification(models.Model):
@@ -291,7 +306,12 @@ class SeriesMember(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["series", "incident"], name="uniq_series_member")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["series", "incident"], name="uniq_series_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id}: {self.incident_id}"
 
 
 class SuggestionState(models.TextChoices):
@@ -322,13 +342,19 @@ class LinkSuggestion(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["incident_a", "incident_b", "basis", "method"], name="uniq_link_suggestion"),
-            models.CheckConstraint(condition=Q(incident_a__lt=models.F("incident_b")), name="link_pair_ordered"),
+            models.UniqueConstraint(
+                fields=["incident_a", "incident_b", "basis", "method"], name="uniq_link_suggestion"
+            ),
+            models.CheckConstraint(
+                condition=Q(incident_a__lt=models.F("incident_b")), name="link_pair_ordered"
+            ),
         ]
         indexes: ClassVar = [models.Index(fields=["force", "state"])]
 
+    # --- Case files and victim care ---------------------------------------------------------------------
 
-# --- Case files and victim care ---------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.incident_a_id}–{self.incident_b_id} ({self.basis}, {self.state})"
 
 
 class CaseFile(models.Model):
@@ -346,8 +372,9 @@ class CaseFile(models.Model):
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     summary = models.TextField("MG5 case summary", max_length=20_000, blank=True)
-    offending_history = models.TextField("Lead officer's summary of offending history", max_length=20_000,
-                                         blank=True)
+    offending_history = models.TextField(
+        "Lead officer's summary of offending history", max_length=20_000, blank=True
+    )
     exclusion_zone = models.TextField("Proposed exclusion zone", max_length=2000, blank=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -383,6 +410,9 @@ class WitnessStatement(models.Model):
     # SHA-256 of the text as signed: a later change of text would not match.
     signed_text_sha256 = models.CharField(max_length=64, blank=True)
 
+    def __str__(self) -> str:
+        return f"MG11 of {self.witness_id} for {self.incident_id}"
+
 
 class ImpactStatement(models.Model):
     """An Impact Statement for Business, given by a person authorised by the retailer."""
@@ -393,6 +423,9 @@ class ImpactStatement(models.Model):
     author_position = models.CharField(max_length=100)
     text = models.TextField(max_length=20_000)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Impact statement for case file {self.case_file_id}"
 
 
 class VictimReferral(models.Model):
@@ -406,3 +439,6 @@ class VictimReferral(models.Model):
     note = models.CharField(max_length=1000, blank=True)
     referred_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     referred_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.staff_name} to {self.service}"

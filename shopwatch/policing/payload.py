@@ -61,9 +61,15 @@ def _person(o: IncidentOffender, pid: str) -> dict[str, Any]:
 def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, Any]:
     """The POLE document for one incident. ``evidence_url(file)`` gives each exhibit's link."""
     store = incident.store
-    offenders = list(IncidentOffender.objects.filter(incident=incident).select_related("person")
-                     .prefetch_related("person__aliases").order_by("id"))
-    vehicles = list(IncidentVehicle.objects.filter(incident=incident).select_related("vehicle").order_by("id"))
+    offenders = list(
+        IncidentOffender.objects.filter(incident=incident)
+        .select_related("person")
+        .prefetch_related("person__aliases")
+        .order_by("id")
+    )
+    vehicles = list(
+        IncidentVehicle.objects.filter(incident=incident).select_related("vehicle").order_by("id")
+    )
     goods = list(GoodsLine.objects.filter(incident=incident).order_by("id"))
     files = list(EvidenceFile.objects.filter(incident=incident).order_by("created_at", "id"))
 
@@ -71,27 +77,59 @@ def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, 
     objects: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     if incident.reported_by is not None:
-        people.append({"id": "P0", "role": "reporter", "name": incident.reported_by.full_name,
-                       "email": incident.reported_by.email})
+        people.append(
+            {
+                "id": "P0",
+                "role": "reporter",
+                "name": incident.reported_by.full_name,
+                "email": incident.reported_by.email,
+            }
+        )
         links.append({"from": "P0", "to": "E1", "relation": "reported"})
     for i, o in enumerate(offenders, start=1):
         people.append(_person(o, f"P{i}"))
         links.append({"from": f"P{i}", "to": "E1", "relation": "suspect_in"})
     for i, v in enumerate(vehicles, start=1):
         veh = v.vehicle
-        objects.append({"id": f"V{i}", "kind": "vehicle", "registration": veh.registration, "make": veh.make,
-                        "model": veh.model, "colour": veh.colour, "description": v.description})
+        objects.append(
+            {
+                "id": f"V{i}",
+                "kind": "vehicle",
+                "registration": veh.registration,
+                "make": veh.make,
+                "model": veh.model,
+                "colour": veh.colour,
+                "description": v.description,
+            }
+        )
         links.append({"from": f"V{i}", "to": "E1", "relation": "used_in"})
     for i, g in enumerate(goods, start=1):
-        objects.append({"id": f"G{i}", "kind": "property", "description": g.description, "quantity": g.quantity,
-                        "value": str(g.value), "currency": "GBP", "recovered": g.recovered})
+        objects.append(
+            {
+                "id": f"G{i}",
+                "kind": "property",
+                "description": g.description,
+                "quantity": g.quantity,
+                "value": str(g.value),
+                "currency": "GBP",
+                "recovered": g.recovered,
+            }
+        )
         links.append({"from": f"G{i}", "to": "E1", "relation": "stolen_in"})
     evidence = []
     for i, f in enumerate(files, start=1):
-        evidence.append({"id": f"X{i}", "kind": "image" if f.content_type.startswith("image/") else "file",
-                         "filename": f.original_filename, "content_type": f.content_type, "size": f.size,
-                         "sha256": f.sha256, "captured_at": _iso(f.captured_at),
-                         "url": evidence_url(f) if evidence_url else None})
+        evidence.append(
+            {
+                "id": f"X{i}",
+                "kind": "image" if f.content_type.startswith("image/") else "file",
+                "filename": f.original_filename,
+                "content_type": f.content_type,
+                "size": f.size,
+                "sha256": f.sha256,
+                "captured_at": _iso(f.captured_at),
+                "url": evidence_url(f) if evidence_url else None,
+            }
+        )
         links.append({"from": f"X{i}", "to": "E1", "relation": "evidence_of"})
     links.append({"from": "E1", "to": "L1", "relation": "occurred_at"})
 
@@ -99,8 +137,12 @@ def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, 
         "schema": PAYLOAD_SCHEMA,
         "version": PAYLOAD_VERSION,
         "generated_at": timezone.now().isoformat(),
-        "source": {"system": "ShopWatch", "incident_id": incident.pk, "reference": incident.reference,
-                   "retailer_reference": incident.external_ref},
+        "source": {
+            "system": "ShopWatch",
+            "incident_id": incident.pk,
+            "reference": incident.reference,
+            "retailer_reference": incident.external_ref,
+        },
         "force": {"slug": incident.force.slug, "name": incident.force.name},
         "event": {
             "id": "E1",
@@ -117,11 +159,21 @@ def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, 
         },
         "people": people,
         "objects": objects,
-        "locations": [{
-            "id": "L1", "kind": "store", "name": store.name, "retailer": store.retailer.name,
-            "store_code": store.code, "address": store.address, "town": store.town, "postcode": store.postcode,
-            "latitude": store.latitude, "longitude": store.longitude, "detail": incident.location_detail,
-        }],
+        "locations": [
+            {
+                "id": "L1",
+                "kind": "store",
+                "name": store.name,
+                "retailer": store.retailer.name,
+                "store_code": store.code,
+                "address": store.address,
+                "town": store.town,
+                "postcode": store.postcode,
+                "latitude": store.latitude,
+                "longitude": store.longitude,
+                "detail": incident.location_detail,
+            }
+        ],
         "evidence": evidence,
         "links": links,
     }

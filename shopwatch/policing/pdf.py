@@ -31,7 +31,9 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("Helvetica", size=8)
-        self.cell(0, 8, latin(f"{self.title_text} - page {self.page_no()}/{{nb}} - OFFICIAL-SENSITIVE"), align="C")
+        self.cell(
+            0, 8, latin(f"{self.title_text} - page {self.page_no()}/{{nb}} - OFFICIAL-SENSITIVE"), align="C"
+        )
 
 
 def _heading(pdf: _Pdf, text: str) -> None:
@@ -74,13 +76,26 @@ def _map(pdf: _Pdf, incidents: list[Incident]) -> None:
         pdf.text(x + 3, y + 1, latin(f"{name} ({n})"))
     pdf.set_y(y0 + h + 3)
     pdf.set_font("Helvetica", size=8)
-    pdf.multi_cell(0, 4, latin(f"Stores by position (latitude {lat_min:.4f} to {lat_max:.4f}, longitude "
-                               f"{lon_min:.4f} to {lon_max:.4f}); the number is incidents at each."),
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        4,
+        latin(
+            f"Stores by position (latitude {lat_min:.4f} to {lat_max:.4f}, longitude "
+            f"{lon_min:.4f} to {lon_max:.4f}); the number is incidents at each."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
 
 
-def casefile_pdf(*, case: CaseFile, incidents: list[Incident], exhibits: list[Exhibit],
-                 statements: list[WitnessStatement], impacts: list[ImpactStatement]) -> bytes:
+def casefile_pdf(
+    *,
+    case: CaseFile,
+    incidents: list[Incident],
+    exhibits: list[Exhibit],
+    statements: list[WitnessStatement],
+    impacts: list[ImpactStatement],
+) -> bytes:
     from .services.casefiles import declaration_for
 
     pdf = _Pdf(format="A4")
@@ -92,26 +107,38 @@ def casefile_pdf(*, case: CaseFile, incidents: list[Incident], exhibits: list[Ex
 
     pdf.add_page()
     _heading(pdf, f"MG5 Case summary: {case.title}")
-    _para(pdf, f"Force: {case.force.name}. Prepared by {case.created_by.full_name if case.created_by else '-'} "
-               f"on {_when(case.created_at)}. {len(incidents)} incident(s), {len(exhibits)} exhibit(s).")
+    _para(
+        pdf,
+        f"Force: {case.force.name}. Prepared by {case.created_by.full_name if case.created_by else '-'} "
+        f"on {_when(case.created_at)}. {len(incidents)} incident(s), {len(exhibits)} exhibit(s).",
+    )
     _para(pdf, case.summary or "No summary written yet.")
     _heading(pdf, "Incidents")
     for inc in incidents:
-        _para(pdf, f"{inc.reference} - {_when(inc.occurred_at)} - {inc.store.name}, {inc.store.town} - "
-                   f"{inc.get_type_display()} - goods GBP {inc.goods_value}"
-                   + (f" - crime ref {inc.crime_reference}" if inc.crime_reference else "")
-                   + f"\n{inc.description[:1500]}")
+        _para(
+            pdf,
+            f"{inc.reference} - {_when(inc.occurred_at)} - {inc.store.name}, {inc.store.town} - "
+            f"{inc.get_type_display()} - goods GBP {inc.goods_value}"
+            + (f" - crime ref {inc.crime_reference}" if inc.crime_reference else "")
+            + f"\n{inc.description[:1500]}",
+        )
 
     for s in statements:
         pdf.add_page()
         _heading(pdf, "MG11 Witness statement")
-        _para(pdf, f"Statement of: {s.witness.full_name}. Occupation: {s.occupation or '-'}. "
-                   f"Incident: {s.incident.reference}.")
+        _para(
+            pdf,
+            f"Statement of: {s.witness.full_name}. Occupation: {s.occupation or '-'}. "
+            f"Incident: {s.incident.reference}.",
+        )
         _para(pdf, declaration_for(s) if not s.declaration else s.declaration)
         _para(pdf, s.text)
         if s.signed_at:
-            _para(pdf, f"Signed: {s.signed_name}, {_when(s.signed_at)} (on the witness's own device). "
-                       f"SHA-256 of the signed text: {s.signed_text_sha256}")
+            _para(
+                pdf,
+                f"Signed: {s.signed_name}, {_when(s.signed_at)} (on the witness's own device). "
+                f"SHA-256 of the signed text: {s.signed_text_sha256}",
+            )
         else:
             _para(pdf, "NOT YET SIGNED BY THE WITNESS.")
 
@@ -119,19 +146,29 @@ def casefile_pdf(*, case: CaseFile, incidents: list[Incident], exhibits: list[Ex
     _heading(pdf, "MG12 Exhibit list")
     pdf.set_font("Helvetica", size=8)
     for ex in exhibits:
-        pdf.multi_cell(0, 4, latin(
-            f"{ex.ref}  {ex.evidence.original_filename} ({ex.evidence.content_type}, {ex.evidence.size} bytes) - "
-            f"{ex.incident.reference} - SHA-256 {ex.sha256 or ex.evidence.sha256}"
-            + ("" if ex.matches else " - DOES NOT MATCH THE HASH TAKEN ON ARRIVAL")),
-            new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            4,
+            latin(
+                f"{ex.ref}  {ex.evidence.original_filename} "
+                f"({ex.evidence.content_type}, {ex.evidence.size} bytes) - "
+                f"{ex.incident.reference} - SHA-256 {ex.sha256 or ex.evidence.sha256}"
+                + ("" if ex.matches else " - DOES NOT MATCH THE HASH TAKEN ON ARRIVAL")
+            ),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     if not exhibits:
         _para(pdf, "No exhibits.")
 
     for isb in impacts:
         pdf.add_page()
         _heading(pdf, "Impact Statement for Business")
-        _para(pdf, f"{isb.retailer.name}. Given by {isb.author.full_name}, {isb.author_position}, "
-                   f"on {_when(isb.created_at)}.")
+        _para(
+            pdf,
+            f"{isb.retailer.name}. Given by {isb.author.full_name}, {isb.author_position}, "
+            f"on {_when(isb.created_at)}.",
+        )
         _para(pdf, isb.text)
 
     if case.kind == "offender":

@@ -47,21 +47,33 @@ from .models import (
     TriageEvent,
     TriageState,
 )
-from .services.common import force_incident, force_incidents
+from .services.common import force_incident as force_incident
+from .services.common import force_incidents as force_incidents
 
 # --- The queue ------------------------------------------------------------------------------------------
 
 
 def _sent_at() -> Coalesce:
-    first_sent = (StatusChange.objects.filter(incident=OuterRef("pk"), to_status=IncidentStatus.SENT_TO_POLICE)
-                  .order_by("at").values("at")[:1])
+    first_sent = (
+        StatusChange.objects.filter(incident=OuterRef("pk"), to_status=IncidentStatus.SENT_TO_POLICE)
+        .order_by("at")
+        .values("at")[:1]
+    )
     return Coalesce(Subquery(first_sent, output_field=DateTimeField()), F("created_at"))
 
 
-def queue_queryset(viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None) -> QuerySet[Incident]:
-    """Open incidents in the caller's force queue, in Retail Crime Action Plan order, with what triage needs."""
-    evidence = (EvidenceFile.objects.filter(incident=OuterRef("pk")).order_by().values("incident")
-                .annotate(n=Count("id")).values("n"))
+def queue_queryset(
+    viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None
+) -> QuerySet[Incident]:
+    """Open incidents in the caller's force queue, in Retail Crime Action Plan order, with what
+    triage needs."""
+    evidence = (
+        EvidenceFile.objects.filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     known = IncidentOffender.objects.filter(incident=OuterRef("pk"), person__isnull=False)
     qs = (
         force_incidents(viewer)
@@ -93,17 +105,23 @@ class QueueRow:
     assigned_to: User | None
 
 
-def queue_page(*, viewer: Viewer, after: list[Any] | None, limit: int, assigned_to: int | None = None,
-               state: str | None = None) -> tuple[list[QueueRow], list[Any] | None]:
+def queue_page(
+    *,
+    viewer: Viewer,
+    after: list[Any] | None,
+    limit: int,
+    assigned_to: int | None = None,
+    state: str | None = None,
+) -> tuple[list[QueueRow], list[Any] | None]:
     """One page of the queue in triage order, and the keyset cursor for the next. Audited as a listing."""
     qs = queue_queryset(viewer, assigned_to=assigned_to, state=state)
     if after:
-        prio, score, sent, pk = str(after[0]), int(after[1]), parse_datetime(str(after[2])), int(after[3])
+        prio, score, since, pk = str(after[0]), int(after[1]), parse_datetime(str(after[2])), int(after[3])
         qs = qs.filter(
             Q(priority__gt=prio)
             | Q(priority=prio, priority_score__lt=score)
-            | Q(priority=prio, priority_score=score, sent_at__gt=sent)
-            | Q(priority=prio, priority_score=score, sent_at=sent, id__gt=pk)
+            | Q(priority=prio, priority_score=score, sent_at__gt=since)
+            | Q(priority=prio, priority_score=score, sent_at=since, id__gt=pk)
         )
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
@@ -113,26 +131,48 @@ def queue_page(*, viewer: Viewer, after: list[Any] | None, limit: int, assigned_
     for inc in rows:
         triage: Triage | None = getattr(inc, "triage", None)
         sent: dt.datetime = inc.sent_at  # type: ignore[attr-defined]
-        out.append(QueueRow(incident=inc, sent_at=sent, waiting=now - sent,
-                            evidence_count=inc.evidence_count,  # type: ignore[attr-defined]
-                            known_person=inc.known_person,  # type: ignore[attr-defined]
-                            state=triage.state if triage else TriageState.NEW,
-                            assigned_to=triage.assigned_to if triage else None))
+        out.append(
+            QueueRow(
+                incident=inc,
+                sent_at=sent,
+                waiting=now - sent,
+                evidence_count=inc.evidence_count,  # type: ignore[attr-defined]
+                known_person=inc.known_person,  # type: ignore[attr-defined]
+                state=triage.state if triage else TriageState.NEW,
+                assigned_to=triage.assigned_to if triage else None,
+            )
+        )
     cursor = None
     if more and rows:
         last = out[-1]
-        cursor = [last.incident.priority, last.incident.priority_score, last.sent_at.isoformat(), last.incident.pk]
+        cursor = [
+            last.incident.priority,
+            last.incident.priority_score,
+            last.sent_at.isoformat(),
+            last.incident.pk,
+        ]
     if rows:
-        audit_record(viewer=viewer, action=AuditAction.LIST, object_type="incident",
-                     summary=f"Police queue: listed {len(rows)} incidents", detail={"ids": [r.pk for r in rows]})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.LIST,
+            object_type="incident",
+            summary=f"Police queue: listed {len(rows)} incidents",
+            detail={"ids": [r.pk for r in rows]},
+        )
     return out, cursor
 
 
 def queue_incident(*, viewer: Viewer, incident_id: object) -> Incident:
     """One incident of the caller's force for the triage page (audited view); 404 if not theirs."""
     incident = force_incident(viewer, incident_id)
-    audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="incident", object_id=incident.pk,
-                 store_id=incident.store_id, summary=f"{incident.reference} (police triage)")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="incident",
+        object_id=incident.pk,
+        store_id=incident.store_id,
+        summary=f"{incident.reference} (police triage)",
+    )
     return incident
 
 
@@ -141,10 +181,16 @@ def triage_history(incident: Incident) -> list[TriageEvent]:
 
 
 def force_officers(viewer: Viewer) -> list[User]:
-    return list(User.objects.filter(
-        is_active=True, memberships__organisation_id__in=viewer.police_force_ids, memberships__active=True,
-        memberships__role__in=[Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR],
-    ).distinct().order_by("full_name", "id"))
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation_id__in=viewer.police_force_ids,
+            memberships__active=True,
+            memberships__role__in=[Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR],
+        )
+        .distinct()
+        .order_by("full_name", "id")
+    )
 
 
 # --- Supervisors: workload and ageing ----------------------------------------------------------------
@@ -172,21 +218,35 @@ def workload(*, viewer: Viewer) -> tuple[list[Workload], list[tuple[str, int]]]:
 
     require_supervisor(viewer)
     qs = queue_queryset(viewer).order_by()
-    per = (qs.values("triage__assigned_to")
-           .annotate(n=Count("id"), info=Count("id", filter=Q(triage__state=TriageState.INFO_REQUESTED)))
-           .order_by())
+    per = (
+        qs.values("triage__assigned_to")
+        .annotate(n=Count("id"), info=Count("id", filter=Q(triage__state=TriageState.INFO_REQUESTED)))
+        .order_by()
+    )
     oldest: dict[int | None, dt.datetime] = {}
-    for row in qs.values("triage__assigned_to", "sent_at"):
+    for row in qs.values("triage__assigned_to", "sent_at"):  # type: ignore[misc]
         key = row["triage__assigned_to"]
         if key not in oldest or row["sent_at"] < oldest[key]:
             oldest[key] = row["sent_at"]
-    users = {u.pk: u for u in User.objects.filter(pk__in=[r["triage__assigned_to"] for r in per if r["triage__assigned_to"]])}
-    loads = [Workload(users.get(r["triage__assigned_to"]) if r["triage__assigned_to"] else None, r["n"], r["info"],
-                      oldest.get(r["triage__assigned_to"])) for r in per]
+    users = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=[r["triage__assigned_to"] for r in per if r["triage__assigned_to"]]
+        )
+    }
+    loads = [
+        Workload(
+            users.get(r["triage__assigned_to"]) if r["triage__assigned_to"] else None,
+            r["n"],
+            r["info"],
+            oldest.get(r["triage__assigned_to"]),
+        )
+        for r in per
+    ]
     loads.sort(key=lambda w: (w.officer is not None, -(w.open_count)))
     now = timezone.now()
     bands = [0] * len(AGE_BANDS)
-    for sent in (row["sent_at"] for row in qs.values("sent_at")):
+    for sent in (row["sent_at"] for row in qs.values("sent_at")):  # type: ignore[misc]
         age = now - sent
         for i, (_, limit) in enumerate(AGE_BANDS):
             if limit is None or age < limit:
@@ -200,8 +260,9 @@ def workload(*, viewer: Viewer) -> tuple[list[Workload], list[tuple[str, int]]]:
 
 def deliveries(*, viewer: Viewer, status: str | None = None, limit: int = 200) -> list[Delivery]:
     """The force's hand-offs, newest first; ``status='dead'`` is the dead-letter list."""
-    qs = Delivery.objects.filter(force_id__in=viewer.police_force_ids,
-                                 incident__in=force_incidents(viewer).values("pk")).select_related("incident")
+    qs = Delivery.objects.filter(
+        force_id__in=viewer.police_force_ids, incident__in=force_incidents(viewer).values("pk")
+    ).select_related("incident")
     if status:
         qs = qs.filter(status=status)
     return list(qs.order_by("-created_at", "-id")[:limit])
@@ -240,8 +301,14 @@ def handoff_export(*, viewer: Viewer, incident_id: object) -> tuple[Incident, st
 
     incident = force_incident(viewer, incident_id)
     body = payload_for(incident)
-    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="incident", object_id=incident.pk,
-                 store_id=incident.store_id, summary=f"{incident.reference}: hand-off payload exported")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.EXPORT,
+        object_type="incident",
+        object_id=incident.pk,
+        store_id=incident.store_id,
+        summary=f"{incident.reference}: hand-off payload exported",
+    )
     return incident, body
 
 
@@ -277,8 +344,11 @@ def police_feedback(*, viewer: Viewer, incident_id: object) -> PoliceFeedback | 
         return None
     record = CrimeRecord.objects.filter(incident=incident).first()
     triage = Triage.objects.filter(incident=incident).first()
-    events = [e for e in TriageEvent.objects.filter(incident=incident)
-              if e.action in ("request_info", "request_cctv", "reject", "accept")]
+    events = [
+        e
+        for e in TriageEvent.objects.filter(incident=incident)
+        if e.action in ("request_info", "request_cctv", "reject", "accept")
+    ]
     state = triage.state if triage else TriageState.NEW
     return PoliceFeedback(
         crime_reference=record.crime_reference if record else "",
@@ -290,10 +360,17 @@ def police_feedback(*, viewer: Viewer, incident_id: object) -> PoliceFeedback | 
         cbo_granted=bool(record and record.cbo_granted),
         triage_state=state,
         triage_label=TriageState(state).label if triage else "Waiting for the police to review it",
-        triage_reason=triage.reason if triage and triage.state in (TriageState.REJECTED,
-                                                                   TriageState.INFO_REQUESTED) else "",
-        updated_at=max([d for d in (record.updated_at if record else None, triage.updated_at if triage else None)
-                        if d is not None], default=None),
+        triage_reason=triage.reason
+        if triage and triage.state in (TriageState.REJECTED, TriageState.INFO_REQUESTED)
+        else "",
+        updated_at=max(
+            [
+                d
+                for d in (record.updated_at if record else None, triage.updated_at if triage else None)
+                if d is not None
+            ],
+            default=None,
+        ),
         history=list(CrimeRecordChange.objects.filter(incident=incident)),
         requests=events,
     )
@@ -358,8 +435,14 @@ AREAS = {"town": "store__town", "store": "store__name", "force": "force__name"}
 PERIODS = {"month": TruncMonth, "quarter": TruncQuarter}
 
 
-def outcome_rates(*, viewer: Viewer, date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
-                  period: str = "month", area: str = "town") -> list[RateRow]:
+def outcome_rates(
+    *,
+    viewer: Viewer,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    period: str = "month",
+    area: str = "town",
+) -> list[RateRow]:
     """Solved and positive-outcome rates of incidents sent to the caller's force, by period and area,
     for incidents the business crime team reviewed (decided in the queue) against those it did not.
 
@@ -377,7 +460,9 @@ def outcome_rates(*, viewer: Viewer, date_from: dt.datetime | None = None, date_
     solved = Q(crime_record__outcome__in=SOLVED_OUTCOMES)
     positive = Q(crime_record__outcome__in=POSITIVE_OUTCOMES)
     rows = (
-        qs.annotate(p=PERIODS[period]("occurred_at", tzinfo=timezone.get_current_timezone()), a=F(AREAS[area]))
+        qs.annotate(
+            p=PERIODS[period]("occurred_at", tzinfo=timezone.get_current_timezone()), a=F(AREAS[area])
+        )
         .values("p", "a")
         .annotate(
             rv=Count("id", filter=reviewed),
@@ -392,15 +477,32 @@ def outcome_rates(*, viewer: Viewer, date_from: dt.datetime | None = None, date_
     out = []
     for r in rows:
         p = r["p"]
-        out.append(RateRow(period=p.date() if isinstance(p, dt.datetime) else p, area=r["a"], reviewed=r["rv"],
-                           reviewed_solved=r["rv_s"], reviewed_positive=r["rv_p"], unreviewed=r["un"],
-                           unreviewed_solved=r["un_s"], unreviewed_positive=r["un_p"]))
+        out.append(
+            RateRow(
+                period=p.date() if isinstance(p, dt.datetime) else p,
+                area=r["a"],
+                reviewed=r["rv"],
+                reviewed_solved=r["rv_s"],
+                reviewed_positive=r["rv_p"],
+                unreviewed=r["un"],
+                unreviewed_solved=r["un_s"],
+                unreviewed_positive=r["un_p"],
+            )
+        )
     return out
 
 
 def rates_total(rows: list[RateRow]) -> RateRow:
-    total = RateRow(period=dt.date.min, area="All", reviewed=0, reviewed_solved=0, reviewed_positive=0,
-                    unreviewed=0, unreviewed_solved=0, unreviewed_positive=0)
+    total = RateRow(
+        period=dt.date.min,
+        area="All",
+        reviewed=0,
+        reviewed_solved=0,
+        reviewed_positive=0,
+        unreviewed=0,
+        unreviewed_solved=0,
+        unreviewed_positive=0,
+    )
     for r in rows:
         total.reviewed += r.reviewed
         total.reviewed_solved += r.reviewed_solved

@@ -3,6 +3,7 @@ and for store staff, their police notifications. Views parse and render; service
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
@@ -55,18 +56,27 @@ def queue(request: HttpRequest) -> HttpResponse:
     except Exception:
         after = None
     with transaction.atomic():
-        rows, cursor = selectors.queue_page(viewer=viewer, after=after, limit=50, state=state,
-                                            assigned_to=viewer.user_id if mine else None)
+        rows, cursor = selectors.queue_page(
+            viewer=viewer, after=after, limit=50, state=state, assigned_to=viewer.user_id if mine else None
+        )
     params = request.GET.copy()
     next_link = None
     if cursor:
         params["cursor"] = encode_cursor(cursor)
         next_link = "?" + params.urlencode()
-    return render(request, "policing/queue.html", {
-        "rows": rows, "next_link": next_link, "state": state or "", "mine": mine,
-        "states": TriageState.choices, "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),
-        "dead_letters": selectors.dead_letter_count(viewer),
-    })
+    return render(
+        request,
+        "policing/queue.html",
+        {
+            "rows": rows,
+            "next_link": next_link,
+            "state": state or "",
+            "mine": mine,
+            "states": TriageState.choices,
+            "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),
+            "dead_letters": selectors.dead_letter_count(viewer),
+        },
+    )
 
 
 def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: Any) -> dict[str, Any]:
@@ -79,7 +89,9 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
     officers = selectors.force_officers(viewer)
     context: dict[str, Any] = {
         "incident": incident,
-        "triage": Triage.objects.filter(incident=incident).select_related("assigned_to", "attended_by").first(),
+        "triage": Triage.objects.filter(incident=incident)
+        .select_related("assigned_to", "attended_by")
+        .first(),
         "history": selectors.triage_history(incident),
         "record": CrimeRecord.objects.filter(incident=incident).first(),
         "deliveries": selectors.deliveries_for_incident(incident),
@@ -91,8 +103,9 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
         "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),
         "decision_form": DecisionForm(),
         "assign_form": AssignForm(officers=officers),
-        "attendance_form": AttendanceForm(initial={"attended_at": timezone.localtime().replace(second=0,
-                                                                                               microsecond=0)}),
+        "attendance_form": AttendanceForm(
+            initial={"attended_at": timezone.localtime().replace(second=0, microsecond=0)}
+        ),
         "record_form": CrimeRecordForm(),
         "outcome_form": OutcomeForm(),
         "referral_form": ReferralForm(),
@@ -110,8 +123,9 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "policing/incident.html", context)
 
 
-def _act(request: HttpRequest, viewer: Viewer, pk: int, form_name: str, form: Any, run: Any,
-         done: str) -> HttpResponse:
+def _act(
+    request: HttpRequest, viewer: Viewer, pk: int, form_name: str, form: Any, run: Any, done: str
+) -> HttpResponse:
     """Validate a form, run the service, and either go back to the page or show it again with errors."""
     if form.is_valid():
         try:
@@ -136,9 +150,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run(inc: Any, data: dict[str, Any]) -> None:
         decision = data["decision"]
-        triage.triage_decide(viewer=viewer, incident=inc, reason=data["reason"],
-                             decision="request_info" if decision == "request_cctv" else decision,
-                             cctv=decision == "request_cctv")
+        triage.triage_decide(
+            viewer=viewer,
+            incident=inc,
+            reason=data["reason"],
+            decision="request_info" if decision == "request_cctv" else decision,
+            cctv=decision == "request_cctv",
+        )
 
     return _act(request, viewer, pk, "decision_form", form, run, "Decision recorded.")
 
@@ -157,9 +175,15 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "You have taken this incident.")
         return redirect("policing:incident", pk=pk)
     form = AssignForm(request.POST, officers=selectors.force_officers(viewer))
-    return _act(request, viewer, pk, "assign_form", form,
-                lambda inc, d: triage.triage_assign(viewer=viewer, incident=inc, assignee_id=d["assignee"]),
-                "Assigned.")
+    return _act(
+        request,
+        viewer,
+        pk,
+        "assign_form",
+        form,
+        lambda inc, d: triage.triage_assign(viewer=viewer, incident=inc, assignee_id=d["assignee"]),
+        "Assigned.",
+    )
 
 
 @login_required
@@ -167,10 +191,17 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def attend(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     form = AttendanceForm(request.POST)
-    return _act(request, viewer, pk, "attendance_form", form,
-                lambda inc, d: triage.triage_record_attendance(viewer=viewer, incident=inc,
-                                                               attended_at=d["attended_at"], note=d["note"]),
-                "Attendance recorded.")
+    return _act(
+        request,
+        viewer,
+        pk,
+        "attendance_form",
+        form,
+        lambda inc, d: triage.triage_record_attendance(
+            viewer=viewer, incident=inc, attended_at=d["attended_at"], note=d["note"]
+        ),
+        "Attendance recorded.",
+    )
 
 
 @login_required
@@ -178,10 +209,17 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
 def crime_record(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     form = CrimeRecordForm(request.POST)
-    return _act(request, viewer, pk, "record_form", form,
-                lambda inc, d: records.crime_record_manual(viewer=viewer, incident=inc,
-                                                           crime_reference=d["crime_reference"], status=d["status"]),
-                "Crime record updated; the store has been told.")
+    return _act(
+        request,
+        viewer,
+        pk,
+        "record_form",
+        form,
+        lambda inc, d: records.crime_record_manual(
+            viewer=viewer, incident=inc, crime_reference=d["crime_reference"], status=d["status"]
+        ),
+        "Crime record updated; the store has been told.",
+    )
 
 
 @login_required
@@ -189,11 +227,22 @@ def crime_record(request: HttpRequest, pk: int) -> HttpResponse:
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     form = OutcomeForm(request.POST)
-    return _act(request, viewer, pk, "outcome_form", form,
-                lambda inc, d: records.outcome_record(viewer=viewer, incident=inc, outcome=d["outcome"],
-                                                      cbo_applied=d["cbo_applied"], cbo_granted=d["cbo_granted"],
-                                                      note=d["note"]),
-                "Outcome recorded; the store has been told.")
+    return _act(
+        request,
+        viewer,
+        pk,
+        "outcome_form",
+        form,
+        lambda inc, d: records.outcome_record(
+            viewer=viewer,
+            incident=inc,
+            outcome=d["outcome"],
+            cbo_applied=d["cbo_applied"],
+            cbo_granted=d["cbo_granted"],
+            note=d["note"],
+        ),
+        "Outcome recorded; the store has been told.",
+    )
 
 
 @login_required
@@ -201,11 +250,23 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def referral(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     form = ReferralForm(request.POST)
-    return _act(request, viewer, pk, "referral_form", form,
-                lambda inc, d: care.victim_referral_create(viewer=viewer, incident=inc, staff_name=d["staff_name"],
-                                                           service=d["service"], consent=d["consent"],
-                                                           contact=d["contact"], note=d["note"]),
-                "Referral recorded.")
+    return _act(
+        request,
+        viewer,
+        pk,
+        "referral_form",
+        form,
+        lambda inc, d: care.victim_referral_create(
+            viewer=viewer,
+            incident=inc,
+            staff_name=d["staff_name"],
+            service=d["service"],
+            consent=d["consent"],
+            contact=d["contact"],
+            note=d["note"],
+        ),
+        "Referral recorded.",
+    )
 
 
 @login_required
@@ -238,16 +299,20 @@ def handoff_settings(request: HttpRequest) -> HttpResponse:
     is_supervisor = viewer.has_role(Role.POLICE_SUPERVISOR)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint_configure(viewer=viewer, force=force, url=form.cleaned_data["url"],
-                               secret=form.cleaned_data["secret"])
+            endpoint_configure(
+                viewer=viewer, force=force, url=form.cleaned_data["url"], secret=form.cleaned_data["secret"]
+            )
         except ServiceError as exc:
             add_service_errors(form, exc.errors)
         else:
             messages.success(request, "Hand-off settings saved.")
             return redirect("policing:handoff-settings")
-    return render(request, "policing/handoff_settings.html",
-                  {"form": form, "endpoint": endpoint, "force": force, "is_supervisor": is_supervisor},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "policing/handoff_settings.html",
+        {"form": form, "endpoint": endpoint, "force": force, "is_supervisor": is_supervisor},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -257,8 +322,11 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     if status not in (*DeliveryStatus.values, "all"):
         status = DeliveryStatus.DEAD
     rows = selectors.deliveries(viewer=viewer, status=None if status == "all" else status)
-    return render(request, "policing/deliveries.html",
-                  {"rows": rows, "status": status, "statuses": DeliveryStatus.choices})
+    return render(
+        request,
+        "policing/deliveries.html",
+        {"rows": rows, "status": status, "statuses": DeliveryStatus.choices},
+    )
 
 
 @login_required
@@ -272,8 +340,10 @@ def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(e.message for e in exc.errors))
     else:
         delivery.refresh_from_db()
-        messages.success(request, f"Hand-off of {delivery.incident.reference} replayed: "
-                                  f"{delivery.get_status_display().lower()}.")
+        messages.success(
+            request,
+            f"Hand-off of {delivery.incident.reference} replayed: {delivery.get_status_display().lower()}.",
+        )
     return redirect(reverse("policing:deliveries") + "?status=all")
 
 
@@ -288,23 +358,32 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         date_from = timezone.make_aware(date_from)
     if date_to:
         date_to = timezone.make_aware(date_to)
-    rows = selectors.outcome_rates(viewer=viewer, date_from=date_from, date_to=date_to, period=period, area=area)
-    return render(request, "policing/outcomes.html", {
-        "rows": rows, "total": selectors.rates_total(rows), "period": period, "area": area,
-        "from": request.GET.get("from", ""), "to": request.GET.get("to", ""),
-    })
+    rows = selectors.outcome_rates(
+        viewer=viewer, date_from=date_from, date_to=date_to, period=period, area=area
+    )
+    return render(
+        request,
+        "policing/outcomes.html",
+        {
+            "rows": rows,
+            "total": selectors.rates_total(rows),
+            "period": period,
+            "area": area,
+            "from": request.GET.get("from", ""),
+            "to": request.GET.get("to", ""),
+        },
+    )
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     from .services.notifications import notification_mark_read
 
-    user_id = int(request.user.pk)
+    user_id = int(str(request.user.pk))
     if request.method == "POST":
-        try:
+        with contextlib.suppress(ValueError):
             notification_mark_read(user_id=user_id, notification_id=int(request.POST.get("id", "0")))
-        except ValueError:
-            pass
         return redirect("policing:notifications")
-    return render(request, "policing/notifications.html",
-                  {"rows": selectors.notifications_for(user_id=user_id)})
+    return render(
+        request, "policing/notifications.html", {"rows": selectors.notifications_for(user_id=user_id)}
+    )

@@ -45,8 +45,12 @@ def _series(viewer: Any, pk: int) -> Series:
 def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     series = _series(viewer, pk)
-    incidents = selectors.force_incidents(viewer).filter(series_links__series=series).select_related("store") \
+    incidents = (
+        selectors.force_incidents(viewer)
+        .filter(series_links__series=series)
+        .select_related("store")
         .order_by("occurred_at")
+    )
     return render(request, "policing/series_detail.html", {"series": series, "incidents": incidents})
 
 
@@ -65,9 +69,12 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
             suggestions = linking.link_suggest(viewer=viewer, incident=incident, window_days=window)
         except ServiceError as exc:
             suggestions, error = [], " ".join(e.message for e in exc.errors)
-    return render(request, "policing/links.html", {"incident": incident, "suggestions": suggestions,
-                                                   "days": window, "error": error},
-                  status=422 if error else 200)
+    return render(
+        request,
+        "policing/links.html",
+        {"incident": incident, "suggestions": suggestions, "days": window, "error": error},
+        status=422 if error else 200,
+    )
 
 
 @login_required
@@ -79,12 +86,18 @@ def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Not found.")
     back = request.POST.get("incident") or suggestion.incident_a_id
     try:
-        linking.suggestion_decide(viewer=viewer, suggestion=suggestion, accept=request.POST.get("accept") == "1")
+        linking.suggestion_decide(
+            viewer=viewer, suggestion=suggestion, accept=request.POST.get("accept") == "1"
+        )
     except ServiceError as exc:
         messages.error(request, " ".join(e.message for e in exc.errors))
     else:
-        messages.success(request, "Link accepted: both incidents are in the series." if suggestion.series_id
-                         else "Suggestion rejected.")
+        messages.success(
+            request,
+            "Link accepted: both incidents are in the series."
+            if suggestion.series_id
+            else "Suggestion rejected.",
+        )
     return redirect("policing:links", pk=int(back))
 
 
@@ -92,26 +105,51 @@ def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class CaseFileForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Give the case file a title."})
-    kind = forms.ChoiceField(label="Covers", choices=CaseFile.Kind.choices, widget=forms.RadioSelect,
-                             error_messages={"required": "Choose what the case file covers."})
-    target = forms.IntegerField(label="Incident, series or person number", min_value=1,
-                                help_text="The number shown on the incident, series or person page.",
-                                error_messages={"required": "Enter the number."})
-    summary = forms.CharField(label="MG5 case summary", required=False, max_length=20_000,
-                              widget=forms.Textarea(attrs={"rows": 6}))
-    offending_history = forms.CharField(label="Offending history (Criminal Behaviour Order pack)", required=False,
-                                        max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
-    exclusion_zone = forms.CharField(label="Proposed exclusion zone", required=False, max_length=2000,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Give the case file a title."}
+    )
+    kind = forms.ChoiceField(
+        label="Covers",
+        choices=CaseFile.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the case file covers."},
+    )
+    target = forms.IntegerField(
+        label="Incident, series or person number",
+        min_value=1,
+        help_text="The number shown on the incident, series or person page.",
+        error_messages={"required": "Enter the number."},
+    )
+    summary = forms.CharField(
+        label="MG5 case summary", required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    offending_history = forms.CharField(
+        label="Offending history (Criminal Behaviour Order pack)",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    exclusion_zone = forms.CharField(
+        label="Proposed exclusion zone",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class StatementForm(forms.Form):
-    witness = forms.TypedChoiceField(label="Witness (a colleague at the store)", coerce=int,
-                                     error_messages={"required": "Choose the witness."})
+    witness = forms.TypedChoiceField(
+        label="Witness (a colleague at the store)",
+        coerce=int,
+        error_messages={"required": "Choose the witness."},
+    )
     occupation = forms.CharField(label="Their job", max_length=100, required=False)
-    text = forms.CharField(label="Statement", max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}),
-                           error_messages={"required": "Write the statement."})
+    text = forms.CharField(
+        label="Statement",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Write the statement."},
+    )
 
 
 @login_required
@@ -122,7 +160,9 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         kind, target = d["kind"], d["target"]
         try:
-            incident = selectors.force_incidents(viewer).filter(pk=target).first() if kind == "incident" else None
+            incident = (
+                selectors.force_incidents(viewer).filter(pk=target).first() if kind == "incident" else None
+            )
             series = Series.objects.filter(pk=target).first() if kind == "series" else None
             person = None
             if kind == "offender":
@@ -131,31 +171,52 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
                 person = scope(Person.objects.all(), viewer).filter(pk=target).first()
                 if person is None:
                     raise ValidationFailed([FieldError("target", "No such person you may see.")])
-            case = casefiles.casefile_create(viewer=viewer, kind=kind, title=d["title"], incident=incident,
-                                             series=series, person=person, summary=d["summary"],
-                                             offending_history=d["offending_history"],
-                                             exclusion_zone=d["exclusion_zone"])
+            case = casefiles.casefile_create(
+                viewer=viewer,
+                kind=kind,
+                title=d["title"],
+                incident=incident,
+                series=series,
+                person=person,
+                summary=d["summary"],
+                offending_history=d["offending_history"],
+                exclusion_zone=d["exclusion_zone"],
+            )
         except ServiceError as exc:
             for e in exc.errors:
-                form.add_error("target" if e.field in ("incident", "series", "person") else
-                               (e.field if e.field in form.fields else None), e.message)
+                form.add_error(
+                    "target"
+                    if e.field in ("incident", "series", "person")
+                    else (e.field if e.field in form.fields else None),
+                    e.message,
+                )
         else:
             return redirect("policing:casefile", pk=case.pk)
     rows = CaseFile.objects.filter(force_id__in=viewer.police_force_ids)[:200]
-    return render(request, "policing/casefile_list.html", {"rows": rows, "form": form},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "policing/casefile_list.html",
+        {"rows": rows, "form": form},
+        status=422 if form.errors else 200,
+    )
 
 
 def _case(viewer: Any, pk: int) -> CaseFile:
-    case = CaseFile.objects.filter(pk=pk, force_id__in=viewer.police_force_ids).select_related("force").first()
+    case = (
+        CaseFile.objects.filter(pk=pk, force_id__in=viewer.police_force_ids).select_related("force").first()
+    )
     if case is None:
         raise Http404("Not found.")
     return case
 
 
 def _witness_choices(incidents: list[Any]) -> list[tuple[int, str]]:
-    users = User.objects.filter(is_active=True, memberships__active=True, memberships__role__in=STORE_ROLES,
-                                memberships__store_id__in={i.store_id for i in incidents}).distinct()
+    users = User.objects.filter(
+        is_active=True,
+        memberships__active=True,
+        memberships__role__in=STORE_ROLES,
+        memberships__store_id__in={i.store_id for i in incidents},
+    ).distinct()
     return [(u.pk, u.full_name or u.email) for u in users.order_by("full_name")]
 
 
@@ -165,27 +226,46 @@ def casefile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(viewer, pk)
     incidents = list(casefiles.casefile_incidents(viewer, case))
     form = StatementForm(request.POST or None)
-    form.fields["witness"].choices = [("", "Choose the witness"), *_witness_choices(incidents)]
+    witness_field = form.fields["witness"]
+    assert isinstance(witness_field, forms.ChoiceField)
+    witness_field.choices = [("", "Choose the witness"), *_witness_choices(incidents)]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        witness_store = set(User.objects.filter(pk=d["witness"]).values_list("memberships__store_id", flat=True))
+        witness_store = set(
+            User.objects.filter(pk=d["witness"]).values_list("memberships__store_id", flat=True)
+        )
         incident = next((i for i in incidents if i.store_id in witness_store), None)
         try:
             if incident is None:
-                raise ValidationFailed([FieldError("witness", "Choose a colleague at a store "
-                                                                                  "in this case.")])
-            casefiles.statement_create(viewer=viewer, case_file=case, incident=incident, witness_id=d["witness"],
-                                       text=d["text"], occupation=d["occupation"])
+                raise ValidationFailed([FieldError("witness", "Choose a colleague at a store in this case.")])
+            casefiles.statement_create(
+                viewer=viewer,
+                case_file=case,
+                incident=incident,
+                witness_id=d["witness"],
+                text=d["text"],
+                occupation=d["occupation"],
+            )
         except ServiceError as exc:
             add_service_errors(form, exc.errors)
         else:
-            messages.success(request, "Statement written. The witness has been asked to sign it on their phone.")
+            messages.success(
+                request, "Statement written. The witness has been asked to sign it on their phone."
+            )
             return redirect("policing:casefile", pk=case.pk)
     statements = WitnessStatement.objects.filter(case_file=case).select_related("witness", "incident")
-    return render(request, "policing/casefile_detail.html",
-                  {"case": case, "incidents": incidents, "statements": statements, "form": form,
-                   "impacts": case.impact_statements.select_related("author", "retailer")},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "policing/casefile_detail.html",
+        {
+            "case": case,
+            "incidents": incidents,
+            "statements": statements,
+            "form": form,
+            "impacts": case.impact_statements.select_related("author", "retailer"),
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -208,13 +288,20 @@ def statement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     form = SignStatementForm(request.POST or None)
     if request.method == "POST" and statement.signed_at is None and form.is_valid():
         try:
-            casefiles.statement_sign(viewer=viewer, statement=statement, signed_name=form.cleaned_data["signed_name"],
-                                     declaration=form.cleaned_data["declaration"])
+            casefiles.statement_sign(
+                viewer=viewer,
+                statement=statement,
+                signed_name=form.cleaned_data["signed_name"],
+                declaration=form.cleaned_data["declaration"],
+            )
         except ServiceError as exc:
             add_service_errors(form, exc.errors)
         else:
             messages.success(request, "Thank you. Your statement is signed.")
             return redirect("policing:statement-sign", pk=statement.pk)
-    return render(request, "policing/statement_sign.html",
-                  {"statement": statement, "form": form, "declaration": casefiles.declaration_for(statement)},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "policing/statement_sign.html",
+        {"statement": statement, "form": form, "declaration": casefiles.declaration_for(statement)},
+        status=422 if form.errors else 200,
+    )

@@ -34,7 +34,8 @@ def signed_in(world: World, name: str) -> Client:
     client = Client()
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="phone", confirmed=True)
+        user=user, name="phone", confirmed=True
+    )
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()
@@ -58,8 +59,14 @@ class Receiver:
     def answer(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length)
-        self.received.append({"body": body, "signature": handler.headers.get("X-ShopWatch-Signature"),
-                              "content_type": handler.headers.get("Content-Type"), "mode": self.mode})
+        self.received.append(
+            {
+                "body": body,
+                "signature": handler.headers.get("X-ShopWatch-Signature"),
+                "content_type": handler.headers.get("Content-Type"),
+                "mode": self.mode,
+            }
+        )
         if self.mode == "slow":
             time.sleep(self.slow_seconds)
         status = 500 if self.mode == "error" else 202

@@ -30,12 +30,19 @@ TV_SECRET = "thames-valley-rms-secret-0002"
 @pytest.fixture
 def forces(world: World) -> None:
     for slug, secret in (("sussex", SUSSEX_SECRET), ("thames-valley", TV_SECRET)):
-        handoff.endpoint_configure(viewer=system_viewer(force_id=None), force=world.orgs[slug],
-                                   url=f"https://rms.{slug}.example/in", secret=secret, check_role=False)
+        handoff.endpoint_configure(
+            viewer=system_viewer(force_id=None),
+            force=world.orgs[slug],
+            url=f"https://rms.{slug}.example/in",
+            secret=secret,
+            check_role=False,
+        )
 
 
 def _accepted(world: World, store: str = "nw-brighton") -> Incident:
-    inc = world.report("reporter" if store == "nw-brighton" else "unconnected_reporter", store, report_to_police=True)
+    inc = world.report(
+        "reporter" if store == "nw-brighton" else "unconnected_reporter", store, report_to_police=True
+    )
     officer = "police_sussex" if store == "nw-brighton" else "police_tv"
     triage.triage_decide(viewer=world.viewer(officer), incident=inc, decision="accept")
     return inc
@@ -45,22 +52,37 @@ def _post(body: dict[str, Any] | bytes, secret: str | None, signature: str | Non
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {}
     if secret is not None:
-        headers["X-ShopWatch-Signature"] = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        headers["X-ShopWatch-Signature"] = (
+            "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        )
     if signature is not None:
         headers["X-ShopWatch-Signature"] = signature
-    return Client().generic("POST", "/api/v1/handoff/callback", raw, content_type="application/json",
-                            headers=headers)
+    return Client().generic(
+        "POST", "/api/v1/handoff/callback", raw, content_type="application/json", headers=headers
+    )
 
 
 def test_signed_callback_sets_crime_reference_seen_by_the_store(
-        world: World, forces: None, api: Callable[[str], ApiClient], mailoutbox: list[Any],
-        django_capture_on_commit_callbacks: Any) -> None:
+    world: World,
+    forces: None,
+    api: Callable[[str], ApiClient],
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     inc = _accepted(world)
     with django_capture_on_commit_callbacks(execute=True):
-        r = _post({"incident": inc.pk, "crime_reference": "47250012345", "status": "crime_recorded"}, SUSSEX_SECRET)
+        r = _post(
+            {"incident": inc.pk, "crime_reference": "47250012345", "status": "crime_recorded"}, SUSSEX_SECRET
+        )
     assert r.status_code == 200, r.content
-    assert r.json() == {"incident": inc.pk, "applied": True, "duplicate": False, "crime_reference": "47250012345",
-                        "status": "crime_recorded", "warnings": []}
+    assert r.json() == {
+        "incident": inc.pk,
+        "applied": True,
+        "duplicate": False,
+        "crime_reference": "47250012345",
+        "status": "crime_recorded",
+        "warnings": [],
+    }
     store_view = api("reporter").get(f"/api/v1/incidents/{inc.pk}").json()
     assert store_view["crime_reference"] == "47250012345"
     assert store_view["status"] == IncidentStatus.CRIME_RECORDED
@@ -68,7 +90,9 @@ def test_signed_callback_sets_crime_reference_seen_by_the_store(
     assert feedback is not None
     assert (feedback.crime_reference, feedback.status_label) == ("47250012345", "Crime recorded")
     assert any("47250012345" in m.body for m in mailoutbox)
-    assert Notification.objects.filter(incident=inc, body__contains="Crime reference: 47250012345").count() == 2
+    assert (
+        Notification.objects.filter(incident=inc, body__contains="Crime reference: 47250012345").count() == 2
+    )
 
 
 def test_duplicate_callback_does_not_apply_twice(world: World, forces: None) -> None:
@@ -77,7 +101,8 @@ def test_duplicate_callback_does_not_apply_twice(world: World, forces: None) -> 
     assert _post(body, SUSSEX_SECRET).json()["applied"] is True
     again = _post(body, SUSSEX_SECRET)
     assert again.status_code == 200
-    assert again.json()["duplicate"] is True and again.json()["applied"] is False
+    assert again.json()["duplicate"] is True
+    assert again.json()["applied"] is False
     # Same facts in a differently written body: recognised as no change.
     spaced = json.dumps(body, indent=2).encode()
     assert _post(spaced, SUSSEX_SECRET).json()["applied"] is False
@@ -87,7 +112,8 @@ def test_duplicate_callback_does_not_apply_twice(world: World, forces: None) -> 
 
 @pytest.mark.parametrize("how", ["unsigned", "wrong-secret", "garbage", "other-force"])
 def test_unsigned_or_wrongly_signed_callback_is_refused_and_logged(
-        world: World, forces: None, caplog: pytest.LogCaptureFixture, how: str) -> None:
+    world: World, forces: None, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
     inc = _accepted(world)
     body = {"incident": inc.pk, "crime_reference": "47250012345", "status": "crime_recorded"}
     with caplog.at_level(logging.WARNING, logger="shopwatch.policing.callback"):
@@ -115,15 +141,19 @@ def test_callback_body_errors_are_specific(world: World, forces: None) -> None:
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"incident", "crime_reference", "status", "extra"}
     r = _post(b"[1, 2", SUSSEX_SECRET)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body"
     r = _post({"incident": inc.pk, "crime_reference": "", "status": "crime_recorded"}, SUSSEX_SECRET)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "crime_reference"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "crime_reference"
 
 
 def test_crime_reference_already_used_in_the_force_is_flagged(world: World, forces: None) -> None:
     first, second = _accepted(world), _accepted(world)
     _post({"incident": first.pk, "crime_reference": "47250012345", "status": "crime_recorded"}, SUSSEX_SECRET)
-    r = _post({"incident": second.pk, "crime_reference": "47250012345", "status": "crime_recorded"}, SUSSEX_SECRET)
+    r = _post(
+        {"incident": second.pk, "crime_reference": "47250012345", "status": "crime_recorded"}, SUSSEX_SECRET
+    )
     assert r.status_code == 200
     assert [w["field"] for w in r.json()["warnings"]] == ["crime_reference"]
     assert CrimeRecord.objects.get(incident=second).reference_clash is True
@@ -157,13 +187,18 @@ def test_outcome_contradicting_status_is_refused_with_a_clear_message(world: Wor
     with pytest.raises(ValidationFailed) as exc:
         records.outcome_record(viewer=viewer, incident=inc, outcome="1", cbo_granted=True)
     assert exc.value.errors[0].field == "cbo_granted"
-    result = records.outcome_record(viewer=viewer, incident=inc, outcome="1", cbo_applied=True, cbo_granted=True)
-    assert result.record.status == "charged" and result.record.outcome == "1"
+    result = records.outcome_record(
+        viewer=viewer, incident=inc, outcome="1", cbo_applied=True, cbo_granted=True
+    )
+    assert result.record.status == "charged"
+    assert result.record.outcome == "1"
     inc.refresh_from_db()
     assert inc.status == IncidentStatus.OUTCOME
     # The force then says "no crime": contradicts the recorded charge, refused with 409 and the reason.
     # (A repeat of the earlier no_crime body would be answered as a duplicate; this one is new.)
-    r = _post({"incident": inc.pk, "crime_reference": "X1", "status": "no_crime", "note": "Reviewed"}, SUSSEX_SECRET)
+    r = _post(
+        {"incident": inc.pk, "crime_reference": "X1", "status": "no_crime", "note": "Reviewed"}, SUSSEX_SECRET
+    )
     assert r.status_code == 409
     assert "cannot have an outcome" in r.json()["errors"][0]["message"]
 
@@ -171,11 +206,17 @@ def test_outcome_contradicting_status_is_refused_with_a_clear_message(world: Wor
 def test_outcome_through_the_api_and_web(world: World, forces: None, api: Callable[[str], ApiClient]) -> None:
     inc = _accepted(world)
     client = api("police_sussex")
-    r = client.post(f"/api/v1/incidents/{inc.pk}/crime-record", {"crime_reference": "x 1", "status": "crime_recorded"})
-    assert r.status_code == 200 and r.json()["crime_reference"] == "X 1"
+    r = client.post(
+        f"/api/v1/incidents/{inc.pk}/crime-record", {"crime_reference": "x 1", "status": "crime_recorded"}
+    )
+    assert r.status_code == 200
+    assert r.json()["crime_reference"] == "X 1"
     r = client.post(f"/api/v1/incidents/{inc.pk}/crime-record", {"outcome": "99"})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "outcome"
-    assert api("reporter").post(f"/api/v1/incidents/{inc.pk}/crime-record", {"outcome": "8"}).status_code == 404
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "outcome"
+    assert (
+        api("reporter").post(f"/api/v1/incidents/{inc.pk}/crime-record", {"outcome": "8"}).status_code == 404
+    )
     from tests.policing.conftest import signed_in
 
     web = signed_in(world, "police_sussex")
@@ -186,16 +227,18 @@ def test_outcome_through_the_api_and_web(world: World, forces: None, api: Callab
     assert "8 Community resolution" in page
 
 
-def _with_outcome(world: World, when: dt.datetime, *, reviewed: bool, outcome: str | None,
-                  store: str = "nw-brighton") -> Incident:
+def _with_outcome(
+    world: World, when: dt.datetime, *, reviewed: bool, outcome: str | None, store: str = "nw-brighton"
+) -> Incident:
     reporter = {"nw-brighton": "reporter", "kiosk-crawley": "connected_reporter"}[store]
     inc = world.report(reporter, store, report_to_police=True, occurred_at=when)
     if reviewed:
         triage.triage_decide(viewer=world.viewer("police_sussex"), incident=inc, decision="accept")
     if outcome:
         viewer = world.viewer("police_sussex")
-        records.crime_record_update(viewer=viewer, incident=inc, crime_reference=f"C{inc.pk}",
-                                    status="crime_recorded")
+        records.crime_record_update(
+            viewer=viewer, incident=inc, crime_reference=f"C{inc.pk}", status="crime_recorded"
+        )
         records.outcome_record(viewer=viewer, incident=inc, outcome=outcome)
     return inc
 
@@ -221,20 +264,26 @@ def test_solved_and_positive_rates_reviewed_against_unreviewed(world: World) -> 
     assert set(got) == {("2026-01-01", "Town"), ("2026-02-01", "Crawley")}
     jan_town = got[("2026-01-01", "Town")]
     assert (jan_town.reviewed, jan_town.unreviewed) == (3, 2)
-    assert jan_town.reviewed_solved_rate == 66.7 and jan_town.reviewed_positive_rate == 66.7
-    assert jan_town.unreviewed_solved_rate == 50.0 and jan_town.unreviewed_positive_rate == 0.0
+    assert jan_town.reviewed_solved_rate == 66.7
+    assert jan_town.reviewed_positive_rate == 66.7
+    assert jan_town.unreviewed_solved_rate == 50.0
+    assert jan_town.unreviewed_positive_rate == 0.0
     feb_crawley = got[("2026-02-01", "Crawley")]
-    assert feb_crawley.reviewed_solved_rate == 100.0 and feb_crawley.unreviewed_solved_rate == 0.0
+    assert feb_crawley.reviewed_solved_rate == 100.0
+    assert feb_crawley.unreviewed_solved_rate == 0.0
     total = selectors.rates_total(rows)
     assert (total.reviewed, total.unreviewed) == (4, 3)
-    assert total.reviewed_solved_rate == 75.0 and total.unreviewed_solved_rate == 33.3
+    assert total.reviewed_solved_rate == 75.0
+    assert total.unreviewed_solved_rate == 33.3
     quarter = selectors.outcome_rates(viewer=world.viewer("police_sussex"), period="quarter", area="force")
     assert [(r.period.isoformat(), r.area, r.total) for r in quarter] == [("2026-01-01", "Sussex Police", 7)]
-    feb_only = selectors.outcome_rates(viewer=world.viewer("police_sussex"),
-                                       date_from=dt.datetime(2026, 2, 1, tzinfo=tz))
+    feb_only = selectors.outcome_rates(
+        viewer=world.viewer("police_sussex"), date_from=dt.datetime(2026, 2, 1, tzinfo=tz)
+    )
     assert [r.area for r in feb_only] == ["Crawley"]
     assert selectors.outcome_rates(viewer=world.viewer("police_tv")) == []
     from tests.policing.conftest import signed_in
 
     page = signed_in(world, "police_sussex").get("/police/outcomes/?period=month&area=town")
-    assert page.status_code == 200 and "66.7%" in page.content.decode()
+    assert page.status_code == 200
+    assert "66.7%" in page.content.decode()

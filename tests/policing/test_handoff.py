@@ -37,8 +37,16 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 
 def _configure(world: World, receiver: Receiver) -> None:
-    call_command("handoff_configure", "--force", "sussex", "--url", receiver.url, "--secret", SECRET,
-                 stdout=io.StringIO())
+    call_command(
+        "handoff_configure",
+        "--force",
+        "sussex",
+        "--url",
+        receiver.url,
+        "--secret",
+        SECRET,
+        stdout=io.StringIO(),
+    )
 
 
 def _accept(world: World, inc: Incident, capture: Any) -> Delivery:
@@ -48,27 +56,42 @@ def _accept(world: World, inc: Incident, capture: Any) -> Delivery:
 
 
 def _incident(world: World) -> Incident:
-    person = person_create(viewer=world.viewer("partnership_manager"), owner_org=world.orgs["brighton-bcrp"],
-                           given_name="Danny", family_name="Fletcher", aliases=["Fletch"])
-    inc = world.report("reporter", "nw-brighton", report_to_police=True,
-                       offenders=[OffenderInput(person_id=person.pk, description="Grey hoodie")],
-                       vehicles=[VehicleInput(registration="AB12 CDE", description="Blue Corsa")])
+    person = person_create(
+        viewer=world.viewer("partnership_manager"),
+        owner_org=world.orgs["brighton-bcrp"],
+        given_name="Danny",
+        family_name="Fletcher",
+        aliases=["Fletch"],
+    )
+    inc = world.report(
+        "reporter",
+        "nw-brighton",
+        report_to_police=True,
+        offenders=[OffenderInput(person_id=person.pk, description="Grey hoodie")],
+        vehicles=[VehicleInput(registration="AB12 CDE", description="Blue Corsa")],
+    )
     from shopwatch.evidence.services import evidence_add
     from tests.evidence.images import jpeg_bytes
 
-    evidence_add(viewer=world.viewer("reporter"), incident=inc, fileobj=io.BytesIO(jpeg_bytes(size=(64, 48))),
-                 filename="till.jpg")
+    evidence_add(
+        viewer=world.viewer("reporter"),
+        incident=inc,
+        fileobj=io.BytesIO(jpeg_bytes(size=(64, 48))),
+        filename="till.jpg",
+    )
     return inc
 
 
 def test_accepted_incident_is_delivered_signed_and_pole_shaped(
-        world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any) -> None:
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
     _configure(world, receiver)
     inc = _incident(world)
     delivery = _accept(world, inc, django_capture_on_commit_callbacks)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
-    assert delivery.attempts == 1 and delivery.last_status_code == 202
+    assert delivery.attempts == 1
+    assert delivery.last_status_code == 202
     [got] = receiver.received
     expected = "sha256=" + hmac.new(SECRET.encode(), got["body"], hashlib.sha256).hexdigest()
     assert got["signature"] == expected
@@ -76,9 +99,11 @@ def test_accepted_incident_is_delivered_signed_and_pole_shaped(
     doc = json.loads(got["body"])
     assert doc["version"] == PAYLOAD_VERSION
     assert doc["source"]["reference"] == inc.reference
-    assert doc["event"]["id"] == "E1" and doc["event"]["type"] == "theft"
+    assert doc["event"]["id"] == "E1"
+    assert doc["event"]["type"] == "theft"
     suspect = next(p for p in doc["people"] if p["role"] == "suspect")
-    assert suspect["family_name"] == "Fletcher" and suspect["aliases"] == ["Fletch"]
+    assert suspect["family_name"] == "Fletcher"
+    assert suspect["aliases"] == ["Fletch"]
     assert [o["registration"] for o in doc["objects"] if o["kind"] == "vehicle"] == ["AB12CDE"]
     assert doc["locations"][0]["postcode"] == "BN1 1AA"
     from shopwatch.evidence.models import EvidenceFile
@@ -89,14 +114,16 @@ def test_accepted_incident_is_delivered_signed_and_pole_shaped(
 
 
 def test_server_error_is_retried_with_backoff_and_recovers(
-        world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any) -> None:
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
     _configure(world, receiver)
     receiver.mode = "error"
     inc = world.report("reporter", "nw-brighton", report_to_police=True)
     delivery = _accept(world, inc, django_capture_on_commit_callbacks)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
-    assert delivery.attempts == 1 and delivery.last_status_code == 500
+    assert delivery.attempts == 1
+    assert delivery.last_status_code == 500
     assert "HTTP 500" in delivery.last_error
     first_wait = delivery.next_attempt_at - delivery.last_attempt_at  # type: ignore[operator]
     assert dt.timedelta(seconds=1) <= first_wait <= dt.timedelta(seconds=10)  # first retry within seconds
@@ -115,13 +142,16 @@ def test_server_error_is_retried_with_backoff_and_recovers(
     results = handoff.deliveries_send_due(now=delivery.next_attempt_at)
     assert [r.status for r in results] == ["delivered"]
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 3 and delivery.last_error == ""
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempts == 3
+    assert delivery.last_error == ""
     assert len(receiver.received) == 3
     assert len({r["body"] for r in receiver.received}) == 1  # every try carries the same signed body
 
 
-def test_timeout_keeps_the_handoff_queued(world: World, receiver: Receiver, settings: Any,
-                                          django_capture_on_commit_callbacks: Any) -> None:
+def test_timeout_keeps_the_handoff_queued(
+    world: World, receiver: Receiver, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.SHOPWATCH_HANDOFF_TIMEOUT_SECONDS = 0.3
     receiver.mode, receiver.slow_seconds = "slow", 1.5
     _configure(world, receiver)
@@ -135,8 +165,8 @@ def test_timeout_keeps_the_handoff_queued(world: World, receiver: Receiver, sett
 
 
 def test_keeps_retrying_for_24_hours_then_dead_letters_and_replays(
-        world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any,
-        api: Callable[[str], ApiClient]) -> None:
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any, api: Callable[[str], ApiClient]
+) -> None:
     _configure(world, receiver)
     receiver.mode = "error"
     inc = world.report("reporter", "nw-brighton", report_to_police=True)
@@ -150,10 +180,13 @@ def test_keeps_retrying_for_24_hours_then_dead_letters_and_replays(
         now = delivery.next_attempt_at  # type: ignore[assignment]
         handoff.deliveries_send_due(now=now)
     assert delivery.status == DeliveryStatus.DEAD
-    assert delivery.dead_at is not None and delivery.dead_at - start >= dt.timedelta(hours=24)
+    assert delivery.dead_at is not None
+    assert delivery.dead_at - start >= dt.timedelta(hours=24)
     assert delivery.dead_at - start < dt.timedelta(hours=26)
     assert 10 <= delivery.attempts <= 40
-    assert AuditEvent.objects.filter(object_type="handoff_delivery", summary__contains="dead-lettered").exists()
+    assert AuditEvent.objects.filter(
+        object_type="handoff_delivery", summary__contains="dead-lettered"
+    ).exists()
 
     client = api("police_sussex")
     from tests.policing.conftest import signed_in
@@ -167,14 +200,30 @@ def test_keeps_retrying_for_24_hours_then_dead_letters_and_replays(
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
-    assert client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept"}).json()["handoff"] == "delivered"
+    assert (
+        client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept"}).json()["handoff"]
+        == "delivered"
+    )
     # Another force's staff cannot replay it.
-    assert signed_in(world, "police_tv").post(f"/police/handoff/deliveries/{delivery.pk}/replay/").status_code == 404
+    assert (
+        signed_in(world, "police_tv").post(f"/police/handoff/deliveries/{delivery.pk}/replay/").status_code
+        == 404
+    )
 
 
-def test_unreachable_endpoint_error_is_recorded(world: World, django_capture_on_commit_callbacks: Any) -> None:
-    call_command("handoff_configure", "--force", "sussex", "--url", "http://127.0.0.1:9/nothing", "--secret", SECRET,
-                 stdout=io.StringIO())
+def test_unreachable_endpoint_error_is_recorded(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    call_command(
+        "handoff_configure",
+        "--force",
+        "sussex",
+        "--url",
+        "http://127.0.0.1:9/nothing",
+        "--secret",
+        SECRET,
+        stdout=io.StringIO(),
+    )
     inc = world.report("reporter", "nw-brighton", report_to_police=True)
     delivery = _accept(world, inc, django_capture_on_commit_callbacks)
     delivery.refresh_from_db()
@@ -182,8 +231,9 @@ def test_unreachable_endpoint_error_is_recorded(world: World, django_capture_on_
     assert delivery.last_error.startswith("Could not connect")
 
 
-def test_send_due_command_sends_what_is_due(world: World, receiver: Receiver,
-                                            django_capture_on_commit_callbacks: Any) -> None:
+def test_send_due_command_sends_what_is_due(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
     _configure(world, receiver)
     receiver.mode = "error"
     inc = world.report("reporter", "nw-brighton", report_to_police=True)
@@ -199,13 +249,21 @@ def test_send_due_command_sends_what_is_due(world: World, receiver: Receiver,
 
 def test_configure_command_checks_its_input(world: World) -> None:
     with pytest.raises(CommandError, match="secret"):
-        call_command("handoff_configure", "--force", "sussex", "--url", "https://rms.example/x", "--secret", "short")
+        call_command(
+            "handoff_configure", "--force", "sussex", "--url", "https://rms.example/x", "--secret", "short"
+        )
     with pytest.raises(CommandError, match="url"):
-        call_command("handoff_configure", "--force", "sussex", "--url", "ftp://rms.example/x", "--secret", SECRET)
+        call_command(
+            "handoff_configure", "--force", "sussex", "--url", "ftp://rms.example/x", "--secret", SECRET
+        )
     with pytest.raises(CommandError, match="not a police force"):
-        call_command("handoff_configure", "--force", "northway", "--url", "https://rms.example/x", "--secret", SECRET)
+        call_command(
+            "handoff_configure", "--force", "northway", "--url", "https://rms.example/x", "--secret", SECRET
+        )
     with pytest.raises(CommandError, match="No organisation"):
-        call_command("handoff_configure", "--force", "nowhere", "--url", "https://rms.example/x", "--secret", SECRET)
+        call_command(
+            "handoff_configure", "--force", "nowhere", "--url", "https://rms.example/x", "--secret", SECRET
+        )
     assert not ForceEndpoint.objects.exists()
 
 
@@ -219,10 +277,12 @@ def test_settings_page_for_supervisors(world: World) -> None:
     ok = sup.post("/police/handoff/settings/", {"url": "https://rms.sussex.example/in", "secret": SECRET})
     assert ok.status_code == 302
     endpoint = ForceEndpoint.objects.get(force=world.orgs["sussex"])
-    assert endpoint.url == "https://rms.sussex.example/in" and endpoint.secret == SECRET
+    assert endpoint.url == "https://rms.sussex.example/in"
+    assert endpoint.secret == SECRET
     assert SECRET not in sup.get("/police/handoff/settings/").content.decode()
-    officer = signed_in(world, "police_sussex").post("/police/handoff/settings/",
-                                                     {"url": "https://evil.example/", "secret": SECRET + "x"})
+    officer = signed_in(world, "police_sussex").post(
+        "/police/handoff/settings/", {"url": "https://evil.example/", "secret": SECRET + "x"}
+    )
     assert officer.status_code == 422
     endpoint.refresh_from_db()
     assert endpoint.url == "https://rms.sussex.example/in"
@@ -236,6 +296,7 @@ def test_export_file_is_the_same_payload(world: World) -> None:
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     doc = json.loads(response.content)
-    assert doc["version"] == PAYLOAD_VERSION and doc["source"]["incident_id"] == inc.pk
+    assert doc["version"] == PAYLOAD_VERSION
+    assert doc["source"]["incident_id"] == inc.pk
     assert AuditEvent.objects.filter(action="export", object_id=str(inc.pk)).exists()
     assert signed_in(world, "police_tv").get(f"/police/incidents/{inc.pk}/handoff.json").status_code == 404

@@ -49,23 +49,39 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def _person(world: World) -> Person:
-    return person_create(viewer=world.viewer("partnership_manager"), owner_org=world.orgs["brighton-bcrp"],
-                         given_name="Danny", family_name="Fletcher", distribution="connected")
+    return person_create(
+        viewer=world.viewer("partnership_manager"),
+        owner_org=world.orgs["brighton-bcrp"],
+        given_name="Danny",
+        family_name="Fletcher",
+        distribution="connected",
+    )
 
 
 def _report(world: World, days_ago: float, store: str = "nw-brighton", **kw: Any) -> Incident:
-    reporter = {"nw-brighton": "reporter", "corner-brighton": "same_partnership_reporter",
-                "kiosk-crawley": "connected_reporter", "oxshop-oxford": "unconnected_reporter"}[store]
-    return world.report(reporter, store, report_to_police=True,
-                        occurred_at=timezone.now() - dt.timedelta(days=days_ago), **kw)
+    reporter = {
+        "nw-brighton": "reporter",
+        "corner-brighton": "same_partnership_reporter",
+        "kiosk-crawley": "connected_reporter",
+        "oxshop-oxford": "unconnected_reporter",
+    }[store]
+    return world.report(
+        reporter, store, report_to_police=True, occurred_at=timezone.now() - dt.timedelta(days=days_ago), **kw
+    )
 
 
 def test_suggestions_from_shared_person_vehicle_and_store_within_window(world: World) -> None:
     person = _person(world)
-    base = _report(world, 1, offenders=[OffenderInput(person_id=person.pk)],
-                   vehicles=[VehicleInput(registration="AB12 CDE")])
+    base = _report(
+        world,
+        1,
+        offenders=[OffenderInput(person_id=person.pk)],
+        vehicles=[VehicleInput(registration="AB12 CDE")],
+    )
     same_person = _report(world, 5, store="kiosk-crawley", offenders=[OffenderInput(person_id=person.pk)])
-    same_vehicle = _report(world, 10, store="corner-brighton", vehicles=[VehicleInput(registration="ab12cde")])
+    same_vehicle = _report(
+        world, 10, store="corner-brighton", vehicles=[VehicleInput(registration="ab12cde")]
+    )
     same_store = _report(world, 3)
     too_old = _report(world, 60, store="kiosk-crawley", offenders=[OffenderInput(person_id=person.pk)])
     other_force = _report(world, 2, store="oxshop-oxford", vehicles=[VehicleInput(registration="AB12CDE")])
@@ -88,12 +104,15 @@ def test_accepting_builds_a_series_and_rejecting_is_remembered(world: World) -> 
     b = _report(world, 2, store="kiosk-crawley", offenders=[OffenderInput(person_id=person.pk)])
     c = _report(world, 3, store="corner-brighton", offenders=[OffenderInput(person_id=person.pk)])
     viewer = world.viewer("police_sussex")
-    suggestions = {s.incident_b_id if s.incident_a_id == a.pk else s.incident_a_id: s
-                   for s in linking.link_suggest(viewer=viewer, incident=a)}
+    suggestions = {
+        s.incident_b_id if s.incident_a_id == a.pk else s.incident_a_id: s
+        for s in linking.link_suggest(viewer=viewer, incident=a)
+    }
     linking.suggestion_decide(viewer=viewer, suggestion=suggestions[b.pk], accept=True)
     linking.suggestion_decide(viewer=viewer, suggestion=suggestions[c.pk], accept=False)
     series = Series.objects.get()
-    assert series.name == "Person: Danny Fletcher" and series.basis == "person"
+    assert series.name == "Person: Danny Fletcher"
+    assert series.basis == "person"
     assert set(series.members.values_list("incident_id", flat=True)) == {a.pk, b.pk}
     # Rejected pairs are not suggested again; a decided suggestion cannot be decided twice.
     again = linking.link_suggest(viewer=viewer, incident=a)
@@ -113,7 +132,8 @@ def test_links_page_and_decision_through_the_web(world: World) -> None:
     b = _report(world, 2, offenders=[OffenderInput(person_id=person.pk)])
     web = signed_in(world, "police_sussex")
     page = web.get(f"/police/incidents/{a.pk}/links/")
-    assert page.status_code == 200 and b.reference in page.content.decode()
+    assert page.status_code == 200
+    assert b.reference in page.content.decode()
     bad = web.get(f"/police/incidents/{a.pk}/links/?days=0")
     assert bad.status_code == 422
     s = LinkSuggestion.objects.filter(basis="person").get()
@@ -123,9 +143,15 @@ def test_links_page_and_decision_through_the_web(world: World) -> None:
 
 
 def _evidence(world: World, inc: Incident, n: int) -> list[EvidenceFile]:
-    return [evidence_add(viewer=world.viewer("reporter"), incident=inc,
-                         fileobj=io.BytesIO(jpeg_bytes(size=(40 + n * 8 + i, 30))), filename=f"cctv-{i}.jpg")
-            for i in range(n)]
+    return [
+        evidence_add(
+            viewer=world.viewer("reporter"),
+            incident=inc,
+            fileobj=io.BytesIO(jpeg_bytes(size=(40 + n * 8 + i, 30))),
+            filename=f"cctv-{i}.jpg",
+        )
+        for i in range(n)
+    ]
 
 
 def test_offender_case_file_exports_pdf_zip_with_matching_exhibit_hashes(world: World) -> None:
@@ -133,17 +159,32 @@ def test_offender_case_file_exports_pdf_zip_with_matching_exhibit_hashes(world: 
     incidents = [_report(world, d, offenders=[OffenderInput(person_id=person.pk)]) for d in (3, 2, 1)]
     files = _evidence(world, incidents[0], 2) + _evidence(world, incidents[2], 1)
     officer = world.viewer("police_sussex")
-    case = casefiles.casefile_create(viewer=officer, kind="offender", title="CBO: Danny Fletcher", person=person,
-                                     summary="Three thefts in a week — prolific.",
-                                     offending_history="Repeated theft of meat across Brighton.",
-                                     exclusion_zone="Brighton city centre")
-    statement = casefiles.statement_create(viewer=officer, case_file=case, incident=incidents[0],
-                                           witness_id=world.users["manager"].pk, occupation="Store manager",
-                                           text="I saw the man take four steaks and leave without paying.")
-    casefiles.statement_sign(viewer=world.viewer("manager"), statement=statement, signed_name="Manager",
-                             declaration=True)
-    casefiles.impact_statement_add(viewer=world.viewer("security"), case_file=case, position="Head of security",
-                                   text="Staff are afraid; we have hired guards.")
+    case = casefiles.casefile_create(
+        viewer=officer,
+        kind="offender",
+        title="CBO: Danny Fletcher",
+        person=person,
+        summary="Three thefts in a week — prolific.",
+        offending_history="Repeated theft of meat across Brighton.",
+        exclusion_zone="Brighton city centre",
+    )
+    statement = casefiles.statement_create(
+        viewer=officer,
+        case_file=case,
+        incident=incidents[0],
+        witness_id=world.users["manager"].pk,
+        occupation="Store manager",
+        text="I saw the man take four steaks and leave without paying.",
+    )
+    casefiles.statement_sign(
+        viewer=world.viewer("manager"), statement=statement, signed_name="Manager", declaration=True
+    )
+    casefiles.impact_statement_add(
+        viewer=world.viewer("security"),
+        case_file=case,
+        position="Head of security",
+        text="Staff are afraid; we have hired guards.",
+    )
     data = casefiles.casefile_export(viewer=officer, case_file=case)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = json.loads(zf.read("manifest.json"))
@@ -161,9 +202,15 @@ def test_offender_case_file_exports_pdf_zip_with_matching_exhibit_hashes(world: 
         assert hashlib.sha256(pdf).hexdigest() == manifest["files"][0]["sha256"]
         assert manifest["statements"][0]["signed_at"] is not None
     text = pdf_text(pdf)
-    for expected in ("MG5 Case summary", "MG11 Witness statement", "MG12 Exhibit list",
-                     "Impact Statement for Business", "Criminal Behaviour Order pack", files[0].sha256[:40],
-                     "true to the best of my knowledge"):
+    for expected in (
+        "MG5 Case summary",
+        "MG11 Witness statement",
+        "MG12 Exhibit list",
+        "Impact Statement for Business",
+        "Criminal Behaviour Order pack",
+        files[0].sha256[:40],
+        "true to the best of my knowledge",
+    ):
         assert expected in text, expected
 
 
@@ -184,30 +231,41 @@ def test_statement_signing_rules(world: World) -> None:
     officer = world.viewer("police_sussex")
     case = casefiles.casefile_create(viewer=officer, kind="incident", title="One theft", incident=inc)
     with pytest.raises(ServiceError) as exc:
-        casefiles.statement_create(viewer=officer, case_file=case, incident=inc,
-                                   witness_id=world.users["unconnected_reporter"].pk, text="I saw it")
+        casefiles.statement_create(
+            viewer=officer,
+            case_file=case,
+            incident=inc,
+            witness_id=world.users["unconnected_reporter"].pk,
+            text="I saw it",
+        )
     assert exc.value.errors[0].field == "witness"
-    st = casefiles.statement_create(viewer=officer, case_file=case, incident=inc,
-                                    witness_id=world.users["reporter"].pk, text="I saw it")
+    st = casefiles.statement_create(
+        viewer=officer, case_file=case, incident=inc, witness_id=world.users["reporter"].pk, text="I saw it"
+    )
     with pytest.raises(ServiceError):
-        casefiles.statement_sign(viewer=world.viewer("manager"), statement=st, signed_name="Manager",
-                                 declaration=True)
+        casefiles.statement_sign(
+            viewer=world.viewer("manager"), statement=st, signed_name="Manager", declaration=True
+        )
     with pytest.raises(ServiceError) as exc:
-        casefiles.statement_sign(viewer=world.viewer("reporter"), statement=st, signed_name="Someone Else",
-                                 declaration=False)
+        casefiles.statement_sign(
+            viewer=world.viewer("reporter"), statement=st, signed_name="Someone Else", declaration=False
+        )
     assert {e.field for e in exc.value.errors} == {"signed_name", "declaration"}
-    casefiles.statement_sign(viewer=world.viewer("reporter"), statement=st, signed_name="reporter",
-                             declaration=True)
+    casefiles.statement_sign(
+        viewer=world.viewer("reporter"), statement=st, signed_name="reporter", declaration=True
+    )
     st.refresh_from_db()
     assert st.signed_text_sha256 == hashlib.sha256(b"I saw it").hexdigest()
     assert "1 page(s)" in st.declaration
     with pytest.raises(ServiceError):
-        casefiles.statement_sign(viewer=world.viewer("reporter"), statement=st, signed_name="Reporter",
-                                 declaration=True)
+        casefiles.statement_sign(
+            viewer=world.viewer("reporter"), statement=st, signed_name="Reporter", declaration=True
+        )
     assert signed_in(world, "manager").get(f"/police/statements/{st.pk}/sign/").status_code == 404
     with pytest.raises(ServiceError):
-        casefiles.impact_statement_add(viewer=world.viewer("unconnected_reporter"), case_file=case, text="x",
-                                       position="y")
+        casefiles.impact_statement_add(
+            viewer=world.viewer("unconnected_reporter"), case_file=case, text="x", position="y"
+        )
 
 
 def test_case_file_pages(world: World) -> None:
@@ -218,11 +276,14 @@ def test_case_file_pages(world: World) -> None:
     ok = web.post("/police/case-files/", {"title": "Theft at Brighton", "kind": "incident", "target": inc.pk})
     assert ok.status_code == 302
     case = CaseFile.objects.get()
-    page = web.post(f"/police/case-files/{case.pk}/", {"witness": world.users["reporter"].pk,
-                                                       "text": "I saw him take the steaks."})
+    page = web.post(
+        f"/police/case-files/{case.pk}/",
+        {"witness": world.users["reporter"].pk, "text": "I saw him take the steaks."},
+    )
     assert page.status_code == 302
     export = web.get(f"/police/case-files/{case.pk}/export.zip")
-    assert export.status_code == 200 and export["Content-Type"] == "application/zip"
+    assert export.status_code == 200
+    assert export["Content-Type"] == "application/zip"
     assert signed_in(world, "police_tv").get(f"/police/case-files/{case.pk}/").status_code == 404
 
 
@@ -230,13 +291,23 @@ def test_victim_referral_needs_consent(world: World) -> None:
     inc = _report(world, 1, type="violence", flags=["staff_injured"])
     officer = world.viewer("police_sussex")
     with pytest.raises(ServiceError) as exc:
-        care.victim_referral_create(viewer=officer, incident=inc, staff_name="Sam", service="Victim Support",
-                                    consent=False)
+        care.victim_referral_create(
+            viewer=officer, incident=inc, staff_name="Sam", service="Victim Support", consent=False
+        )
     assert exc.value.errors[0].field == "consent"
-    care.victim_referral_create(viewer=officer, incident=inc, staff_name="Sam", service="Victim Support",
-                                consent=True, contact="07700 900000")
+    care.victim_referral_create(
+        viewer=officer,
+        incident=inc,
+        staff_name="Sam",
+        service="Victim Support",
+        consent=True,
+        contact="07700 900000",
+    )
     assert VictimReferral.objects.get().staff_name == "Sam"
     web = signed_in(world, "police_sussex")
-    r = web.post(f"/police/incidents/{inc.pk}/referral/", {"referral-staff_name": "Alex",
-                                                          "referral-service": "Victim Support"})
-    assert r.status_code == 422 and "A referral needs their agreement." in r.content.decode()
+    r = web.post(
+        f"/police/incidents/{inc.pk}/referral/",
+        {"referral-staff_name": "Alex", "referral-service": "Victim Support"},
+    )
+    assert r.status_code == 422
+    assert "A referral needs their agreement." in r.content.decode()

@@ -24,28 +24,35 @@ from tests.world import World
 
 
 def _sent(world: World, store: str = "nw-brighton", **kw: object) -> Incident:
-    return world.report("reporter" if store == "nw-brighton" else "unconnected_reporter", store,
-                        report_to_police=True, **kw)
+    return world.report(
+        "reporter" if store == "nw-brighton" else "unconnected_reporter", store, report_to_police=True, **kw
+    )
 
 
 def _age(incident: Incident, hours: float) -> None:
     """Pretend the incident was sent to police ``hours`` ago (as if reported then)."""
     when = timezone.now() - dt.timedelta(hours=hours)
-    Incident.objects.filter(pk=incident.pk).update(created_at=when, occurred_at=when - dt.timedelta(minutes=5))
+    Incident.objects.filter(pk=incident.pk).update(
+        created_at=when, occurred_at=when - dt.timedelta(minutes=5)
+    )
     StatusChange.objects.filter(incident=incident).update(at=when)
 
 
-def test_queue_orders_by_priority_then_score_then_longest_waiting(world: World, api: Callable[[str], ApiClient]
-                                                                  ) -> None:
+def test_queue_orders_by_priority_then_score_then_longest_waiting(
+    world: World, api: Callable[[str], ApiClient]
+) -> None:
     p3_old = _sent(world, description="Took razors")
     p3_new = _sent(world, description="Took cheese")
     p1 = _sent(world, type="violence", flags=["violence"], description="Punched a colleague")
     p2_low = _sent(world, goods_value=Decimal("250"), description="Took a lot of meat")
-    p2_high = _sent(world, flags=["staff_injured"], goods_value=Decimal("250"), description="Pushed staff, took meat")
+    p2_high = _sent(
+        world, flags=["staff_injured"], goods_value=Decimal("250"), description="Pushed staff, took meat"
+    )
     p4 = _sent(world, type="antisocial_behaviour", description="Shouting at customers")
     _age(p3_old, 30)
     _age(p3_new, 2)
-    assert p2_high.priority == p2_low.priority == "P2" and p2_high.priority_score > p2_low.priority_score
+    assert p2_high.priority == p2_low.priority == "P2"
+    assert p2_high.priority_score > p2_low.priority_score
 
     pages = api("police_sussex").follow("/api/v1/police/queue", {"limit": 2})
     ids = [item["id"] for page in pages for item in page]
@@ -53,10 +60,15 @@ def test_queue_orders_by_priority_then_score_then_longest_waiting(world: World, 
     assert len(pages) == 3
 
 
-def test_queue_row_shows_waiting_time_evidence_and_known_person(world: World, api: Callable[[str], ApiClient]
-                                                               ) -> None:
-    person = person_create(viewer=world.viewer("partnership_manager"), owner_org=world.orgs["brighton-bcrp"],
-                           given_name="Danny", family_name="Fletcher")
+def test_queue_row_shows_waiting_time_evidence_and_known_person(
+    world: World, api: Callable[[str], ApiClient]
+) -> None:
+    person = person_create(
+        viewer=world.viewer("partnership_manager"),
+        owner_org=world.orgs["brighton-bcrp"],
+        given_name="Danny",
+        family_name="Fletcher",
+    )
     from shopwatch.reporting.services import OffenderInput
 
     known = _sent(world, offenders=[OffenderInput(person_id=person.pk)])
@@ -70,7 +82,9 @@ def test_queue_row_shows_waiting_time_evidence_and_known_person(world: World, ap
     assert items[known.pk]["triage_state"] == "new"
 
 
-def test_incident_sent_later_by_the_store_enters_the_queue(world: World, api: Callable[[str], ApiClient]) -> None:
+def test_incident_sent_later_by_the_store_enters_the_queue(
+    world: World, api: Callable[[str], ApiClient]
+) -> None:
     inc = world.report("reporter", "nw-brighton")
     client = api("police_sussex")
     assert inc.pk not in [i["id"] for i in client.get("/api/v1/police/queue").json()["items"]]
@@ -78,7 +92,9 @@ def test_incident_sent_later_by_the_store_enters_the_queue(world: World, api: Ca
     assert inc.pk in [i["id"] for i in client.get("/api/v1/police/queue").json()["items"]]
 
 
-def test_one_force_cannot_see_or_triage_another_forces_queue(world: World, api: Callable[[str], ApiClient]) -> None:
+def test_one_force_cannot_see_or_triage_another_forces_queue(
+    world: World, api: Callable[[str], ApiClient]
+) -> None:
     sussex = _sent(world)
     oxford = _sent(world, store="oxshop-oxford")
     tv_ids = [i["id"] for i in api("police_tv").get("/api/v1/police/queue").json()["items"]]
@@ -108,12 +124,16 @@ def test_analyst_can_read_but_not_decide(world: World, api: Callable[[str], ApiC
 
 
 def test_accept_moves_incident_with_police_leaves_queue_and_tells_the_store(
-        world: World, api: Callable[[str], ApiClient], django_capture_on_commit_callbacks: object,
-        mailoutbox: list[object]) -> None:
+    world: World,
+    api: Callable[[str], ApiClient],
+    django_capture_on_commit_callbacks: object,
+    mailoutbox: list[object],
+) -> None:
     inc = _sent(world)
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        response = api("police_sussex").post(f"/api/v1/incidents/{inc.pk}/triage",
-                                             {"decision": "accept", "reason": "Clear CCTV"})
+        response = api("police_sussex").post(
+            f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept", "reason": "Clear CCTV"}
+        )
     assert response.status_code == 200, response.content
     assert response.json()["triage_state"] == "accepted"
     assert response.json()["status"] == IncidentStatus.WITH_POLICE
@@ -124,8 +144,9 @@ def test_accept_moves_incident_with_police_leaves_queue_and_tells_the_store(
     recipients = set(Notification.objects.filter(incident=inc).values_list("user__email", flat=True))
     assert recipients == {"reporter@example.org", "manager@example.org"}
     assert len(mailoutbox) == 2
-    assert AuditEvent.objects.filter(object_type="incident", object_id=str(inc.pk),
-                                     summary__contains="triage accept").exists()
+    assert AuditEvent.objects.filter(
+        object_type="incident", object_id=str(inc.pk), summary__contains="triage accept"
+    ).exists()
     again = api("police_sussex").post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept"})
     assert again.status_code == 200
     assert TriageEvent.objects.filter(incident=inc, action="accept").count() == 1
@@ -141,7 +162,8 @@ def test_reject_needs_a_reason_and_the_store_sees_it(world: World, api: Callable
     ok = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "reject", "reason": "Civil dispute"})
     assert ok.json()["triage_state"] == "rejected"
     feedback = selectors.police_feedback(viewer=world.viewer("reporter"), incident_id=inc.pk)
-    assert feedback is not None and feedback.triage_reason == "Civil dispute"
+    assert feedback is not None
+    assert feedback.triage_reason == "Civil dispute"
     late = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept"})
     assert late.status_code == 409
 
@@ -150,18 +172,25 @@ def test_bad_triage_bodies_get_field_errors(world: World, api: Callable[[str], A
     inc = _sent(world)
     client = api("police_sussex")
     r = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "maybe"})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "decision"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "decision"
     r = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept", "colour": "red"})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "colour"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "colour"
     r = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"reason": "x"})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "decision"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "decision"
 
 
-def test_request_info_and_cctv_stay_in_queue_and_notify(world: World, api: Callable[[str], ApiClient]) -> None:
+def test_request_info_and_cctv_stay_in_queue_and_notify(
+    world: World, api: Callable[[str], ApiClient]
+) -> None:
     inc = _sent(world)
     client = api("police_sussex")
-    r = client.post(f"/api/v1/incidents/{inc.pk}/triage",
-                    {"decision": "request_info", "reason": "Full CCTV 14:00-14:30 please", "cctv": True})
+    r = client.post(
+        f"/api/v1/incidents/{inc.pk}/triage",
+        {"decision": "request_info", "reason": "Full CCTV 14:00-14:30 please", "cctv": True},
+    )
     assert r.json()["triage_state"] == "info_requested"
     items = client.get("/api/v1/police/queue", {"state": "info_requested"}).json()["items"]
     assert [i["id"] for i in items] == [inc.pk]
@@ -172,12 +201,15 @@ def test_request_info_and_cctv_stay_in_queue_and_notify(world: World, api: Calla
 def test_assign_take_and_attendance(world: World, api: Callable[[str], ApiClient]) -> None:
     inc = _sent(world)
     officer = world.users["police_sussex"]
-    r = api("police_sussex").post(f"/api/v1/incidents/{inc.pk}/assign",
-                                  {"assignee": world.users["police_tv"].pk})
+    r = api("police_sussex").post(
+        f"/api/v1/incidents/{inc.pk}/assign", {"assignee": world.users["police_tv"].pk}
+    )
     assert r.status_code == 403  # only supervisors assign to others
-    r = api("supervisor_sussex").post(f"/api/v1/incidents/{inc.pk}/assign",
-                                      {"assignee": world.users["police_tv"].pk})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "assignee"  # not of this force
+    r = api("supervisor_sussex").post(
+        f"/api/v1/incidents/{inc.pk}/assign", {"assignee": world.users["police_tv"].pk}
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "assignee"
     r = api("supervisor_sussex").post(f"/api/v1/incidents/{inc.pk}/assign", {"assignee": officer.pk})
     assert r.json()["triage_state"] == "assigned"
     mine = api("police_sussex").get("/api/v1/police/queue", {"assigned": "me"}).json()["items"]
@@ -185,8 +217,9 @@ def test_assign_take_and_attendance(world: World, api: Callable[[str], ApiClient
     assert mine[0]["assigned_to"] == officer.pk
     viewer = world.viewer("police_sussex")
     with pytest.raises(ServiceError) as exc:
-        triage.triage_record_attendance(viewer=viewer, incident=inc,
-                                        attended_at=timezone.now() + dt.timedelta(hours=2))
+        triage.triage_record_attendance(
+            viewer=viewer, incident=inc, attended_at=timezone.now() + dt.timedelta(hours=2)
+        )
     assert exc.value.errors[0].field == "attended_at"
     t = triage.triage_record_attendance(viewer=viewer, incident=inc, attended_at=timezone.now())
     assert t.attended_by_id == officer.pk
@@ -201,8 +234,13 @@ def test_supervisor_sees_workload_per_officer_and_ageing(world: World) -> None:
     loads, bands = selectors.workload(viewer=sup)
     by_officer = {(w.officer.email if w.officer else None): w.open_count for w in loads}
     assert by_officer == {"police_sussex@example.org": 2, None: 1}
-    assert dict(bands) == {"Under 24 hours": 2, "1 to 3 days": 0, "3 to 7 days": 0, "7 to 28 days": 1,
-                           "Over 28 days": 0}
+    assert dict(bands) == {
+        "Under 24 hours": 2,
+        "1 to 3 days": 0,
+        "3 to 7 days": 0,
+        "7 to 28 days": 1,
+        "Over 28 days": 0,
+    }
     with pytest.raises(ServiceError):
         selectors.workload(viewer=world.viewer("police_sussex"))
 
@@ -233,9 +271,12 @@ def test_queue_web_page_lists_and_decides(world: World, web: Callable[[str], obj
     bad = client.post(f"/police/incidents/{inc.pk}/decide/", {"decision-decision": "reject"})  # type: ignore[attr-defined]
     assert bad.status_code == 422
     html = bad.content.decode()
-    assert "There is a problem" in html and 'href="#id_decision-reason"' in html
-    ok = client.post(f"/police/incidents/{inc.pk}/decide/",  # type: ignore[attr-defined]
-                     {"decision-decision": "reject", "decision-reason": "Duplicate of another report"})
+    assert "There is a problem" in html
+    assert 'href="#id_decision-reason"' in html
+    ok = client.post(
+        f"/police/incidents/{inc.pk}/decide/",  # type: ignore[attr-defined]
+        {"decision-decision": "reject", "decision-reason": "Duplicate of another report"},
+    )
     assert ok.status_code == 302
     assert Triage.objects.get(incident=inc).state == TriageState.REJECTED
     assert web("police_tv").get(f"/police/incidents/{inc.pk}/").status_code == 404  # type: ignore[attr-defined]

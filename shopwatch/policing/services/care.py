@@ -15,8 +15,16 @@ from .common import require_investigator
 
 
 @transaction.atomic
-def victim_referral_create(*, viewer: Viewer, incident: Incident, staff_name: str, service: str, consent: bool,
-                           contact: str = "", note: str = "") -> VictimReferral:
+def victim_referral_create(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    staff_name: str,
+    service: str,
+    consent: bool,
+    contact: str = "",
+    note: str = "",
+) -> VictimReferral:
     """Record a referral; it needs the person's agreement. PCC-commissioned services are free either way."""
     require_investigator(viewer)
     errors = []
@@ -26,16 +34,32 @@ def victim_referral_create(*, viewer: Viewer, incident: Incident, staff_name: st
         errors.append(FieldError("service", "Enter the service."))
     if not consent:
         errors.append(FieldError("consent", "A referral needs their agreement."))
-    for name, value, limit in (("staff_name", staff_name, 200), ("service", service, 200), ("contact", contact, 200),
-                               ("note", note, 1000)):
+    for name, value, limit in (
+        ("staff_name", staff_name, 200),
+        ("service", service, 200),
+        ("contact", contact, 200),
+        ("note", note, 1000),
+    ):
         if len(value) > limit:
             errors.append(FieldError(name, f"Must be at most {limit} characters."))
     if errors:
         raise ValidationFailed(errors)
-    referral = VictimReferral.objects.create(incident=incident, staff_name=staff_name.strip(),
-                                             service=service.strip(), contact=contact.strip(), consent=True,
-                                             note=note.strip(), referred_by_id=viewer.user_id)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="victim_referral", object_id=referral.pk,
-                 store_id=incident.store_id, organisation_id=incident.force_id,
-                 summary=f"{incident.reference}: staff referred to {referral.service}")
+    referral = VictimReferral.objects.create(
+        incident=incident,
+        staff_name=staff_name.strip(),
+        service=service.strip(),
+        contact=contact.strip(),
+        consent=True,
+        note=note.strip(),
+        referred_by_id=viewer.user_id,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="victim_referral",
+        object_id=referral.pk,
+        store_id=incident.store_id,
+        organisation_id=incident.force_id,
+        summary=f"{incident.reference}: staff referred to {referral.service}",
+    )
     return referral

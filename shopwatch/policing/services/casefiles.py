@@ -29,7 +29,9 @@ MAX_TEXT = 20_000
 CHARS_PER_PAGE = 3000
 
 
-def _text(errors: list[FieldError], name: str, value: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+def _text(
+    errors: list[FieldError], name: str, value: str, *, required: bool = False, limit: int = MAX_TEXT
+) -> str:
     value = (value or "").strip()
     if "\x00" in value:
         errors.append(FieldError(name, "Must not contain NUL characters."))
@@ -41,9 +43,18 @@ def _text(errors: list[FieldError], name: str, value: str, *, required: bool = F
 
 
 @transaction.atomic
-def casefile_create(*, viewer: Viewer, kind: str, title: str, incident: Incident | None = None,
-                    series: Series | None = None, person: Person | None = None, summary: str = "",
-                    offending_history: str = "", exclusion_zone: str = "") -> CaseFile:
+def casefile_create(
+    *,
+    viewer: Viewer,
+    kind: str,
+    title: str,
+    incident: Incident | None = None,
+    series: Series | None = None,
+    person: Person | None = None,
+    summary: str = "",
+    offending_history: str = "",
+    exclusion_zone: str = "",
+) -> CaseFile:
     require_investigator(viewer)
     errors: list[FieldError] = []
     title = _text(errors, "title", title, required=True, limit=200)
@@ -66,13 +77,30 @@ def casefile_create(*, viewer: Viewer, kind: str, title: str, incident: Incident
             errors.append(FieldError("person", "Choose the offender."))
     else:
         errors.append(FieldError("kind", "Choose one incident, a series or an offender."))
-    if errors:
+    if force_id is None:
+        errors.append(FieldError("force", "You are not a member of a police force."))
+    if errors or force_id is None:
         raise ValidationFailed(errors)
-    case = CaseFile.objects.create(force_id=force_id, kind=kind, title=title, incident=incident, series=series,
-                                   person=person, summary=summary, offending_history=offending_history,
-                                   exclusion_zone=exclusion_zone, created_by_id=viewer.user_id)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="case_file", object_id=case.pk,
-                 organisation_id=force_id, summary=f"Case file '{title}'")
+    case = CaseFile.objects.create(
+        force_id=force_id,
+        kind=kind,
+        title=title,
+        incident=incident,
+        series=series,
+        person=person,
+        summary=summary,
+        offending_history=offending_history,
+        exclusion_zone=exclusion_zone,
+        created_by_id=viewer.user_id,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="case_file",
+        object_id=case.pk,
+        organisation_id=force_id,
+        summary=f"Case file '{title}'",
+    )
     return case
 
 
@@ -80,11 +108,11 @@ def casefile_incidents(viewer: Viewer, case: CaseFile) -> QuerySet[Incident]:
     """The incidents a case file covers, as the viewer may see them, oldest first."""
     qs = force_incidents(viewer).filter(force_id=case.force_id)
     if case.kind == CaseFile.Kind.INCIDENT:
-        qs = qs.filter(pk=case.incident_id)
+        qs = qs.filter(pk=case.incident_id or 0)
     elif case.kind == CaseFile.Kind.SERIES:
-        qs = qs.filter(series_links__series_id=case.series_id)
+        qs = qs.filter(series_links__series_id=case.series_id or 0)
     else:
-        qs = qs.filter(offenders__person_id=case.person_id)
+        qs = qs.filter(offenders__person_id=case.person_id or 0)
     return qs.select_related("store", "store__retailer").distinct().order_by("occurred_at", "id")
 
 
@@ -92,8 +120,15 @@ def casefile_incidents(viewer: Viewer, case: CaseFile) -> QuerySet[Incident]:
 
 
 @transaction.atomic
-def statement_create(*, viewer: Viewer, case_file: CaseFile, incident: Incident, witness_id: int, text: str,
-                     occupation: str = "") -> WitnessStatement:
+def statement_create(
+    *,
+    viewer: Viewer,
+    case_file: CaseFile,
+    incident: Incident,
+    witness_id: int,
+    text: str,
+    occupation: str = "",
+) -> WitnessStatement:
     """The investigator writes up a store colleague's account; the colleague then signs it on their phone."""
     require_investigator(viewer)
     errors: list[FieldError] = []
@@ -102,23 +137,42 @@ def statement_create(*, viewer: Viewer, case_file: CaseFile, incident: Incident,
     if not casefile_incidents(viewer, case_file).filter(pk=incident.pk).exists():
         errors.append(FieldError("incident", "Choose an incident in this case file."))
     witness = User.objects.filter(
-        pk=witness_id, is_active=True, memberships__active=True,
-        memberships__store_id=incident.store_id, memberships__role__in=STORE_ROLES).first()
+        pk=witness_id,
+        is_active=True,
+        memberships__active=True,
+        memberships__store_id=incident.store_id,
+        memberships__role__in=STORE_ROLES,
+    ).first()
     if witness is None:
         errors.append(FieldError("witness", "Choose a colleague at the store where it happened."))
     if errors:
         raise ValidationFailed(errors)
     assert witness is not None
-    statement = WitnessStatement.objects.create(case_file=case_file, incident=incident, witness=witness,
-                                                occupation=occupation, text=text, taken_by_id=viewer.user_id)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="witness_statement", object_id=statement.pk,
-                 store_id=incident.store_id, organisation_id=case_file.force_id,
-                 summary=f"MG11 from {witness.full_name} for {incident.reference}")
+    statement = WitnessStatement.objects.create(
+        case_file=case_file,
+        incident=incident,
+        witness=witness,
+        occupation=occupation,
+        text=text,
+        taken_by_id=viewer.user_id,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="witness_statement",
+        object_id=statement.pk,
+        store_id=incident.store_id,
+        organisation_id=case_file.force_id,
+        summary=f"MG11 from {witness.full_name} for {incident.reference}",
+    )
     from .notifications import notification_create_for_store
 
-    notification_create_for_store(incident=incident, subject=f"{incident.reference}: a statement to sign",
-                                  body=f"{witness.full_name}: please read and sign your witness statement at "
-                                       f"/police/statements/{statement.pk}/sign/")
+    notification_create_for_store(
+        incident=incident,
+        subject=f"{incident.reference}: a statement to sign",
+        body=f"{witness.full_name}: please read and sign your witness statement at "
+        f"/police/statements/{statement.pk}/sign/",
+    )
     return statement
 
 
@@ -136,14 +190,16 @@ def statement_for_witness(*, viewer: Viewer, statement_id: object) -> WitnessSta
 
     try:
         return WitnessStatement.objects.select_related("incident", "incident__store", "witness").get(
-            pk=int(str(statement_id)), witness_id=viewer.user_id)
+            pk=int(str(statement_id)), witness_id=viewer.user_id
+        )
     except (WitnessStatement.DoesNotExist, ValueError) as exc:
         raise Http404("Not found.") from exc
 
 
 @transaction.atomic
-def statement_sign(*, viewer: Viewer, statement: WitnessStatement, signed_name: str, declaration: bool
-                   ) -> WitnessStatement:
+def statement_sign(
+    *, viewer: Viewer, statement: WitnessStatement, signed_name: str, declaration: bool
+) -> WitnessStatement:
     """The witness signs their own statement, with the statutory declaration, on their own device."""
     if viewer.user_id != statement.witness_id:
         raise NotEntitled([FieldError("statement", "Only the witness can sign their statement.")])
@@ -162,8 +218,14 @@ def statement_sign(*, viewer: Viewer, statement: WitnessStatement, signed_name: 
     statement.declaration = declaration_for(statement)
     statement.signed_text_sha256 = hashlib.sha256(statement.text.encode()).hexdigest()
     statement.save(update_fields=["signed_name", "signed_at", "declaration", "signed_text_sha256"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="witness_statement", object_id=statement.pk,
-                 store_id=statement.incident.store_id, summary="MG11 signed by the witness")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="witness_statement",
+        object_id=statement.pk,
+        store_id=statement.incident.store_id,
+        summary="MG11 signed by the witness",
+    )
     return statement
 
 
@@ -173,11 +235,18 @@ def statement_sign(*, viewer: Viewer, statement: WitnessStatement, signed_name: 
 @transaction.atomic
 def impact_statement_add(*, viewer: Viewer, case_file: CaseFile, text: str, position: str) -> ImpactStatement:
     """Given by a person the retailer authorises: its retail security manager or a store manager."""
+    if viewer.user_id is None:
+        raise NotEntitled([FieldError("author", "Sign in to give an Impact Statement for Business.")])
     incidents = Incident.objects.filter(pk__in=_case_incident_ids(case_file))
     retailer_ids = set(incidents.values_list("owner_org_id", flat=True))
-    mine = set(Membership.objects.filter(
-        user_id=viewer.user_id, active=True, organisation_id__in=retailer_ids,
-        role__in=[Role.RETAIL_SECURITY_MANAGER, Role.STORE_MANAGER]).values_list("organisation_id", flat=True))
+    mine = set(
+        Membership.objects.filter(
+            user_id=viewer.user_id,
+            active=True,
+            organisation_id__in=retailer_ids,
+            role__in=[Role.RETAIL_SECURITY_MANAGER, Role.STORE_MANAGER],
+        ).values_list("organisation_id", flat=True)
+    )
     if not mine:
         raise NotEntitled([FieldError("author", "Only a manager authorised by the retailer can give this.")])
     errors: list[FieldError] = []
@@ -186,10 +255,21 @@ def impact_statement_add(*, viewer: Viewer, case_file: CaseFile, text: str, posi
     if errors:
         raise ValidationFailed(errors)
     assert viewer.user_id is not None
-    isb = ImpactStatement.objects.create(case_file=case_file, retailer_id=min(mine), author_id=viewer.user_id,
-                                         author_position=position, text=text)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="impact_statement", object_id=isb.pk,
-                 organisation_id=min(mine), summary=f"Impact Statement for Business for case {case_file.pk}")
+    isb = ImpactStatement.objects.create(
+        case_file=case_file,
+        retailer_id=min(mine),
+        author_id=viewer.user_id,
+        author_position=position,
+        text=text,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="impact_statement",
+        object_id=isb.pk,
+        organisation_id=min(mine),
+        summary=f"Impact Statement for Business for case {case_file.pk}",
+    )
     return isb
 
 
@@ -197,9 +277,14 @@ def _case_incident_ids(case: CaseFile) -> list[int]:
     if case.kind == CaseFile.Kind.INCIDENT:
         return [case.incident_id] if case.incident_id else []
     if case.kind == CaseFile.Kind.SERIES:
-        return list(Incident.objects.filter(series_links__series_id=case.series_id).values_list("pk", flat=True))
-    return list(Incident.objects.filter(force_id=case.force_id, sent_to_police=True,
-                                        offenders__person_id=case.person_id).values_list("pk", flat=True))
+        return list(
+            Incident.objects.filter(series_links__series_id=case.series_id or 0).values_list("pk", flat=True)
+        )
+    return list(
+        Incident.objects.filter(
+            force_id=case.force_id, sent_to_police=True, offenders__person_id=case.person_id or 0
+        ).values_list("pk", flat=True)
+    )
 
 
 # --- Export ------------------------------------------------------------------------------------------------
@@ -217,13 +302,19 @@ class Exhibit:
 
 def _exhibits(case: CaseFile, incidents: list[Incident]) -> list[Exhibit]:
     by_id = {i.pk: i for i in incidents}
-    files = EvidenceFile.objects.filter(incident_id__in=by_id).order_by("incident__occurred_at", "created_at", "id")
-    initials = "".join(w[0] for w in (case.created_by.full_name.split() if case.created_by else []) if w)[:3] or "EX"
+    files = EvidenceFile.objects.filter(incident_id__in=by_id).order_by(
+        "incident__occurred_at", "created_at", "id"
+    )
+    initials = (
+        "".join(w[0] for w in (case.created_by.full_name.split() if case.created_by else []) if w)[:3] or "EX"
+    )
     out = []
     for n, f in enumerate(files, start=1):
         ref = f"{initials.upper()}/{n}"
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f.original_filename)[:100]
-        out.append(Exhibit(ref=ref, evidence=f, incident=by_id[f.incident_id], zip_name=f"exhibits/{n:04d}-{safe}"))
+        out.append(
+            Exhibit(ref=ref, evidence=f, incident=by_id[f.incident_id], zip_name=f"exhibits/{n:04d}-{safe}")
+        )
     return out
 
 
@@ -237,8 +328,11 @@ def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
 
     incidents = list(casefile_incidents(viewer, case_file))
     exhibits = _exhibits(case_file, incidents)
-    statements = list(WitnessStatement.objects.filter(case_file=case_file).select_related("witness", "incident")
-                      .order_by("created_at", "id"))
+    statements = list(
+        WitnessStatement.objects.filter(case_file=case_file)
+        .select_related("witness", "incident")
+        .order_by("created_at", "id")
+    )
     impacts = list(ImpactStatement.objects.filter(case_file=case_file).select_related("author", "retailer"))
     buffer = io.BytesIO()
     manifest_files = []
@@ -253,28 +347,54 @@ def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
                     dst.write(chunk)
             ex.sha256 = digest.hexdigest()
             ex.matches = ex.sha256 == ex.evidence.sha256
-            manifest_files.append({"path": ex.zip_name, "sha256": ex.sha256, "size": size, "exhibit": ex.ref,
-                                   "incident": ex.incident.reference, "original_filename": ex.evidence.original_filename,
-                                   "sha256_on_arrival": ex.evidence.sha256, "matches_arrival_hash": ex.matches})
-        pdf = casefile_pdf(case=case_file, incidents=incidents, exhibits=exhibits, statements=statements,
-                           impacts=impacts)
+            manifest_files.append(
+                {
+                    "path": ex.zip_name,
+                    "sha256": ex.sha256,
+                    "size": size,
+                    "exhibit": ex.ref,
+                    "incident": ex.incident.reference,
+                    "original_filename": ex.evidence.original_filename,
+                    "sha256_on_arrival": ex.evidence.sha256,
+                    "matches_arrival_hash": ex.matches,
+                }
+            )
+        pdf = casefile_pdf(
+            case=case_file, incidents=incidents, exhibits=exhibits, statements=statements, impacts=impacts
+        )
         zf.writestr("case-file.pdf", pdf)
-        manifest_files.insert(0, {"path": "case-file.pdf", "sha256": hashlib.sha256(pdf).hexdigest(),
-                                  "size": len(pdf)})
+        manifest_files.insert(
+            0, {"path": "case-file.pdf", "sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf)}
+        )
         manifest = {
-            "case_file": case_file.pk, "title": case_file.title, "kind": case_file.kind,
-            "force": case_file.force.name, "generated_at": timezone.now().isoformat(),
+            "case_file": case_file.pk,
+            "title": case_file.title,
+            "kind": case_file.kind,
+            "force": case_file.force.name,
+            "generated_at": timezone.now().isoformat(),
             "incidents": [i.reference for i in incidents],
-            "statements": [{"witness": s.witness.full_name, "incident": s.incident.reference,
-                            "signed_at": s.signed_at.isoformat() if s.signed_at else None,
-                            "text_sha256": hashlib.sha256(s.text.encode()).hexdigest(),
-                            "signed_text_sha256": s.signed_text_sha256} for s in statements],
+            "statements": [
+                {
+                    "witness": s.witness.full_name,
+                    "incident": s.incident.reference,
+                    "signed_at": s.signed_at.isoformat() if s.signed_at else None,
+                    "text_sha256": hashlib.sha256(s.text.encode()).hexdigest(),
+                    "signed_text_sha256": s.signed_text_sha256,
+                }
+                for s in statements
+            ],
             "files": manifest_files,
             "all_exhibits_match": all(e.matches for e in exhibits),
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="case_file", object_id=case_file.pk,
-                 organisation_id=case_file.force_id,
-                 summary=f"Case file '{case_file.title}' exported: {len(incidents)} incidents, {len(exhibits)} exhibits",
-                 detail={"incidents": [i.pk for i in incidents]})
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.EXPORT,
+        object_type="case_file",
+        object_id=case_file.pk,
+        organisation_id=case_file.force_id,
+        summary=f"Case file '{case_file.title}' exported: {len(incidents)} incidents, "
+        f"{len(exhibits)} exhibits",
+        detail={"incidents": [i.pk for i in incidents]},
+    )
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""What every policing service shares: finding an incident in the caller's force, role checks, the system actor."""
+"""What every policing service shares: an incident in the caller's force, role checks, the system actor."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Handing accepted incidents to the force's crime recording: configure, queue, deliver, retry, dead-letter, replay.
+"""Handing accepted incidents to the force's crime recording: configure, queue, deliver, retry, replay.
 
 A Delivery row is written in the same transaction as the decision that caused it, so a hand-off can never be
 lost: whatever happens to the worker or the receiving end, the row stays until it is delivered or, after at
@@ -60,7 +60,7 @@ def _endpoint_errors(url: str, secret: str) -> list[FieldError]:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         errors.append(FieldError("url", "Must be a full http:// or https:// address."))
-    elif settings.PRODUCTION and parts.scheme != "https":  # type: ignore[misc]
+    elif settings.PRODUCTION and parts.scheme != "https":
         errors.append(FieldError("url", "Must use https:// in production."))
     if len(url) > 500:
         errors.append(FieldError("url", "Must be at most 500 characters."))
@@ -72,8 +72,9 @@ def _endpoint_errors(url: str, secret: str) -> list[FieldError]:
 
 
 @transaction.atomic
-def endpoint_configure(*, viewer: Viewer, force: Organisation, url: str, secret: str,
-                       check_role: bool = True) -> ForceEndpoint:
+def endpoint_configure(
+    *, viewer: Viewer, force: Organisation, url: str, secret: str, check_role: bool = True
+) -> ForceEndpoint:
     """Set where a force receives hand-offs and the shared secret. From the CLI, ``check_role`` is False."""
     if check_role:
         require_supervisor(viewer)
@@ -86,12 +87,22 @@ def endpoint_configure(*, viewer: Viewer, force: Organisation, url: str, secret:
         raise ValidationFailed(errors)
     endpoint, created = ForceEndpoint.objects.update_or_create(
         force=force,
-        defaults={"url": url.strip(), "secret": secret, "active": True, "updated_at": timezone.now(),
-                  "updated_by_id": viewer.user_id},
+        defaults={
+            "url": url.strip(),
+            "secret": secret,
+            "active": True,
+            "updated_at": timezone.now(),
+            "updated_by_id": viewer.user_id,
+        },
     )
-    audit_record(viewer=viewer, action=AuditAction.CREATE if created else AuditAction.CHANGE,
-                 object_type="handoff_endpoint", object_id=endpoint.pk, organisation_id=force.pk,
-                 summary=f"Hand-off endpoint for {force.slug}: {endpoint.url}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE if created else AuditAction.CHANGE,
+        object_type="handoff_endpoint",
+        object_id=endpoint.pk,
+        organisation_id=force.pk,
+        summary=f"Hand-off endpoint for {force.slug}: {endpoint.url}",
+    )
     return endpoint
 
 
@@ -105,7 +116,8 @@ def _evidence_url(f: EvidenceFile) -> str:
 
 def payload_for(incident: Incident) -> str:
     incident = Incident.objects.select_related("store", "store__retailer", "force", "reported_by").get(
-        pk=incident.pk)
+        pk=incident.pk
+    )
     return encode(build_payload(incident, evidence_url=_evidence_url))
 
 
@@ -116,12 +128,23 @@ def delivery_enqueue(*, viewer: Viewer, incident: Incident) -> Delivery | None:
         return None
     now = timezone.now()
     delivery = Delivery.objects.create(
-        incident=incident, force_id=incident.force_id, payload_version=PAYLOAD_VERSION,
-        body=payload_for(incident), next_attempt_at=now, retry_window_from=now, created_at=now,
+        incident=incident,
+        force_id=incident.force_id,
+        payload_version=PAYLOAD_VERSION,
+        body=payload_for(incident),
+        next_attempt_at=now,
+        retry_window_from=now,
+        created_at=now,
     )
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="handoff_delivery", object_id=delivery.pk,
-                 store_id=incident.store_id, organisation_id=incident.force_id,
-                 summary=f"{incident.reference}: hand-off queued for {endpoint.url}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="handoff_delivery",
+        object_id=delivery.pk,
+        store_id=incident.store_id,
+        organisation_id=incident.force_id,
+        summary=f"{incident.reference}: hand-off queued for {endpoint.url}",
+    )
     _schedule_after_commit(delivery.pk)
     return delivery
 
@@ -156,9 +179,14 @@ class AttemptResult:
 
 def _post(url: str, body: bytes, secret: str) -> tuple[int | None, str]:
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked when the endpoint is configured
-        url, data=body, method="POST",
-        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret),
-                 "User-Agent": "ShopWatch-Handoff/1"},
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(body, secret),
+            "User-Agent": "ShopWatch-Handoff/1",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310
@@ -185,7 +213,8 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Att
     lease_until = now + dt.timedelta(seconds=timeout_seconds() + 60)
     claimed = Delivery.objects.filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
-        pk=delivery_id, status=DeliveryStatus.PENDING,
+        pk=delivery_id,
+        status=DeliveryStatus.PENDING,
     ).update(next_attempt_at=lease_until)
     delivery = Delivery.objects.select_related("incident").filter(pk=delivery_id).first()
     if delivery is None:
@@ -232,9 +261,16 @@ def _attempt_record(delivery: Delivery, code: int | None, error: str, now: dt.da
             log.warning("Hand-off %s failed (try %s): %s", delivery.pk, delivery.attempts, error)
             _schedule_after_commit(delivery.pk, run_after=delivery.next_attempt_at)
     delivery.save(update_fields=fields)
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="handoff_delivery", object_id=delivery.pk,
-                 store_id=delivery.incident.store_id, organisation_id=delivery.force_id, summary=summary,
-                 detail={"status_code": code, "error": error[:300], "attempts": delivery.attempts})
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="handoff_delivery",
+        object_id=delivery.pk,
+        store_id=delivery.incident.store_id,
+        organisation_id=delivery.force_id,
+        summary=summary,
+        detail={"status_code": code, "error": error[:300], "attempts": delivery.attempts},
+    )
     return AttemptResult(delivery.pk, True, delivery.status, code, error)
 
 
@@ -243,7 +279,8 @@ def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> 
     now = now or timezone.now()
     due = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
     return [delivery_attempt(delivery_id=pk, now=now) for pk in due]
 
@@ -264,8 +301,14 @@ def delivery_replay(*, viewer: Viewer, delivery: Delivery) -> Delivery:
     delivery.retry_window_from = now
     delivery.dead_at = None
     delivery.save(update_fields=["status", "next_attempt_at", "retry_window_from", "dead_at"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="handoff_delivery", object_id=delivery.pk,
-                 store_id=delivery.incident.store_id, organisation_id=delivery.force_id,
-                 summary=f"{delivery.incident.reference}: dead-lettered hand-off replayed")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="handoff_delivery",
+        object_id=delivery.pk,
+        store_id=delivery.incident.store_id,
+        organisation_id=delivery.force_id,
+        summary=f"{delivery.incident.reference}: dead-lettered hand-off replayed",
+    )
     _schedule_after_commit(delivery.pk)
     return delivery

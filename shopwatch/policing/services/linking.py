@@ -31,7 +31,9 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 @transaction.atomic
-def link_suggest(*, viewer: Viewer, incident: Incident, window_days: int = DEFAULT_WINDOW_DAYS) -> list[LinkSuggestion]:
+def link_suggest(
+    *, viewer: Viewer, incident: Incident, window_days: int = DEFAULT_WINDOW_DAYS
+) -> list[LinkSuggestion]:
     """Find incidents of the same force within the window sharing a person, a vehicle or the store.
 
     Writes new suggestions (a pair already decided is not suggested again) and returns the pending ones.
@@ -40,28 +42,47 @@ def link_suggest(*, viewer: Viewer, incident: Incident, window_days: int = DEFAU
     if not 1 <= window_days <= 365:
         raise ValidationFailed([FieldError("window_days", "Must be between 1 and 365 days.")])
     window = dt.timedelta(days=window_days)
-    pool = force_incidents(viewer).filter(
-        force_id=incident.force_id,
-        occurred_at__gte=incident.occurred_at - window, occurred_at__lte=incident.occurred_at + window,
-    ).exclude(pk=incident.pk)
+    pool = (
+        force_incidents(viewer)
+        .filter(
+            force_id=incident.force_id,
+            occurred_at__gte=incident.occurred_at - window,
+            occurred_at__lte=incident.occurred_at + window,
+        )
+        .exclude(pk=incident.pk)
+    )
     found: dict[tuple[int, int, str], dict[str, object]] = {}
-    persons = set(IncidentOffender.objects.filter(incident=incident, person__isnull=False)
-                  .values_list("person_id", flat=True))
+    persons = set(
+        IncidentOffender.objects.filter(incident=incident, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
+    )
     if persons:
-        for other, person in (IncidentOffender.objects.filter(incident__in=pool.values("pk"), person_id__in=persons)
-                              .values_list("incident_id", "person_id")[:MAX_SUGGESTIONS]):
+        for other, person in IncidentOffender.objects.filter(
+            incident__in=pool.values("pk"), person_id__in=persons
+        ).values_list("incident_id", "person_id")[:MAX_SUGGESTIONS]:
             found[(*_pair(incident.pk, other), LinkBasis.PERSON)] = {"person": person}
     vehicles = set(IncidentVehicle.objects.filter(incident=incident).values_list("vehicle_id", flat=True))
     if vehicles:
-        for other, vehicle in (IncidentVehicle.objects.filter(incident__in=pool.values("pk"), vehicle_id__in=vehicles)
-                               .values_list("incident_id", "vehicle_id")[:MAX_SUGGESTIONS]):
+        for other, vehicle in IncidentVehicle.objects.filter(
+            incident__in=pool.values("pk"), vehicle_id__in=vehicles
+        ).values_list("incident_id", "vehicle_id")[:MAX_SUGGESTIONS]:
             found[(*_pair(incident.pk, other), LinkBasis.VEHICLE)] = {"vehicle": vehicle}
     for other in pool.filter(store_id=incident.store_id).values_list("pk", flat=True)[:MAX_SUGGESTIONS]:
         found.setdefault((*_pair(incident.pk, other), LinkBasis.STORE), {"store": incident.store_id})
     LinkSuggestion.objects.bulk_create(
-        [LinkSuggestion(force_id=incident.force_id, incident_a_id=a, incident_b_id=b, basis=basis,
-                        score=SCORES[LinkBasis(basis)], evidence=ev, method="rule")
-         for (a, b, basis), ev in found.items()],
+        [
+            LinkSuggestion(
+                force_id=incident.force_id,
+                incident_a_id=a,
+                incident_b_id=b,
+                basis=basis,
+                score=SCORES[LinkBasis(basis)],
+                evidence=ev,
+                method="rule",
+            )
+            for (a, b, basis), ev in found.items()
+        ],
         ignore_conflicts=True,
     )
     return suggestions_pending(viewer=viewer, incident=incident)
@@ -69,8 +90,11 @@ def link_suggest(*, viewer: Viewer, incident: Incident, window_days: int = DEFAU
 
 def suggestions_pending(*, viewer: Viewer, incident: Incident) -> list[LinkSuggestion]:
     return list(
-        LinkSuggestion.objects.filter(Q(incident_a=incident) | Q(incident_b=incident),
-                                      state=SuggestionState.PENDING, force_id__in=viewer.police_force_ids)
+        LinkSuggestion.objects.filter(
+            Q(incident_a=incident) | Q(incident_b=incident),
+            state=SuggestionState.PENDING,
+            force_id__in=viewer.police_force_ids,
+        )
         .select_related("incident_a", "incident_b", "incident_a__store", "incident_b__store")
         .order_by("-score", "id")
     )
@@ -80,12 +104,12 @@ def _series_name(s: LinkSuggestion) -> str:
     from shopwatch.core.models import Store
     from shopwatch.subjects.models import Person, Vehicle
 
-    ev = s.evidence or {}
-    if s.basis == LinkBasis.PERSON and (p := Person.objects.filter(pk=ev.get("person")).first()):
+    ev = {k: int(v) for k, v in (s.evidence or {}).items() if isinstance(v, int)}
+    if s.basis == LinkBasis.PERSON and (p := Person.objects.filter(pk=ev.get("person", 0)).first()):
         return f"Person: {p.display_name}"
-    if s.basis == LinkBasis.VEHICLE and (v := Vehicle.objects.filter(pk=ev.get("vehicle")).first()):
+    if s.basis == LinkBasis.VEHICLE and (v := Vehicle.objects.filter(pk=ev.get("vehicle", 0)).first()):
         return f"Vehicle: {v.registration}"
-    if s.basis == LinkBasis.STORE and (st := Store.objects.filter(pk=ev.get("store")).first()):
+    if s.basis == LinkBasis.STORE and (st := Store.objects.filter(pk=ev.get("store", 0)).first()):
         return f"Store: {st.name}"
     return f"Series from {s.get_basis_display().lower()}"
 
@@ -103,27 +127,47 @@ def suggestion_decide(*, viewer: Viewer, suggestion: LinkSuggestion, accept: boo
     suggestion.decided_by_id, suggestion.decided_at = viewer.user_id, now
     if accept:
         pair = [suggestion.incident_a_id, suggestion.incident_b_id]
-        series = (Series.objects.filter(force_id=suggestion.force_id, basis=suggestion.basis,
-                                        members__incident_id__in=pair).order_by("created_at").first())
+        series = (
+            Series.objects.filter(
+                force_id=suggestion.force_id, basis=suggestion.basis, members__incident_id__in=pair
+            )
+            .order_by("created_at")
+            .first()
+        )
         if series is None:
             ev = suggestion.evidence or {}
             series = Series.objects.create(
-                force_id=suggestion.force_id, basis=suggestion.basis, name=_series_name(suggestion),
-                person_id=ev.get("person"), vehicle_id=ev.get("vehicle"), store_id=ev.get("store"),
-                created_by_id=viewer.user_id, created_at=now)
-        SeriesMember.objects.bulk_create([SeriesMember(series=series, incident_id=i, added_by_id=viewer.user_id)
-                                          for i in pair], ignore_conflicts=True)
+                force_id=suggestion.force_id,
+                basis=suggestion.basis,
+                name=_series_name(suggestion),
+                person_id=ev.get("person"),
+                vehicle_id=ev.get("vehicle"),
+                store_id=ev.get("store"),
+                created_by_id=viewer.user_id,
+                created_at=now,
+            )
+        SeriesMember.objects.bulk_create(
+            [SeriesMember(series=series, incident_id=i, added_by_id=viewer.user_id) for i in pair],
+            ignore_conflicts=True,
+        )
         suggestion.series = series
     suggestion.save(update_fields=["state", "decided_by", "decided_at", "series"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="link_suggestion", object_id=suggestion.pk,
-                 organisation_id=suggestion.force_id,
-                 summary=f"Link {suggestion.incident_a_id}–{suggestion.incident_b_id} ({suggestion.basis}) "
-                         + ("accepted" if accept else "rejected"))
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="link_suggestion",
+        object_id=suggestion.pk,
+        organisation_id=suggestion.force_id,
+        summary=f"Link {suggestion.incident_a_id}–{suggestion.incident_b_id} ({suggestion.basis}) "
+        + ("accepted" if accept else "rejected"),
+    )
     return suggestion
 
 
 @transaction.atomic
-def series_create(*, viewer: Viewer, name: str, basis: str, incidents: list[Incident], method: str = "") -> Series:
+def series_create(
+    *, viewer: Viewer, name: str, basis: str, incidents: list[Incident], method: str = ""
+) -> Series:
     """An investigator links incidents by hand."""
     require_investigator(viewer)
     errors = []
@@ -138,12 +182,25 @@ def series_create(*, viewer: Viewer, name: str, basis: str, incidents: list[Inci
         errors.append(FieldError("incidents", "Choose incidents of your force."))
     if errors:
         raise ValidationFailed(errors)
-    series = Series.objects.create(force_id=forces.pop(), name=name.strip()[:200], basis=basis,
-                                   method=method.strip()[:300], created_by_id=viewer.user_id)
-    SeriesMember.objects.bulk_create([SeriesMember(series=series, incident=i, added_by_id=viewer.user_id)
-                                      for i in incidents], ignore_conflicts=True)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="series", object_id=series.pk,
-                 organisation_id=series.force_id, summary=f"Series '{series.name}' of {len(incidents)} incidents")
+    series = Series.objects.create(
+        force_id=forces.pop(),
+        name=name.strip()[:200],
+        basis=basis,
+        method=method.strip()[:300],
+        created_by_id=viewer.user_id,
+    )
+    SeriesMember.objects.bulk_create(
+        [SeriesMember(series=series, incident=i, added_by_id=viewer.user_id) for i in incidents],
+        ignore_conflicts=True,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="series",
+        object_id=series.pk,
+        organisation_id=series.force_id,
+        summary=f"Series '{series.name}' of {len(incidents)} incidents",
+    )
     return series
 
 
@@ -152,8 +209,15 @@ def series_add(*, viewer: Viewer, series: Series, incident: Incident) -> None:
     require_investigator(viewer)
     if series.force_id != incident.force_id:
         raise ValidationFailed([FieldError("incident", "Only incidents of the series' force can join it.")])
-    _, created = SeriesMember.objects.get_or_create(series=series, incident=incident,
-                                                    defaults={"added_by_id": viewer.user_id})
+    _, created = SeriesMember.objects.get_or_create(
+        series=series, incident=incident, defaults={"added_by_id": viewer.user_id}
+    )
     if created:
-        audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="series", object_id=series.pk,
-                     organisation_id=series.force_id, summary=f"{incident.reference} added to '{series.name}'")
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.CHANGE,
+            object_type="series",
+            object_id=series.pk,
+            organisation_id=series.force_id,
+            summary=f"{incident.reference} added to '{series.name}'",
+        )

@@ -14,8 +14,9 @@ from ..models import Notification
 def store_recipients(incident: Incident) -> list[User]:
     """The person who reported it and the store's active reporters and managers."""
     ids = set(
-        Membership.objects.filter(store_id=incident.store_id, active=True, role__in=STORE_ROLES,
-                                  user__is_active=True).values_list("user_id", flat=True)
+        Membership.objects.filter(
+            store_id=incident.store_id, active=True, role__in=STORE_ROLES, user__is_active=True
+        ).values_list("user_id", flat=True)
     )
     if incident.reported_by_id is not None:
         ids.add(incident.reported_by_id)

@@ -1,4 +1,4 @@
-"""What crime recording says back: crime reference, status and outcome, from the force's callback or by hand."""
+"""What crime recording says back: crime reference, status and outcome, by callback or by hand."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ from .notifications import notification_create_for_store
 log = logging.getLogger("shopwatch.policing.callback")
 
 MAX_REFERENCE = 40
-_RECORDED = (PoliceStatus.CRIME_RECORDED, PoliceStatus.UNDER_INVESTIGATION, PoliceStatus.CHARGED,
-             PoliceStatus.CLOSED)
+_RECORDED = (
+    PoliceStatus.CRIME_RECORDED,
+    PoliceStatus.UNDER_INVESTIGATION,
+    PoliceStatus.CHARGED,
+    PoliceStatus.CLOSED,
+)
 
 
 class Unauthorised(ServiceError):
@@ -55,10 +59,13 @@ def _clean_reference(value: Any) -> str:
         raise ValidationFailed([FieldError("crime_reference", "Must be text.")])
     ref = value.strip().upper()
     if len(ref) > MAX_REFERENCE:
-        raise ValidationFailed([FieldError("crime_reference", f"Must be at most {MAX_REFERENCE} characters.")])
+        raise ValidationFailed(
+            [FieldError("crime_reference", f"Must be at most {MAX_REFERENCE} characters.")]
+        )
     if ref and not all(c.isalnum() or c in "/-_ ." for c in ref):
-        raise ValidationFailed([FieldError("crime_reference",
-                                           "Use letters, digits, spaces and / - _ . only.")])
+        raise ValidationFailed(
+            [FieldError("crime_reference", "Use letters, digits, spaces and / - _ . only.")]
+        )
     return ref
 
 
@@ -132,19 +139,33 @@ def crime_record_update(
     if why:
         errors.append(FieldError("outcome" if outcome is not None else "status", why))
     if granted and not applied:
-        errors.append(FieldError("cbo_granted", "A Criminal Behaviour Order can only be granted once applied for."))
+        errors.append(
+            FieldError("cbo_granted", "A Criminal Behaviour Order can only be granted once applied for.")
+        )
     if applied and new_outcome and new_outcome not in CHARGE_OUTCOMES:
-        errors.append(FieldError("cbo_applied", "A Criminal Behaviour Order follows a conviction, so it needs a "
-                                               "charge or summons outcome."))
+        errors.append(
+            FieldError(
+                "cbo_applied",
+                "A Criminal Behaviour Order follows a conviction, so it needs a charge or summons outcome.",
+            )
+        )
     if errors:
         raise ValidationFailed(errors, title="The update contradicts what is recorded")
 
     warnings: list[FieldError] = []
-    clash = bool(new_ref) and CrimeRecord.objects.filter(
-        force_id=incident.force_id, crime_reference=new_ref).exclude(incident=incident).exists()
+    clash = (
+        bool(new_ref)
+        and CrimeRecord.objects.filter(force_id=incident.force_id, crime_reference=new_ref)
+        .exclude(incident=incident)
+        .exists()
+    )
     if clash:
-        warnings.append(FieldError("crime_reference",
-                                   f"{new_ref} is already used for another incident of this force; flagged for review."))
+        warnings.append(
+            FieldError(
+                "crime_reference",
+                f"{new_ref} is already used for another incident of this force; flagged for review.",
+            )
+        )
 
     before = (record.crime_reference, record.status, record.outcome, record.cbo_applied, record.cbo_granted)
     after = (new_ref, new_status, new_outcome, applied, granted)
@@ -158,22 +179,49 @@ def crime_record_update(
     if new_outcome != before[2]:
         record.outcome_at = now if new_outcome else None
     record.updated_at = now
-    record.save(update_fields=["crime_reference", "status", "outcome", "outcome_at", "cbo_applied", "cbo_granted",
-                               "reference_clash", "updated_at"])
-    CrimeRecordChange.objects.create(incident=incident, source=source, crime_reference=new_ref, status=new_status,
-                                     outcome=new_outcome, cbo_applied=applied, cbo_granted=granted,
-                                     note=note[:500], actor_id=viewer.user_id, at=now)
+    record.save(
+        update_fields=[
+            "crime_reference",
+            "status",
+            "outcome",
+            "outcome_at",
+            "cbo_applied",
+            "cbo_granted",
+            "reference_clash",
+            "updated_at",
+        ]
+    )
+    CrimeRecordChange.objects.create(
+        incident=incident,
+        source=source,
+        crime_reference=new_ref,
+        status=new_status,
+        outcome=new_outcome,
+        cbo_applied=applied,
+        cbo_granted=granted,
+        note=note[:500],
+        actor_id=viewer.user_id,
+        at=now,
+    )
     if incident.crime_reference != new_ref:
         incident.crime_reference = new_ref
         incident.updated_at = now
         incident.save(update_fields=["crime_reference", "updated_at"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="incident", object_id=incident.pk,
-                 store_id=incident.store_id, organisation_id=incident.force_id,
-                 summary=f"{incident.reference}: crime record {new_ref or '-'} {new_status or '-'}"
-                         + (f" outcome {new_outcome}" if new_outcome else ""),
-                 detail={"source": source, "before": list(before), "after": list(after), "clash": clash})
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="incident",
+        object_id=incident.pk,
+        store_id=incident.store_id,
+        organisation_id=incident.force_id,
+        summary=f"{incident.reference}: crime record {new_ref or '-'} {new_status or '-'}"
+        + (f" outcome {new_outcome}" if new_outcome else ""),
+        detail={"source": source, "before": list(before), "after": list(after), "clash": clash},
+    )
     if new_outcome and new_outcome != before[2]:
-        _advance_incident(viewer, incident, IncidentStatus.OUTCOME, f"Outcome: {OutcomeType(new_outcome).label}")
+        _advance_incident(
+            viewer, incident, IncidentStatus.OUTCOME, f"Outcome: {OutcomeType(new_outcome).label}"
+        )
     elif new_status in _RECORDED:
         _advance_incident(viewer, incident, IncidentStatus.CRIME_RECORDED, f"Crime reference {new_ref}")
 
@@ -185,29 +233,55 @@ def crime_record_update(
     if new_outcome != before[2] and new_outcome:
         parts.append(f"Outcome: {OutcomeType(new_outcome).label}.")
     if applied != before[3] or granted != before[4]:
-        parts.append("Criminal Behaviour Order: " + ("granted." if granted else "applied for." if applied
-                                                      else "no longer sought."))
-    notification_create_for_store(incident=incident, subject=f"{incident.reference}: police update",
-                                  body=" ".join(parts) or "The police record was updated.")
+        parts.append(
+            "Criminal Behaviour Order: "
+            + ("granted." if granted else "applied for." if applied else "no longer sought.")
+        )
+    notification_create_for_store(
+        incident=incident,
+        subject=f"{incident.reference}: police update",
+        body=" ".join(parts) or "The police record was updated.",
+    )
     return RecordResult(record, True, warnings)
 
 
-def crime_record_manual(*, viewer: Viewer, incident: Incident, crime_reference: str, status: str,
-                        note: str = "") -> RecordResult:
+def crime_record_manual(
+    *, viewer: Viewer, incident: Incident, crime_reference: str, status: str, note: str = ""
+) -> RecordResult:
     """An investigator enters the crime reference and status by hand (forces without a callback)."""
     require_investigator(viewer)
-    return crime_record_update(viewer=viewer, incident=incident, crime_reference=crime_reference,
-                               status=status or None, source="manual", note=note)
+    return crime_record_update(
+        viewer=viewer,
+        incident=incident,
+        crime_reference=crime_reference,
+        status=status or None,
+        source="manual",
+        note=note,
+    )
 
 
-def outcome_record(*, viewer: Viewer, incident: Incident, outcome: str, cbo_applied: bool = False,
-                   cbo_granted: bool = False, note: str = "") -> RecordResult:
+def outcome_record(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    outcome: str,
+    cbo_applied: bool = False,
+    cbo_granted: bool = False,
+    note: str = "",
+) -> RecordResult:
     """Record a Home Office outcome (and any Criminal Behaviour Order) for a recorded crime."""
     require_investigator(viewer)
     if not outcome:
         raise ValidationFailed([FieldError("outcome", "Choose a Home Office outcome type.")])
-    return crime_record_update(viewer=viewer, incident=incident, outcome=outcome, cbo_applied=cbo_applied,
-                               cbo_granted=cbo_granted, source="manual", note=note)
+    return crime_record_update(
+        viewer=viewer,
+        incident=incident,
+        outcome=outcome,
+        cbo_applied=cbo_applied,
+        cbo_granted=cbo_granted,
+        source="manual",
+        note=note,
+    )
 
 
 # --- The signed callback ------------------------------------------------------------------------------
@@ -250,7 +324,9 @@ def callback_force(*, body: bytes, signature: str | None, remote: str = "") -> F
     """The force whose secret signed this body; refuses (and logs) an unsigned or wrongly signed one."""
     if not signature or not signature.startswith("sha256="):
         log.warning("Hand-off callback refused from %s: no signature", remote or "unknown address")
-        raise Unauthorised([FieldError("X-ShopWatch-Signature", "Send sha256=<hex HMAC-SHA256 of the body>.")])
+        raise Unauthorised(
+            [FieldError("X-ShopWatch-Signature", "Send sha256=<hex HMAC-SHA256 of the body>.")]
+        )
     for endpoint in ForceEndpoint.objects.filter(active=True).select_related("force"):
         if signature_matches(body, endpoint.secret, signature):
             return endpoint
@@ -264,18 +340,28 @@ def callback_apply(*, body: bytes, signature: str | None, remote: str = "") -> C
     data = _parse_callback(body)
     digest = hashlib.sha256(body).hexdigest()
     viewer = system_viewer(force_id=endpoint.force_id, channel=Channel.API)
-    incident = (Incident.objects.select_related("force", "store")
-                .filter(pk=data["incident"], force_id=endpoint.force_id, sent_to_police=True).first())
+    incident = (
+        Incident.objects.select_related("force", "store")
+        .filter(pk=data["incident"], force_id=endpoint.force_id, sent_to_police=True)
+        .first()
+    )
     if incident is None:
         from django.http import Http404
 
         raise Http404("Not found.")
     try:
         with transaction.atomic():
-            receipt = CallbackReceipt.objects.create(force_id=endpoint.force_id, body_sha256=digest,
-                                                     incident=incident)
-            result = crime_record_update(viewer=viewer, incident=incident, crime_reference=data["crime_reference"],
-                                         status=data["status"], source="callback", note=data.get("note", ""))
+            receipt = CallbackReceipt.objects.create(
+                force_id=endpoint.force_id, body_sha256=digest, incident=incident
+            )
+            result = crime_record_update(
+                viewer=viewer,
+                incident=incident,
+                crime_reference=data["crime_reference"],
+                status=data["status"],
+                source="callback",
+                note=data.get("note", ""),
+            )
             receipt.applied = result.changed
             receipt.save(update_fields=["applied"])
     except IntegrityError:
@@ -286,5 +372,11 @@ def callback_apply(*, body: bytes, signature: str | None, remote: str = "") -> C
         if isinstance(exc, ValidationFailed) and exc.title.startswith("The update contradicts"):
             raise Conflict(exc.errors, title=exc.title) from exc
         raise
-    return CallbackResult(incident.pk, result.changed, False, result.record.crime_reference, result.record.status,
-                          result.warnings)
+    return CallbackResult(
+        incident.pk,
+        result.changed,
+        False,
+        result.record.crime_reference,
+        result.record.status,
+        result.warnings,
+    )

@@ -10,11 +10,11 @@ from django.utils import timezone
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, ValidationFailed
-from shopwatch.core.models import AuditAction, Membership, Role, User
+from shopwatch.core.models import AuditAction, Role, User
 from shopwatch.reporting.models import Incident, IncidentStatus
 from shopwatch.reporting.services import incident_set_status
 
-from ..models import Delivery, Triage, TriageAction, TriageEvent, TriageState
+from ..models import Triage, TriageAction, TriageEvent, TriageState
 from .common import require_investigator, require_supervisor
 from .handoff import delivery_enqueue
 from .notifications import notification_create_for_store
@@ -36,14 +36,32 @@ def _triage_for(incident: Incident) -> Triage:
     return triage
 
 
-def _event(viewer: Viewer, incident: Incident, action: str, note: str = "", assignee: User | None = None,
-           at: dt.datetime | None = None) -> TriageEvent:
-    event = TriageEvent.objects.create(incident=incident, action=action, actor_id=viewer.user_id,
-                                       assignee=assignee, note=note[:MAX_REASON], at=at or timezone.now())
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="incident", object_id=incident.pk,
-                 store_id=incident.store_id, organisation_id=incident.force_id,
-                 summary=f"{incident.reference}: triage {action}" + (f" — {note}" if note else ""),
-                 detail={"triage": action, "assignee": assignee.pk if assignee else None})
+def _event(
+    viewer: Viewer,
+    incident: Incident,
+    action: str,
+    note: str = "",
+    assignee: User | None = None,
+    at: dt.datetime | None = None,
+) -> TriageEvent:
+    event = TriageEvent.objects.create(
+        incident=incident,
+        action=action,
+        actor_id=viewer.user_id,
+        assignee=assignee,
+        note=note[:MAX_REASON],
+        at=at or timezone.now(),
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="incident",
+        object_id=incident.pk,
+        store_id=incident.store_id,
+        organisation_id=incident.force_id,
+        summary=f"{incident.reference}: triage {action}" + (f" — {note}" if note else ""),
+        detail={"triage": action, "assignee": assignee.pk if assignee else None},
+    )
     return event
 
 
@@ -60,13 +78,16 @@ def _reason(reason: str, *, required: bool, what: str) -> str:
 
 def _open(triage: Triage) -> None:
     if triage.state in (TriageState.ACCEPTED, TriageState.REJECTED):
-        raise Conflict([FieldError("decision", f"This incident was already {triage.get_state_display().lower()}.")],
-                       title="Already decided")
+        raise Conflict(
+            [FieldError("decision", f"This incident was already {triage.get_state_display().lower()}.")],
+            title="Already decided",
+        )
 
 
 @transaction.atomic
-def triage_decide(*, viewer: Viewer, incident: Incident, decision: str, reason: str = "",
-                  cctv: bool = False) -> Triage:
+def triage_decide(
+    *, viewer: Viewer, incident: Incident, decision: str, reason: str = "", cctv: bool = False
+) -> Triage:
     """Accept (hands it off to crime recording), reject with a reason, or ask the store for more.
 
     Accepting an incident already accepted is answered as done, so a retried request changes nothing.
@@ -88,33 +109,54 @@ def triage_decide(*, viewer: Viewer, incident: Incident, decision: str, reason: 
         if triage.assigned_to_id is None:
             triage.assigned_to_id, triage.assigned_at = viewer.user_id, now
         _event(viewer, incident, TriageAction.ACCEPT, text, at=now)
-        incident_set_status(viewer=viewer, incident=incident, status=IncidentStatus.WITH_POLICE,
-                            note="Accepted by the business crime team")
+        incident_set_status(
+            viewer=viewer,
+            incident=incident,
+            status=IncidentStatus.WITH_POLICE,
+            note="Accepted by the business crime team",
+        )
         delivery_enqueue(viewer=viewer, incident=incident)
         notification_create_for_store(
-            incident=incident, subject=f"{incident.reference}: accepted by {incident.force.name}",
+            incident=incident,
+            subject=f"{incident.reference}: accepted by {incident.force.name}",
             body="The police business crime team has accepted your report and is recording it as a crime. "
-                 "You will be told the crime reference number when the force gives it.")
+            "You will be told the crime reference number when the force gives it.",
+        )
     elif decision == Decision.REJECT:
         text = _reason(reason, required=True, what="why it is rejected, so the store can understand")
         triage.state = TriageState.REJECTED
         triage.decided_by_id, triage.decided_at, triage.reason = viewer.user_id, now, text
         _event(viewer, incident, TriageAction.REJECT, text, at=now)
         notification_create_for_store(
-            incident=incident, subject=f"{incident.reference}: not taken forward by {incident.force.name}",
-            body=f"The police business crime team will not take this report forward. Their reason: {text}")
+            incident=incident,
+            subject=f"{incident.reference}: not taken forward by {incident.force.name}",
+            body=f"The police business crime team will not take this report forward. Their reason: {text}",
+        )
     else:
         what = "CCTV" if cctv else "information"
         text = _reason(reason, required=True, what=f"what {what} the store should send")
         triage.state = TriageState.INFO_REQUESTED
         triage.reason = text
-        _event(viewer, incident, TriageAction.REQUEST_CCTV if cctv else TriageAction.REQUEST_INFO, text, at=now)
+        _event(
+            viewer, incident, TriageAction.REQUEST_CCTV if cctv else TriageAction.REQUEST_INFO, text, at=now
+        )
         notification_create_for_store(
-            incident=incident, subject=f"{incident.reference}: {incident.force.name} asks for {what}",
-            body=f"The police business crime team asks for more {what} about this incident: {text}")
+            incident=incident,
+            subject=f"{incident.reference}: {incident.force.name} asks for {what}",
+            body=f"The police business crime team asks for more {what} about this incident: {text}",
+        )
     triage.updated_at = now
-    triage.save(update_fields=["state", "decided_by", "decided_at", "reason", "assigned_to", "assigned_at",
-                               "updated_at"])
+    triage.save(
+        update_fields=[
+            "state",
+            "decided_by",
+            "decided_at",
+            "reason",
+            "assigned_to",
+            "assigned_at",
+            "updated_at",
+        ]
+    )
     return triage
 
 
@@ -124,8 +166,10 @@ def _officer_of_force(user_id: object, force_id: int) -> User:
     except (TypeError, ValueError):
         uid = 0
     user = User.objects.filter(
-        pk=uid, is_active=True,
-        memberships__organisation_id=force_id, memberships__active=True,
+        pk=uid,
+        is_active=True,
+        memberships__organisation_id=force_id,
+        memberships__active=True,
         memberships__role__in=[Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR],
     ).first()
     if user is None:
@@ -145,7 +189,9 @@ def triage_assign(*, viewer: Viewer, incident: Incident, assignee_id: object) ->
     if triage.state == TriageState.NEW:
         triage.state = TriageState.ASSIGNED
     triage.save(update_fields=["assigned_to", "assigned_at", "state", "updated_at"])
-    _event(viewer, incident, TriageAction.ASSIGN, f"Assigned to {assignee.full_name}", assignee=assignee, at=now)
+    _event(
+        viewer, incident, TriageAction.ASSIGN, f"Assigned to {assignee.full_name}", assignee=assignee, at=now
+    )
     return triage
 
 
@@ -157,8 +203,10 @@ def triage_take(*, viewer: Viewer, incident: Incident) -> Triage:
     triage = _triage_for(incident)
     _open(triage)
     if triage.assigned_to_id not in (None, me.pk) and not viewer.has_role(Role.POLICE_SUPERVISOR):
-        raise Conflict([FieldError("assignee", "Already assigned to another investigator; ask a supervisor.")],
-                       title="Already assigned")
+        raise Conflict(
+            [FieldError("assignee", "Already assigned to another investigator; ask a supervisor.")],
+            title="Already assigned",
+        )
     now = timezone.now()
     triage.assigned_to, triage.assigned_at, triage.updated_at = me, now, now
     if triage.state == TriageState.NEW:
@@ -169,8 +217,9 @@ def triage_take(*, viewer: Viewer, incident: Incident) -> Triage:
 
 
 @transaction.atomic
-def triage_record_attendance(*, viewer: Viewer, incident: Incident, attended_at: dt.datetime | None = None,
-                             note: str = "") -> Triage:
+def triage_record_attendance(
+    *, viewer: Viewer, incident: Incident, attended_at: dt.datetime | None = None, note: str = ""
+) -> Triage:
     """Record that officers attended the store (the Retail Crime Action Plan's commitment)."""
     require_investigator(viewer)
     now = timezone.now()
@@ -185,14 +234,11 @@ def triage_record_attendance(*, viewer: Viewer, incident: Incident, attended_at:
     triage = _triage_for(incident)
     triage.attended_at, triage.attended_by_id, triage.updated_at = when, viewer.user_id, now
     triage.save(update_fields=["attended_at", "attended_by", "updated_at"])
-    _event(viewer, incident, TriageAction.ATTEND, text or f"Attended {timezone.localtime(when):%d %b %Y %H:%M}",
-           at=now)
+    _event(
+        viewer,
+        incident,
+        TriageAction.ATTEND,
+        text or f"Attended {timezone.localtime(when):%d %b %Y %H:%M}",
+        at=now,
+    )
     return triage
-
-
-def deliveries_for_incident(incident: Incident) -> list[Delivery]:
-    return list(Delivery.objects.filter(incident=incident).order_by("-created_at", "-id"))
-
-
-def _member_forces(user_id: int) -> set[int]:
-    return set(Membership.objects.filter(user_id=user_id, active=True).values_list("organisation_id", flat=True))

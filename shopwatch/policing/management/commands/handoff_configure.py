@@ -25,8 +25,13 @@ class Command(BaseCommand):
         if force is None:
             raise CommandError(f"No organisation with slug '{options['force']}'.")
         try:
-            endpoint = endpoint_configure(viewer=system_viewer(force_id=force.pk, channel=Channel.CLI), force=force,
-                                          url=options["url"], secret=options["secret"], check_role=False)
+            endpoint = endpoint_configure(
+                viewer=system_viewer(force_id=force.pk, channel=Channel.CLI),
+                force=force,
+                url=options["url"],
+                secret=options["secret"],
+                check_role=False,
+            )
         except ServiceError as exc:
             raise CommandError("; ".join(f"{e.field}: {e.message}" for e in exc.errors)) from exc
         self.stdout.write(f"Hand-offs for {force.name} go to {endpoint.url}.")

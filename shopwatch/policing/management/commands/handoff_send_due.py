@@ -15,15 +15,18 @@ class Command(BaseCommand):
     help = "Send pending hand-offs that are due (retries with back-off; dead-letters after the retry window)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", type=float, default=0,
-                            help="Keep running, checking every N seconds (0: once and exit)")
+        parser.add_argument(
+            "--loop", type=float, default=0, help="Keep running, checking every N seconds (0: once and exit)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
             results = deliveries_send_due()
             counts = Counter(r.status for r in results if r.attempted)
             if results or not options["loop"]:
-                self.stdout.write(f"{len(results)} due: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+                self.stdout.write(
+                    f"{len(results)} due: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+                )
             if not options["loop"]:
                 return
             time.sleep(options["loop"])
