@@ -1,0 +1,129 @@
+"""Running the web server (gunicorn, gthread workers) and the task worker side by side.
+
+Both are child processes of the command. Ctrl-C or SIGTERM stops both; if either exits on its
+own, the other is stopped too and the command exits with an error, so a supervisor restarts the pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from django.conf import settings
+from django.core.management import call_command
+
+DB_BACKEND = "django_tasks_db.DatabaseBackend"
+STOP_GRACE_SECONDS = 15
+STATIC_STAMP = ".shopwatch-static-stamp"
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def uses_db_worker() -> bool:
+    return str(settings.TASKS.get("default", {}).get("BACKEND", "")) == DB_BACKEND
+
+
+def _static_fingerprint() -> str:
+    from django.contrib.staticfiles.finders import get_finders
+
+    h = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            full = Path(storage.path(path))
+            stat = full.stat()
+            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def collect_static_if_needed(write: Callable[[str], None]) -> bool:
+    """Run collectstatic only when the static sources changed since the last run."""
+    root = Path(settings.STATIC_ROOT)
+    stamp = root / STATIC_STAMP
+    fingerprint = _static_fingerprint()
+    if stamp.exists() and stamp.read_text().strip() == fingerprint:
+        return False
+    write("Collecting static files...")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint + "\n")
+    return True
+
+
+def _has_gunicorn_setting(name: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(s.name == name for s in KNOWN_SETTINGS)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def serve(*, host: str, port: int, workers: int, threads: int, write: Callable[[str], None],
+          worker: bool = True) -> int:
+    """Run gunicorn and (with the database task backend) django-tasks-db's worker until stopped."""
+    env = os.environ.copy()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
+    web_cmd = [
+        sys.executable, "-m", "gunicorn", "shopwatch.wsgi:application",
+        "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+        "--graceful-timeout", "10", "--timeout", "60", "--access-logfile", "-",
+    ]
+    if _has_gunicorn_setting("control_socket_disable"):
+        # Several servers on one machine (a demo beside a test run) must not fight over one control socket.
+        web_cmd.append("--no-control-socket")
+    procs: list[subprocess.Popen[bytes]] = []
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        procs.append(subprocess.Popen(web_cmd, env=env))  # noqa: S603 - our own interpreter and arguments
+        names = ["web server (gunicorn)"]
+        if worker and uses_db_worker():
+            procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "db_worker"], env=env))  # noqa: S603
+            names.append("task worker (db_worker)")
+        else:
+            write("Task worker not started: TASKS uses a backend other than the database one.")
+        while True:
+            for name, p in zip(names, procs, strict=True):
+                code = p.poll()
+                if code is not None:
+                    write(f"The {name} stopped (exit status {code}); stopping the rest.")
+                    return code or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        write("Stopping...")
+        return 0
+    finally:
+        _stop(procs)
+        signal.signal(signal.SIGTERM, previous)
