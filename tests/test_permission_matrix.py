@@ -102,7 +102,7 @@ VIEWERS = list(INCIDENT_RELATION)
 GROUP_ORGS = ["northway", "oxford-bcrp", "thames-valley"]
 GROUP_MEMBERS = frozenset({"security", "unconnected_partnership_manager", "police_tv"})
 
-# Who files each site's records: (reporter for ordinary levels, organisation-wide member who may use the group).
+# Who files each site's records: (reporter for ordinary levels, organisation-wide member for the group).
 FILED_BY = {
     "nw-brighton": ("reporter", "security"),
     "corner-brighton": ("same_partnership_reporter", None),  # Corner Shop has no organisation-wide member
