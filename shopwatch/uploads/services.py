@@ -1,6 +1,6 @@
 """Resumable uploads: creating them, receiving bytes, turning a finished file into evidence, cleaning up.
 
-Where the bytes go: one partial file per upload under ``DATA_DIR/uploads``, appended to in 1 MiB
+Where the bytes go: one partial file per upload under ``DATA_DIR/uploads``, appended to in 4 MiB
 pieces straight from the request stream, so no upload is ever held in memory. The partial file's
 size on disk is the upload's offset (what the database says is a copy for lists and clean-up), and
 an exclusive ``flock`` on it lets one request at a time append, across threads and worker processes.
@@ -63,7 +63,8 @@ from .models import Upload, UploadLink, UploadState
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024  # re-hashing a prefix from disk
+BODY_PIECE = 4 * 1024 * 1024  # bytes read from the request, written and hashed at a time
 LINK_PREFIX = "swu_"
 LOCK_WAIT_SECONDS = 5.0
 _EXTENSIONS = {
@@ -495,7 +496,7 @@ def upload_receive(
         overflow = False
         try:
             while received < want:
-                block = read(min(CHUNK, want - received))
+                block = read(min(BODY_PIECE, want - received))
                 if not block:
                     break
                 f.write(block)

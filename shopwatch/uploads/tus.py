@@ -240,9 +240,10 @@ def _read_body(request: HttpRequest) -> tuple[Callable[[int], bytes], int | None
 
     def read(n: int) -> bytes:
         try:
-            return bytes(source.read(n))
+            data = source.read(n)
         except Exception:  # the client dropped the connection: keep what arrived
             return b""
+        return data if isinstance(data, bytes) else bytes(data)
 
     return read, length
 
