@@ -63,8 +63,15 @@ _MASK40 = (1 << 40) - 1
 _REG_FIRST = "ABCDEFGHKLMNOPRSVWY"
 _REG_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXY"
 _GROUP_RETAILERS = ("northway", "kestrel", "stride")
-_OUTCOMES = ["Charged", "Charged", "Community resolution", "Caution", "Investigation complete: no suspect identified",
-             "Evidential difficulties: victim supports action", "Summonsed"]
+_OUTCOMES = [
+    "Charged",
+    "Charged",
+    "Community resolution",
+    "Caution",
+    "Investigation complete: no suspect identified",
+    "Evidential difficulties: victim supports action",
+    "Summonsed",
+]
 
 
 class SeedRefused(Exception):
@@ -124,9 +131,15 @@ def _reference(n: int, salt: int) -> str:
 
 def _registration(rng: random.Random, taken: set[str]) -> str:
     while True:
-        age = rng.choice(["17", "18", "19", "20", "21", "22", "23", "24", "67", "68", "69", "70", "71", "72", "73"])
-        reg = (rng.choice(_REG_FIRST) + rng.choice(_REG_LETTERS) + age
-               + "".join(rng.choice(_REG_LETTERS) for _ in range(3)))
+        age = rng.choice(
+            ["17", "18", "19", "20", "21", "22", "23", "24", "67", "68", "69", "70", "71", "72", "73"]
+        )
+        reg = (
+            rng.choice(_REG_FIRST)
+            + rng.choice(_REG_LETTERS)
+            + age
+            + "".join(rng.choice(_REG_LETTERS) for _ in range(3))
+        )
         if reg not in taken:
             taken.add(reg)
             return reg
@@ -181,8 +194,9 @@ def _appearance(rng: random.Random) -> dict[str, object]:
     }
 
 
-def _build_people(rng: random.Random, w: DemoWorld, *, incidents: int, start: dt.datetime,
-                  store_share: dict[str, float]) -> _People:
+def _build_people(
+    rng: random.Random, w: DemoWorld, *, incidents: int, start: dt.datetime, store_share: dict[str, float]
+) -> _People:
     partnerships = [places.BRIGHTON, places.CRAWLEY, places.OXFORD]
     share = {p: sum(v for k, v in store_share.items() if w.specs[k].partnership == p) for p in partnerships}
     known_total = max(40, min(20_000, round(incidents / 22)))
@@ -192,46 +206,66 @@ def _build_people(rng: random.Random, w: DemoWorld, *, incidents: int, start: dt
     prolific_total = max(len(partnerships), round(known_total * 0.10) - 4)
     prolific_counts = _weighted_counts([share[p] for p in partnerships], prolific_total)
 
-    persons: list[Person] = []
     aliases: list[tuple[Person, str]] = []
     plan: list[tuple[str, str, Person]] = []  # (partnership, pool name, person)
-    towns = {p: sorted({w.specs[k].town for k in w.specs if w.specs[k].partnership == p}) for p in partnerships}
+    towns = {
+        p: sorted({w.specs[k].town for k in w.specs if w.specs[k].partnership == p}) for p in partnerships
+    }
 
     def known(partnership: str, *, juvenile: bool, description: str, distribution: str) -> Person:
         age = rng.randint(14, 17) if juvenile else rng.randint(18, 58)
         dob = start.date() - dt.timedelta(days=age * 365 + rng.randint(30, 330))
         created = start - dt.timedelta(days=rng.randint(20, 400))
         p = Person(
-            owner_org=w.orgs[partnership], partnership=w.orgs[partnership], distribution=distribution,
-            status=PersonStatus.KNOWN, given_name=rng.choice(text.FIRST_NAMES),
-            family_name=rng.choice(text.FAMILY_NAMES), date_of_birth=dob, description=description,
-            created_at=created, updated_at=created, **_appearance(rng),  # type: ignore[arg-type]
+            owner_org=w.orgs[partnership],
+            partnership=w.orgs[partnership],
+            distribution=distribution,
+            status=PersonStatus.KNOWN,
+            given_name=rng.choice(text.FIRST_NAMES),
+            family_name=rng.choice(text.FAMILY_NAMES),
+            date_of_birth=dob,
+            description=description,
+            created_at=created,
+            updated_at=created,
+            **_appearance(rng),
         )
         if rng.random() < 0.2:
             aliases.append((p, rng.choice(text.NICKNAMES)))
         return p
 
-    for p_slug, n_known, n_prolific, n_sought in zip(partnerships, known_counts, prolific_counts, sought_counts,
-                                                     strict=True):
+    for p_slug, n_known, n_prolific, n_sought in zip(
+        partnerships, known_counts, prolific_counts, sought_counts, strict=True
+    ):
         n_prolific = max(1, min(n_prolific, n_known - 1))
         for i in range(n_known):
             prolific = i < n_prolific
             town = rng.choice(towns[p_slug])
-            desc = (f"Prolific shoplifter active across {town}; targets high-value lines." if prolific
-                    else f"Known to members in {town} for shop theft.")
+            desc = (
+                f"Prolific shoplifter active across {town}; targets high-value lines."
+                if prolific
+                else f"Known to members in {town} for shop theft."
+            )
             # Sussex partnerships share their prolific offenders across the county network.
-            dist = Distribution.CONNECTED if prolific and p_slug != places.OXFORD else Distribution.PARTNERSHIP
+            dist = (
+                Distribution.CONNECTED if prolific and p_slug != places.OXFORD else Distribution.PARTNERSHIP
+            )
             person = known(p_slug, juvenile=rng.random() < 0.06, description=desc, distribution=dist)
             plan.append((p_slug, "prolific" if prolific else "others", person))
         for _ in range(n_sought):
             low = rng.randint(16, 50)
             created = start - dt.timedelta(days=rng.randint(0, 60))
             person = Person(
-                owner_org=w.orgs[p_slug], partnership=w.orgs[p_slug], distribution=Distribution.PARTNERSHIP,
-                status=PersonStatus.ID_SOUGHT, age_min=low, age_max=low + rng.choice([5, 10]),
+                owner_org=w.orgs[p_slug],
+                partnership=w.orgs[p_slug],
+                distribution=Distribution.PARTNERSHIP,
+                status=PersonStatus.ID_SOUGHT,
+                age_min=low,
+                age_max=low + rng.choice([5, 10]),
                 description=f"Unidentified: seen on CCTV in {rng.choice(towns[p_slug])} wearing "
-                            f"{rng.choice(text.CLOTHING)}. Can you name this person?",
-                created_at=created, updated_at=created, **_appearance(rng),  # type: ignore[arg-type]
+                f"{rng.choice(text.CLOTHING)}. Can you name this person?",
+                created_at=created,
+                updated_at=created,
+                **_appearance(rng),
             )
             plan.append((p_slug, "sought", person))
 
@@ -242,13 +276,21 @@ def _build_people(rng: random.Random, w: DemoWorld, *, incidents: int, start: dt
     ]
     regs = " and ".join(v.registration for v in group_vehicles)
     group = [
-        known(places.BRIGHTON, juvenile=False, distribution=Distribution.ALL_PARTNERSHIPS,
-              description=f"Member of a travelling group targeting national chains in Sussex and Thames Valley; "
-                          f"seen in vehicles {regs}.")
+        known(
+            places.BRIGHTON,
+            juvenile=False,
+            distribution=Distribution.ALL_PARTNERSHIPS,
+            description="Member of a travelling group targeting national chains in Sussex and Thames Valley; "
+            f"seen in vehicles {regs}.",
+        )
         for _ in range(4)
     ]
-    vehicles = [Vehicle(registration=_registration(rng, taken), make=make, model=model, colour=colour)
-                for make, model, colour in (rng.choice(text.VEHICLES) for _ in range(max(10, min(5000, incidents // 150))))]
+    vehicles = [
+        Vehicle(registration=_registration(rng, taken), make=make, model=model, colour=colour)
+        for make, model, colour in (
+            rng.choice(text.VEHICLES) for _ in range(max(10, min(5000, incidents // 150)))
+        )
+    ]
 
     Person.objects.bulk_create([p for _, _, p in plan] + group)
     PersonAlias.objects.bulk_create([PersonAlias(person=p, name=a) for p, a in aliases])
@@ -257,10 +299,19 @@ def _build_people(rng: random.Random, w: DemoWorld, *, incidents: int, start: dt
     audits = []
     for person in [p for _, _, p in plan] + group:
         manager = managers.get(person.partnership_id or 0)
-        audits.append(AuditEvent(at=person.created_at, actor=manager, organisation_id=person.partnership_id,
-                                 channel=Channel.WEB, action=AuditAction.CREATE, object_type="person",
-                                 object_id=str(person.pk), partnership_id=person.partnership_id,
-                                 summary=person.display_name))
+        audits.append(
+            AuditEvent(
+                at=person.created_at,
+                actor=manager,
+                organisation_id=person.partnership_id,
+                channel=Channel.WEB,
+                action=AuditAction.CREATE,
+                object_type="person",
+                object_id=str(person.pk),
+                partnership_id=person.partnership_id,
+                summary=person.display_name,
+            )
+        )
     AuditEvent.objects.bulk_create(audits, batch_size=2000)
 
     pools = {p: _Pool() for p in partnerships}
@@ -295,19 +346,22 @@ class _Written:
 
 
 class _Generator:
-    def __init__(self, options: SeedOptions, w: DemoWorld, start: dt.datetime, end: dt.datetime,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, options: SeedOptions, w: DemoWorld, start: dt.datetime, end: dt.datetime, rng: random.Random
+    ) -> None:
         self.o = options
         self.w = w
         self.start = start
         self.end = end
         self.rng = rng
         # Writing draws from its own stream, so the batch size cannot change the data.
-        self.brng = random.Random(f"shopwatch-demo-{options.seed}-write")  # noqa: S311 - demo data
+        self.brng = random.Random(f"shopwatch-demo-{options.seed}-write")
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.retailers = {r.slug: r for r in RETAILERS}
         self.store_keys = [s.key for s in STORES]
-        self.store_weights = [s.weight * self.retailers[s.retailer].weight * rng.uniform(0.8, 1.25) for s in STORES]
+        self.store_weights = [
+            s.weight * self.retailers[s.retailer].weight * rng.uniform(0.8, 1.25) for s in STORES
+        ]
         self.salt = rng.getrandbits(40)
         self.history: dict[int, list[dt.datetime]] = {}
         self.last_seen: dict[int, dt.datetime] = {}
@@ -329,15 +383,26 @@ class _Generator:
         weekday = [0.92, 0.9, 0.95, 1.0, 1.12, 1.32, 0.97]
         month = {11: 1.1, 12: 1.28, 1: 0.9, 8: 1.05}
         n = max(1, len(days) - 1)
-        return [weekday[d.weekday()] * month.get(d.month, 1.0) * (1 + 0.2 * i / n) for i, d in enumerate(days)]
+        return [
+            weekday[d.weekday()] * month.get(d.month, 1.0) * (1 + 0.2 * i / n) for i, d in enumerate(days)
+        ]
 
     def at(self, day: dt.date, hour: int) -> dt.datetime:
-        local = dt.datetime(day.year, day.month, day.day, hour, self.rng.randint(0, 59), self.rng.randint(0, 59),
-                            tzinfo=self.tz)
+        local = dt.datetime(
+            day.year,
+            day.month,
+            day.day,
+            hour,
+            self.rng.randint(0, 59),
+            self.rng.randint(0, 59),
+            tzinfo=self.tz,
+        )
         return local.astimezone(dt.UTC)
 
     def hour(self, kind: str) -> int:
-        if kind == IncidentType.BURGLARY or (kind == IncidentType.CRIMINAL_DAMAGE and self.rng.random() < 0.3):
+        if kind == IncidentType.BURGLARY or (
+            kind == IncidentType.CRIMINAL_DAMAGE and self.rng.random() < 0.3
+        ):
             return self.rng.randint(0, 5)
         hours = list(range(7, 23))
         weights = [2, 3, 4, 5, 6, 7, 7, 6, 7, 9, 10, 10, 8, 6, 4, 2]
@@ -347,8 +412,17 @@ class _Generator:
 
     def incident_type(self, goods_kind: str) -> str:
         T = IncidentType
-        types = [T.THEFT, T.THREATS_ABUSE, T.VIOLENCE, T.ANTISOCIAL_BEHAVIOUR, T.CRIMINAL_DAMAGE, T.ROBBERY,
-                 T.FRAUD, T.BURGLARY, T.OTHER]
+        types = [
+            T.THEFT,
+            T.THREATS_ABUSE,
+            T.VIOLENCE,
+            T.ANTISOCIAL_BEHAVIOUR,
+            T.CRIMINAL_DAMAGE,
+            T.ROBBERY,
+            T.FRAUD,
+            T.BURGLARY,
+            T.OTHER,
+        ]
         weights = [74, 9, 5, 5, 2, 1, 2.5, 0.5, 1]
         if goods_kind in ("convenience", "offlicence"):
             weights = [66, 12, 6, 7, 2, 2, 2, 1, 2]
@@ -367,9 +441,20 @@ class _Generator:
     def flags(self, kind: str) -> set[str]:
         F, T = Flag, IncidentType
         odds: dict[str, list[tuple[str, float]]] = {
-            T.THEFT: [(F.OFFENDER_DETAINED, 0.05), (F.OFFENDER_NEARBY, 0.04), (F.VIOLENCE, 0.02), (F.HATE, 0.005)],
-            T.VIOLENCE: [(F.VIOLENCE, 0.9), (F.STAFF_INJURED, 0.35), (F.WEAPON, 0.08), (F.HATE, 0.06),
-                         (F.OFFENDER_DETAINED, 0.1), (F.OFFENDER_NEARBY, 0.1)],
+            T.THEFT: [
+                (F.OFFENDER_DETAINED, 0.05),
+                (F.OFFENDER_NEARBY, 0.04),
+                (F.VIOLENCE, 0.02),
+                (F.HATE, 0.005),
+            ],
+            T.VIOLENCE: [
+                (F.VIOLENCE, 0.9),
+                (F.STAFF_INJURED, 0.35),
+                (F.WEAPON, 0.08),
+                (F.HATE, 0.06),
+                (F.OFFENDER_DETAINED, 0.1),
+                (F.OFFENDER_NEARBY, 0.1),
+            ],
             T.THREATS_ABUSE: [(F.HATE, 0.15), (F.WEAPON, 0.05), (F.OFFENDER_NEARBY, 0.1)],
             T.ROBBERY: [(F.VIOLENCE, 0.5), (F.WEAPON, 0.6), (F.STAFF_INJURED, 0.15)],
             T.ANTISOCIAL_BEHAVIOUR: [(F.OFFENDER_NEARBY, 0.1)],
@@ -379,8 +464,10 @@ class _Generator:
 
     def stranger(self) -> str:
         r = self.rng
-        return (f"{r.choice(text.GENDERS)}, about {r.randint(16, 55)}, {r.choice(text.BUILDS)} build, "
-                f"{r.choice(text.HAIR)} hair, wearing {r.choice(text.CLOTHING)}")
+        return (
+            f"{r.choice(text.GENDERS)}, about {r.randint(16, 55)}, {r.choice(text.BUILDS)} build, "
+            f"{r.choice(text.HAIR)} hair, wearing {r.choice(text.CLOTHING)}"
+        )
 
     def regular(self, day: dt.date, people: _People) -> _Plan:
         r = self.rng
@@ -394,15 +481,20 @@ class _Generator:
         if kind == T.THEFT:
             plan.goods = self.goods(goods_kind, lines=r.choices([1, 2, 3], [6, 3, 1])[0])
         elif kind == T.ROBBERY:
-            plan.goods = ([("Cash from the till", 1, _pounds(r.uniform(60, 900)))] if r.random() < 0.5
-                          else self.goods(goods_kind, lines=1, scale=2.0))
+            plan.goods = (
+                [("Cash from the till", 1, _pounds(r.uniform(60, 900)))]
+                if r.random() < 0.5
+                else self.goods(goods_kind, lines=1, scale=2.0)
+            )
         elif kind == T.BURGLARY:
             plan.goods = self.goods(goods_kind, lines=2, scale=3.0)
         elif kind == T.VIOLENCE and r.random() < 0.4:
             plan.goods = self.goods(goods_kind, lines=1)
         pool = people.pools.get(spec.partnership or "")
         who = r.random()
-        known_share = 0.45 if kind == T.THEFT else 0.3 if kind in (T.VIOLENCE, T.THREATS_ABUSE, T.ROBBERY) else 0.1
+        known_share = (
+            0.45 if kind == T.THEFT else 0.3 if kind in (T.VIOLENCE, T.THREATS_ABUSE, T.ROBBERY) else 0.1
+        )
         if pool is not None and who < known_share:
             plan.persons = [r.choice(pool.prolific) if r.random() < 0.7 else r.choice(pool.others)]
         elif pool is not None and who < known_share + 0.12 and pool.sought:
@@ -422,18 +514,34 @@ class _Generator:
         if plan.vehicles:
             v = plan.vehicles[0][0]
             vehicle = f"{v.colour} {v.make} {v.model}"
-        templates = {
-            T.THEFT: text.THEFT_TEMPLATES, T.VIOLENCE: text.VIOLENCE_TEMPLATES,
-            T.THREATS_ABUSE: text.THREAT_TEMPLATES, T.ANTISOCIAL_BEHAVIOUR: text.ASB_TEMPLATES,
-            T.CRIMINAL_DAMAGE: text.DAMAGE_TEMPLATES, T.ROBBERY: text.ROBBERY_TEMPLATES,
-            T.BURGLARY: text.BURGLARY_TEMPLATES, T.FRAUD: text.FRAUD_TEMPLATES, T.OTHER: text.OTHER_TEMPLATES,
+        templates: dict[str, list[str]] = {
+            T.THEFT: text.THEFT_TEMPLATES,
+            T.VIOLENCE: text.VIOLENCE_TEMPLATES,
+            T.THREATS_ABUSE: text.THREAT_TEMPLATES,
+            T.ANTISOCIAL_BEHAVIOUR: text.ASB_TEMPLATES,
+            T.CRIMINAL_DAMAGE: text.DAMAGE_TEMPLATES,
+            T.ROBBERY: text.ROBBERY_TEMPLATES,
+            T.BURGLARY: text.BURGLARY_TEMPLATES,
+            T.FRAUD: text.FRAUD_TEMPLATES,
+            T.OTHER: text.OTHER_TEMPLATES,
         }
         template = r.choice(text.GROUP_TEMPLATES if group_size else templates[plan.type])
-        after = "Detained by security until police arrived." if Flag.OFFENDER_DETAINED in plan.flags else (
-            r.choice(text.AFTER))
-        return template.format(goods=goods, goods_lower=first_goods, bag=r.choice(text.BAGS),
-                               exit=r.choice(text.EXITS), clothing=r.choice(text.CLOTHING), after=after,
-                               weapon=r.choice(text.WEAPONS), n=group_size, vehicle=vehicle).strip()
+        after = (
+            "Detained by security until police arrived."
+            if Flag.OFFENDER_DETAINED in plan.flags
+            else (r.choice(text.AFTER))
+        )
+        return template.format(
+            goods=goods,
+            goods_lower=first_goods,
+            bag=r.choice(text.BAGS),
+            exit=r.choice(text.EXITS),
+            clothing=r.choice(text.CLOTHING),
+            after=after,
+            weapon=r.choice(text.WEAPONS),
+            n=group_size,
+            vehicle=vehicle,
+        ).strip()
 
     def trips(self, days: list[dt.date], people: _People) -> dict[int, list[_Plan]]:
         """The travelling group's trip days: several national-chain stores in one area each time."""
@@ -441,7 +549,7 @@ class _Generator:
             return {}
         wanted = round(self.o.incidents * 0.025)
         n_trips = max(2, round(wanted / 4))
-        areas = {
+        areas: dict[str, list[tuple[str, ...]]] = {
             places.SUSSEX: [("Brighton", "Hove"), ("Crawley", "Horsham")],
             places.THAMES_VALLEY: [("Oxford",)],
         }
@@ -455,8 +563,11 @@ class _Generator:
                 break
             force = forces[k % 2]
             towns = self.rng.choice(areas[force])
-            candidates = [s.key for s in STORES if s.force == force and s.town in towns and s.partnership
-                          and s.retailer in _GROUP_RETAILERS]
+            candidates = [
+                s.key
+                for s in STORES
+                if s.force == force and s.town in towns and s.partnership and s.retailer in _GROUP_RETAILERS
+            ]
             stops = self.rng.sample(candidates, min(len(candidates), self.rng.randint(3, 5), max(1, budget)))
             index = min(len(days) - 1, max(0, int((k + 0.5) * len(days) / n_trips) + self.rng.randint(-3, 3)))
             day = days[index]
@@ -510,11 +621,15 @@ class _Generator:
         goods_value = sum((g[2] for g in plan.goods), Decimal("0"))
         flags = frozenset(plan.flags)
         facts = IncidentFacts(
-            type=plan.type, flags=flags, goods_value=goods_value, known_offender=bool(plan.persons),
+            type=plan.type,
+            flags=flags,
+            goods_value=goods_value,
+            known_offender=bool(plan.persons),
             repeat_offender=any(n >= 1 for n in counts),
             prolific_offender=any(n + 1 >= PROLIFIC_INCIDENTS for n in counts),
-            juvenile_offender=any((p.age_on(plan.created.astimezone(self.tz).date()) or 99) < 18
-                                  for p in plan.persons),
+            juvenile_offender=any(
+                (p.age_on(plan.created.astimezone(self.tz).date()) or 99) < 18 for p in plan.persons
+            ),
         )
         priority = compute_priority(facts)
         offence = classify_offence(plan.type, flags, goods_value)
@@ -524,11 +639,23 @@ class _Generator:
                 self.last_seen[person.pk] = plan.occurred
 
         T = IncidentType
-        odds = {T.VIOLENCE: 0.85, T.ROBBERY: 0.95, T.BURGLARY: 0.9, T.THREATS_ABUSE: 0.45,
-                T.CRIMINAL_DAMAGE: 0.5, T.FRAUD: 0.3, T.ANTISOCIAL_BEHAVIOUR: 0.1, T.OTHER: 0.05}
-        p_police = odds.get(plan.type, 0.12 + (0.35 if goods_value > 200 else 0)
-                            + (0.5 if Flag.OFFENDER_DETAINED in flags else 0)
-                            + (0.25 if facts.prolific_offender else 0))
+        odds: dict[str, float] = {
+            T.VIOLENCE: 0.85,
+            T.ROBBERY: 0.95,
+            T.BURGLARY: 0.9,
+            T.THREATS_ABUSE: 0.45,
+            T.CRIMINAL_DAMAGE: 0.5,
+            T.FRAUD: 0.3,
+            T.ANTISOCIAL_BEHAVIOUR: 0.1,
+            T.OTHER: 0.05,
+        }
+        p_police = odds.get(
+            plan.type,
+            0.12
+            + (0.35 if goods_value > 200 else 0)
+            + (0.5 if Flag.OFFENDER_DETAINED in flags else 0)
+            + (0.25 if facts.prolific_offender else 0),
+        )
         if plan.group:
             p_police = 0.8
         to_police = r.random() < min(p_police, 0.95)
@@ -539,24 +666,42 @@ class _Generator:
             external_ref = f"{spec.retailer[:3].upper()}-{plan.occurred.year}-{seq:06d}"
         distribution = Distribution.PARTNERSHIP if spec.partnership else Distribution.ORGANISATION
         incident = Incident(
-            reference=_reference(self.counter, self.salt), owner_org_id=store.retailer_id, store=store,
-            force_id=store.force_id, distribution=distribution, type=plan.type, occurred_at=plan.occurred,
-            description=plan.description, location_detail=r.choice(text.PLACES_IN_STORE),
-            goods_value=goods_value, report_to_police=to_police, sent_to_police=to_police,
-            priority=priority.priority, priority_score=priority.score, priority_reasons=priority.reasons,
-            offence_code=offence.code, offence_label=offence.label,
-            channel=Channel.API if api else Channel.WEB, reported_by=reporter, external_ref=external_ref,
-            created_at=plan.created, updated_at=plan.created,
+            reference=_reference(self.counter, self.salt),
+            owner_org_id=store.retailer_id,
+            store=store,
+            force_id=store.force_id,
+            distribution=distribution,
+            type=plan.type,
+            occurred_at=plan.occurred,
+            description=plan.description,
+            location_detail=r.choice(text.PLACES_IN_STORE),
+            goods_value=goods_value,
+            report_to_police=to_police,
+            sent_to_police=to_police,
+            priority=priority.priority,
+            priority_score=priority.score,
+            priority_reasons=priority.reasons,
+            offence_code=offence.code,
+            offence_label=offence.label,
+            channel=Channel.API if api else Channel.WEB,
+            reported_by=reporter,
+            external_ref=external_ref,
+            created_at=plan.created,
+            updated_at=plan.created,
         )
         self.counter += 1
         for flag, column in FLAG_FIELDS.items():
             setattr(incident, column, flag in flags)
 
-        trail = [(IncidentStatus.SUBMITTED, plan.created, reporter, "")]
+        trail: list[tuple[str, dt.datetime, User | None, str]] = [
+            (IncidentStatus.SUBMITTED, plan.created, reporter, "")
+        ]
         if distribution != Distribution.ORGANISATION:
             trail.append((IncidentStatus.SHARED, plan.created, reporter, ""))
         if to_police:
-            trail.append((IncidentStatus.SENT_TO_POLICE, plan.created, reporter, "Reported to police by the store"))
+            trail.append(
+                (IncidentStatus.SENT_TO_POLICE, plan.created, reporter, "Reported to police by the store")
+            )
             officer = self.w.investigator.get(spec.force)
             at = plan.created + dt.timedelta(hours=r.uniform(2, 72))
             if r.random() < 0.7 and at < self.end:
@@ -566,25 +711,52 @@ class _Generator:
                     year = at.astimezone(self.tz).year % 100
                     seq = self.crime_seq[(spec.force, year)] = self.crime_seq.get((spec.force, year), 0) + 1
                     incident.crime_reference = f"{FORCE_CODES[spec.force]}{year:02d}{seq:07d}"
-                    trail.append((IncidentStatus.CRIME_RECORDED, at, officer,
-                                  f"Crime recorded: {incident.crime_reference}"))
+                    trail.append(
+                        (
+                            IncidentStatus.CRIME_RECORDED,
+                            at,
+                            officer,
+                            f"Crime recorded: {incident.crime_reference}",
+                        )
+                    )
                     at += dt.timedelta(days=r.uniform(5, 60))
                     if r.random() < 0.4 and at < self.end:
                         trail.append((IncidentStatus.OUTCOME, at, officer, f"Outcome: {r.choice(_OUTCOMES)}"))
         incident.status = trail[-1][0]
         incident.updated_at = trail[-1][1]
         changes = []
-        audits = [AuditEvent(at=plan.created, actor=reporter, organisation_id=store.retailer_id,
-                             channel=incident.channel, action=AuditAction.CREATE, object_type="incident",
-                             store_id=store.pk, summary=incident.reference)]
+        audits = [
+            AuditEvent(
+                at=plan.created,
+                actor=reporter,
+                organisation_id=store.retailer_id,
+                channel=incident.channel,
+                action=AuditAction.CREATE,
+                object_type="incident",
+                store_id=store.pk,
+                summary=incident.reference,
+            )
+        ]
         previous = ""
         for status, at, actor, note in trail:
-            changes.append(StatusChange(incident=incident, from_status=previous, to_status=status, at=at,
-                                        actor=actor, note=note))
+            changes.append(
+                StatusChange(
+                    incident=incident, from_status=previous, to_status=status, at=at, actor=actor, note=note
+                )
+            )
             if actor is not None and actor is not reporter:
-                audits.append(AuditEvent(at=at, actor=actor, organisation_id=store.force_id, channel=Channel.WEB,
-                                         action=AuditAction.CHANGE, object_type="incident", store_id=store.pk,
-                                         summary=f"{incident.reference}: {previous} → {status}"))
+                audits.append(
+                    AuditEvent(
+                        at=at,
+                        actor=actor,
+                        organisation_id=store.force_id,
+                        channel=Channel.WEB,
+                        action=AuditAction.CHANGE,
+                        object_type="incident",
+                        store_id=store.pk,
+                        summary=f"{incident.reference}: {previous} → {status}",
+                    )
+                )
             previous = status
         return incident, changes, audits
 
@@ -601,8 +773,10 @@ class _Generator:
         Incident.objects.bulk_create(incidents)
         goods, offenders, links, changes, audits = [], [], [], [], []
         for plan, (incident, trail, events) in zip(batch, built, strict=True):
-            goods += [GoodsLine(incident=incident, description=d, quantity=q, value=v, recovered=back)
-                      for (d, q, v), back in zip(plan.goods, plan.recovered, strict=True)]
+            goods += [
+                GoodsLine(incident=incident, description=d, quantity=q, value=v, recovered=back)
+                for (d, q, v), back in zip(plan.goods, plan.recovered, strict=True)
+            ]
             offenders += [IncidentOffender(incident=incident, person=p) for p in plan.persons]
             offenders += [IncidentOffender(incident=incident, description=d) for d in plan.descriptions]
             links += [IncidentVehicle(incident=incident, vehicle=v, description=d) for v, d in plan.vehicles]
@@ -633,7 +807,7 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
     first = _months_before(until, options.months)
     start = dt.datetime(first.year, first.month, first.day, tzinfo=tz).astimezone(dt.UTC)
     say = progress or (lambda _msg: None)
-    rng = random.Random(options.seed)  # noqa: S311 - demo data, not security
+    rng = random.Random(options.seed)
 
     with transaction.atomic():
         if not database_is_empty():
@@ -649,9 +823,15 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
         n_people += len(people.group)
         say(f"Created {n_people} persons.")
         gen = _Generator(options, w, start, end, rng)
-        result = SeedResult(start=start, end=end, organisations=len(w.orgs), stores=len(w.stores),
-                            users=len(w.users), persons=n_people,
-                            group_vehicles=[v.registration for v in people.group_vehicles])
+        result = SeedResult(
+            start=start,
+            end=end,
+            organisations=len(w.orgs),
+            stores=len(w.stores),
+            users=len(w.users),
+            persons=n_people,
+            group_vehicles=[v.registration for v in people.group_vehicles],
+        )
         batch: list[_Plan] = []
         size = max(1, options.batch_size)
         for plan in gen.plans(people):
@@ -676,5 +856,3 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
             Person.objects.bulk_update(rows, ["last_incident_at"])
     say(f"Created {result.incidents:,} incidents ({result.group_incidents} by the travelling group).")
     return result
-
-

@@ -58,7 +58,9 @@ def all_accounts() -> list[AccountSpec]:
         if spec.key in covered:
             continue
         name = f"{FIRST_NAMES[(n * 7) % len(FIRST_NAMES)]} {FAMILY_NAMES[(n * 11 + 3) % len(FAMILY_NAMES)]}"
-        accounts.append(AccountSpec(f"reporter.{spec.key}", name, Role.STORE_REPORTER, spec.retailer, spec.key))
+        accounts.append(
+            AccountSpec(f"reporter.{spec.key}", name, Role.STORE_REPORTER, spec.retailer, spec.key)
+        )
         n += 1
     return accounts
 
@@ -68,8 +70,12 @@ def build_world(*, founded: dt.datetime) -> DemoWorld:
     w = DemoWorld()
     for o in ORGANISATIONS:
         w.orgs[o.slug] = Organisation.objects.create(
-            kind=o.kind, slug=o.slug, name=o.name, partnership_type=o.partnership_type,
-            force=w.orgs[o.force] if o.force else None, created_at=founded,
+            kind=o.kind,
+            slug=o.slug,
+            name=o.name,
+            partnership_type=o.partnership_type,
+            force=w.orgs[o.force] if o.force else None,
+            created_at=founded,
         )
     for r in RETAILERS:
         w.orgs[r.slug] = Organisation.objects.create(
@@ -79,8 +85,17 @@ def build_world(*, founded: dt.datetime) -> DemoWorld:
     network.partnerships.set([w.orgs[places.BRIGHTON], w.orgs[places.CRAWLEY]])
 
     stores = [
-        Store(retailer=w.orgs[s.retailer], name=s.name, code=s.code, address=s.address, town=s.town,
-              postcode=s.postcode, latitude=s.latitude, longitude=s.longitude, force=w.orgs[s.force])
+        Store(
+            retailer=w.orgs[s.retailer],
+            name=s.name,
+            code=s.code,
+            address=s.address,
+            town=s.town,
+            postcode=s.postcode,
+            latitude=s.latitude,
+            longitude=s.longitude,
+            force=w.orgs[s.force],
+        )
         for s in STORES
     ]
     Store.objects.bulk_create(stores)
@@ -90,25 +105,44 @@ def build_world(*, founded: dt.datetime) -> DemoWorld:
         w.stores[spec.key] = store
         w.specs[spec.key] = spec
         if spec.partnership:
-            links.append(Store.partnerships.through(store_id=store.pk, organisation_id=w.orgs[spec.partnership].pk))
+            links.append(
+                Store.partnerships.through(store_id=store.pk, organisation_id=w.orgs[spec.partnership].pk)
+            )
             members.add((spec.partnership, spec.retailer))
     Store.partnerships.through.objects.bulk_create(links)
     PartnershipMembership.objects.bulk_create(
-        [PartnershipMembership(partnership=w.orgs[p], organisation=w.orgs[r], joined_at=founded)
-         for p, r in sorted(members)]
+        [
+            PartnershipMembership(partnership=w.orgs[p], organisation=w.orgs[r], joined_at=founded)
+            for p, r in sorted(members)
+        ]
     )
 
     accounts = all_accounts()
     password = make_password(DEMO_PASSWORD)
-    users = [User(email=demo_email(a.email_local), full_name=a.full_name, password=password, date_joined=founded,
-                  is_staff=a.role == Role.PLATFORM_ADMIN) for a in accounts]
+    users = [
+        User(
+            email=demo_email(a.email_local),
+            full_name=a.full_name,
+            password=password,
+            date_joined=founded,
+            is_staff=a.role == Role.PLATFORM_ADMIN,
+        )
+        for a in accounts
+    ]
     User.objects.bulk_create(users)
     memberships = []
     devices = []
     for a, u in zip(accounts, users, strict=True):
         w.users[u.email] = u
-        memberships.append(Membership(user=u, organisation=w.orgs[a.organisation], role=a.role,
-                                      store=w.stores[a.store] if a.store else None, created_at=founded))
+        memberships.append(
+            Membership(
+                user=u,
+                organisation=w.orgs[a.organisation],
+                role=a.role,
+                store=w.stores[a.store] if a.store else None,
+                created_at=founded,
+            )
+        )
         if a.role == Role.STORE_REPORTER and a.store:
             w.store_reporter.setdefault(a.store, u)
         elif a.role == Role.RETAIL_SECURITY_MANAGER:

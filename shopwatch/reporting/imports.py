@@ -30,8 +30,8 @@ external_ref           no        the retailer's own incident id (at most 100 cha
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -54,8 +54,14 @@ from .models import Incident
 from .services import IncidentInput, OffenderInput, VehicleInput, incident_create, incident_validate
 
 REQUIRED_COLUMNS = ("store", "type", "occurred_at", "description")
-OPTIONAL_COLUMNS = ("goods_value", "flags", "report_to_police", "vehicle_registration", "offender_description",
-                    "external_ref")
+OPTIONAL_COLUMNS = (
+    "goods_value",
+    "flags",
+    "report_to_police",
+    "vehicle_registration",
+    "offender_description",
+    "external_ref",
+)
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_FIELD_CHARS = 100_000
 CONTENT_REF_PREFIX = "csv-"
@@ -117,11 +123,18 @@ def write_error_report(report: ImportReport) -> Path | None:
 
 def import_viewer(organisation: Organisation, *, base: Viewer | None = None) -> Viewer:
     """Who the rows are filed as: a person (``base``) or the system acting for the retailer."""
-    store_ids = frozenset(Store.objects.filter(retailer=organisation, active=True).values_list("pk", flat=True))
+    store_ids = frozenset(
+        Store.objects.filter(retailer=organisation, active=True).values_list("pk", flat=True)
+    )
     if base is not None:
         return dataclasses.replace(base, channel=Channel.CSV)
-    return Viewer(user_id=None, org_ids=frozenset({organisation.pk}), reportable_store_ids=store_ids,
-                  primary_org_id=organisation.pk, channel=Channel.CSV)
+    return Viewer(
+        user_id=None,
+        org_ids=frozenset({organisation.pk}),
+        reportable_store_ids=store_ids,
+        primary_org_id=organisation.pk,
+        channel=Channel.CSV,
+    )
 
 
 # --- Reading the file ------------------------------------------------------------------------------------
@@ -132,8 +145,16 @@ def _check_encoding(path: Path, encoding: str) -> None:
     with path.open("rb") as fh:
         head = fh.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and "16" not in encoding:
-            raise ImportRefused([RowError(1, "file", "The file is UTF-16 text (Excel's 'Unicode Text'). Save it as "
-                                                     "'CSV UTF-8 (Comma delimited)' and import that.")])
+            raise ImportRefused(
+                [
+                    RowError(
+                        1,
+                        "file",
+                        "The file is UTF-16 text (Excel's 'Unicode Text'). Save it as "
+                        "'CSV UTF-8 (Comma delimited)' and import that.",
+                    )
+                ]
+            )
         fh.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)("strict")
         lines = 0
@@ -143,16 +164,30 @@ def _check_encoding(path: Path, encoding: str) -> None:
             except UnicodeDecodeError as exc:
                 line = lines + chunk[: exc.start].count(b"\n") + 1
                 byte = chunk[exc.start : exc.start + 1].hex() if exc.start < len(chunk) else "??"
-                raise ImportRefused([RowError(line, "file",
-                    f"Line {line} has a byte (0x{byte}) that is not valid {encoding} text. Save the file as "
-                    "'CSV UTF-8', or name its encoding with --encoding (for example cp1252 for older Excel "
-                    "files).")]) from exc
+                raise ImportRefused(
+                    [
+                        RowError(
+                            line,
+                            "file",
+                            f"Line {line} has a byte (0x{byte}) that is not valid {encoding} text. "
+                            "Save the file as 'CSV UTF-8', or name its encoding with --encoding "
+                            "(for example cp1252 for older Excel files).",
+                        )
+                    ]
+                ) from exc
             lines += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            raise ImportRefused([RowError(lines + 1, "file", f"The file ends part-way through a {encoding} "
-                                                             "character; it may be truncated.")]) from exc
+            raise ImportRefused(
+                [
+                    RowError(
+                        lines + 1,
+                        "file",
+                        f"The file ends part-way through a {encoding} character; it may be truncated.",
+                    )
+                ]
+            ) from exc
 
 
 def _column_name(raw: str) -> str:
@@ -163,8 +198,9 @@ def _header(cells: list[str], *, ignore_unknown: bool) -> dict[str, int]:
     names = [_column_name(c) for c in cells]
     if len(names) == 1 and (";" in cells[0] or "\t" in cells[0]):
         sep = "semicolons" if ";" in cells[0] else "tabs"
-        raise ImportRefused([RowError(1, "header", f"The columns are separated by {sep}; save the file with "
-                                                   "commas (CSV).")])
+        raise ImportRefused(
+            [RowError(1, "header", f"The columns are separated by {sep}; save the file with commas (CSV).")]
+        )
     errors = []
     positions: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -177,13 +213,25 @@ def _header(cells: list[str], *, ignore_unknown: bool) -> dict[str, int]:
         positions.setdefault(name, i)
     missing = [c for c in REQUIRED_COLUMNS if c not in positions]
     if missing:
-        errors.append(RowError(1, "header", f"Missing required column(s): {', '.join(missing)}. The header must "
-                                            f"name at least: {', '.join(REQUIRED_COLUMNS)}."))
+        errors.append(
+            RowError(
+                1,
+                "header",
+                f"Missing required column(s): {', '.join(missing)}. The header must "
+                f"name at least: {', '.join(REQUIRED_COLUMNS)}.",
+            )
+        )
     unknown = [n for n in positions if n not in ALL_COLUMNS]
     if unknown and not ignore_unknown:
-        errors.append(RowError(1, "header", f"Unknown column(s): {', '.join(unknown)}. Known columns: "
-                                            f"{', '.join(ALL_COLUMNS)}. Rename them, remove them, or pass "
-                                            "--ignore-unknown-columns."))
+        errors.append(
+            RowError(
+                1,
+                "header",
+                f"Unknown column(s): {', '.join(unknown)}. Known columns: "
+                f"{', '.join(ALL_COLUMNS)}. Rename them, remove them, or pass "
+                "--ignore-unknown-columns.",
+            )
+        )
     if errors:
         raise ImportRefused(errors)
     return {name: i for name, i in positions.items() if name in ALL_COLUMNS}
@@ -207,8 +255,16 @@ def _rows(path: Path, encoding: str, *, ignore_unknown: bool) -> Iterator[_Row]:
         except csv.Error as exc:
             raise ImportRefused([RowError(1, "header", f"The header row cannot be read: {exc}.")]) from exc
         if header is None or not any(c.strip() for c in header):
-            raise ImportRefused([RowError(1, "file", "The file is empty: its first line must be a header naming "
-                                                     f"the columns {', '.join(REQUIRED_COLUMNS)}.")])
+            raise ImportRefused(
+                [
+                    RowError(
+                        1,
+                        "file",
+                        "The file is empty: its first line must be a header naming "
+                        f"the columns {', '.join(REQUIRED_COLUMNS)}.",
+                    )
+                ]
+            )
         columns = _header(header, ignore_unknown=ignore_unknown)
         width = len(header)
         number = 1
@@ -227,9 +283,19 @@ def _rows(path: Path, encoding: str, *, ignore_unknown: bool) -> Iterator[_Row]:
             if not any(c.strip() for c in cells):
                 continue  # a blank line
             if len(cells) > width and any(c.strip() for c in cells[width:]):
-                yield _Row(number, {}, [RowError(number, "row", f"Has {len(cells)} values but the header names "
-                                                                f"{width} columns (a comma inside a value must be "
-                                                                "quoted).")])
+                yield _Row(
+                    number,
+                    {},
+                    [
+                        RowError(
+                            number,
+                            "row",
+                            f"Has {len(cells)} values but the header names "
+                            f"{width} columns (a comma inside a value must be "
+                            "quoted).",
+                        )
+                    ],
+                )
                 continue
             values = {name: (cells[i] if i < len(cells) else "") for name, i in columns.items()}
             yield _Row(number, values)
@@ -265,8 +331,11 @@ def _money(value: str) -> Decimal | None:
 
 
 def content_key(organisation: Organisation, values: dict[str, str]) -> str:
-    canonical = json.dumps({k: values.get(k, "").strip() for k in ALL_COLUMNS if k != "external_ref"},
-                           sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(
+        {k: values.get(k, "").strip() for k in ALL_COLUMNS if k != "external_ref"},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     digest = hashlib.sha256(f"{organisation.slug}\n{canonical}".encode()).hexdigest()
     return CONTENT_REF_PREFIX + digest[:32]
 
@@ -294,14 +363,25 @@ def _parse(row: _Row, organisation: Organisation, stores: dict[str, int], store_
     if not store_value:
         row.errors.append(RowError(n, "store", "Required: the store's id or your store code."))
     elif store_id is None:
-        row.errors.append(RowError(n, "store", f"'{store_value[:40]}' is not one of {organisation.name}'s stores "
-                                               "(give its ShopWatch id or your store code)."))
+        row.errors.append(
+            RowError(
+                n,
+                "store",
+                f"'{store_value[:40]}' is not one of {organisation.name}'s stores "
+                "(give its ShopWatch id or your store code).",
+            )
+        )
     when = _when(v["occurred_at"]) if v["occurred_at"].strip() else None
     if not v["occurred_at"].strip():
         row.errors.append(RowError(n, "occurred_at", "Required."))
     elif when is None:
-        row.errors.append(RowError(n, "occurred_at", "Use a date and time like 2025-03-01T14:30:00Z or "
-                                                     "01/03/2025 14:30 (day/month/year)."))
+        row.errors.append(
+            RowError(
+                n,
+                "occurred_at",
+                "Use a date and time like 2025-03-01T14:30:00Z or 01/03/2025 14:30 (day/month/year).",
+            )
+        )
     goods_value: Decimal | None = None
     try:
         goods_value = _money(v.get("goods_value", ""))
@@ -354,8 +434,13 @@ def incidents_import_csv(
     report = ImportReport(path=path)
     try:
         if organisation.kind != OrganisationKind.RETAILER:
-            raise ImportRefused([RowError(0, "org", f"'{organisation.slug}' is not a retailer; back-files belong "
-                                                    "to a retailer.")])
+            raise ImportRefused(
+                [
+                    RowError(
+                        0, "org", f"'{organisation.slug}' is not a retailer; back-files belong to a retailer."
+                    )
+                ]
+            )
         try:
             codecs.lookup(encoding)
         except LookupError as exc:
@@ -363,8 +448,16 @@ def incidents_import_csv(
         if not path.is_file():
             raise ImportRefused([RowError(0, "file", f"{path} is not a file.")])
         if path.stat().st_size == 0:
-            raise ImportRefused([RowError(1, "file", "The file is empty: its first line must be a header naming "
-                                                     f"the columns {', '.join(REQUIRED_COLUMNS)}.")])
+            raise ImportRefused(
+                [
+                    RowError(
+                        1,
+                        "file",
+                        "The file is empty: its first line must be a header naming "
+                        f"the columns {', '.join(REQUIRED_COLUMNS)}.",
+                    )
+                ]
+            )
         _check_encoding(path, encoding)
         stores: dict[str, int] = {}
         store_ids: set[int] = set()
@@ -392,25 +485,43 @@ def incidents_import_csv(
         report.errors = exc.errors
     with transaction.atomic():
         audit_record(
-            viewer=viewer, action=AuditAction.CREATE, object_type="csv_import", organisation_id=organisation.pk,
+            viewer=viewer,
+            action=AuditAction.CREATE,
+            object_type="csv_import",
+            organisation_id=organisation.pk,
             summary=f"{path.name}: {len(report.created)} imported, {len(report.skipped)} already there, "
-                    f"{report.failed_rows} refused" + (" (file refused)" if report.file_error else ""),
-            detail={"file": path.name, "rows": report.rows, "created": len(report.created),
-                    "skipped": len(report.skipped), "refused": report.failed_rows,
-                    "file_error": report.file_error},
+            f"{report.failed_rows} refused" + (" (file refused)" if report.file_error else ""),
+            detail={
+                "file": path.name,
+                "rows": report.rows,
+                "created": len(report.created),
+                "skipped": len(report.skipped),
+                "refused": report.failed_rows,
+                "file_error": report.file_error,
+            },
         )
     return report
 
 
-def _import_chunk(chunk: list[_Row], viewer: Viewer, organisation: Organisation, stores: dict[str, int],
-                  store_ids: set[int], seen: dict[str, int], report: ImportReport) -> None:
+def _import_chunk(
+    chunk: list[_Row],
+    viewer: Viewer,
+    organisation: Organisation,
+    stores: dict[str, int],
+    store_ids: set[int],
+    seen: dict[str, int],
+    report: ImportReport,
+) -> None:
     report.rows += len(chunk)
     for row in chunk:
         if not row.errors:
             _parse(row, organisation, stores, store_ids)
     keys = [r.key for r in chunk if r.key]
-    existing = dict(Incident.objects.filter(owner_org=organisation, external_ref__in=keys)
-                    .values_list("external_ref", "reference"))
+    existing = dict(
+        Incident.objects.filter(owner_org=organisation, external_ref__in=keys).values_list(
+            "external_ref", "reference"
+        )
+    )
     for row in chunk:
         if row.data is None:
             report.errors += row.errors

@@ -29,8 +29,13 @@ def test_accounts_json_describes_every_seeded_user(db: None) -> None:
         assert set(row) >= {"email", "roles", "organisation", "partnerships", "force"}
 
     assert rows["reporter@demo.shopwatch.test"] | {"name": None, "active": None} == {
-        "email": "reporter@demo.shopwatch.test", "roles": ["store_reporter"], "organisation": "northway",
-        "partnerships": ["brighton-bcrp"], "force": "sussex", "name": None, "active": None,
+        "email": "reporter@demo.shopwatch.test",
+        "roles": ["store_reporter"],
+        "organisation": "northway",
+        "partnerships": ["brighton-bcrp"],
+        "force": "sussex",
+        "name": None,
+        "active": None,
     }
     # A store colleague takes part in their store's partnerships and works in its force.
     for m in Membership.objects.filter(role=Role.STORE_REPORTER).select_related("store__force", "user"):
@@ -40,10 +45,15 @@ def test_accounts_json_describes_every_seeded_user(db: None) -> None:
         assert row["force"] == m.store.force.slug
         assert row["organisation"] == m.store.retailer.slug
     # A chain's security manager takes part in every partnership its stores are in.
-    northway = sorted(set(Store.objects.filter(retailer__slug="northway").values_list("partnerships__slug", flat=True))
-                      - {None})
-    assert rows["security@demo.shopwatch.test"]["partnerships"] == northway == [
-        "brighton-bcrp", "crawley-bcrp", "oxford-bcrp"]
+    northway = sorted(
+        set(Store.objects.filter(retailer__slug="northway").values_list("partnerships__slug", flat=True))
+        - {None}
+    )
+    assert (
+        rows["security@demo.shopwatch.test"]["partnerships"]
+        == northway
+        == ["brighton-bcrp", "crawley-bcrp", "oxford-bcrp"]
+    )
     assert rows["security@demo.shopwatch.test"]["force"] is None
     assert rows["partnership.crawley@demo.shopwatch.test"]["partnerships"] == ["crawley-bcrp"]
     assert rows["partnership.crawley@demo.shopwatch.test"]["force"] == "sussex"
@@ -66,7 +76,8 @@ def test_totp_prints_the_current_code_of_a_demo_device_only(db: None) -> None:
     out = StringIO()
     call_command("totp", "analyst@demo.shopwatch.test", stdout=out)
     code = out.getvalue().strip()
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 6
+    assert code.isdigit()
     device = TOTPDevice.objects.get(user__email="analyst@demo.shopwatch.test")
     assert device.verify_token(code)
     real = TOTPDevice.objects.get(user__email="investigator@demo.shopwatch.test")
@@ -75,5 +86,3 @@ def test_totp_prints_the_current_code_of_a_demo_device_only(db: None) -> None:
         call_command("totp", "investigator@demo.shopwatch.test", stdout=StringIO())
     with pytest.raises(CommandError, match="no confirmed two-factor device"):
         call_command("totp", "reporter@demo.shopwatch.test", stdout=StringIO())
-
-

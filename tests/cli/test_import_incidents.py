@@ -16,8 +16,10 @@ from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Vehicle
 from tests.world import World
 
-HEADER = ("store,type,occurred_at,description,goods_value,flags,report_to_police,vehicle_registration,"
-          "offender_description,external_ref")
+HEADER = (
+    "store,type,occurred_at,description,goods_value,flags,report_to_police,vehicle_registration,"
+    "offender_description,external_ref"
+)
 
 
 def _run(path: Path, *args: str) -> tuple[str, str, CommandError | None]:
@@ -36,7 +38,9 @@ def _errors(path: Path) -> list[tuple[str, str, str]]:
     return [(r[0], r[1], r[2]) for r in rows[1:]]
 
 
-def test_good_rows_are_imported_bad_rows_reported_and_reimport_creates_nothing(world: World, tmp_path: Path) -> None:
+def test_good_rows_are_imported_bad_rows_reported_and_reimport_creates_nothing(
+    world: World, tmp_path: Path
+) -> None:
     brighton = world.stores["nw-brighton"]
     kiosk = world.stores["kiosk-crawley"]
     when = (timezone.now() - dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -44,8 +48,9 @@ def test_good_rows_are_imported_bad_rows_reported_and_reimport_creates_nothing(w
     long_text = "x" * 10_001
     lines = [
         HEADER,
-        f'{brighton.pk},theft,{when},"Took razor blades, left by the front door",45.50,,false,,"Male, 30s",NW-1',
-        f'nw-hove,violence,01/03/2025 17:45,Pushed a colleague,"£1,250.00",staff_injured;violence,yes,AB12 CDE,,',
+        f'{brighton.pk},theft,{when},"Took razor blades, left by the door",45.50,,false,,"Male, 30s",NW-1',
+        'nw-hove,violence,01/03/2025 17:45,Pushed a colleague,"£1,250.00",staff_injured;violence,yes,'
+        "AB12 CDE,,",
         f"nw-brigh,teft,{when},Unknown type,abc,bogus,maybe,CD34 EFG,,NW-3",
         f"{kiosk.pk},theft,{future},,,,,,,NW-4",
         f"nw-oxfor,theft,{when},{long_text},,,,,,NW-5",
@@ -56,15 +61,22 @@ def test_good_rows_are_imported_bad_rows_reported_and_reimport_creates_nothing(w
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     out, err, exc = _run(path)
-    assert exc is not None and "3 row(s) refused" in str(exc)
-    assert "8 rows" not in out and "6 rows: 3 imported, 0 already imported, 3 refused" in out
+    assert exc is not None
+    assert "3 row(s) refused" in str(exc)
+    assert "8 rows" not in out
+    assert "6 rows: 3 imported, 0 already imported, 3 refused" in out
     assert "Row 4, type:" in err
 
     errors = _errors(path)
     fields = {(row, field) for row, field, _ in errors}
     assert fields == {
-        ("4", "type"), ("4", "goods_value"), ("4", "flags"), ("4", "report_to_police"),
-        ("5", "store"), ("5", "occurred_at"), ("5", "description"),
+        ("4", "type"),
+        ("4", "goods_value"),
+        ("4", "flags"),
+        ("4", "report_to_police"),
+        ("5", "store"),
+        ("5", "occurred_at"),
+        ("5", "description"),
         ("6", "description"),
     }
     messages = {(row, field): message for row, field, message in errors}
@@ -75,23 +87,36 @@ def test_good_rows_are_imported_bad_rows_reported_and_reimport_creates_nothing(w
     imported = {i.external_ref: i for i in Incident.objects.all()}
     assert len(imported) == 3
     first = imported["NW-1"]
-    assert (first.store, first.type, first.goods_value, first.channel) == (brighton, "theft", 45.5, Channel.CSV)
+    assert (first.store, first.type, first.goods_value, first.channel) == (
+        brighton,
+        "theft",
+        45.5,
+        Channel.CSV,
+    )
     assert first.offenders.get().description == "Male, 30s"
     second = next(i for ref, i in imported.items() if ref.startswith("csv-"))
     assert second.occurred_at == dt.datetime(2025, 3, 1, 17, 45, tzinfo=dt.UTC)  # 17:45 GMT in March
-    assert (second.goods_value, second.sent_to_police, second.flags) == (1250, True, ["violence", "staff_injured"])
+    assert (second.goods_value, second.sent_to_police, second.flags) == (
+        1250,
+        True,
+        ["violence", "staff_injured"],
+    )
     assert second.vehicles.get().vehicle.registration == "AB12CDE"
-    assert second.priority == "P1" and second.offence_code == "8N"
-    assert imported["NW-6"].type == "criminal_damage" and imported["NW-6"].report_to_police
+    assert second.priority == "P1"
+    assert second.offence_code == "8N"
+    assert imported["NW-6"].type == "criminal_damage"
+    assert imported["NW-6"].report_to_police
     # Nothing from a refused row was saved, not even its vehicle.
     assert not Vehicle.objects.filter(registration="CD34EFG").exists()
     audits = AuditEvent.objects.filter(object_type="incident", channel=Channel.CSV)
     assert audits.count() == 3
     summary = AuditEvent.objects.get(object_type="csv_import")
-    assert summary.channel == Channel.CSV and summary.detail["created"] == 3
+    assert summary.channel == Channel.CSV
+    assert summary.detail["created"] == 3
 
     out, _, exc = _run(path)
-    assert "3 already imported" in out and "0 imported" in out
+    assert "3 already imported" in out
+    assert "0 imported" in out
     assert Incident.objects.count() == 3
     assert len(_errors(path)) == len(errors)
 
@@ -100,10 +125,12 @@ def test_fixed_file_clears_the_error_report(world: World, tmp_path: Path) -> Non
     path = tmp_path / "back.csv"
     path.write_text(f"{HEADER}\nnw-brigh,theft,2025-01-01 10:00,Took cheese,bad,,,,,R1\n", encoding="utf-8")
     _, _, exc = _run(path)
-    assert exc is not None and (tmp_path / "back.errors.csv").exists()
+    assert exc is not None
+    assert (tmp_path / "back.errors.csv").exists()
     path.write_text(f"{HEADER}\nnw-brigh,theft,2025-01-01 10:00,Took cheese,4.00,,,,,R1\n", encoding="utf-8")
     out, _, exc = _run(path)
-    assert exc is None and "1 imported" in out
+    assert exc is None
+    assert "1 imported" in out
     assert not (tmp_path / "back.errors.csv").exists()
 
 
@@ -116,7 +143,10 @@ def test_fixed_file_clears_the_error_report(world: World, tmp_path: Path) -> Non
         (HEADER.encode() + b",till_number\n", "Unknown column(s): till_number"),
         (HEADER.encode() + b"\n", "has a header but no rows"),
         (b"store;type;occurred_at;description\n1;theft;2025-01-01;x\n", "separated by semicolons"),
-        (b"store,type,occurred_at,description\nnw-brigh,theft,2025-01-01,Caf\xe9 stock\n", "Line 2 has a byte (0xe9)"),
+        (
+            b"store,type,occurred_at,description\nnw-brigh,theft,2025-01-01,Caf\xe9 stock\n",
+            "Line 2 has a byte (0xe9)",
+        ),
         ("store,type".encode("utf-16"), "UTF-16"),
         (b"store,type,occurred_at,description,store\n", "appears more than once"),
     ],
@@ -127,7 +157,8 @@ def test_files_that_cannot_be_read_are_refused_with_a_clear_message(
     path = tmp_path / "back.csv"
     path.write_bytes(content)
     _, err, exc = _run(path)
-    assert exc is not None and "was not imported" in str(exc)
+    assert exc is not None
+    assert "was not imported" in str(exc)
     assert message in err
     assert message in " ".join(m for _, _, m in _errors(path))
     assert not Incident.objects.exists()
@@ -135,26 +166,35 @@ def test_files_that_cannot_be_read_are_refused_with_a_clear_message(
 
 def test_options_for_other_encodings_and_unknown_columns(world: World, tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"Store,Type,Occurred At,Description,Goods Value,Till\r\n"
-                     b"nw-brigh,theft,01/02/2025 09:15,Caf\xe9 coffee beans,\xa312.00,4\r\n")
+    path.write_bytes(
+        b"Store,Type,Occurred At,Description,Goods Value,Till\r\n"
+        b"nw-brigh,theft,01/02/2025 09:15,Caf\xe9 coffee beans,\xa312.00,4\r\n"
+    )
     _, err, exc = _run(path)
-    assert exc is not None and "--encoding" in err
+    assert exc is not None
+    assert "--encoding" in err
     _, err, exc = _run(path, "--encoding", "cp1252")
-    assert exc is not None and "Unknown column(s): till" in err
+    assert exc is not None
+    assert "Unknown column(s): till" in err
     out, _, exc = _run(path, "--encoding", "cp1252", "--ignore-unknown-columns")
     assert exc is None, out
     incident = Incident.objects.get()
-    assert incident.description == "Café coffee beans" and incident.goods_value == 12
+    assert incident.description == "Café coffee beans"
+    assert incident.goods_value == 12
 
 
-def test_a_utf8_bom_and_quoted_newlines_are_fine_and_huge_values_are_refused(world: World, tmp_path: Path) -> None:
+def test_a_utf8_bom_and_quoted_newlines_are_fine_and_huge_values_are_refused(
+    world: World, tmp_path: Path
+) -> None:
     path = tmp_path / "bom.csv"
     huge = "y" * 100_001
-    path.write_bytes("\ufeffstore,type,occurred_at,description\n"
-                     'nw-brigh,theft,2025-01-01T10:00:00+01:00,"Line one\nline two"\n'
-                     f"nw-brigh,theft,2025-01-01T11:00:00Z,{huge}\n"
-                     "nw-brigh,fraud,2025-01-02T11:00:00Z,Refund fraud\n".encode())
-    out, err, exc = _run(path)
+    path.write_bytes(
+        "\ufeffstore,type,occurred_at,description\n"
+        'nw-brigh,theft,2025-01-01T10:00:00+01:00,"Line one\nline two"\n'
+        f"nw-brigh,theft,2025-01-01T11:00:00Z,{huge}\n"
+        "nw-brigh,fraud,2025-01-02T11:00:00Z,Refund fraud\n".encode()
+    )
+    _out, err, exc = _run(path)
     assert exc is not None
     assert "Row 3, row: Cannot read this row: A value is longer than 100,000 characters." in err
     assert {i.description for i in Incident.objects.all()} == {"Line one\nline two", "Refund fraud"}
@@ -165,6 +205,8 @@ def test_import_refuses_organisations_that_are_not_retailers(world: World, tmp_p
     path = tmp_path / "back.csv"
     path.write_text(f"{HEADER}\n", encoding="utf-8")
     with pytest.raises(CommandError, match="not imported"):
-        call_command("import_incidents", str(path), "--org", "brighton-bcrp", stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "import_incidents", str(path), "--org", "brighton-bcrp", stdout=StringIO(), stderr=StringIO()
+        )
     with pytest.raises(CommandError, match="No organisation"):
         call_command("import_incidents", str(path), "--org", "nope", stdout=StringIO(), stderr=StringIO())

@@ -51,7 +51,10 @@ def test_world_has_two_forces_three_partnerships_and_forty_plus_real_stores(seed
     assert slugs["sussex"] == slugs["thames-valley"] == OrganisationKind.POLICE_FORCE
     partnerships = Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP)
     assert {p.slug: p.force.slug for p in partnerships} == {  # type: ignore[union-attr]
-        "brighton-bcrp": "sussex", "crawley-bcrp": "sussex", "oxford-bcrp": "thames-valley"}
+        "brighton-bcrp": "sussex",
+        "crawley-bcrp": "sussex",
+        "oxford-bcrp": "thames-valley",
+    }
     network = Network.objects.get()
     assert set(network.partnerships.values_list("slug", flat=True)) == {"brighton-bcrp", "crawley-bcrp"}
     kinds = Counter(slugs.values())
@@ -67,16 +70,22 @@ def test_world_has_two_forces_three_partnerships_and_forty_plus_real_stores(seed
     for s in stores:
         # Sussex is south of 51.2N and east of 0.5W; Thames Valley is north of 51.3N and west of 0.5W.
         if s.force.slug == "sussex":
-            assert 50.7 < s.latitude < 51.2 and -0.6 < s.longitude < 0.2, s.name
+            assert 50.7 < s.latitude < 51.2, s.name
+            assert -0.6 < s.longitude < 0.2, s.name
         else:
-            assert 51.3 < s.latitude < 52.2 and -1.6 < s.longitude < -0.5, s.name
+            assert 51.3 < s.latitude < 52.2, s.name
+            assert -1.6 < s.longitude < -0.5, s.name
         assert s.postcode.split()[0][:2].rstrip("0123456789") in {"BN", "RH", "OX", "RG"}, s.postcode
     chains = Counter((s.retailer.slug, s.force.slug) for s in stores)
-    national = [r for r in {s.retailer.slug for s in stores}
-                if chains[(r, "sussex")] and chains[(r, "thames-valley")]]
+    national = [
+        r for r in {s.retailer.slug for s in stores} if chains[(r, "sussex")] and chains[(r, "thames-valley")]
+    ]
     assert "northway" in national
-    independents = [r for r in {s.retailer.slug for s in stores} if sum(chains[(r, f)] for f in
-                                                                        ("sussex", "thames-valley")) == 1]
+    independents = [
+        r
+        for r in {s.retailer.slug for s in stores}
+        if sum(chains[(r, f)] for f in ("sussex", "thames-valley")) == 1
+    ]
     assert len(independents) >= 4
 
 
@@ -105,17 +114,30 @@ def test_every_store_colleague_has_a_counterpart_at_another_retailer_in_an_uncon
         for p in net.partnerships.all():
             networks[p.pk].add(net.pk)
     people = []
-    for m in Membership.objects.filter(role__in=[Role.STORE_REPORTER, Role.STORE_MANAGER]).select_related("store"):
+    for m in Membership.objects.filter(role__in=[Role.STORE_REPORTER, Role.STORE_MANAGER]).select_related(
+        "store"
+    ):
         assert m.store is not None
-        people.append((m.role, m.store.retailer_id, m.store.force_id, set(m.store.partnerships.values_list("pk", flat=True))))
+        people.append(
+            (
+                m.role,
+                m.store.retailer_id,
+                m.store.force_id,
+                set(m.store.partnerships.values_list("pk", flat=True)),
+            )
+        )
     for role in (Role.STORE_REPORTER, Role.STORE_MANAGER):
         mine = [p for p in people if p[0] == role]
         for force in {p[2] for p in mine}:
             assert len({p[1] for p in mine if p[2] == force}) >= 2, f"{role} at fewer than two retailers"
         for _, retailer, force, parts in mine:
             counterparts = [
-                p for p in mine
-                if p[1] != retailer and p[2] != force and p[3] and (not parts or _unconnected(parts, p[3], networks))
+                p
+                for p in mine
+                if p[1] != retailer
+                and p[2] != force
+                and p[3]
+                and (not parts or _unconnected(parts, p[3], networks))
             ]
             assert counterparts, (role, retailer, force)
 
@@ -152,8 +174,20 @@ def test_a_travelling_group_hits_both_forces_in_the_same_vehicles(seeded: None, 
 
 
 def test_incidents_have_realistic_timing_flags_values_and_police_reports(seeded: None, db: None) -> None:
-    rows = list(Incident.objects.values("occurred_at", "type", "goods_value", "sent_to_police", "flag_violence",
-                                        "flag_staff_injured", "flag_weapon", "priority", "crime_reference", "status"))
+    rows = list(
+        Incident.objects.values(
+            "occurred_at",
+            "type",
+            "goods_value",
+            "sent_to_police",
+            "flag_violence",
+            "flag_staff_injured",
+            "flag_weapon",
+            "priority",
+            "crime_reference",
+            "status",
+        )
+    )
     assert len(rows) == 2500
     now = timezone.now()
     assert all(now - dt.timedelta(days=370) < r["occurred_at"] < now for r in rows)
@@ -164,11 +198,15 @@ def test_incidents_have_realistic_timing_flags_values_and_police_reports(seeded:
     assert sum(hours[h] for h in range(16, 20)) > sum(hours[h] for h in range(7, 11)) * 1.5
     types = Counter(r["type"] for r in rows)
     assert types["theft"] / len(rows) > 0.6
-    assert types["violence"] > 0 and types["threats_abuse"] > 0 and types["robbery"] > 0
-    assert any(r["flag_violence"] for r in rows) and any(r["flag_staff_injured"] for r in rows)
+    assert types["violence"] > 0
+    assert types["threats_abuse"] > 0
+    assert types["robbery"] > 0
+    assert any(r["flag_violence"] for r in rows)
+    assert any(r["flag_staff_injured"] for r in rows)
     assert any(r["flag_weapon"] for r in rows)
     values = sorted(r["goods_value"] for r in rows if r["type"] == "theft")
-    assert values[0] > 0 and values[len(values) // 2] < 200 < values[-1]
+    assert values[0] > 0
+    assert values[len(values) // 2] < 200 < values[-1]
     sent = [r for r in rows if r["sent_to_police"]]
     assert 0.1 < len(sent) / len(rows) < 0.6
     assert any(r["crime_reference"] for r in sent)
@@ -194,15 +232,23 @@ def test_priority_and_offence_class_come_from_the_rules(seeded: None, db: None) 
         since = incident.created_at - dt.timedelta(days=365)
         counts = [sum(1 for t in history[p] if t >= since) for p in linked[incident.pk]]
         facts = IncidentFacts(
-            type=incident.type, flags=flags, goods_value=incident.goods_value,
-            known_offender=bool(counts), repeat_offender=any(n >= 1 for n in counts),
+            type=incident.type,
+            flags=flags,
+            goods_value=incident.goods_value,
+            known_offender=bool(counts),
+            repeat_offender=any(n >= 1 for n in counts),
             prolific_offender=any(n + 1 >= PROLIFIC_INCIDENTS for n in counts),
-            juvenile_offender=any((persons[p].age_on(incident.created_at.astimezone(LONDON).date()) or 99) < 18
-                                  for p in linked[incident.pk]),
+            juvenile_offender=any(
+                (persons[p].age_on(incident.created_at.astimezone(LONDON).date()) or 99) < 18
+                for p in linked[incident.pk]
+            ),
         )
         pr = compute_priority(facts)
         assert (incident.priority, incident.priority_score, incident.priority_reasons) == (
-            pr.priority, pr.score, pr.reasons), incident.reference
+            pr.priority,
+            pr.score,
+            pr.reasons,
+        ), incident.reference
         oc = classify_offence(incident.type, flags, incident.goods_value)
         assert (incident.offence_code, incident.offence_label) == (oc.code, oc.label)
         prolific += facts.prolific_offender
@@ -219,11 +265,22 @@ def test_seed_refuses_a_database_that_holds_data(seeded: None, db: None) -> None
 # --- Determinism: the same seed gives the same database --------------------------------------------------
 
 _TABLES = {
-    "core_organisation": None, "core_store": None, "core_store_partnerships": None, "core_network": None,
-    "core_partnershipmembership": None, "core_user": ["id", "email", "full_name", "date_joined", "is_staff"],
-    "core_membership": None, "subjects_person": None, "subjects_personalias": None, "subjects_vehicle": None,
-    "reporting_incident": None, "reporting_goodsline": None, "reporting_incidentoffender": None,
-    "reporting_incidentvehicle": None, "reporting_statuschange": None, "core_auditevent": None,
+    "core_organisation": None,
+    "core_store": None,
+    "core_store_partnerships": None,
+    "core_network": None,
+    "core_partnershipmembership": None,
+    "core_user": ["id", "email", "full_name", "date_joined", "is_staff"],
+    "core_membership": None,
+    "subjects_person": None,
+    "subjects_personalias": None,
+    "subjects_vehicle": None,
+    "reporting_incident": None,
+    "reporting_goodsline": None,
+    "reporting_incidentoffender": None,
+    "reporting_incidentvehicle": None,
+    "reporting_statuschange": None,
+    "core_auditevent": None,
     "otp_totp_totpdevice": ["id", "user_id", "name", "key", "confirmed"],
 }
 
@@ -243,13 +300,22 @@ def test_same_seed_same_data_whatever_the_batch_size(tmp_path: Path) -> None:
     subprocess.run([SHOPWATCH, "migrate", "--noinput", "-v", "0"], env=cli_env(base), check=True, timeout=300)
     dumps = []
     until = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
-    for name, args in (("a", ["--seed", "7"]), ("b", ["--seed", "7", "--batch-size", "37"]), ("c", ["--seed", "8"])):
+    for name, args in (
+        ("a", ["--seed", "7"]),
+        ("b", ["--seed", "7", "--batch-size", "37"]),
+        ("c", ["--seed", "8"]),
+    ):
         d = tmp_path / name
         d.mkdir()
         shutil.copy(base / "shopwatch.sqlite3", d / "shopwatch.sqlite3")
         shutil.copy(base / "secret_key", d / "secret_key")
-        subprocess.run([SHOPWATCH, "seed", "--incidents", "300", "--until", until, *args], env=cli_env(d),
-                       check=True, timeout=300, capture_output=True)
+        subprocess.run(
+            [SHOPWATCH, "seed", "--incidents", "300", "--until", until, *args],
+            env=cli_env(d),
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
         dumps.append(_dump(d / "shopwatch.sqlite3"))
     a, b, c = dumps
     assert len(a["reporting_incident"]) == 300

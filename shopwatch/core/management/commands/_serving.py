@@ -67,7 +67,7 @@ def collect_static_if_needed(write: Callable[[str], None]) -> bool:
 
 
 def _has_gunicorn_setting(name: str) -> bool:
-    from gunicorn.config import KNOWN_SETTINGS
+    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
 
     return any(s.name == name for s in KNOWN_SETTINGS)
 
@@ -85,16 +85,31 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.wait()
 
 
-def serve(*, host: str, port: int, workers: int, threads: int, write: Callable[[str], None],
-          worker: bool = True) -> int:
+def serve(
+    *, host: str, port: int, workers: int, threads: int, write: Callable[[str], None], worker: bool = True
+) -> int:
     """Run gunicorn and (with the database task backend) django-tasks-db's worker until stopped."""
     env = os.environ.copy()
     env.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
     web_cmd = [
-        sys.executable, "-m", "gunicorn", "shopwatch.wsgi:application",
-        "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
-        "--graceful-timeout", "10", "--timeout", "60", "--access-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "shopwatch.wsgi:application",
+        "--bind",
+        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-",
     ]
     if _has_gunicorn_setting("control_socket_disable"):
         # Several servers on one machine (a demo beside a test run) must not fight over one control socket.
@@ -110,7 +125,7 @@ def serve(*, host: str, port: int, workers: int, threads: int, write: Callable[[
         procs.append(subprocess.Popen(web_cmd, env=env))  # noqa: S603 - our own interpreter and arguments
         names = ["web server (gunicorn)"]
         if worker and uses_db_worker():
-            procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "db_worker"], env=env))  # noqa: S603
+            procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "db_worker"], env=env))
             names.append("task worker (db_worker)")
         else:
             write("Task worker not started: TASKS uses a backend other than the database one.")

@@ -17,15 +17,17 @@ def account_rows() -> list[dict[str, Any]]:
     rows = []
     for user in User.objects.order_by("email"):
         viewer = build_viewer(user)
-        rows.append({
-            "email": user.email,
-            "name": user.full_name,
-            "active": user.is_active,
-            "roles": sorted(viewer.roles),
-            "organisation": slugs.get(viewer.primary_org_id) if viewer.primary_org_id else None,
-            "partnerships": sorted(slugs[pk] for pk in viewer.partnership_ids),
-            "force": slugs.get(viewer.force_id) if viewer.force_id else None,
-        })
+        rows.append(
+            {
+                "email": user.email,
+                "name": user.full_name,
+                "active": user.is_active,
+                "roles": sorted(viewer.roles),
+                "organisation": slugs.get(viewer.primary_org_id) if viewer.primary_org_id else None,
+                "partnerships": sorted(slugs[pk] for pk in viewer.partnership_ids),
+                "force": slugs.get(viewer.force_id) if viewer.force_id else None,
+            }
+        )
     return rows
 
 
@@ -52,4 +54,6 @@ class Command(BaseCommand):
             where = r["organisation"] or "-"
             extra = f" partnerships={','.join(r['partnerships'])}" if r["partnerships"] else ""
             force = f" force={r['force']}" if r["force"] else ""
-            self.stdout.write(f"{r['email']:<{width}}  {','.join(r['roles']) or '(no role)'} @ {where}{force}{extra}")
+            self.stdout.write(
+                f"{r['email']:<{width}}  {','.join(r['roles']) or '(no role)'} @ {where}{force}{extra}"
+            )

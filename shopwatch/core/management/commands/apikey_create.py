@@ -33,6 +33,10 @@ class Command(BaseCommand):
             new = apikey_create(viewer=system, user=user, name=options["name"])
         except ServiceError as exc:
             raise CommandError("; ".join(f"--{e.field}: {e.message}" for e in exc.errors)) from exc
-        self.stdout.write(f"Created API key '{new.api_key.name}' for {user.email} (prefix {new.api_key.prefix}).")
-        self.stdout.write("Keep it safe: it is shown only this once. Send it as 'Authorization: Bearer <key>'.")
+        self.stdout.write(
+            f"Created API key '{new.api_key.name}' for {user.email} (prefix {new.api_key.prefix})."
+        )
+        self.stdout.write(
+            "Keep it safe: it is shown only this once. Send it as 'Authorization: Bearer <key>'."
+        )
         self.stdout.write(new.secret)

@@ -28,7 +28,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="Port (default 8000)")
-        parser.add_argument("--incidents", type=int, default=5000, help="Incidents to seed into an empty database")
+        parser.add_argument(
+            "--incidents", type=int, default=5000, help="Incidents to seed into an empty database"
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed for the demo data")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,7 +47,9 @@ class Command(BaseCommand):
             write(f"Seeding demo data ({options['incidents']:,} incidents)...")
             began = time.monotonic()
             try:
-                result = seed_demo(SeedOptions(incidents=options["incidents"], seed=options["seed"]), progress=write)
+                result = seed_demo(
+                    SeedOptions(incidents=options["incidents"], seed=options["seed"]), progress=write
+                )
             except SeedRefused as exc:
                 raise CommandError(str(exc)) from exc
             write(f"Seeded {result.incidents:,} incidents in {time.monotonic() - began:.0f}s.")
@@ -59,8 +63,11 @@ class Command(BaseCommand):
 
     def print_accounts(self, port: int) -> None:
         write = self.stdout.write
-        existing = set(User.objects.filter(email__in=[demo_email(a.email_local) for a in NAMED_ACCOUNTS])
-                       .values_list("email", flat=True))
+        existing = set(
+            User.objects.filter(email__in=[demo_email(a.email_local) for a in NAMED_ACCOUNTS]).values_list(
+                "email", flat=True
+            )
+        )
         write("")
         write(f"ShopWatch demo: http://{HOST}:{port}/")
         if existing:
@@ -69,7 +76,9 @@ class Command(BaseCommand):
                 email = demo_email(a.email_local)
                 if email not in existing:
                     continue
-                two_factor = "  (two-factor: `shopwatch totp " + email + "`)" if a.role in TWO_FACTOR_ROLES else ""
+                two_factor = (
+                    "  (two-factor: `shopwatch totp " + email + "`)" if a.role in TWO_FACTOR_ROLES else ""
+                )
                 write(f"  {email:<42} {a.role}{two_factor}")
             write(f"Two-factor demo key for an authenticator app: {DEMO_TOTP_KEY_BASE32}")
         write("Press Ctrl-C to stop.")

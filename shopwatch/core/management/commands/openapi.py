@@ -53,7 +53,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--check", metavar="PATH", help="Compare with this committed file instead of printing")
+        parser.add_argument(
+            "--check", metavar="PATH", help="Compare with this committed file instead of printing"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         current = openapi_text()
@@ -73,12 +75,15 @@ class Command(BaseCommand):
         try:
             diffs = differences(json.loads(committed), json.loads(current))
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{path} is not valid JSON ({exc}); regenerate it with `shopwatch openapi`.") from exc
+            raise CommandError(
+                f"{path} is not valid JSON ({exc}); regenerate it with `shopwatch openapi`."
+            ) from exc
         if not diffs:
             diffs = ["formatting only (keys, indentation or final newline)"]
         shown = "\n  ".join(diffs[:MAX_DIFFERENCES])
         more = f"\n  ... and {len(diffs) - MAX_DIFFERENCES} more" if len(diffs) > MAX_DIFFERENCES else ""
         raise CommandError(
-            f"{path} differs from the API ({len(diffs)} difference(s), committed → current):\n  {shown}{more}\n"
+            f"{path} differs from the API ({len(diffs)} difference(s), committed → current):\n"
+            f"  {shown}{more}\n"
             f"If the change is intended, regenerate it: shopwatch openapi > {path}"
         )

@@ -30,16 +30,25 @@ class Command(BaseCommand):
         parser.add_argument("--incidents", type=int, default=5000, help="How many incidents (default 5000)")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1)")
         parser.add_argument("--months", type=int, default=12, help="Months of history (default 12)")
-        parser.add_argument("--until", type=_date, default=None,
-                            help="Incidents end before this date (YYYY-MM-DD; default today)")
+        parser.add_argument(
+            "--until",
+            type=_date,
+            default=None,
+            help="Incidents end before this date (YYYY-MM-DD; default today)",
+        )
         parser.add_argument("--batch-size", type=int, default=2000, help="Incidents written per batch")
 
     def handle(self, *args: Any, **options: Any) -> None:
         began = time.monotonic()
         try:
             result = seed_demo(
-                SeedOptions(incidents=options["incidents"], seed=options["seed"], months=options["months"],
-                            until=options["until"], batch_size=options["batch_size"]),
+                SeedOptions(
+                    incidents=options["incidents"],
+                    seed=options["seed"],
+                    months=options["months"],
+                    until=options["until"],
+                    batch_size=options["batch_size"],
+                ),
                 progress=lambda msg: self.stdout.write(msg) if options["verbosity"] >= 1 else None,
             )
         except SeedRefused as exc:

@@ -32,12 +32,20 @@ class Command(BaseCommand):
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port must be between 1 and 65535.")
         if not port_free(options["host"], options["port"]):
-            raise CommandError(f"{options['host']}:{options['port']} is in use (or not ours); choose another --port.")
+            raise CommandError(
+                f"{options['host']}:{options['port']} is in use (or not ours); choose another --port."
+            )
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stderr.write("Warning: the database has unapplied migrations; run `shopwatch migrate`.")
         connection.close()
-        code = serve(host=options["host"], port=options["port"], workers=options["workers"],
-                     threads=options["threads"], write=self.stdout.write, worker=not options["no_task_worker"])
+        code = serve(
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            threads=options["threads"],
+            write=self.stdout.write,
+            worker=not options["no_task_worker"],
+        )
         if code:
             raise CommandError(f"Stopped with exit status {code}.", returncode=code)

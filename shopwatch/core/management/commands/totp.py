@@ -28,7 +28,8 @@ class Command(BaseCommand):
         demo = [d for d in devices if d.name == DEMO_DEVICE_NAME]
         if not demo:
             raise CommandError(
-                f"{email} has a real two-factor device, not a demo one; its codes come only from its owner's app."
+                f"{email} has a real two-factor device, not a demo one; "
+                "its codes come only from its owner's app."
             )
         device = demo[0]
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)

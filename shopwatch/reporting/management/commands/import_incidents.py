@@ -29,7 +29,8 @@ Required columns: {", ".join(REQUIRED_COLUMNS)}.
   description           what happened (at most 10,000 characters)
 Optional columns: {", ".join(c for c in ALL_COLUMNS if c not in REQUIRED_COLUMNS)}.
   goods_value           total value in pounds, e.g. 12.50
-  flags                 semicolon-separated: violence;weapon;staff_injured;offender_detained;hate;offender_nearby
+  flags                 semicolon-separated, from: violence, weapon, staff_injured,
+                        offender_detained, hate, offender_nearby
   report_to_police      true or false
   vehicle_registration  a UK registration mark (several separated by semicolons)
   offender_description  what the offender looked like
@@ -52,12 +53,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="FILE.csv")
-        parser.add_argument("--org", required=True, metavar="SLUG", help="The retailer the incidents belong to")
-        parser.add_argument("--user", metavar="EMAIL",
-                            help="Record this person as the importer (they must be able to report for the stores)")
+        parser.add_argument(
+            "--org", required=True, metavar="SLUG", help="The retailer the incidents belong to"
+        )
+        parser.add_argument(
+            "--user",
+            metavar="EMAIL",
+            help="Record this person as the importer (they must be able to report for the stores)",
+        )
         parser.add_argument("--encoding", default="utf-8", help="The file's text encoding (default utf-8)")
-        parser.add_argument("--ignore-unknown-columns", action="store_true",
-                            help="Skip columns this importer does not know instead of refusing the file")
+        parser.add_argument(
+            "--ignore-unknown-columns",
+            action="store_true",
+            help="Skip columns this importer does not know instead of refusing the file",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         org = Organisation.objects.filter(slug=options["org"]).first()
@@ -70,9 +79,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user with email {options['user']}.")
             base = viewer_for(user)
         path = Path(options["file"])
-        report = incidents_import_csv(viewer=import_viewer(org, base=base), organisation=org, path=path,
-                                      encoding=options["encoding"],
-                                      ignore_unknown_columns=options["ignore_unknown_columns"])
+        report = incidents_import_csv(
+            viewer=import_viewer(org, base=base),
+            organisation=org,
+            path=path,
+            encoding=options["encoding"],
+            ignore_unknown_columns=options["ignore_unknown_columns"],
+        )
         for e in report.errors[:MAX_PRINTED_ERRORS]:
             where = f"Row {e.row}" if e.row else "File"
             self.stderr.write(f"{where}, {e.field}: {e.message}")
@@ -84,7 +97,9 @@ class Command(BaseCommand):
             written = None
             self.stderr.write(f"Could not write the error report next to the file: {exc}")
         if report.file_error:
-            raise CommandError(f"{path.name} was not imported." + (f" Errors written to {written}." if written else ""))
+            raise CommandError(
+                f"{path.name} was not imported." + (f" Errors written to {written}." if written else "")
+            )
         self.stdout.write(
             f"{path.name}: {report.rows} rows: {len(report.created)} imported, {len(report.skipped)} already "
             f"imported, {report.failed_rows} refused."

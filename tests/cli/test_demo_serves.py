@@ -1,0 +1,98 @@
+"""`shopwatch demo` really serves: a real process, a real port, then Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.cli.conftest import SHOPWATCH, cli_env
+
+STARTUP_LIMIT_SECONDS = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a local test server
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.mark.slow
+def test_demo_migrates_seeds_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "demo.log").open("wb")
+    proc = subprocess.Popen(
+        [SHOPWATCH, "demo", "--port", str(port), "--incidents", "250"],
+        env=cli_env(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+        status = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                status, body = _get(f"{base}/healthz")
+            except OSError:
+                status = 0
+            if status == 200:
+                break
+            time.sleep(1)
+        output = (tmp_path / "demo.log").read_text(errors="replace")
+        assert status == 200, output
+        assert json.loads(body) == {"status": "ok", "database": "ok"}
+        assert f"ShopWatch demo: {base}/" in output
+        assert "reporter@demo.shopwatch.test" in output
+        assert "shopwatch-demo" in output
+
+        status, body = _get(f"{base}/account/login/")
+        assert status in (200, 404)
+        if status == 200:
+            assert b"<form" in body
+        status, body = _get(f"{base}/api/v1/openapi.json")
+        assert status == 200
+        assert json.loads(body)["info"]["title"] == "ShopWatch API"
+        status, _ = _get(f"{base}/api/v1/stores")
+        assert status == 401
+
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        assert proc.wait(timeout=60) == 0
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0  # the web server stopped with it
+        output = (tmp_path / "demo.log").read_text(errors="replace")
+        assert "Starting worker" in output  # the task worker ran alongside
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the session this test started: the demo and its children
+            proc.wait()
+        log.close()
+
+
+def test_serve_and_demo_refuse_a_port_in_use() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match="in use"):
+            call_command("serve", "--port", str(port))
+        with pytest.raises(CommandError, match="in use"):
+            call_command("demo", "--port", str(port))
