@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from shopwatch.alerts.api import router as alerts_router
 from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
 from shopwatch.core.routes import router as core_router
 from shopwatch.opendata.api import router as opendata_router
@@ -38,3 +39,4 @@ api.add_router("/", subjects_router)
 api.add_router("/", opendata_router)
 api.add_router("/", uploads_router)
 api.add_router("/", policing_router)
+api.add_router("/", alerts_router)

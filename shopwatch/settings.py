@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shopwatch.opendata",
     "shopwatch.policing",
     "shopwatch.insights",
+    "shopwatch.alerts",
     "shopwatch.uploads",
 ]
 

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shopwatch.alerts.stream import alerts_stream
 from shopwatch.api import api
 from shopwatch.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("shopwatch.uploads.urls")),  # the tus endpoint /api/v1/uploads, before the API
+    path("api/v1/alerts/stream", alerts_stream, name="alerts-stream"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("shopwatch.core.urls")),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("evidence/", include("shopwatch.evidence.urls")),
     path("police/", include("shopwatch.policing.urls")),
     path("insights/", include("shopwatch.insights.urls")),
+    path("alerts/", include("shopwatch.alerts.urls")),
 ]

@@ -14,6 +14,7 @@ from django.db.models import ProtectedError
 from django.db.models import Count
 from django.utils import timezone
 
+from shopwatch.alerts.services import alerts_for_incidents
 from shopwatch.core.audit import audit_build, audit_record
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, ValidationFailed
@@ -391,6 +392,8 @@ def _write(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
     from shopwatch.core.models import AuditEvent
 
     AuditEvent.objects.bulk_create(audits)
+    # Urgent reports alert their area in the same transaction: a saved report always has its alert.
+    alerts_for_incidents(viewer=viewer, incidents=incidents)
     if touched_persons:
         latest = max(inc.occurred_at for inc in incidents)
         Person.objects.filter(pk__in=touched_persons).update(last_incident_at=latest, updated_at=timezone.now())

@@ -1,0 +1,85 @@
+"""Reading alerts: lists through the one entitlement mechanism, and who an alert goes to."""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from shopwatch.core.entitlements import Viewer, get_visible, scope
+from shopwatch.core.models import Membership, PartnershipMembership, Role, Store
+
+from .models import Alert, AlertPreference, AlertReceipt, AreaMode
+
+EARTH_KM = 6371.0
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(a))
+
+
+def alert_list(*, viewer: Viewer, limit: int = 50) -> list[Alert]:
+    return list(
+        scope(Alert.objects.select_related("store", "raised_by"), viewer)
+        .prefetch_related(Prefetch("receipts", queryset=AlertReceipt.objects.select_related("user")))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def alert_detail(*, viewer: Viewer, alert_id: object) -> Alert:
+    qs = scope(Alert.objects.select_related("store", "raised_by"), viewer).prefetch_related(
+        Prefetch("receipts", queryset=AlertReceipt.objects.select_related("user").order_by("seen_at"))
+    )
+    return get_visible(qs, viewer, pk=alert_id)
+
+
+def area_members(store: Store) -> QuerySet[Membership]:
+    """Everyone taking part in the store's partnerships: the people an alert at this store is for.
+
+    The same participation rule as the entitlement mechanism: staff of member stores, security managers
+    of member retailers, and the partnerships' own managers. Never an unconnected partnership.
+    """
+    partnership_ids = list(store.partnerships.values_list("pk", flat=True))
+    if not partnership_ids:
+        return Membership.objects.filter(store=store, active=True, user__is_active=True)
+    member_stores = Store.partnerships.through.objects.filter(organisation_id__in=partnership_ids).values("store_id")
+    member_retailers = set(Store.objects.filter(pk__in=member_stores).values_list("retailer_id", flat=True)) | set(
+        PartnershipMembership.objects.filter(partnership_id__in=partnership_ids).values_list("organisation_id", flat=True)
+    )
+    return Membership.objects.filter(
+        Q(store__in=member_stores)
+        | Q(organisation_id__in=partnership_ids, role=Role.PARTNERSHIP_MANAGER)
+        | Q(organisation_id__in=member_retailers, role=Role.RETAIL_SECURITY_MANAGER),
+        active=True,
+        user__is_active=True,
+    )
+
+
+def alert_recipient_ids(alert: Alert) -> set[int]:
+    """The members who receive an alert: the area's members, narrowed by each one's radius choice."""
+    store = alert.store
+    rows = list(area_members(store).values_list("user_id", "store__latitude", "store__longitude"))
+    users = {r[0] for r in rows}
+    prefs = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=users, mode=AreaMode.RADIUS)}
+    homes: dict[int, list[tuple[float, float]]] = {}
+    for user_id, lat, lon in rows:
+        if lat is not None and lon is not None:
+            homes.setdefault(user_id, []).append((lat, lon))
+    recipients = set()
+    for user_id in users:
+        pref = prefs.get(user_id)
+        if pref is None or user_id not in homes:
+            recipients.add(user_id)
+        elif any(distance_km(lat, lon, store.latitude, store.longitude) <= pref.radius_km
+                 for lat, lon in homes[user_id]):
+            recipients.add(user_id)
+    if alert.raised_by_id is not None:
+        recipients.discard(alert.raised_by_id)
+    return recipients
+
+
+def preference_for(user_id: int) -> AlertPreference:
+    return AlertPreference.objects.filter(user_id=user_id).first() or AlertPreference(user_id=user_id)
