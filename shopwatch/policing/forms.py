@@ -163,5 +163,5 @@ class SignStatementForm(forms.Form):
     )
     declaration = forms.BooleanField(
         label="I make this statement knowing the declaration above is true",
-        error_messages={"required": "Tick the box to confirm the declaration."},
+        required=False,
     )
