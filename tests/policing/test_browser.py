@@ -104,7 +104,8 @@ def test_witness_signs_statement_on_their_phone(
     expect(page.get_by_role("status")).to_contain_text("Your statement is signed")
     check_page(page)
     signed = WitnessStatement.objects.get(pk=statement.pk)
-    assert signed.signed_at is not None and signed.signed_name == "Reporter"
+    assert signed.signed_at is not None
+    assert signed.signed_name == "Reporter"
     assert csp_errors == []
 
 
