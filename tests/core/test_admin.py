@@ -101,7 +101,9 @@ def test_incidents_are_read_mostly(operator: Client, world: World) -> None:
     page = operator.get(f"/admin/reporting/incident/{incident.pk}/change/").content.decode()
     assert incident.reference in page
     assert 'name="description"' not in page
-    assert operator.post(f"/admin/reporting/incident/{incident.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        operator.post(f"/admin/reporting/incident/{incident.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
 
 
 def test_admin_needs_staff(client: Client, world: World) -> None:
