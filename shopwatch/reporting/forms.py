@@ -93,7 +93,10 @@ class IncidentReportForm(forms.Form):
         help_text="Sends the report to the police force for this store's area.",
     )
     photos = PhotosField(
-        label="Photos", required=False, help_text="Take photos now or choose them from the phone."
+        label="Photos",
+        required=False,
+        error_messages={"empty": "One of the photos is empty (0 bytes). Take or choose it again."},
+        help_text="Take photos now or choose them from the phone.",
     )
     goods_description = forms.CharField(label="What was taken", max_length=200, required=False)
     goods_value = forms.DecimalField(

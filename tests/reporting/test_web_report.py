@@ -253,3 +253,16 @@ def test_confirmation_is_not_shown_to_strangers(world: World) -> None:
     client.post(URL, _form(client) | {"type": "theft", "description": "x"})
     inc = Incident.objects.get()
     assert _client(world, "unconnected_reporter").get(f"/incidents/{inc.pk}/submitted/").status_code == 404
+
+
+def test_an_empty_photo_is_refused_with_a_specific_message(world: World) -> None:
+    client = _client(world, "reporter")
+    data = _form(client) | {
+        "type": "theft",
+        "description": "x",
+        "photos": [SimpleUploadedFile("empty.jpg", b"", "image/jpeg")],
+    }
+    response = client.post(URL, data)
+    assert response.status_code == 422
+    assert re.search(r'id="id_photos_error".*empty', response.content.decode())
+    assert not Incident.objects.exists()
