@@ -266,3 +266,27 @@ def test_an_empty_photo_is_refused_with_a_specific_message(world: World) -> None
     assert response.status_code == 422
     assert re.search(r'id="id_photos_error".*empty', response.content.decode())
     assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("service_field", "form_field"),
+    [
+        ("store", "store"),
+        ("occurred_at", "occurred_at"),
+        ("flags[2]", "flags"),
+        ("goods[0].description", "goods_description"),
+        ("goods[0].value", "goods_value"),
+        ("goods_value", "goods_value"),
+        ("goods", "goods_value"),
+        ("offenders[0].person", "known_person"),
+        ("offenders[0]", "offender_description"),
+        ("offenders[0].description", "offender_description"),
+        ("vehicles[0].registration", "vehicle_registration"),
+        ("photos", "photos"),
+        ("distribution", None),
+    ],
+)
+def test_service_field_names_map_to_form_fields(service_field: str, form_field: str | None) -> None:
+    from shopwatch.reporting.forms import form_field_for
+
+    assert form_field_for(service_field) == form_field
