@@ -4,6 +4,10 @@ Where the bytes go: one partial file per upload under ``DATA_DIR/uploads``, appe
 pieces straight from the request stream, so no upload is ever held in memory. The partial file's
 size on disk is the upload's offset (what the database says is a copy for lists and clean-up), and
 an exclusive ``flock`` on it lets one request at a time append, across threads and worker processes.
+Intermediate requests are not fsynced (that would make every PATCH wait for the disk): after a crash
+the file holds a prefix of what was sent (ext4's ordered mode writes data before the size), HEAD
+reports that size, and the client resumes from it. The complete file is fsynced before it becomes
+evidence.
 
 How the SHA-256 is computed while streaming, across resumed requests: a ``hashlib`` object cannot be
 saved, so each process keeps the running hash of each upload in memory, keyed by the upload's id
@@ -506,8 +510,9 @@ def upload_receive(
                 overflow = True
         finally:
             f.flush()
-            os.fsync(f.fileno())
             new_offset = offset + received
+            if new_offset == upload.length:
+                os.fsync(f.fileno())  # evidence is made only from bytes known to be on disk
             RUNNING.put(upload.id, new_offset, digest)
             Upload.objects.filter(pk=upload.pk).update(offset=new_offset, touched_at=timezone.now())
             upload.offset = new_offset
