@@ -80,11 +80,45 @@ def test_demo_migrates_seeds_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             assert s.connect_ex(("127.0.0.1", port)) != 0  # the web server stopped with it
         output = (tmp_path / "demo.log").read_text(errors="replace")
         assert "Starting worker" in output  # the task worker ran alongside
+        _console_script_subcommands_work_on_the_demo_data(tmp_path)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the session this test started: the demo and its children
             proc.wait()
         log.close()
+
+
+def _shopwatch(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SHOPWATCH, *args], env=cli_env(tmp_path), capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _console_script_subcommands_work_on_the_demo_data(tmp_path: Path) -> None:
+    """`shopwatch import incidents`, `apikey create`, `accounts --json` and `totp` as a person types them."""
+    accounts = json.loads(_shopwatch(tmp_path, "accounts", "--json").stdout)
+    assert {
+        "email": "reporter@demo.shopwatch.test",
+        "roles": ["store_reporter"],
+        "organisation": "northway",
+        "partnerships": ["brighton-bcrp"],
+        "force": "sussex",
+    }.items() <= accounts[[a["email"] for a in accounts].index("reporter@demo.shopwatch.test")].items()
+    code = _shopwatch(tmp_path, "totp", "admin@demo.shopwatch.test").stdout.strip()
+    assert len(code) == 6
+    assert code.isdigit()
+    made = _shopwatch(
+        tmp_path, "apikey", "create", "--user", "security@demo.shopwatch.test", "--name", "Till"
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().splitlines()[-1].startswith("sw_")
+    csv_file = tmp_path / "back.csv"
+    csv_file.write_text("store,type,occurred_at,description\nNW0101,theft,2025-05-01 10:00,Took coffee\n")
+    imported = _shopwatch(tmp_path, "import", "incidents", str(csv_file), "--org", "northway")
+    assert imported.returncode == 0, imported.stderr
+    assert "1 imported" in imported.stdout
+    again = _shopwatch(tmp_path, "import", "incidents", str(csv_file), "--org", "northway")
+    assert "0 imported, 1 already imported" in again.stdout
 
 
 def test_serve_and_demo_refuse_a_port_in_use() -> None:
