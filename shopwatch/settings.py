@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shopwatch.policing",
     "shopwatch.insights",
     "shopwatch.alerts",
+    "shopwatch.intelligence",
     "shopwatch.uploads",
 ]
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("police/", include("shopwatch.policing.urls")),
     path("insights/", include("shopwatch.insights.urls")),
     path("alerts/", include("shopwatch.alerts.urls")),
+    path("intelligence/", include("shopwatch.intelligence.urls")),
 ]

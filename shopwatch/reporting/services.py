@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from shopwatch.alerts.services import alerts_for_incidents
 from shopwatch.core.audit import audit_build, audit_record
+from shopwatch.intelligence.services import incidents_reported
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction, Distribution, IdempotencyRecord, SharingGroup, Store
@@ -394,6 +395,8 @@ def _write(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
     AuditEvent.objects.bulk_create(audits)
     # Urgent reports alert their area in the same transaction: a saved report always has its alert.
     alerts_for_incidents(viewer=viewer, incidents=incidents)
+    # Listed people's gallery entries are renewed, and exclusion breaches flagged, with the report.
+    incidents_reported(incidents=incidents)
     if touched_persons:
         latest = max(inc.occurred_at for inc in incidents)
         Person.objects.filter(pk__in=touched_persons).update(last_incident_at=latest, updated_at=timezone.now())

@@ -108,3 +108,52 @@ class Vehicle(models.Model):
 
     def __str__(self) -> str:
         return self.registration
+
+
+class PersonPhoto(models.Model):
+    """An image of a person (a custody-free still, a CCTV frame): stored once, hashed, type from content."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="people/%Y/%m/", max_length=300)
+    thumbnail = models.FileField(upload_to="thumbs/people/", max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=40)
+    source_evidence_id = models.BigIntegerField(null=True, blank=True, help_text="The incident evidence it came from")
+    uploaded_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["person", "sha256"], name="uniq_person_photo")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.sha256[:12]} of person {self.person_id}"
+
+
+class PersonTombstone(models.Model):
+    """What is left when a person's record is deleted (retention or erasure): no personal data."""
+
+    person_id = models.BigIntegerField()
+    partnership = models.ForeignKey(Organisation, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300)
+    deleted_at = models.DateTimeField(default=timezone.now)
+    deleted_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Person {self.person_id} deleted {self.deleted_at:%Y-%m-%d}"
+
+
+class Rectification(models.Model):
+    """A correction to a person's record, with its reason (data-protection right to rectification)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="rectifications")
+    field = models.CharField(max_length=40)
+    old_value = models.CharField(max_length=2000, blank=True)
+    new_value = models.CharField(max_length=2000, blank=True)
+    reason = models.CharField(max_length=500)
+    by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.field} of person {self.person_id}"

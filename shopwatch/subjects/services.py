@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, ValidationFailed
+from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction, Distribution, Organisation, OrganisationKind
 
-from .models import Person, PersonAlias, PersonStatus
+from .models import Person, PersonAlias, PersonPhoto, PersonStatus, PersonTombstone, Rectification
 
 
 @transaction.atomic
@@ -64,3 +66,98 @@ def person_create(
     audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="person", object_id=person.pk,
                  partnership_id=person.partnership_id, summary=person.display_name)
     return person
+
+
+@transaction.atomic
+def person_photo_add(*, viewer: Viewer, person: Person, fileobj: Any, filename: str,
+                     source_evidence_id: int | None = None) -> PersonPhoto:
+    """Add an image of a person: checked from its content, stored once, hashed while it streams."""
+    from django.conf import settings
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    from shopwatch.evidence.services import HashingReader, _file_size, photo_check
+
+    if not _may_manage(viewer, person):
+        raise NotEntitled([FieldError("person", "Only the partnership that keeps this record may add images.")])
+    content_type = photo_check(fileobj=fileobj, filename=filename)
+    size = _file_size(fileobj)
+    reader = HashingReader(fileobj, size, settings.SHOPWATCH_MAX_PHOTO_BYTES)
+    name = f"people/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+    stored = default_storage.save(name, File(reader, name=name))  # type: ignore[arg-type]
+    sha256, _ = reader.finish()
+    existing = PersonPhoto.objects.filter(person=person, sha256=sha256).first()
+    if existing is not None:
+        default_storage.delete(stored)
+        return existing
+    photo = PersonPhoto.objects.create(person=person, file=stored, sha256=sha256, size=size,
+                                       content_type=content_type, source_evidence_id=source_evidence_id,
+                                       uploaded_by_id=viewer.user_id)
+    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="person", object_id=person.pk,
+                 partnership_id=person.partnership_id, summary=f"Image added ({sha256[:12]})")
+    return photo
+
+
+def _may_manage(viewer: Viewer, person: Person) -> bool:
+    return viewer.platform_admin or person.owner_org_id in viewer.org_wide_ids or (
+        person.partnership_id is not None and person.partnership_id in viewer.managed_partnership_ids
+    )
+
+
+RECTIFIABLE = ("given_name", "family_name", "date_of_birth", "age_min", "age_max", "height_cm", "build", "hair",
+               "distinguishing_features", "description", "status")
+
+
+@transaction.atomic
+def person_rectify(*, viewer: Viewer, person: Person, changes: dict[str, Any], reason: str) -> Person:
+    """Correct a person's record; each changed field is logged with the reason."""
+    if not _may_manage(viewer, person):
+        raise NotEntitled([FieldError("person", "Only the partnership that keeps this record may correct it.")])
+    if not reason.strip():
+        raise ValidationFailed([FieldError("reason", "Say why the record is corrected.")])
+    unknown = [f for f in changes if f not in RECTIFIABLE]
+    if unknown:
+        raise ValidationFailed([FieldError(f, "This field cannot be corrected here.") for f in unknown])
+    log = []
+    for field, value in changes.items():
+        old = getattr(person, field)
+        if old != value:
+            setattr(person, field, value)
+            log.append(Rectification(person=person, field=field, old_value=str(old or ""),
+                                     new_value=str(value or ""), reason=reason.strip()[:500], by_id=viewer.user_id))
+    if log:
+        person.updated_at = timezone.now()
+        person.save(update_fields=[r.field for r in log] + ["updated_at"])
+        Rectification.objects.bulk_create(log)
+        audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="person", object_id=person.pk,
+                     partnership_id=person.partnership_id, summary=f"Rectified: {', '.join(r.field for r in log)}",
+                     detail={"reason": reason.strip()[:500]})
+    return person
+
+
+@transaction.atomic
+def person_erase(*, viewer: Viewer | None, person: Person, reason: str) -> PersonTombstone:
+    """Delete a person and their images, leaving a tombstone without personal data and an audit row.
+
+    ``viewer`` is None for the scheduled retention job. Links from incidents are kept as descriptions
+    only (the incident stays; who it was does not).
+    """
+    from django.core.files.storage import default_storage
+
+    if viewer is not None and not _may_manage(viewer, person):
+        raise NotEntitled([FieldError("person", "Only the partnership that keeps this record may erase it.")])
+    if not reason.strip():
+        raise ValidationFailed([FieldError("reason", "Say why the record is erased.")])
+    files = [n for p in person.photos.all() for n in (p.file.name, p.thumbnail.name) if n]
+    tomb = PersonTombstone.objects.create(person_id=person.pk, partnership_id=person.partnership_id,
+                                          reason=reason.strip()[:300],
+                                          deleted_by_id=viewer.user_id if viewer else None)
+    from shopwatch.core.audit import audit_record as _audit
+    from shopwatch.core.entitlements import Viewer as _V
+
+    _audit(viewer=viewer or _V(user_id=None, channel="system"), action=AuditAction.DELETE, object_type="person",
+           object_id=person.pk, partnership_id=person.partnership_id, summary=f"Erased: {reason.strip()[:200]}",
+           organisation_id=person.owner_org_id)
+    person.delete()
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+    return tomb

@@ -1,0 +1,407 @@
+"""Partnership intelligence pages: galleries, help-identify, intelligence and grading, warnings and
+exclusions, data protection (settings, retention preview, subject access, erasure)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, get_visible, viewer_for
+from shopwatch.core.errors import ServiceError
+from shopwatch.core.models import Organisation, OrganisationKind, Store
+from shopwatch.reporting.models import Incident
+from shopwatch.subjects.models import Person, PersonPhoto
+from shopwatch.subjects.selectors import person_queryset
+from shopwatch.subjects.services import person_erase, person_photo_add
+
+from . import pdfs, selectors, services
+from .forms import (
+    AppealDecisionForm,
+    AppealForm,
+    ExclusionForm,
+    GalleryAddForm,
+    GradeForm,
+    HelpIdentifyForm,
+    IntelligenceForm,
+    ReasonForm,
+    SettingsForm,
+    WarningForm,
+)
+from .models import Appeal, ExclusionNotice, IntelligenceReport, SubjectKind, WarningLetter
+
+REF = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+def _errors_to_form(form: Any, exc: ServiceError) -> None:
+    for e in exc.errors:
+        name = e.field.split(".")[0].split("[")[0]
+        form.add_error(name if name in form.fields else None, e.message)
+
+
+def _partnership(slug: str, allowed: set[int]) -> Organisation:
+    org = Organisation.objects.filter(slug=slug, kind=OrganisationKind.PARTNERSHIP, pk__in=allowed).first()
+    if org is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return org
+
+
+def _managed(request: HttpRequest, slug: str) -> Organisation:
+    viewer = viewer_for(request.user)
+    allowed = set(viewer.managed_partnership_ids)
+    if viewer.platform_admin:
+        allowed |= set(Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).values_list("pk", flat=True))
+    return _partnership(slug, allowed)
+
+
+# --- Galleries ----------------------------------------------------------------------------------
+
+
+@login_required
+def galleries(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    return render(request, "intelligence/galleries.html",
+                  {"partnerships": selectors.gallery_partnerships(viewer=viewer),
+                   "managed": viewer.managed_partnership_ids})
+
+
+@login_required
+def gallery(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    partnership = _partnership(slug, set(viewer.partnership_ids | viewer.connected_partnership_ids))
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    with transaction.atomic():
+        cards, more = selectors.gallery_cards(viewer=viewer, partnership=partnership, q=q, page=page)
+    return render(request, "intelligence/gallery.html", {
+        "partnership": partnership, "cards": cards, "q": q, "page": page, "more": more,
+        "manages": partnership.pk in viewer.managed_partnership_ids,
+        "own": partnership.pk in viewer.partnership_ids,
+    })
+
+
+@login_required
+def gallery_print(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    partnership = _partnership(slug, set(viewer.partnership_ids | viewer.connected_partnership_ids))
+    with transaction.atomic():
+        cards, _ = selectors.gallery_cards(viewer=viewer, partnership=partnership, per_page=500)
+    who = getattr(request.user, "full_name", "") or str(request.user)
+    response = HttpResponse(pdfs.gallery_pdf(partnership_name=partnership.name, cards=cards, printed_by=who),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="gallery-{partnership.slug}.pdf"'
+    return response
+
+
+@login_required
+def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    partnership = _managed(request, slug)
+    form = GalleryAddForm(request.POST or None, request.FILES or None)
+    duplicates: list[Person] = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                entry = services.gallery_add_person(
+                    viewer=viewer, partnership=partnership, given_name=d["given_name"],
+                    family_name=d["family_name"], date_of_birth=d["date_of_birth"], description=d["description"],
+                    reason=d["reason"], advice=d["advice"], id_sought=d["id_sought"], confirm_new=d["confirm_new"])
+                if d.get("photo"):
+                    person_photo_add(viewer=viewer, person=entry.person, fileobj=d["photo"], filename=d["photo"].name)
+        except ServiceError as exc:
+            _errors_to_form(form, exc)
+            duplicates = services.possible_duplicates(partnership=partnership, given_name=d["given_name"],
+                                                      family_name=d["family_name"],
+                                                      date_of_birth=d["date_of_birth"])
+        else:
+            messages.success(request, f"{entry.person.display_name} is on the gallery.")
+            return redirect("intelligence:gallery", slug=slug)
+    return render(request, "intelligence/gallery_add.html",
+                  {"form": form, "partnership": partnership, "duplicates": duplicates})
+
+
+@login_required
+@require_POST
+def person_merge(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    _managed(request, slug)
+    qs = person_queryset(viewer)
+    try:
+        keep = qs.get(pk=int(request.POST.get("keep", "0")))
+        remove = qs.get(pk=int(request.POST.get("remove", "0")))
+        services.person_merge(viewer=viewer, keep=keep, remove=remove, reason=request.POST.get("reason", "Duplicate"))
+    except (Person.DoesNotExist, ValueError) as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+    except ServiceError as exc:
+        for e in exc.errors:
+            messages.error(request, e.message)
+    else:
+        messages.success(request, f"Records merged into {keep.display_name}.")
+    return redirect("intelligence:gallery", slug=slug)
+
+
+@login_required
+def gallery_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    with transaction.atomic():
+        card = selectors.gallery_entry(viewer=viewer, entry_id=pk)
+    form = HelpIdentifyForm(request.POST or None)
+    own = card.entry.partnership_id in viewer.partnership_ids
+    if request.method == "POST" and own and form.is_valid():
+        try:
+            services.intelligence_submit(viewer=viewer, partnership=card.entry.partnership,
+                                         kind=SubjectKind.IDENTIFICATION, person_id=card.person.pk,
+                                         text=form.cleaned_data["text"],
+                                         source_details=form.cleaned_data["source_details"])
+        except ServiceError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Thank you. A partnership manager or the police will review your suggestion.")
+            return redirect("intelligence:gallery-entry", pk=pk)
+    return render(request, "intelligence/gallery_entry.html", {"card": card, "form": form if own else None})
+
+
+@login_required
+def person_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's image, through the person's own entitlement (and audited as a view of the person)."""
+    viewer = viewer_for(request.user)
+    photo = PersonPhoto.objects.filter(pk=pk).select_related("person").first()
+    if photo is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    get_visible(Person.objects.all(), viewer, pk=photo.person_id)
+    response = FileResponse(default_storage.open(photo.file.name, "rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Intelligence ----------------------------------------------------------------------------------
+
+
+@login_required
+def intelligence_home(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    choices = [(p.pk, p.name) for p in Organisation.objects.filter(pk__in=viewer.partnership_ids).order_by("name")]
+    form = IntelligenceForm(request.POST or None, partnerships=choices) if choices else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.intelligence_submit(
+                viewer=viewer, partnership=Organisation.objects.get(pk=d["partnership"]), kind=d["kind"],
+                text=d["text"], source_details=d["source_details"], person_id=d["person"],
+                registration=d["registration"], place=d["place"])
+        except ServiceError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Intelligence submitted for grading.")
+            return redirect("intelligence:home")
+    return render(request, "intelligence/intelligence.html", {
+        "form": form, "mine": selectors.my_submissions(viewer=viewer),
+        "shared": selectors.intelligence_shared(viewer=viewer),
+        "queue_size": len(selectors.grading_queue(viewer=viewer)),
+    })
+
+
+@login_required
+def grading(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    return render(request, "intelligence/grading.html",
+                  {"items": [selectors.intelligence_view(r, viewer) for r in selectors.grading_queue(viewer=viewer)]})
+
+
+@login_required
+def grade(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    report = IntelligenceReport.objects.select_related("partnership", "person", "suggested_person").filter(pk=pk).first()
+    if report is None or not services.may_grade(viewer, report.partnership):
+        raise Http404(NOT_FOUND_MESSAGE)
+    form = GradeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intelligence_grade(viewer=viewer, report=report, **form.cleaned_data)
+        except ServiceError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, f"Graded {report.grading}.")
+            return redirect("intelligence:grading")
+    return render(request, "intelligence/grade.html",
+                  {"item": selectors.intelligence_view(report, viewer), "form": form})
+
+
+# --- Warnings and exclusions --------------------------------------------------------------------------
+
+
+def _refs(text: str) -> list[int]:
+    refs = REF.findall((text or "").upper())
+    return list(Incident.objects.filter(reference__in=refs).values_list("pk", flat=True)) + (
+        [-1] * (len(set(refs)) - Incident.objects.filter(reference__in=refs).count()))
+
+
+def _service(d: dict[str, Any]) -> services.Service:
+    return services.Service(how=d["served_how"], at=d["served_at"], by=d["served_by"])
+
+
+@login_required
+def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    partnership = _managed(request, slug)
+    stores = [(s.pk, s.name) for s in Store.objects.filter(partnerships=partnership).order_by("name")]
+    warning_form = WarningForm(request.POST if request.POST.get("form") == "warning" else None, prefix="w")
+    exclusion_form = ExclusionForm(request.POST if request.POST.get("form") == "exclusion" else None, prefix="x",
+                                   stores=stores, initial={"all_premises": True})
+    if request.method == "POST" and request.POST.get("form") == "warning" and warning_form.is_valid():
+        d = warning_form.cleaned_data
+        try:
+            letter = services.warning_issue(viewer=viewer, partnership=partnership, person_id=d["person"],
+                                            reason=d["reason"], incident_ids=_refs(d["incidents"]),
+                                            service=_service(d))
+        except ServiceError as exc:
+            _errors_to_form(warning_form, exc)
+        else:
+            messages.success(request, "Warning letter issued.")
+            return redirect("intelligence:warning-pdf", pk=letter.pk)
+    if request.method == "POST" and request.POST.get("form") == "exclusion" and exclusion_form.is_valid():
+        d = exclusion_form.cleaned_data
+        try:
+            notice = services.exclusion_issue(
+                viewer=viewer, partnership=partnership, person_id=d["person"], all_premises=d["all_premises"],
+                store_ids=[int(s) for s in d["stores"]], starts_on=d["starts_on"], ends_on=d["ends_on"],
+                conditions=d["conditions"], service=_service(d), evidence_ids=_refs(d["incidents"]))
+        except ServiceError as exc:
+            _errors_to_form(exclusion_form, exc)
+        else:
+            messages.success(request, "Exclusion notice issued.")
+            return redirect("intelligence:exclusion", pk=notice.pk)
+    notices = ExclusionNotice.objects.filter(partnership=partnership).select_related("person").order_by("-starts_on")
+    letters = WarningLetter.objects.filter(partnership=partnership).select_related("person").order_by("-issued_at")
+    return render(request, "intelligence/exclusions.html", {
+        "partnership": partnership, "notices": notices[:100], "letters": letters[:100],
+        "warning_form": warning_form, "exclusion_form": exclusion_form})
+
+
+def _notice(request: HttpRequest, pk: int) -> ExclusionNotice:
+    viewer = viewer_for(request.user)
+    notice = ExclusionNotice.objects.select_related("person", "partnership").filter(
+        pk=pk, partnership__in=viewer.managed_partnership_ids).first()
+    if notice is None and viewer.platform_admin:
+        notice = ExclusionNotice.objects.select_related("person", "partnership").filter(pk=pk).first()
+    if notice is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return notice
+
+
+@login_required
+def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    notice = _notice(request, pk)
+    appeal_form = AppealForm(request.POST if request.POST.get("form") == "appeal" else None)
+    decision_form = AppealDecisionForm(request.POST if request.POST.get("form") == "decide" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "appeal" and appeal_form.is_valid():
+                services.appeal_lodge(viewer=viewer, notice=notice, grounds=appeal_form.cleaned_data["grounds"])
+                messages.success(request, "Appeal recorded.")
+                return redirect("intelligence:exclusion", pk=pk)
+            if request.POST.get("form") == "decide" and decision_form.is_valid():
+                appeal = Appeal.objects.get(pk=int(request.POST.get("appeal", "0")), exclusion=notice)
+                d = decision_form.cleaned_data
+                services.appeal_decide(viewer=viewer, appeal=appeal, decision=d["decision"],
+                                       reason=d["decision_reason"], new_ends_on=d["new_ends_on"])
+                messages.success(request, "Decision recorded.")
+                return redirect("intelligence:exclusion", pk=pk)
+        except (Appeal.DoesNotExist, ValueError) as exc:
+            raise Http404(NOT_FOUND_MESSAGE) from exc
+        except ServiceError as exc:
+            _errors_to_form(appeal_form if request.POST.get("form") == "appeal" else decision_form, exc)
+    return render(request, "intelligence/exclusion.html", {
+        "notice": notice, "review_on": services.exclusion_review_date(notice),
+        "appeals": notice.appeals.order_by("lodged_at"), "breaches": notice.breaches.select_related("incident__store"),
+        "appeal_form": appeal_form, "decision_form": decision_form})
+
+
+@login_required
+def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    response = HttpResponse(pdfs.exclusion_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="exclusion-{pk}.pdf"'
+    return response
+
+
+@login_required
+def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    letter = WarningLetter.objects.select_related("person", "partnership").filter(
+        pk=pk, partnership__in=viewer.managed_partnership_ids).first()
+    if letter is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    response = HttpResponse(pdfs.warning_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="warning-{pk}.pdf"'
+    return response
+
+
+# --- Data protection ------------------------------------------------------------------------------------
+
+
+@login_required
+def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    partnership = _managed(request, slug)
+    conf = services.settings_for(partnership)
+    form = SettingsForm(request.POST or None, initial={"gallery_months": conf.gallery_months,
+                                                       "delete_after_months": conf.delete_after_months,
+                                                       "network_sharing": conf.network_sharing})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(viewer=viewer, partnership=partnership, **form.cleaned_data)
+        except ServiceError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Data-protection settings saved.")
+            return redirect("intelligence:data-protection", slug=slug)
+    return render(request, "intelligence/data_protection.html", {
+        "partnership": partnership, "form": form, "plan": services.retention_plan(partnership=partnership),
+        "people": Person.objects.filter(partnership=partnership).order_by("family_name", "given_name")[:500]})
+
+
+@login_required
+def subject_access(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    person = get_visible(Person.objects.all(), viewer, pk=pk)
+    try:
+        with transaction.atomic():
+            archive = selectors.subject_access_archive(viewer=viewer, person=person)
+    except ServiceError as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{pk}.zip"'
+    return response
+
+
+@login_required
+@require_POST
+def erase(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    person = get_visible(Person.objects.all(), viewer, pk=pk)
+    form = ReasonForm(request.POST)
+    slug = person.partnership.slug if person.partnership else ""
+    if not form.is_valid():
+        messages.error(request, "Say why the record is erased.")
+    else:
+        try:
+            person_erase(viewer=viewer, person=person, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            for e in exc.errors:
+                messages.error(request, e.message)
+        else:
+            messages.success(request, "The record was erased; a tombstone records when and why.")
+    return redirect("intelligence:data-protection", slug=slug) if slug else redirect("intelligence:galleries")
