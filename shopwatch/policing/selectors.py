@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -20,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.utils import timezone
@@ -53,37 +55,30 @@ from .services.common import force_incidents as force_incidents
 # --- The queue ------------------------------------------------------------------------------------------
 
 
-def _sent_at() -> Coalesce:
+def _sent_at() -> Case:
+    """When the incident reached the police: its creation time if the store reported it to police
+    straight away (no look-up needed), else the first status change to "sent to police"."""
     first_sent = (
         StatusChange.objects.filter(incident=OuterRef("pk"), to_status=IncidentStatus.SENT_TO_POLICE)
         .order_by("at")
         .values("at")[:1]
     )
-    return Coalesce(Subquery(first_sent, output_field=DateTimeField()), F("created_at"))
+    return Case(
+        When(report_to_police=True, then=F("created_at")),
+        default=Coalesce(Subquery(first_sent, output_field=DateTimeField()), F("created_at")),
+        output_field=DateTimeField(),
+    )
 
 
 def queue_queryset(
     viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None
 ) -> QuerySet[Incident]:
-    """Open incidents in the caller's force queue, in Retail Crime Action Plan order, with what
-    triage needs."""
-    evidence = (
-        EvidenceFile.objects.filter(incident=OuterRef("pk"))
-        .order_by()
-        .values("incident")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    known = IncidentOffender.objects.filter(incident=OuterRef("pk"), person__isnull=False)
+    """Open incidents in the caller's force queue, in Retail Crime Action Plan order: priority, then
+    priority score (highest first), then the longest waiting."""
     qs = (
         force_incidents(viewer)
         .filter(Q(triage__isnull=True) | Q(triage__state__in=OPEN_STATES))
-        .select_related("store", "store__retailer", "triage", "triage__assigned_to")
-        .annotate(
-            sent_at=_sent_at(),
-            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
-            known_person=Exists(known),
-        )
+        .annotate(sent_at=_sent_at())
     )
     if assigned_to is not None:
         qs = qs.filter(triage__assigned_to_id=assigned_to)
@@ -92,6 +87,29 @@ def queue_queryset(
     elif state:
         qs = qs.filter(triage__state=state)
     return qs.order_by("priority", "-priority_score", "sent_at", "id")
+
+
+def _queue_details(ids: list[int]) -> list[Incident]:
+    """The rows of one queue page with what triage shows: store, assignee, evidence count, known person."""
+    evidence = (
+        EvidenceFile.objects.filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    known = IncidentOffender.objects.filter(incident=OuterRef("pk"), person__isnull=False)
+    rows = (
+        Incident.objects.filter(pk__in=ids)
+        .select_related("store", "store__retailer", "triage", "triage__assigned_to")
+        .annotate(
+            sent_at=_sent_at(),
+            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
+            known_person=Exists(known),
+        )
+    )
+    order = {pk: i for i, pk in enumerate(ids)}
+    return sorted(rows, key=lambda r: order[r.pk])
 
 
 @dataclass
@@ -123,9 +141,10 @@ def queue_page(
             | Q(priority=prio, priority_score=score, sent_at__gt=since)
             | Q(priority=prio, priority_score=score, sent_at=since, id__gt=pk)
         )
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+    # Order and cut the page on the narrow rows first; only the page's rows get their details.
+    ids = list(qs.values_list("pk", flat=True)[: limit + 1])
+    more = len(ids) > limit
+    rows = _queue_details(ids[:limit])
     now = timezone.now()
     out = []
     for inc in rows:

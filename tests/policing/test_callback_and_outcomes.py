@@ -287,3 +287,23 @@ def test_solved_and_positive_rates_reviewed_against_unreviewed(world: World) -> 
     page = signed_in(world, "police_sussex").get("/police/outcomes/?period=month&area=town")
     assert page.status_code == 200
     assert "66.7%" in page.content.decode()
+
+
+def test_store_incident_page_snippet_shows_police_feedback(world: World, forces: None) -> None:
+    from django.template import Context, RequestContext, Template
+    from django.test import RequestFactory
+
+    inc = _accepted(world)
+    _post({"incident": inc.pk, "crime_reference": "47250099999", "status": "under_investigation"}, SUSSEX_SECRET)
+    template = Template("{% load policing %}{% police_feedback incident %}")
+    request = RequestFactory().get("/")
+    request.user = world.users["manager"]
+    html = template.render(RequestContext(request, {"incident": inc}))
+    assert "47250099999" in html
+    assert "Under investigation" in html
+    request.user = world.users["unconnected_reporter"]
+    assert "47250099999" not in template.render(RequestContext(request, {"incident": inc}))
+    not_sent = world.report("reporter", "nw-brighton")
+    request.user = world.users["reporter"]
+    assert "Police" not in template.render(RequestContext(request, {"incident": not_sent}))
+    assert Template("{% load policing %}{% police_feedback incident %}").render(Context({"incident": inc})).strip() == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.http import Http404
 
 from shopwatch.core.entitlements import viewer_for
 
@@ -19,4 +20,7 @@ def police_feedback(context: dict[str, Any], incident: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"feedback": None}
-    return {"feedback": feedback_for(viewer=viewer_for(user), incident_id=incident.pk)}
+    try:
+        return {"feedback": feedback_for(viewer=viewer_for(user), incident_id=incident.pk)}
+    except Http404:  # the page itself decides who may see the incident; the panel just stays empty
+        return {"feedback": None}
