@@ -283,6 +283,7 @@ def main() -> None:
             size = int(gib * GiB)
             path = workdir / f"cctv-{gib:g}GiB.mp4"
             make_file(path, size)
+            os.sync()  # the new file's own write-back must not compete with the upload being measured
             t_cat, _ = timed(f"cat '{path}' > /dev/null")  # first read also warms the page cache
             t_cat, _ = timed(f"cat '{path}' > /dev/null")
             t_sha, out = timed(f"sha256sum '{path}'")

@@ -453,3 +453,56 @@ def test_every_finished_upload_is_audited_with_device_and_server_clocks(
     assert event.detail["sha256"] == evidence.sha256
     assert event.detail["device_time"].startswith("2025-11-29")
     assert event.detail["server_time"]
+
+
+def test_a_second_request_on_the_same_upload_waits_then_gets_423(
+    world: World, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    tus = tus_for(world, "reporter")
+    url = tus.create(1000, incident=str(incident.pk), filename="a.mp4")["Location"]
+    monkeypatch.setattr(services, "LOCK_WAIT_SECONDS", 0.1)
+    with services.partial_path(Upload.objects.get()).open("r+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another worker is appending right now
+        response = tus.patch(url, 0, mp4_bytes(2000)[:100])
+    assert response.status_code == 423
+    assert "Another request" in refusal(response)
+    assert tus.patch(url, 0, mp4_bytes(2000)[:100]).status_code == 204
+
+
+def test_storage_on_another_file_system_is_streamed_into(
+    world: World, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    def no_link(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(services.os, "link", no_link)
+    data = mp4_bytes(300_000)
+    assert tus_for(world, "reporter").send(data, incident, "clip.mp4").status_code == 204
+    evidence = EvidenceFile.objects.get()
+    with default_storage.open(evidence.file.name, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == evidence.sha256 == hashlib.sha256(data).hexdigest()
+    assert not services.partial_path(Upload.objects.get()).exists()
+
+
+def test_the_upload_page_for_signed_in_people(world: World, incident: Incident) -> None:
+    def page(name: str) -> Any:
+        browser = Client()
+        browser.force_login(User.objects.get(pk=world.users[name].pk))
+        return browser.get(f"/uploads/incidents/{incident.pk}/")
+
+    mine = page("reporter")
+    assert mine.status_code == 200
+    assert b'<label for="files">Files to send</label>' in mine.content
+    assert b"tus.min.js" in mine.content
+    neighbour = page("same_partnership_reporter")
+    assert neighbour.status_code == 200
+    assert b"Only people who report for this store" in neighbour.content
+    assert b'type="file"' not in neighbour.content
+    assert page("unconnected_reporter").status_code == 404
