@@ -33,7 +33,7 @@ from .forms import (
     TokenForm,
     add_service_errors,
 )
-from .models import Organisation, User
+from .models import Organisation, Role, User
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -49,6 +49,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Where each person starts: a shop worker on the report form, police on their queue, a PCC office on its
+    dashboards, everyone else on the incidents they may see."""
+    viewer = viewer_for(request.user)
+    if viewer.roles and viewer.roles <= {Role.STORE_REPORTER}:
+        return redirect("reporting:incident-new")
+    if viewer.police_force_ids and viewer.roles & {Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR}:
+        return redirect("policing:queue")
+    if viewer.roles and viewer.roles <= {Role.PCC_SCRUTINY}:
+        return redirect("insights:index")
     return redirect("reporting:incident-list")
 
 
