@@ -54,7 +54,7 @@ def test_a_derived_record_never_reaches_further_than_its_parent(
     assert reach(level, group) <= reach(requested, requested_group)
 
 
-@pytest.mark.parametrize(("parent", "requested"), itertools.product(ORDERED, ORDERED))
+@pytest.mark.parametrize(("parent", "requested"), list(itertools.product(ORDERED, ORDERED)))
 def test_ordered_levels_take_the_narrower_of_the_two(parent: str, requested: str) -> None:
     expected = ORDERED[min(ORDERED.index(parent), ORDERED.index(requested))]
     assert narrow_distribution(parent, requested) == (expected, None)
