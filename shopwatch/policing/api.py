@@ -128,6 +128,10 @@ class TriageOut(Schema):
     handoff: str | None = Field(
         None, description="pending, delivered or dead: the hand-off to crime recording"
     )
+    upload_link: str | None = Field(
+        None,
+        description="With a CCTV request: the single-use link for the store to send footage (shown once)",
+    )
 
 
 def _triage_body(incident_id: int) -> dict[str, Any]:
@@ -155,14 +159,21 @@ def triage_incident(request: HttpRequest, incident_id: int, payload: TriageIn) -
     viewer = viewer_of(request)
     with transaction.atomic():
         incident = selectors.force_incident(viewer, incident_id)
-        triage.triage_decide(
-            viewer=viewer,
-            incident=incident,
-            decision=payload.decision,
-            reason=payload.reason,
-            cctv=payload.cctv,
-        )
-    return _triage_body(incident.pk)
+        token = None
+        if payload.decision == "request_info" and payload.cctv:
+            _, token = triage.triage_request_cctv(viewer=viewer, incident=incident, reason=payload.reason)
+        else:
+            triage.triage_decide(
+                viewer=viewer,
+                incident=incident,
+                decision=payload.decision,
+                reason=payload.reason,
+                cctv=payload.cctv,
+            )
+    body = _triage_body(incident.pk)
+    if token:
+        body["upload_link"] = request.build_absolute_uri(f"/u/{token}/")
+    return body
 
 
 class AssignIn(_Strict):

@@ -149,14 +149,14 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
 
     def run(inc: Any, data: dict[str, Any]) -> None:
-        decision = data["decision"]
-        triage.triage_decide(
-            viewer=viewer,
-            incident=inc,
-            reason=data["reason"],
-            decision="request_info" if decision == "request_cctv" else decision,
-            cctv=decision == "request_cctv",
-        )
+        if data["decision"] == "request_cctv":
+            _, token = triage.triage_request_cctv(viewer=viewer, incident=inc, reason=data["reason"])
+            link = request.build_absolute_uri(f"/u/{token}/")
+            messages.info(
+                request, f"Send the store this single-use link for the footage (shown only now): {link}"
+            )
+            return
+        triage.triage_decide(viewer=viewer, incident=inc, reason=data["reason"], decision=data["decision"])
 
     return _act(request, viewer, pk, "decision_form", form, run, "Decision recorded.")
 

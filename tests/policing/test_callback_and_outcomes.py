@@ -294,7 +294,9 @@ def test_store_incident_page_snippet_shows_police_feedback(world: World, forces:
     from django.test import RequestFactory
 
     inc = _accepted(world)
-    _post({"incident": inc.pk, "crime_reference": "47250099999", "status": "under_investigation"}, SUSSEX_SECRET)
+    _post(
+        {"incident": inc.pk, "crime_reference": "47250099999", "status": "under_investigation"}, SUSSEX_SECRET
+    )
     template = Template("{% load policing %}{% police_feedback incident %}")
     request = RequestFactory().get("/")
     request.user = world.users["manager"]
@@ -306,4 +308,9 @@ def test_store_incident_page_snippet_shows_police_feedback(world: World, forces:
     not_sent = world.report("reporter", "nw-brighton")
     request.user = world.users["reporter"]
     assert "Police" not in template.render(RequestContext(request, {"incident": not_sent}))
-    assert Template("{% load policing %}{% police_feedback incident %}").render(Context({"incident": inc})).strip() == ""
+    assert (
+        Template("{% load policing %}{% police_feedback incident %}")
+        .render(Context({"incident": inc}))
+        .strip()
+        == ""
+    )

@@ -196,6 +196,21 @@ def test_request_info_and_cctv_stay_in_queue_and_notify(
     assert [i["id"] for i in items] == [inc.pk]
     assert Notification.objects.filter(incident=inc, subject__contains="asks for CCTV").count() == 2
     assert TriageEvent.objects.get(incident=inc).action == "request_cctv"
+    # The store gets a single-use upload link (the evidence upload link), handed over by the officer.
+    from shopwatch.uploads.services import upload_link_find
+
+    url = r.json()["upload_link"]
+    assert url.startswith("http://testserver/u/")
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    link = upload_link_find(token)
+    assert link is not None
+    assert link.incident_id == inc.pk
+    assert link.note == "Full CCTV 14:00-14:30 please"
+    assert not Notification.objects.filter(body__contains=token).exists()
+    info = client.post(
+        f"/api/v1/incidents/{inc.pk}/triage", {"decision": "request_info", "reason": "Who served them?"}
+    )
+    assert info.json()["upload_link"] is None
 
 
 def test_assign_take_and_attendance(world: World, api: Callable[[str], ApiClient]) -> None:

@@ -242,3 +242,21 @@ def triage_record_attendance(
         at=now,
     )
     return triage
+
+
+@transaction.atomic
+def triage_request_cctv(
+    *, viewer: Viewer, incident: Incident, reason: str, hours: int | None = None
+) -> tuple[Triage, str]:
+    """Ask the store for CCTV and make a single-use upload link for it (the evidence upload link).
+
+    Returns the triage and the link's token, shown once to the investigator to pass to the store; only its
+    hash is kept, so it is not put in the store's notification.
+    """
+    from shopwatch.uploads.services import upload_link_create
+
+    triage = triage_decide(
+        viewer=viewer, incident=incident, decision=Decision.REQUEST_INFO, reason=reason, cctv=True
+    )
+    link = upload_link_create(viewer=viewer, incident_id=incident.pk, hours=hours, note=triage.reason[:500])
+    return triage, link.token
