@@ -25,6 +25,7 @@ from .models import (
     Network,
     Organisation,
     PartnershipMembership,
+    ScheduledRun,
     SharingGroup,
     Store,
     User,
@@ -244,4 +245,21 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Scheduled jobs and their last slot (written by `shopwatch scheduler`); read-only here."""
+
+    list_display = ("name", "slot_at", "last_enqueued_at", "last_result_id", "runs")
+    actions = None
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in ScheduledRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -310,3 +310,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit trail is append-only.")
+
+
+class ScheduledRun(models.Model):
+    """The last slot the scheduler enqueued for one scheduled job (see shopwatch.core.schedule).
+
+    One row per job. A scheduler claims a slot by moving ``slot_at`` forward in a conditional update, so two
+    schedulers running at once enqueue each slot once.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    slot_at = models.DateTimeField(null=True, blank=True, help_text="Start of the last slot claimed")
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_result_id = models.CharField(max_length=64, blank=True)
+    runs = models.PositiveIntegerField(default=0, help_text="Slots enqueued since the job was first seen")
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
