@@ -26,5 +26,7 @@ urlpatterns = [
     path("case-files/", views_cases.casefile_list, name="casefile-list"),
     path("case-files/<int:pk>/", views_cases.casefile_detail, name="casefile"),
     path("case-files/<int:pk>/export.zip", views_cases.casefile_export, name="casefile-export"),
+    path("case-files/<int:pk>/impact/", views_cases.impact_statement, name="impact"),
+    path("case-files/<int:pk>/impact/request/", views_cases.impact_request, name="impact-request"),
     path("statements/<int:pk>/sign/", views_cases.statement_sign, name="statement-sign"),
 ]

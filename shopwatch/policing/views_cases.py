@@ -305,3 +305,58 @@ def statement_sign(request: HttpRequest, pk: int) -> HttpResponse:
         {"statement": statement, "form": form, "declaration": casefiles.declaration_for(statement)},
         status=422 if form.errors else 200,
     )
+
+
+class ImpactForm(forms.Form):
+    position = forms.CharField(
+        label="Your position at the business",
+        max_length=100,
+        error_messages={"required": "Enter your position."},
+    )
+    text = forms.CharField(
+        label="How the crime has affected the business",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="For example: costs, lost trade, staff leaving or afraid, security measures.",
+        error_messages={"required": "Write the statement."},
+    )
+
+
+@login_required
+def impact_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A retailer's manager gives the Impact Statement for Business for a case file."""
+    viewer = viewer_for(request.user)
+    case = casefiles.impact_case_for_retailer(viewer=viewer, case_file_id=pk)
+    form = ImpactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            casefiles.impact_statement_add(
+                viewer=viewer,
+                case_file=case,
+                text=form.cleaned_data["text"],
+                position=form.cleaned_data["position"],
+            )
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors)
+        else:
+            messages.success(
+                request, "Thank you. Your Impact Statement for Business has been given to the police."
+            )
+            return redirect("policing:impact", pk=case.pk)
+    given = case.impact_statements.filter(author_id=viewer.user_id)
+    return render(
+        request,
+        "policing/impact.html",
+        {"case": case, "form": form, "given": given},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def impact_request(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _police(request)
+    case = _case(viewer, pk)
+    told = casefiles.impact_statement_request(viewer=viewer, case_file=case)
+    messages.success(request, f"Asked the retailer: {told} store colleague{'s' if told != 1 else ''} told.")
+    return redirect("policing:casefile", pk=case.pk)

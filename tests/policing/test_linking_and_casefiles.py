@@ -311,3 +311,31 @@ def test_victim_referral_needs_consent(world: World) -> None:
     )
     assert r.status_code == 422
     assert "A referral needs their agreement." in r.content.decode()
+
+
+def test_retailer_manager_gives_impact_statement_when_asked(world: World) -> None:
+    inc = _report(world, 1)
+    officer = world.viewer("police_sussex")
+    case = casefiles.casefile_create(viewer=officer, kind="incident", title="Theft at Brighton", incident=inc)
+    web = signed_in(world, "police_sussex")
+    assert web.post(f"/police/case-files/{case.pk}/impact/request/").status_code == 302
+    from shopwatch.policing.models import ImpactStatement, Notification
+
+    asked = Notification.objects.get(user=world.users["manager"], subject__contains="Impact Statement")
+    assert f"/police/case-files/{case.pk}/impact/" in asked.body
+    manager = signed_in(world, "manager")
+    bad = manager.post(f"/police/case-files/{case.pk}/impact/", {"position": "", "text": ""})
+    assert bad.status_code == 422
+    assert "Enter your position." in bad.content.decode()
+    ok = manager.post(
+        f"/police/case-files/{case.pk}/impact/",
+        {"position": "Store manager", "text": "Two staff have left since the thefts began."},
+    )
+    assert ok.status_code == 302
+    assert ImpactStatement.objects.get().author == world.users["manager"]
+    # A reporter (not a manager) and another retailer's staff get the same 404 as a missing case.
+    assert signed_in(world, "reporter").get(f"/police/case-files/{case.pk}/impact/").status_code == 404
+    assert (
+        signed_in(world, "unconnected_reporter").get(f"/police/case-files/{case.pk}/impact/").status_code
+        == 404
+    )

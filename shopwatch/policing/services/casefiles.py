@@ -403,3 +403,58 @@ def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
         detail={"incidents": [i.pk for i in incidents]},
     )
     return buffer.getvalue()
+
+
+@transaction.atomic
+def impact_statement_request(*, viewer: Viewer, case_file: CaseFile) -> int:
+    """Ask the retailer(s) in a case for an Impact Statement for Business; their store managers are told."""
+    require_investigator(viewer)
+    from .notifications import notification_create_for_store
+
+    incidents = list(casefile_incidents(viewer, case_file))
+    told = 0
+    seen_stores: set[int] = set()
+    for incident in incidents:
+        if incident.store_id in seen_stores:
+            continue
+        seen_stores.add(incident.store_id)
+        told += len(
+            notification_create_for_store(
+                incident=incident,
+                subject=f"{incident.reference}: an Impact Statement for Business is asked for",
+                body=f"The police ask for an Impact Statement for Business for '{case_file.title}'. "
+                "A store manager or the retailer's security manager can give it at "
+                f"/police/case-files/{case_file.pk}/impact/",
+            )
+        )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="case_file",
+        object_id=case_file.pk,
+        organisation_id=case_file.force_id,
+        summary="Impact Statement for Business requested",
+    )
+    return told
+
+
+def impact_case_for_retailer(*, viewer: Viewer, case_file_id: object) -> CaseFile:
+    """A case file, for a manager of a retailer with an incident in it (to give their statement); else 404."""
+    from django.http import Http404
+
+    try:
+        case = CaseFile.objects.select_related("force").get(pk=int(str(case_file_id)))
+    except (CaseFile.DoesNotExist, ValueError) as exc:
+        raise Http404("Not found.") from exc
+    retailers = set(
+        Incident.objects.filter(pk__in=_case_incident_ids(case)).values_list("owner_org_id", flat=True)
+    )
+    allowed = Membership.objects.filter(
+        user_id=viewer.user_id or 0,
+        active=True,
+        organisation_id__in=retailers,
+        role__in=[Role.RETAIL_SECURITY_MANAGER, Role.STORE_MANAGER],
+    ).exists()
+    if not allowed:
+        raise Http404("Not found.")
+    return case
