@@ -65,7 +65,8 @@ def gallery_pdf(*, partnership_name: str, cards: list[GalleryCard], printed_by: 
         pdf.multi_cell(0, 6, _latin(card.title), new_x="LMARGIN", new_y="NEXT")
         pdf.set_x(42)
         pdf.set_font("Helvetica", size=9)
-        lines = [f"Why listed: {card.entry.reason}", f"Incidents in the last 90 days: {card.recent_incidents}"]
+        lines = [] if card.redacted else [f"Why listed: {card.entry.reason}"]  # images only: no details
+        lines.append(f"Incidents in the last 90 days: {card.recent_incidents}")
         if card.excluded_until:
             lines.append(f"EXCLUDED from member premises until {card.excluded_until:%d %b %Y}")
         lines.append(f"If seen: {card.entry.advice}")

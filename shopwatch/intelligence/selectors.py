@@ -115,6 +115,15 @@ def gallery_entry(*, viewer: Viewer, entry_id: object) -> GalleryCard:
     raise Http404(NOT_FOUND_MESSAGE)
 
 
+def person_photo_visible(*, viewer: Viewer, person_id: int) -> bool:
+    """Whoever may see the person sees their images; so do members of a connected partnership whose gallery
+    lists them, when the owning partnership shares images (or details) with the county network."""
+    if scope(Person.objects.filter(pk=person_id), viewer).exists():
+        return True
+    return scope(GalleryEntry.objects.filter(person_id=person_id, status=GalleryStatus.ACTIVE,
+                                             expires_at__gt=timezone.now()), viewer).exists()
+
+
 # --- Intelligence as each person may see it ------------------------------------------------------
 
 

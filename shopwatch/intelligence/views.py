@@ -179,7 +179,8 @@ def person_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = PersonPhoto.objects.filter(pk=pk).select_related("person").first()
     if photo is None:
         raise Http404(NOT_FOUND_MESSAGE)
-    get_visible(Person.objects.all(), viewer, pk=photo.person_id)
+    if not selectors.person_photo_visible(viewer=viewer, person_id=photo.person_id):
+        raise Http404(NOT_FOUND_MESSAGE)
     response = FileResponse(default_storage.open(photo.file.name, "rb"), content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
