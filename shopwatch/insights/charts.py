@@ -34,33 +34,47 @@ def bar_chart(items: Sequence[tuple[str, Figure]], label: str, width: int = 640)
         y = 5 + i * row
         w = 0 if fig.value is None else (width - label_w - 90) * fig.value / top
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" font-size="13" fill="{INK}">{escape(name[:28])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" font-size="13" fill="{INK}">'
+            f"{escape(name[:28])}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{BAR}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="13" fill="{INK}">{escape(fig.display)}</text>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="13" fill="{INK}">'
+            f"{escape(fig.display)}</text>"
         )
     return _svg(width, height, label, "".join(parts))
 
 
-def column_chart(points: Sequence[tuple[dt.date, Figure]], label: str, fmt: str = "%b", width: int = 640,
-                 height: int = 200) -> SafeString:
+def column_chart(
+    points: Sequence[tuple[dt.date, Figure]], label: str, fmt: str = "%b", width: int = 640, height: int = 200
+) -> SafeString:
     """Vertical columns over time, with the first of each labelled period on the axis."""
     if not points:
-        return _svg(width, 40, label, f'<text x="0" y="20" font-size="13" fill="{INK}">No incidents in this period</text>')
+        return _svg(
+            width,
+            40,
+            label,
+            f'<text x="0" y="20" font-size="13" fill="{INK}">No incidents in this period</text>',
+        )
     top = max((f.value or 0 for _, f in points), default=0) or 1
     plot_h = height - 40
     step = (width - 50) / len(points)
-    parts = [f'<line x1="45" y1="{plot_h + 5}" x2="{width}" y2="{plot_h + 5}" stroke="{INK}"/>',
-             f'<text x="40" y="15" text-anchor="end" font-size="11" fill="{INK}">{int(top):,}</text>',
-             f'<text x="40" y="{plot_h + 5}" text-anchor="end" font-size="11" fill="{INK}">0</text>']
+    parts = [
+        f'<line x1="45" y1="{plot_h + 5}" x2="{width}" y2="{plot_h + 5}" stroke="{INK}"/>',
+        f'<text x="40" y="15" text-anchor="end" font-size="11" fill="{INK}">{int(top):,}</text>',
+        f'<text x="40" y="{plot_h + 5}" text-anchor="end" font-size="11" fill="{INK}">0</text>',
+    ]
     last_label = ""
     for i, (when, fig) in enumerate(points):
         h = 0 if fig.value is None else plot_h * fig.value / top
         x = 50 + i * step
-        parts.append(f'<rect x="{x:.1f}" y="{plot_h + 5 - h:.1f}" width="{max(step - 2, 1):.1f}" height="{h:.1f}" '
-                     f'fill="{BAR}"><title>{escape(when.strftime("%d %b %Y"))}: {escape(fig.display)}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{plot_h + 5 - h:.1f}" width="{max(step - 2, 1):.1f}" height="{h:.1f}" '
+            f'fill="{BAR}"><title>{escape(when.strftime("%d %b %Y"))}: {escape(fig.display)}</title></rect>'
+        )
         text = when.strftime(fmt)
         if text != last_label:
-            parts.append(f'<text x="{x:.1f}" y="{plot_h + 22}" font-size="11" fill="{INK}">{escape(text)}</text>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{plot_h + 22}" font-size="11" fill="{INK}">{escape(text)}</text>'
+            )
             last_label = text
     return _svg(width, height, label, "".join(parts))
 
@@ -81,16 +95,23 @@ def heatmap(grid: Sequence[Sequence[Figure]], label: str) -> SafeString:
             shade = 0.06 + 0.94 * ((fig.value or 0) / top)
             parts.append(
                 f'<rect x="{40 + h * cell}" y="{y}" width="{cell - 1}" height="{cell - 1}" fill="{BAR}" '
-                f'fill-opacity="{shade:.2f}"><title>{days[d]} {h:02d}:00: {escape(fig.display)}</title></rect>'
+                f'fill-opacity="{shade:.2f}">'
+                f"<title>{days[d]} {h:02d}:00: {escape(fig.display)}</title></rect>"
             )
     return _svg(width, height, label, "".join(parts))
 
 
-def hex_map(hexes: Sequence[tuple[str, Figure, Sequence[tuple[float, float]]]], label: str,
-            width: int = 640, height: int = 420) -> SafeString:
+def hex_map(
+    hexes: Sequence[tuple[str, Figure, Sequence[tuple[float, float]]]],
+    label: str,
+    width: int = 640,
+    height: int = 420,
+) -> SafeString:
     """Hexagonal bins (H3) projected onto the page; darker hexagons hold more incidents."""
     if not hexes:
-        return _svg(width, 40, label, f'<text x="0" y="20" font-size="13" fill="{INK}">No incidents to map</text>')
+        return _svg(
+            width, 40, label, f'<text x="0" y="20" font-size="13" fill="{INK}">No incidents to map</text>'
+        )
     pts = [p for _, _, boundary in hexes for p in boundary]
     lat0 = sum(p[0] for p in pts) / len(pts)
     kx = math.cos(math.radians(lat0))
@@ -108,7 +129,8 @@ def hex_map(hexes: Sequence[tuple[str, Figure, Sequence[tuple[float, float]]]], 
         shade = 0.15 + 0.85 * ((fig.value or 0) / top)
         points = " ".join(proj(lat, lng) for lat, lng in boundary)
         parts.append(
-            f'<polygon points="{points}" fill="{ALT}" fill-opacity="{shade:.2f}" stroke="{INK}" stroke-width="0.5">'
+            f'<polygon points="{points}" fill="{ALT}" fill-opacity="{shade:.2f}" '
+            f'stroke="{INK}" stroke-width="0.5">'
             f"<title>Area {escape(cell)}: {escape(fig.display)} incidents</title></polygon>"
         )
     return _svg(width, height, label, "".join(parts))
@@ -119,4 +141,6 @@ def change_text(change: float | None) -> str:
         return "no earlier figures to compare"
     if abs(change) < 0.005:
         return "no change on the previous period"
-    return format_html("{}{:.0f}% on the previous period", "up " if change > 0 else "down ", abs(change) * 100)
+    return format_html(
+        "{}{:.0f}% on the previous period", "up " if change > 0 else "down ", abs(change) * 100
+    )

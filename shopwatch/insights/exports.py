@@ -38,7 +38,9 @@ def dashboard_csv(board: Dashboard) -> str:
     for key, fig in board.totals.items():
         w.writerow(["totals", TOTAL_LABELS[key], fig.display])
     for key, change in board.changes.items():
-        w.writerow(["change on previous period", TOTAL_LABELS[key], "" if change is None else f"{change:+.1%}"])
+        w.writerow(
+            ["change on previous period", TOTAL_LABELS[key], "" if change is None else f"{change:+.1%}"]
+        )
     w.writerow([])
     w.writerow(["month", "incidents", "violence or threats"])
     for month, n, v in board.monthly:
@@ -69,12 +71,20 @@ def dashboard_csv(board: Dashboard) -> str:
         w.writerow(["force", "month", "thefts reported here", "police-recorded shoplifting", "ratio"])
         for r in board.police_comparison:
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
-            w.writerow([r["force"], r["month"].strftime("%Y-%m"), r["reported_here"], r["police_recorded"], ratio])
+            w.writerow(
+                [r["force"], r["month"].strftime("%Y-%m"), r["reported_here"], r["police_recorded"], ratio]
+            )
     return out.getvalue()
 
 
 def _latin(text: str) -> str:
-    return text.replace("–", "-").replace("—", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+    return (
+        text.replace("–", "-")
+        .replace("—", "-")
+        .replace("’", "'")
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
 
 
 class _Report(FPDF):
@@ -95,12 +105,24 @@ def dashboard_pdf(board: Dashboard, prepared_for: str) -> bytes:
     pdf.set_font("Helvetica", style="B", size=16)
     pdf.multi_cell(0, 8, _latin(f"ShopWatch: {board.scope.title}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    pdf.multi_cell(0, 6, _latin(f"{board.period.start:%d %B %Y} to {board.period.end:%d %B %Y}, compared with "
-                               f"{board.previous.start:%d %B %Y} to {board.previous.end:%d %B %Y}."),
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        6,
+        _latin(
+            f"{board.period.start:%d %B %Y} to {board.period.end:%d %B %Y}, compared with "
+            f"{board.previous.start:%d %B %Y} to {board.previous.end:%d %B %Y}."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     if board.scope.suppress:
-        pdf.multi_cell(0, 6, "Counts below 5 are suppressed so that no person can be picked out.",
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            6,
+            "Counts below 5 are suppressed so that no person can be picked out.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(2)
 
     def table(title: str, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
@@ -117,23 +139,54 @@ def dashboard_pdf(board: Dashboard, prepared_for: str) -> bytes:
             pdf.ln()
         pdf.ln(3)
 
-    table("Headline figures", ["Measure", "Value"],
-          [[TOTAL_LABELS[k], f.display] for k, f in board.totals.items()], [120, 60])
-    table("By month", ["Month", "Incidents", "Violence or threats"],
-          [[m.strftime("%B %Y"), n.display, v.display] for m, n, v in board.monthly], [60, 50, 60])
+    table(
+        "Headline figures",
+        ["Measure", "Value"],
+        [[TOTAL_LABELS[k], f.display] for k, f in board.totals.items()],
+        [120, 60],
+    )
+    table(
+        "By month",
+        ["Month", "Incidents", "Violence or threats"],
+        [[m.strftime("%B %Y"), n.display, v.display] for m, n, v in board.monthly],
+        [60, 50, 60],
+    )
     table("By type", ["Type", "Incidents"], [[name, n.display] for name, n in board.by_type], [120, 60])
-    table("Most affected stores", ["Store", "Incidents"],
-          [[s.name, n.display] for s, n in board.top_stores], [120, 60])
+    table(
+        "Most affected stores",
+        ["Store", "Incidents"],
+        [[s.name, n.display] for s, n in board.top_stores],
+        [120, 60],
+    )
     if board.top_offenders:
-        table("Most prolific offenders", ["Person", "Incidents"],
-              [[p.display_name, n.display] for p, n in board.top_offenders], [120, 60])
+        table(
+            "Most prolific offenders",
+            ["Person", "Incidents"],
+            [[p.display_name, n.display] for p, n in board.top_offenders],
+            [120, 60],
+        )
     if board.police_comparison:
-        table("Reported here against police-recorded shoplifting (data.police.uk)",
-              ["Force", "Month", "Reported here", "Police recorded", "Ratio"],
-              [[r["force"], r["month"].strftime("%Y-%m"), str(r["reported_here"]), str(r["police_recorded"]),
-                "" if r["ratio"] is None else f"{r['ratio']:.2f}"] for r in board.police_comparison],
-              [40, 25, 35, 40, 30])
+        table(
+            "Reported here against police-recorded shoplifting (data.police.uk)",
+            ["Force", "Month", "Reported here", "Police recorded", "Ratio"],
+            [
+                [
+                    r["force"],
+                    r["month"].strftime("%Y-%m"),
+                    str(r["reported_here"]),
+                    str(r["police_recorded"]),
+                    "" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                ]
+                for r in board.police_comparison
+            ],
+            [40, 25, 35, 40, 30],
+        )
         pdf.set_font("Helvetica", size=7)
-        pdf.multi_cell(0, 4, "Contains public sector information licensed under the Open Government Licence v3.0.",
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            4,
+            "Contains public sector information licensed under the Open Government Licence v3.0.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     return bytes(pdf.output())

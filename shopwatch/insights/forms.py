@@ -33,8 +33,11 @@ class PeriodForm(forms.Form):
 
 class PreventionForm(forms.Form):
     started_on = forms.DateField(label="Started on", widget=forms.DateInput(attrs={"type": "date"}))
-    description = forms.CharField(label="What was done", max_length=300,
-                                  help_text="For example: security guard on Friday and Saturday evenings")
+    description = forms.CharField(
+        label="What was done",
+        max_length=300,
+        help_text="For example: security guard on Friday and Saturday evenings",
+    )
 
 
 class SurveyForm(forms.Form):
@@ -43,18 +46,29 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args: Any, owners: list[Any], questions: int = 5, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = forms.ChoiceField(label="Survey from", choices=[(o.pk, o.name) for o in owners])
+        self.fields["owner"] = forms.ChoiceField(
+            label="Survey from", choices=[(o.pk, o.name) for o in owners]
+        )
         self.question_count = questions
         for i in range(1, questions + 1):
-            self.fields[f"q{i}_text"] = forms.CharField(label=f"Question {i}", max_length=300, required=i == 1)
-            self.fields[f"q{i}_kind"] = forms.ChoiceField(label=f"Question {i}: kind of answer",
-                                                          choices=QuestionKind.choices, required=False)
+            self.fields[f"q{i}_text"] = forms.CharField(
+                label=f"Question {i}", max_length=300, required=i == 1
+            )
+            self.fields[f"q{i}_kind"] = forms.ChoiceField(
+                label=f"Question {i}: kind of answer", choices=QuestionKind.choices, required=False
+            )
             self.fields[f"q{i}_choices"] = forms.CharField(
-                label=f"Question {i}: options", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                label=f"Question {i}: options",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="For 'one choice' questions: one option a line",
             )
 
 
 class QuestionForm(forms.Form):
-    text = forms.CharField(label="Your question", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text="The PCC office may choose it for the next public accountability meeting.")
+    text = forms.CharField(
+        label="Your question",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The PCC office may choose it for the next public accountability meeting.",
+    )

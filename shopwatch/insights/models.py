@@ -44,6 +44,9 @@ class DailyRollup(models.Model):
             models.Index(fields=["day"]),
         ]
 
+    def __str__(self) -> str:
+        return f"Store {self.store_id} on {self.day} ({self.distribution})"
+
 
 class TypeRollup(models.Model):
     """Incidents at one store in one month by incident type."""
@@ -60,7 +63,13 @@ class TypeRollup(models.Model):
     value_lost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["store_id", "month"]), models.Index(fields=["force_id", "month"])]
+        indexes: ClassVar = [
+            models.Index(fields=["store_id", "month"]),
+            models.Index(fields=["force_id", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Store {self.store_id}, {self.month:%Y-%m}, {self.type} ({self.distribution})"
 
 
 class HourlyRollup(models.Model):
@@ -77,7 +86,14 @@ class HourlyRollup(models.Model):
     incidents = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["store_id", "month"]), models.Index(fields=["force_id", "month"])]
+        indexes: ClassVar = [
+            models.Index(fields=["store_id", "month"]),
+            models.Index(fields=["force_id", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        when = f"{self.month:%Y-%m}, day {self.weekday} {self.hour:02d}:00"
+        return f"Store {self.store_id}, {when} ({self.distribution})"
 
 
 class OffenderRollup(models.Model):
@@ -93,6 +109,9 @@ class OffenderRollup(models.Model):
     class Meta:
         indexes: ClassVar = [models.Index(fields=["store_id", "month"])]
 
+    def __str__(self) -> str:
+        return f"Person {self.person_id} at store {self.store_id}, {self.month:%Y-%m} ({self.distribution})"
+
 
 class RollupState(models.Model):
     """How far the rollups have read: incidents changed up to `watermark`, tombstones up to `tombstone_at`."""
@@ -102,6 +121,9 @@ class RollupState(models.Model):
     tombstone_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     buckets_last_run = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Rollups {self.name} up to {self.watermark}"
 
 
 class QuestionKind(models.TextChoices):
@@ -127,7 +149,11 @@ class Survey(models.Model):
     @property
     def is_open(self) -> bool:
         now = timezone.now()
-        return self.opened_at is not None and self.opened_at <= now and (self.closes_at is None or now < self.closes_at)
+        return (
+            self.opened_at is not None
+            and self.opened_at <= now
+            and (self.closes_at is None or now < self.closes_at)
+        )
 
 
 class Question(models.Model):
@@ -141,6 +167,9 @@ class Question(models.Model):
     class Meta:
         ordering: ClassVar = ["position", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.position}. {self.text}"
+
 
 class SurveyInvitation(models.Model):
     """Who a survey was sent to; a member answers once."""
@@ -151,7 +180,12 @@ class SurveyInvitation(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["survey", "user"], name="uniq_survey_invite")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["survey", "user"], name="uniq_survey_invite")
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey {self.survey_id} to user {self.user_id}"
 
 
 class Answer(models.Model):
@@ -164,23 +198,38 @@ class Answer(models.Model):
     choice = models.CharField(max_length=200, blank=True)
     text = models.TextField(blank=True, max_length=2000)
 
+    def __str__(self) -> str:
+        return f"Answer to question {self.question_id} in response {self.response_id}"
+
 
 class AccountabilityQuestion(models.Model):
     """A question a member submits for a PCC's public accountability meeting."""
 
-    pcc_office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="accountability_questions")
+    pcc_office = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="accountability_questions"
+    )
     submitted_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     organisation = models.ForeignKey(Organisation, null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(max_length=2000)
     submitted_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=12, default="submitted",
-                              choices=[("submitted", "Submitted"), ("selected", "Selected for the meeting"),
-                                       ("answered", "Answered"), ("declined", "Declined")])
+    status = models.CharField(
+        max_length=12,
+        default="submitted",
+        choices=[
+            ("submitted", "Submitted"),
+            ("selected", "Selected for the meeting"),
+            ("answered", "Answered"),
+            ("declined", "Declined"),
+        ],
+    )
     answer = models.TextField(blank=True, max_length=4000)
+
+    def __str__(self) -> str:
+        return f"Question for PCC office {self.pcc_office_id} ({self.status})"
 
 
 class PreventionMeasure(models.Model):
-    """Prevention work at a store (a guard, tagging, a redesign), so a problem profile can show what changed."""
+    """Prevention work at a store (a guard, tagging, a redesign), so a problem profile shows what changed."""
 
     store = models.ForeignKey("core.Store", on_delete=models.CASCADE, related_name="prevention_measures")
     started_on = models.DateField()
@@ -190,3 +239,6 @@ class PreventionMeasure(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-started_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_on}: {self.description}"

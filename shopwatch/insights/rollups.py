@@ -4,8 +4,8 @@
 (`Incident.updated_at`), police triage and crime-record changes, and tombstones of deleted or moved incidents.
 It recomputes those buckets from the raw rows and replaces them, in one transaction. It reads with an overlap
 (`OVERLAP`) behind its watermark, so a transaction that committed late is still seen; recomputing a bucket
-twice is harmless. It runs on a schedule (a django-tasks task, `shopwatch rollups refresh`) and, cheaply, before
-a dashboard is read.
+twice is harmless. It runs on a schedule (a django-tasks task, `shopwatch rollups refresh`) and, cheaply,
+before a dashboard is read.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def _policing_measures() -> dict[str, object]:
     return {
         "rcap_attended": Count("id", filter=RCAP_ATTENDANCE_Q & Q(triage__attended_at__isnull=False)),
         "reviewed": Count("id", filter=reviewed),
-        "crime_recorded": Count("id", filter=~Q(crime_record__crime_reference="") & Q(crime_record__isnull=False)),
+        "crime_recorded": Count(
+            "id", filter=~Q(crime_record__crime_reference="") & Q(crime_record__isnull=False)
+        ),
         "outcomes": Count("id", filter=~Q(crime_record__outcome="") & Q(crime_record__isnull=False)),
         "positive_outcomes": Count("id", filter=Q(crime_record__outcome__in=sorted(POSITIVE_OUTCOMES))),
         "solved_reviewed": Count("id", filter=solved & reviewed),
@@ -97,14 +99,13 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
         **_policing_measures(),
     }
     grouped = (
-        base.annotate(day=day)
-        .values("day", "distribution", "sent_to_police")
-        .annotate(**measures)  # type: ignore[arg-type]
-        .order_by()
+        base.annotate(day=day).values("day", "distribution", "sent_to_police").annotate(**measures).order_by()
     )
-    recorded = base.filter(status_changes__to_status="crime_recorded").values_list(
-        "id", "distribution", "sent_to_police", "occurred_at"
-    ).distinct()
+    recorded = (
+        base.filter(status_changes__to_status="crime_recorded")
+        .values_list("id", "distribution", "sent_to_police", "occurred_at")
+        .distinct()
+    )
     hours: dict[tuple[dt.date, str, bool], float] = defaultdict(float)
     rec_rows = list(recorded)
     by_id = _hours_to_crime_number(r[0] for r in rec_rows)
@@ -113,13 +114,24 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
 
     rows = [
         DailyRollup(
-            store_id=store.pk, retailer_id=store.retailer_id, force_id=store.force_id, day=g["day"],
-            distribution=g["distribution"], sent_to_police=g["sent_to_police"], incidents=g["n"],
-            violent=g["violent"], value_lost=g["value"] or Decimal("0"), rcap_attendance_due=g["rcap_due"],
-            rcap_attended=g["rcap_attended"], reviewed=g["reviewed"], crime_recorded=g["crime_recorded"],
+            store_id=store.pk,
+            retailer_id=store.retailer_id,
+            force_id=store.force_id,
+            day=g["day"],
+            distribution=g["distribution"],
+            sent_to_police=g["sent_to_police"],
+            incidents=g["n"],
+            violent=g["violent"],
+            value_lost=g["value"] or Decimal("0"),
+            rcap_attendance_due=g["rcap_due"],
+            rcap_attended=g["rcap_attended"],
+            reviewed=g["reviewed"],
+            crime_recorded=g["crime_recorded"],
             hours_to_crime_number=hours.get((g["day"], g["distribution"], g["sent_to_police"]), 0.0),
-            outcomes=g["outcomes"], positive_outcomes=g["positive_outcomes"],
-            solved_reviewed=g["solved_reviewed"], solved_unreviewed=g["solved_unreviewed"],
+            outcomes=g["outcomes"],
+            positive_outcomes=g["positive_outcomes"],
+            solved_reviewed=g["solved_reviewed"],
+            solved_unreviewed=g["solved_unreviewed"],
         )
         for g in grouped
     ]
@@ -148,10 +160,18 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
     TypeRollup.objects.filter(store_id=store.pk, month__gte=m_first, month__lte=m_last).delete()
     TypeRollup.objects.bulk_create(
         [
-            TypeRollup(store_id=store.pk, retailer_id=store.retailer_id, force_id=store.force_id,
-                       month=_as_date(t["month"]), type=t["type"], distribution=t["distribution"],
-                       sent_to_police=t["sent_to_police"], incidents=t["n"], violent=t["violent"],
-                       value_lost=t["value"] or Decimal("0"))
+            TypeRollup(
+                store_id=store.pk,
+                retailer_id=store.retailer_id,
+                force_id=store.force_id,
+                month=_as_date(t["month"]),
+                type=t["type"],
+                distribution=t["distribution"],
+                sent_to_police=t["sent_to_police"],
+                incidents=t["n"],
+                violent=t["violent"],
+                value_lost=t["value"] or Decimal("0"),
+            )
             for t in by_type
         ],
         batch_size=2000,
@@ -159,17 +179,27 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
     HourlyRollup.objects.filter(store_id=store.pk, month__gte=m_first, month__lte=m_last).delete()
     HourlyRollup.objects.bulk_create(
         [
-            HourlyRollup(store_id=store.pk, retailer_id=store.retailer_id, force_id=store.force_id,
-                         month=_as_date(h["month"]), weekday=h["weekday"], hour=h["hour"],
-                         distribution=h["distribution"], sent_to_police=h["sent_to_police"], incidents=h["n"])
+            HourlyRollup(
+                store_id=store.pk,
+                retailer_id=store.retailer_id,
+                force_id=store.force_id,
+                month=_as_date(h["month"]),
+                weekday=h["weekday"],
+                hour=h["hour"],
+                distribution=h["distribution"],
+                sent_to_police=h["sent_to_police"],
+                incidents=h["n"],
+            )
             for h in hourly
         ],
         batch_size=2000,
     )
     offenders = (
         IncidentOffender.objects.filter(
-            person__isnull=False, incident__store_id=store.pk,
-            incident__occurred_at__gte=m_start, incident__occurred_at__lt=m_end,
+            person__isnull=False,
+            incident__store_id=store.pk,
+            incident__occurred_at__gte=m_start,
+            incident__occurred_at__lt=m_end,
         )
         .annotate(month=TruncMonth("incident__occurred_at", tzinfo=LOCAL))
         .values("person_id", "month", dist=F("incident__distribution"), police=F("incident__sent_to_police"))
@@ -179,8 +209,14 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
     OffenderRollup.objects.filter(store_id=store.pk, month__gte=m_first, month__lte=m_last).delete()
     OffenderRollup.objects.bulk_create(
         [
-            OffenderRollup(person_id=o["person_id"], store_id=store.pk, month=_as_date(o["month"]),
-                           distribution=o["dist"], sent_to_police=o["police"], incidents=o["n"])
+            OffenderRollup(
+                person_id=o["person_id"],
+                store_id=store.pk,
+                month=_as_date(o["month"]),
+                distribution=o["dist"],
+                sent_to_police=o["police"],
+                incidents=o["n"],
+            )
             for o in offenders
         ],
         batch_size=2000,
@@ -212,7 +248,9 @@ def _dirty(since: dt.datetime, tomb_since: dt.datetime) -> dict[int, tuple[dt.da
         first, last = spans.get(store_id, (day, day))
         spans[store_id] = (min(first, day), max(last, day))
 
-    for store_id, when in Incident.objects.filter(updated_at__gt=since).values_list("store_id", "occurred_at"):
+    for store_id, when in Incident.objects.filter(updated_at__gt=since).values_list(
+        "store_id", "occurred_at"
+    ):
         add(store_id, when)
     for model in (Triage, CrimeRecord):
         for store_id, when in model.objects.filter(updated_at__gt=since).values_list(
@@ -235,7 +273,8 @@ def rollup_refresh(*, full: bool = False) -> RefreshResult:
             spans: dict[int, tuple[dt.date, dt.date]] = {}
             for store_id, first_at, last_at in _store_extents():
                 spans[store_id] = (
-                    timezone.localtime(first_at, LOCAL).date(), timezone.localtime(last_at, LOCAL).date()
+                    timezone.localtime(first_at, LOCAL).date(),
+                    timezone.localtime(last_at, LOCAL).date(),
                 )
             DailyRollup.objects.all().delete()
             TypeRollup.objects.all().delete()
@@ -266,7 +305,9 @@ def rollup_refresh(*, full: bool = False) -> RefreshResult:
 def _store_extents() -> list[tuple[int, dt.datetime, dt.datetime]]:
     return [
         (r["store_id"], r["first"], r["last"])
-        for r in Incident.objects.values("store_id").annotate(first=Min("occurred_at"), last=Max("occurred_at")).order_by()
+        for r in Incident.objects.values("store_id")
+        .annotate(first=Min("occurred_at"), last=Max("occurred_at"))
+        .order_by()
     ]
 
 
@@ -284,4 +325,3 @@ def rollups_stale() -> bool:
         or Triage.objects.filter(updated_at__gt=mark).exists()
         or CrimeRecord.objects.filter(updated_at__gt=mark).exists()
     )
-

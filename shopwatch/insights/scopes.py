@@ -1,9 +1,9 @@
 """Which dashboards a viewer may open, and the filter each applies to the rollups.
 
 Dashboards show aggregates, so they read the rollups rather than records; the filter is derived from the same
-`Viewer` the record entitlement mechanism uses, with the same rules: a store sees its own store, a retailer its
-estate, a partnership what its stores shared with it, a force what was shared with or sent to it, and a PCC office
-its force area, in aggregate only, with small counts suppressed.
+`Viewer` the record entitlement mechanism uses, with the same rules: a store sees its own store, a retailer
+its estate, a partnership what its stores shared with it, a force what was shared with or sent to it, and a
+PCC office its force area, in aggregate only, with small counts suppressed.
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from django.http import Http404
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
 from shopwatch.core.models import Distribution, Organisation, OrganisationKind, Role, Store
 
-PARTNERSHIP_LEVELS = [Distribution.PARTNERSHIP, Distribution.CONNECTED, Distribution.ALL_PARTNERSHIPS,
-                      Distribution.POLICE]
+PARTNERSHIP_LEVELS = [
+    Distribution.PARTNERSHIP,
+    Distribution.CONNECTED,
+    Distribution.ALL_PARTNERSHIPS,
+    Distribution.POLICE,
+]
 SUPPRESS_BELOW = 5
 
 
@@ -39,7 +43,9 @@ class DashboardScope:
 
 def _partnership_store_ids(partnership_id: int) -> frozenset[int]:
     return frozenset(
-        Store.partnerships.through.objects.filter(organisation_id=partnership_id).values_list("store_id", flat=True)
+        Store.partnerships.through.objects.filter(organisation_id=partnership_id).values_list(
+            "store_id", flat=True
+        )
     )
 
 
@@ -50,38 +56,99 @@ def available_scopes(viewer: Viewer) -> list[DashboardScope]:
         return scopes
     stores = Store.objects.in_bulk(list(viewer.store_ids))
     for store in sorted(stores.values(), key=lambda s: s.name):
-        scopes.append(DashboardScope("store", str(store.pk), store.name, Q(store_id=store.pk),
-                                     frozenset({store.force_id}), frozenset({store.pk}), False, True))
+        scopes.append(
+            DashboardScope(
+                "store",
+                str(store.pk),
+                store.name,
+                Q(store_id=store.pk),
+                frozenset({store.force_id}),
+                frozenset({store.pk}),
+                False,
+                True,
+            )
+        )
     orgs = Organisation.objects.in_bulk(list(viewer.org_wide_ids | viewer.managed_partnership_ids))
     pcc_orgs = []
     if viewer.has_role(Role.PCC_SCRUTINY):
-        pcc_orgs = list(Organisation.objects.filter(
-            memberships__user_id=viewer.user_id, memberships__role=Role.PCC_SCRUTINY, memberships__active=True,
-            kind=OrganisationKind.PCC_OFFICE,
-        ))
+        pcc_orgs = list(
+            Organisation.objects.filter(
+                memberships__user_id=viewer.user_id,
+                memberships__role=Role.PCC_SCRUTINY,
+                memberships__active=True,
+                kind=OrganisationKind.PCC_OFFICE,
+            )
+        )
     for org in sorted(orgs.values(), key=lambda o: o.name):
         if org.kind == OrganisationKind.RETAILER:
-            scopes.append(DashboardScope("retailer", org.slug, f"{org.name} estate", Q(retailer_id=org.pk),
-                                         frozenset(Store.objects.filter(retailer=org).values_list("force_id", flat=True)),
-                                         None, False, True))
+            scopes.append(
+                DashboardScope(
+                    "retailer",
+                    org.slug,
+                    f"{org.name} estate",
+                    Q(retailer_id=org.pk),
+                    frozenset(Store.objects.filter(retailer=org).values_list("force_id", flat=True)),
+                    None,
+                    False,
+                    True,
+                )
+            )
         elif org.kind == OrganisationKind.PARTNERSHIP:
             ids = _partnership_store_ids(org.pk)
-            scopes.append(DashboardScope("partnership", org.slug, org.name,
-                                         Q(store_id__in=ids, distribution__in=PARTNERSHIP_LEVELS),
-                                         frozenset({org.force_id}) if org.force_id else frozenset(), ids, False, True))
+            scopes.append(
+                DashboardScope(
+                    "partnership",
+                    org.slug,
+                    org.name,
+                    Q(store_id__in=ids, distribution__in=PARTNERSHIP_LEVELS),
+                    frozenset({org.force_id}) if org.force_id else frozenset(),
+                    ids,
+                    False,
+                    True,
+                )
+            )
         elif org.kind == OrganisationKind.POLICE_FORCE:
-            scopes.append(DashboardScope("force", org.slug, org.name,
-                                         Q(force_id=org.pk) & (Q(distribution=Distribution.POLICE) | Q(sent_to_police=True)),
-                                         frozenset({org.pk}), None, False, True))
+            scopes.append(
+                DashboardScope(
+                    "force",
+                    org.slug,
+                    org.name,
+                    Q(force_id=org.pk) & (Q(distribution=Distribution.POLICE) | Q(sent_to_police=True)),
+                    frozenset({org.pk}),
+                    None,
+                    False,
+                    True,
+                )
+            )
     for org in pcc_orgs:
         if org.force_id:
-            scopes.append(DashboardScope("pcc", org.slug, f"{org.name} (force area)", Q(force_id=org.force_id),
-                                         frozenset({org.force_id}), None, True, False))
+            scopes.append(
+                DashboardScope(
+                    "pcc",
+                    org.slug,
+                    f"{org.name} (force area)",
+                    Q(force_id=org.force_id),
+                    frozenset({org.force_id}),
+                    None,
+                    True,
+                    False,
+                )
+            )
     if viewer.platform_admin:
         for force in Organisation.objects.filter(kind=OrganisationKind.POLICE_FORCE).order_by("name"):
             if not any(s.kind == "force" and s.key == force.slug for s in scopes):
-                scopes.append(DashboardScope("force", force.slug, f"{force.name} area (all reports)",
-                                             Q(force_id=force.pk), frozenset({force.pk}), None, False, True))
+                scopes.append(
+                    DashboardScope(
+                        "force",
+                        force.slug,
+                        f"{force.name} area (all reports)",
+                        Q(force_id=force.pk),
+                        frozenset({force.pk}),
+                        None,
+                        False,
+                        True,
+                    )
+                )
     return scopes
 
 

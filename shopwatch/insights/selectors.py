@@ -23,9 +23,20 @@ from .rollups import rollup_refresh, rollups_stale
 from .scopes import SUPPRESS_BELOW, DashboardScope
 
 HEX_RESOLUTION = 8  # cells about 0.7 km² : a town centre is a handful of cells
-MEASURES = ["incidents", "violent", "value_lost", "rcap_attendance_due", "rcap_attended", "reviewed",
-            "crime_recorded", "hours_to_crime_number", "outcomes", "positive_outcomes", "solved_reviewed",
-            "solved_unreviewed"]
+MEASURES = [
+    "incidents",
+    "violent",
+    "value_lost",
+    "rcap_attendance_due",
+    "rcap_attended",
+    "reviewed",
+    "crime_recorded",
+    "hours_to_crime_number",
+    "outcomes",
+    "positive_outcomes",
+    "solved_reviewed",
+    "solved_unreviewed",
+]
 
 
 @dataclass(frozen=True)
@@ -134,9 +145,7 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
     f: Q = scope.filter
     current = DailyRollup.objects.filter(f, day__gte=period.start, day__lte=period.end)
     prev = period.previous()
-    by_day = (
-        current.values("day").annotate(n=Sum("incidents"), v=Sum("violent")).order_by("day")
-    )
+    by_day = current.values("day").annotate(n=Sum("incidents"), v=Sum("violent")).order_by("day")
     weekly_counts: dict[dt.date, int] = defaultdict(int)
     monthly_counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     for row in by_day:
@@ -168,7 +177,9 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
     m_first, m_last = period.months()
     types = (
         TypeRollup.objects.filter(f, month__gte=m_first, month__lte=m_last)
-        .values("type").annotate(n=Sum("incidents")).order_by("-n")
+        .values("type")
+        .annotate(n=Sum("incidents"))
+        .order_by("-n")
     )
     labels = dict(IncidentType.choices)
     by_type = [(labels.get(r["type"], r["type"]), _fmt_count(r["n"], sup)) for r in types]
@@ -176,46 +187,69 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
     grid = [[0] * 24 for _ in range(7)]
     for r in (
         HourlyRollup.objects.filter(f, month__gte=m_first, month__lte=m_last)
-        .values("weekday", "hour").annotate(n=Sum("incidents")).order_by()
+        .values("weekday", "hour")
+        .annotate(n=Sum("incidents"))
+        .order_by()
     ):
         grid[int(r["weekday"]) - 1][int(r["hour"])] += r["n"]
     heatmap = [[_fmt_count(c, sup) for c in row] for row in grid]
 
     per_store = list(current.values("store_id").annotate(n=Sum("incidents")).order_by("-n"))
     stores = Store.objects.in_bulk([r["store_id"] for r in per_store])
-    top_stores = [(stores[r["store_id"]], _fmt_count(r["n"], sup)) for r in per_store[:10] if r["store_id"] in stores]
+    top_stores = [
+        (stores[r["store_id"]], _fmt_count(r["n"], sup)) for r in per_store[:10] if r["store_id"] in stores
+    ]
 
     cells: dict[str, int] = defaultdict(int)
     for r in per_store:
         s = stores.get(r["store_id"])
         if s is not None:
             cells[h3.latlng_to_cell(s.latitude, s.longitude, HEX_RESOLUTION)] += r["n"]
-    hexes = [(cell, _fmt_count(c, sup), [(lat, lng) for lat, lng in h3.cell_to_boundary(cell)])
-             for cell, c in sorted(cells.items(), key=lambda kv: -kv[1])]
+    hexes = [
+        (cell, _fmt_count(c, sup), [(lat, lng) for lat, lng in h3.cell_to_boundary(cell)])
+        for cell, c in sorted(cells.items(), key=lambda kv: -kv[1])
+    ]
 
     top_offenders: list[tuple[Any, Figure]] = []
     if scope.people and viewer.sees_people:
         ranked = list(
             OffenderRollup.objects.filter(_offender_filter(scope), month__gte=m_first, month__lte=m_last)
-            .values("person_id").annotate(n=Sum("incidents")).order_by("-n")[:50]
+            .values("person_id")
+            .annotate(n=Sum("incidents"))
+            .order_by("-n")[:50]
         )
         visible = person_queryset(viewer).in_bulk([r["person_id"] for r in ranked])
-        top_offenders = [(visible[r["person_id"]], _fmt_count(r["n"], False)) for r in ranked
-                         if r["person_id"] in visible][:10]
+        top_offenders = [
+            (visible[r["person_id"]], _fmt_count(r["n"], False)) for r in ranked if r["person_id"] in visible
+        ][:10]
 
     board = Dashboard(
-        scope=scope, period=period, previous=prev, totals=totals, changes=changes,
+        scope=scope,
+        period=period,
+        previous=prev,
+        totals=totals,
+        changes=changes,
         weekly=[(w, _fmt_count(c, sup)) for w, c in sorted(weekly_counts.items())],
-        monthly=[(m, _fmt_count(c[0], sup), _fmt_count(c[1], sup)) for m, c in sorted(monthly_counts.items())],
-        by_type=by_type, heatmap=heatmap, top_stores=top_stores, top_offenders=top_offenders, hexes=hexes,
+        monthly=[
+            (m, _fmt_count(c[0], sup), _fmt_count(c[1], sup)) for m, c in sorted(monthly_counts.items())
+        ],
+        by_type=by_type,
+        heatmap=heatmap,
+        top_stores=top_stores,
+        top_offenders=top_offenders,
+        hexes=hexes,
     )
     _police_data(board, f, period)
     if scope.kind == "store":
         board.prevention = prevention_effects(store_id=int(scope.key))
     if audit and top_offenders:
-        audit_record(viewer=viewer, action=AuditAction.LIST, object_type="person",
-                     summary=f"Top offenders on the {scope.title} dashboard",
-                     detail={"ids": [p.pk for p, _ in top_offenders]})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.LIST,
+            object_type="person",
+            summary=f"Top offenders on the {scope.title} dashboard",
+            detail={"ids": [p.pk for p, _ in top_offenders]},
+        )
     return board
 
 
@@ -241,26 +275,42 @@ def _police_data(board: Dashboard, f: Q, period: Period) -> None:
         return
     police = (
         CrimeCount.objects.filter(force__in=list(slugs), crime_type__name="Shoplifting")
-        .values("force", "month").annotate(n=Sum("count")).order_by("month")
+        .values("force", "month")
+        .annotate(n=Sum("count"))
+        .order_by("month")
     )
     ours = {
         (r["force_id"], r["month"]): r["n"]
         for r in TypeRollup.objects.filter(f, type=IncidentType.THEFT)
-        .values("force_id", "month").annotate(n=Sum("incidents")).order_by()
+        .values("force_id", "month")
+        .annotate(n=Sum("incidents"))
+        .order_by()
     }
     rows = []
     for r in police:
         mine = ours.get((slugs[r["force"]], r["month"]), 0)
-        rows.append({"force": r["force"], "month": r["month"], "reported_here": mine,
-                     "police_recorded": r["n"], "ratio": (mine / r["n"]) if r["n"] else None})
+        rows.append(
+            {
+                "force": r["force"],
+                "month": r["month"],
+                "reported_here": mine,
+                "police_recorded": r["n"],
+                "ratio": (mine / r["n"]) if r["n"] else None,
+            }
+        )
     board.police_comparison = rows[-24:]
     latest = (
-        CrimeCount.objects.filter(force__in=list(slugs)).order_by("-month").values_list("month", flat=True).first()
+        CrimeCount.objects.filter(force__in=list(slugs))
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
     )
     if latest is not None:
         mix = (
             CrimeCount.objects.filter(force__in=list(slugs), month=latest, crime_type__name="Shoplifting")
-            .values("last_outcome__name").annotate(n=Sum("count")).order_by("-n")
+            .values("last_outcome__name")
+            .annotate(n=Sum("count"))
+            .order_by("-n")
         )
         board.outcome_mix = {(m["last_outcome__name"] or "No outcome recorded"): m["n"] for m in mix}
         board.outcome_mix_month = latest
@@ -270,26 +320,34 @@ PREVENTION_WINDOW = dt.timedelta(weeks=8)
 
 
 def prevention_effects(*, store_id: int) -> list[dict[str, Any]]:
-    """For each prevention measure at a store: incidents a week in the 8 weeks before and the 8 weeks after."""
+    """For each prevention measure at a store: incidents a week in the 8 weeks before and the 8 after."""
     from .models import PreventionMeasure
 
     out = []
     for m in PreventionMeasure.objects.filter(store_id=store_id).order_by("-started_on")[:20]:
-        before = DailyRollup.objects.filter(
-            store_id=store_id, day__gte=m.started_on - PREVENTION_WINDOW, day__lt=m.started_on
-        ).aggregate(n=Sum("incidents"))["n"] or 0
+        before = (
+            DailyRollup.objects.filter(
+                store_id=store_id, day__gte=m.started_on - PREVENTION_WINDOW, day__lt=m.started_on
+            ).aggregate(n=Sum("incidents"))["n"]
+            or 0
+        )
         after_end = min(m.started_on + PREVENTION_WINDOW, timezone.localdate() + dt.timedelta(days=1))
         weeks_after = max((after_end - m.started_on).days / 7, 1 / 7)
-        after = DailyRollup.objects.filter(
-            store_id=store_id, day__gte=m.started_on, day__lt=after_end
-        ).aggregate(n=Sum("incidents"))["n"] or 0
+        after = (
+            DailyRollup.objects.filter(store_id=store_id, day__gte=m.started_on, day__lt=after_end).aggregate(
+                n=Sum("incidents")
+            )["n"]
+            or 0
+        )
         per_week_before = before / 8
         per_week_after = after / weeks_after
-        out.append({
-            "measure": m,
-            "before_per_week": per_week_before,
-            "after_per_week": per_week_after,
-            "weeks_after": weeks_after,
-            "change": _change(per_week_after, per_week_before),
-        })
+        out.append(
+            {
+                "measure": m,
+                "before_per_week": per_week_before,
+                "after_per_week": per_week_after,
+                "weeks_after": weeks_after,
+                "change": _change(per_week_after, per_week_before),
+            }
+        )
     return out

@@ -40,8 +40,11 @@ def _clean(name: str, value: str, limit: int, errors: list[FieldError], *, requi
 
 
 @transaction.atomic
-def prevention_record(*, viewer: Viewer, store: Store, started_on: dt.date, description: str) -> PreventionMeasure:
-    """Record prevention work at a store (store managers, the retailer's security team, partnership managers)."""
+def prevention_record(
+    *, viewer: Viewer, store: Store, started_on: dt.date, description: str
+) -> PreventionMeasure:
+    """Record prevention work at a store (store managers, the retailer's security team, partnership
+    managers)."""
     errors: list[FieldError] = []
     description = _clean("description", description, 300, errors)
     if not viewer.can_report_for(store.pk):
@@ -50,10 +53,17 @@ def prevention_record(*, viewer: Viewer, store: Store, started_on: dt.date, desc
         errors.append(FieldError("started_on", "Must not be in the future."))
     if errors:
         raise ValidationFailed(errors)
-    measure = PreventionMeasure.objects.create(store=store, started_on=started_on, description=description,
-                                               recorded_by_id=viewer.user_id)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="prevention_measure", object_id=measure.pk,
-                 store_id=store.pk, summary=description[:100])
+    measure = PreventionMeasure.objects.create(
+        store=store, started_on=started_on, description=description, recorded_by_id=viewer.user_id
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="prevention_measure",
+        object_id=measure.pk,
+        store_id=store.pk,
+        summary=description[:100],
+    )
     return measure
 
 
@@ -68,15 +78,25 @@ class QuestionInput:
 def survey_owner_orgs(viewer: Viewer) -> list[Organisation]:
     """Organisations the viewer may run surveys for: their PCC office, the partnerships they manage."""
     ids = set(viewer.managed_partnership_ids)
-    if viewer.has_role(Role.PCC_SCRUTINY):
-        ids |= set(Membership.objects.filter(user_id=viewer.user_id, role=Role.PCC_SCRUTINY, active=True)
-                   .values_list("organisation_id", flat=True))
+    if viewer.has_role(Role.PCC_SCRUTINY) and viewer.user_id is not None:
+        ids |= set(
+            Membership.objects.filter(
+                user_id=viewer.user_id, role=Role.PCC_SCRUTINY, active=True
+            ).values_list("organisation_id", flat=True)
+        )
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
 
 
 @transaction.atomic
-def survey_create(*, viewer: Viewer, owner: Organisation, title: str, introduction: str,
-                  questions: list[QuestionInput], closes_at: dt.datetime | None = None) -> Survey:
+def survey_create(
+    *,
+    viewer: Viewer,
+    owner: Organisation,
+    title: str,
+    introduction: str,
+    questions: list[QuestionInput],
+    closes_at: dt.datetime | None = None,
+) -> Survey:
     if owner.pk not in {o.pk for o in survey_owner_orgs(viewer)}:
         raise NotEntitled([FieldError("owner", "You may not run surveys for this organisation.")])
     errors: list[FieldError] = []
@@ -89,7 +109,9 @@ def survey_create(*, viewer: Viewer, owner: Organisation, title: str, introducti
     for i, q in enumerate(questions):
         q.text = _clean(f"questions[{i}].text", q.text, 300, errors)
         if q.kind not in QuestionKind.values:
-            errors.append(FieldError(f"questions[{i}].kind", f"Must be one of {', '.join(QuestionKind.values)}."))
+            errors.append(
+                FieldError(f"questions[{i}].kind", f"Must be one of {', '.join(QuestionKind.values)}.")
+            )
         q.choices = [c.strip()[:200] for c in q.choices if c.strip()]
         if q.kind == QuestionKind.CHOICE and len(q.choices) < 2:
             errors.append(FieldError(f"questions[{i}].choices", "Give at least two choices."))
@@ -97,15 +119,33 @@ def survey_create(*, viewer: Viewer, owner: Organisation, title: str, introducti
         errors.append(FieldError("closes_at", "Must be in the future."))
     if errors:
         raise ValidationFailed(errors)
-    survey = Survey.objects.create(owner_org=owner, title=title, introduction=introduction,
-                                   created_by_id=viewer.user_id, closes_at=closes_at)
-    Question.objects.bulk_create([
-        Question(survey=survey, position=i + 1, text=q.text, kind=q.kind,
-                 choices=q.choices if q.kind == QuestionKind.CHOICE else [], required=q.required)
-        for i, q in enumerate(questions)
-    ])
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="survey", object_id=survey.pk,
-                 summary=title[:100])
+    survey = Survey.objects.create(
+        owner_org=owner,
+        title=title,
+        introduction=introduction,
+        created_by_id=viewer.user_id,
+        closes_at=closes_at,
+    )
+    Question.objects.bulk_create(
+        [
+            Question(
+                survey=survey,
+                position=i + 1,
+                text=q.text,
+                kind=q.kind,
+                choices=q.choices if q.kind == QuestionKind.CHOICE else [],
+                required=q.required,
+            )
+            for i, q in enumerate(questions)
+        ]
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="survey",
+        object_id=survey.pk,
+        summary=title[:100],
+    )
     return survey
 
 
@@ -113,14 +153,25 @@ def survey_audience(owner: Organisation) -> list[User]:
     """Who a survey goes to: a partnership's members, or everyone reporting in a PCC's force area."""
     if owner.kind == OrganisationKind.PARTNERSHIP:
         stores = Store.partnerships.through.objects.filter(organisation_id=owner.pk).values("store_id")
-        q = Q(organisation=owner) | Q(store__in=stores) | Q(
-            organisation__in=owner.member_links.values("organisation_id"), role=Role.RETAIL_SECURITY_MANAGER)
+        q = (
+            Q(organisation=owner)
+            | Q(store__in=stores)
+            | Q(
+                organisation__in=owner.member_links.values("organisation_id"),
+                role=Role.RETAIL_SECURITY_MANAGER,
+            )
+        )
     elif owner.kind == OrganisationKind.PCC_OFFICE and owner.force_id:
-        stores = Store.objects.filter(force_id=owner.force_id).values("pk")
+        force_stores = Store.objects.filter(force_id=owner.force_id).values("pk")
         partnerships = Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP, force_id=owner.force_id)
-        q = Q(store__in=stores) | Q(organisation__in=partnerships, role=Role.PARTNERSHIP_MANAGER) | Q(
-            organisation__in=Store.objects.filter(force_id=owner.force_id).values("retailer_id"),
-            role=Role.RETAIL_SECURITY_MANAGER)
+        q = (
+            Q(store__in=force_stores)
+            | Q(organisation__in=partnerships, role=Role.PARTNERSHIP_MANAGER)
+            | Q(
+                organisation__in=Store.objects.filter(force_id=owner.force_id).values("retailer_id"),
+                role=Role.RETAIL_SECURITY_MANAGER,
+            )
+        )
     else:
         return []
     ids = Membership.objects.filter(q, active=True, user__is_active=True).values("user_id")
@@ -139,8 +190,13 @@ def survey_send(*, viewer: Viewer, survey: Survey) -> int:
     if survey.opened_at is None:
         survey.opened_at = timezone.now()
         survey.save(update_fields=["opened_at"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="survey", object_id=survey.pk,
-                 summary=f"Sent to {len(new)} members")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="survey",
+        object_id=survey.pk,
+        summary=f"Sent to {len(new)} members",
+    )
     return len(new)
 
 
@@ -148,7 +204,11 @@ def survey_send(*, viewer: Viewer, survey: Survey) -> int:
 def survey_answer(*, viewer: Viewer, survey: Survey, answers: dict[int, str]) -> None:
     """Record one member's answers, once. Answers are kept apart from who gave them."""
     invitation = (
-        SurveyInvitation.objects.select_for_update().filter(survey=survey, user_id=viewer.user_id).first()
+        None
+        if viewer.user_id is None
+        else SurveyInvitation.objects.select_for_update()
+        .filter(survey=survey, user_id=viewer.user_id)
+        .first()
     )
     if invitation is None:
         raise NotEntitled([FieldError("survey", "This survey was not sent to you.")])
@@ -207,16 +267,23 @@ def accountability_question_submit(*, viewer: Viewer, text: str) -> Accountabili
         errors.append(FieldError("text", "There is no PCC office for your force area in ShopWatch yet."))
     if errors or office is None:
         raise ValidationFailed(errors)
-    q = AccountabilityQuestion.objects.create(pcc_office=office, submitted_by_id=viewer.user_id,
-                                              organisation_id=viewer.primary_org_id, text=text)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="accountability_question", object_id=q.pk,
-                 summary=text[:100])
+    q = AccountabilityQuestion.objects.create(
+        pcc_office=office, submitted_by_id=viewer.user_id, organisation_id=viewer.primary_org_id, text=text
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="accountability_question",
+        object_id=q.pk,
+        summary=text[:100],
+    )
     return q
 
 
 @transaction.atomic
-def accountability_question_update(*, viewer: Viewer, question: AccountabilityQuestion, status: str,
-                                   answer: str = "") -> AccountabilityQuestion:
+def accountability_question_update(
+    *, viewer: Viewer, question: AccountabilityQuestion, status: str, answer: str = ""
+) -> AccountabilityQuestion:
     if question.pcc_office_id not in {o.pk for o in survey_owner_orgs(viewer)}:
         raise NotEntitled([FieldError("question", "Only the PCC office can update this question.")])
     errors: list[FieldError] = []
@@ -228,6 +295,11 @@ def accountability_question_update(*, viewer: Viewer, question: AccountabilityQu
     question.status = status
     question.answer = answer
     question.save(update_fields=["status", "answer"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="accountability_question",
-                 object_id=question.pk, summary=f"Status {status}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="accountability_question",
+        object_id=question.pk,
+        summary=f"Status {status}",
+    )
     return question

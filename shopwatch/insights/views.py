@@ -33,14 +33,24 @@ def _apply_errors(form: Any, exc: ServiceError) -> None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
-    invitations = (SurveyInvitation.objects.filter(user_id=viewer.user_id, answered_at__isnull=True,
-                                                   survey__opened_at__isnull=False)
-                   .select_related("survey").order_by("-sent_at"))
-    return render(request, "insights/index.html", {
-        "scopes": available_scopes(viewer),
-        "invitations": [i for i in invitations if i.survey.is_open],
-        "runs_surveys": bool(services.survey_owner_orgs(viewer)),
-    })
+    invitations = (
+        SurveyInvitation.objects.none()
+        if viewer.user_id is None
+        else SurveyInvitation.objects.filter(
+            user_id=viewer.user_id, answered_at__isnull=True, survey__opened_at__isnull=False
+        )
+        .select_related("survey")
+        .order_by("-sent_at")
+    )
+    return render(
+        request,
+        "insights/index.html",
+        {
+            "scopes": available_scopes(viewer),
+            "invitations": [i for i in invitations if i.survey.is_open],
+            "runs_surveys": bool(services.survey_owner_orgs(viewer)),
+        },
+    )
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, selectors.Period]:
@@ -59,22 +69,32 @@ def dashboard(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         board = selectors.dashboard(viewer=viewer, scope=scope, period=period)
     monthly_points = [(m, n) for m, n, _ in board.monthly]
     can_record = kind == "store" and viewer.can_report_for(int(key))
-    return render(request, "insights/dashboard.html", {
-        "board": board, "form": form, "query": request.GET.urlencode(),
-        "labels": exports.TOTAL_LABELS, "days": exports.DAYS,
-        "change_incidents": charts.change_text(board.changes["incidents"]),
-        "change_violent": charts.change_text(board.changes["violent"]),
-        "change_value": charts.change_text(board.changes["value_lost"]),
-        "monthly_chart": charts.column_chart(monthly_points, f"Incidents by month, {scope.title}", fmt="%b %y"),
-        "weekly_chart": charts.column_chart(board.weekly, f"Incidents by week, {scope.title}", fmt="%b"),
-        "type_chart": charts.bar_chart(board.by_type, f"Incidents by type, {scope.title}"),
-        "heatmap": charts.heatmap(board.heatmap, "Incidents by hour of day and day of week"),
-        "hex_map": charts.hex_map(board.hexes, "Map of incident hotspots in hexagonal areas"),
-        "outcome_chart": charts.bar_chart(
-            [(k, selectors.Figure(float(v), f"{v:,}")) for k, v in board.outcome_mix.items()],
-            "Police-recorded shoplifting by last outcome"),
-        "prevention_form": PreventionForm() if can_record else None,
-    })
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "board": board,
+            "form": form,
+            "query": request.GET.urlencode(),
+            "labels": exports.TOTAL_LABELS,
+            "days": exports.DAYS,
+            "change_incidents": charts.change_text(board.changes["incidents"]),
+            "change_violent": charts.change_text(board.changes["violent"]),
+            "change_value": charts.change_text(board.changes["value_lost"]),
+            "monthly_chart": charts.column_chart(
+                monthly_points, f"Incidents by month, {scope.title}", fmt="%b %y"
+            ),
+            "weekly_chart": charts.column_chart(board.weekly, f"Incidents by week, {scope.title}", fmt="%b"),
+            "type_chart": charts.bar_chart(board.by_type, f"Incidents by type, {scope.title}"),
+            "heatmap": charts.heatmap(board.heatmap, "Incidents by hour of day and day of week"),
+            "hex_map": charts.hex_map(board.hexes, "Map of incident hotspots in hexagonal areas"),
+            "outcome_chart": charts.bar_chart(
+                [(k, selectors.Figure(float(v), f"{v:,}")) for k, v in board.outcome_mix.items()],
+                "Police-recorded shoplifting by last outcome",
+            ),
+            "prevention_form": PreventionForm() if can_record else None,
+        },
+    )
 
 
 @login_required
@@ -84,9 +104,14 @@ def dashboard_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
     _, period = _period(request)
     with transaction.atomic():
         board = selectors.dashboard(viewer=viewer, scope=scope, period=period, audit=False)
-        audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="dashboard", object_id=scope.slug,
-                     summary=f"{scope.title} as {fmt.upper()}",
-                     detail={"persons": [p.pk for p, _ in board.top_offenders]})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.EXPORT,
+            object_type="dashboard",
+            object_id=scope.slug,
+            summary=f"{scope.title} as {fmt.upper()}",
+            detail={"persons": [p.pk for p, _ in board.top_offenders]},
+        )
     name = f"shopwatch-{kind}-{key}-{period.start}-{period.end}"
     if fmt == "csv":
         response = HttpResponse(exports.dashboard_csv(board), content_type="text/csv; charset=utf-8")
@@ -118,8 +143,8 @@ def prevention_add(request: HttpRequest, store_id: int) -> HttpResponse:
             messages.success(request, "Prevention work recorded.")
     else:
         for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, e)
+            for msg in errs:
+                messages.error(request, str(msg))
     return redirect("insights:dashboard", kind="store", key=store_id)
 
 
@@ -144,17 +169,26 @@ def survey_new(request: HttpRequest) -> HttpResponse:
         for i in range(1, form.question_count + 1):
             text = form.cleaned_data.get(f"q{i}_text") or ""
             if text.strip():
-                questions.append(services.QuestionInput(
-                    text=text, kind=form.cleaned_data.get(f"q{i}_kind") or QuestionKind.SCALE,
-                    choices=(form.cleaned_data.get(f"q{i}_choices") or "").splitlines()))
+                questions.append(
+                    services.QuestionInput(
+                        text=text,
+                        kind=form.cleaned_data.get(f"q{i}_kind") or QuestionKind.SCALE,
+                        choices=(form.cleaned_data.get(f"q{i}_choices") or "").splitlines(),
+                    )
+                )
         try:
-            survey = services.survey_create(viewer=viewer, owner=owner, title=form.cleaned_data["title"],
-                                            introduction=form.cleaned_data["introduction"], questions=questions)
+            survey = services.survey_create(
+                viewer=viewer,
+                owner=owner,
+                title=form.cleaned_data["title"],
+                introduction=form.cleaned_data["introduction"],
+                questions=questions,
+            )
         except ServiceError as exc:
             for e in exc.errors:
                 field = e.field
                 if field.startswith("questions["):
-                    idx = int(field[len("questions["):].split("]")[0]) + 1
+                    idx = int(field[len("questions[") :].split("]")[0]) + 1
                     part = field.split(".")[-1] if "." in field else "text"
                     field = f"q{idx}_{part}"
                 form.add_error(field if field in form.fields else None, e.message)
@@ -179,20 +213,37 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for q in survey.questions.all():
         answers = Answer.objects.filter(question=q)
         if q.kind == QuestionKind.SCALE:
-            counts = Counter(answers.values_list("scale", flat=True))
-            items = [(f"{n}", selectors.Figure(float(counts.get(n, 0)), str(counts.get(n, 0)))) for n in range(1, 6)]
-            total = sum(counts.values())
-            mean = (sum(k * v for k, v in counts.items()) / total) if total else None
-            results.append({"question": q, "chart": charts.bar_chart(items, q.text), "mean": mean, "texts": []})
+            # Every answer to a scale question carries its scale (services.survey_answer).
+            scales = Counter(s for s in answers.values_list("scale", flat=True) if s is not None)
+            items = [
+                (f"{n}", selectors.Figure(float(scales.get(n, 0)), str(scales.get(n, 0))))
+                for n in range(1, 6)
+            ]
+            total = sum(scales.values())
+            mean = (sum(k * v for k, v in scales.items()) / total) if total else None
+            results.append(
+                {"question": q, "chart": charts.bar_chart(items, q.text), "mean": mean, "texts": []}
+            )
         elif q.kind == QuestionKind.CHOICE:
             counts = Counter(answers.values_list("choice", flat=True))
             items = [(c, selectors.Figure(float(counts.get(c, 0)), str(counts.get(c, 0)))) for c in q.choices]
-            results.append({"question": q, "chart": charts.bar_chart(items, q.text), "mean": None, "texts": []})
+            results.append(
+                {"question": q, "chart": charts.bar_chart(items, q.text), "mean": None, "texts": []}
+            )
         else:
-            results.append({"question": q, "chart": None, "mean": None,
-                            "texts": list(answers.values_list("text", flat=True)[:200])})
-    return render(request, "insights/survey_detail.html",
-                  {"survey": survey, "invited": invited, "answered": answered, "results": results})
+            results.append(
+                {
+                    "question": q,
+                    "chart": None,
+                    "mean": None,
+                    "texts": list(answers.values_list("text", flat=True)[:200]),
+                }
+            )
+    return render(
+        request,
+        "insights/survey_detail.html",
+        {"survey": survey, "invited": invited, "answered": answered, "results": results},
+    )
 
 
 @login_required
@@ -207,7 +258,13 @@ def survey_send(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    invitation = SurveyInvitation.objects.filter(survey_id=pk, user_id=viewer.user_id).select_related("survey").first()
+    invitation = (
+        None
+        if viewer.user_id is None
+        else SurveyInvitation.objects.filter(survey_id=pk, user_id=viewer.user_id)
+        .select_related("survey")
+        .first()
+    )
     if invitation is None:
         raise Http404(NOT_FOUND_MESSAGE)
     survey = invitation.survey
@@ -216,19 +273,31 @@ def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         values = {f"q{q.pk}": request.POST.get(f"q{q.pk}", "") for q in survey.questions.all()}
         try:
-            services.survey_answer(viewer=viewer, survey=survey,
-                                   answers={q.pk: values[f"q{q.pk}"] for q in survey.questions.all()})
+            services.survey_answer(
+                viewer=viewer,
+                survey=survey,
+                answers={q.pk: values[f"q{q.pk}"] for q in survey.questions.all()},
+            )
         except ServiceError as exc:
             errors = {e.field: e.message for e in exc.errors}
         else:
             messages.success(request, "Thank you: your answers were recorded anonymously.")
             return redirect("insights:index")
-    items = [{"q": q, "error": errors.get(f"q{q.pk}"), "value": values.get(f"q{q.pk}", "")}
-             for q in survey.questions.all()]
-    return render(request, "insights/survey_answer.html", {
-        "survey": survey, "invitation": invitation, "errors": errors, "items": items,
-        "scale": ["1", "2", "3", "4", "5"],
-    })
+    items = [
+        {"q": q, "error": errors.get(f"q{q.pk}"), "value": values.get(f"q{q.pk}", "")}
+        for q in survey.questions.all()
+    ]
+    return render(
+        request,
+        "insights/survey_answer.html",
+        {
+            "survey": survey,
+            "invitation": invitation,
+            "errors": errors,
+            "items": items,
+            "scale": ["1", "2", "3", "4", "5"],
+        },
+    )
 
 
 @login_required
@@ -244,28 +313,38 @@ def questions(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Question sent to the PCC office.")
             return redirect("insights:questions")
     owners = services.survey_owner_orgs(viewer)
-    received = AccountabilityQuestion.objects.filter(pcc_office__in=owners).select_related("organisation").order_by(
-        "-submitted_at")[:200]
-    mine = AccountabilityQuestion.objects.filter(submitted_by_id=viewer.user_id).order_by("-submitted_at")[:50]
-    return render(request, "insights/questions.html", {"form": form, "received": received, "mine": mine,
-                                                       "office": services.pcc_office_for(viewer)})
+    received = (
+        AccountabilityQuestion.objects.filter(pcc_office__in=owners)
+        .select_related("organisation")
+        .order_by("-submitted_at")[:200]
+    )
+    mine = AccountabilityQuestion.objects.filter(submitted_by_id=viewer.user_id).order_by("-submitted_at")[
+        :50
+    ]
+    return render(
+        request,
+        "insights/questions.html",
+        {"form": form, "received": received, "mine": mine, "office": services.pcc_office_for(viewer)},
+    )
 
 
 @login_required
 @require_POST
 def question_update(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    question = get_object_or_404(AccountabilityQuestion, pk=pk,
-                                 pcc_office__in=services.survey_owner_orgs(viewer))
+    question = get_object_or_404(
+        AccountabilityQuestion, pk=pk, pcc_office__in=services.survey_owner_orgs(viewer)
+    )
     try:
-        services.accountability_question_update(viewer=viewer, question=question,
-                                                status=request.POST.get("status", ""),
-                                                answer=request.POST.get("answer", ""))
+        services.accountability_question_update(
+            viewer=viewer,
+            question=question,
+            status=request.POST.get("status", ""),
+            answer=request.POST.get("answer", ""),
+        )
     except ServiceError as exc:
         for e in exc.errors:
             messages.error(request, e.message)
     else:
         messages.success(request, "Question updated.")
     return redirect("insights:questions")
-
-

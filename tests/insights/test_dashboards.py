@@ -25,8 +25,12 @@ def _seed(world: World) -> None:
     for i in range(12):
         world.report("reporter", "nw-brighton", occurred_at=now - dt.timedelta(days=i * 3))
     for i in range(3):
-        world.report("same_partnership_reporter", "corner-brighton", occurred_at=now - dt.timedelta(days=i),
-                     distribution=Distribution.ORGANISATION)
+        world.report(
+            "same_partnership_reporter",
+            "corner-brighton",
+            occurred_at=now - dt.timedelta(days=i),
+            distribution=Distribution.ORGANISATION,
+        )
     world.report("same_partnership_reporter", "corner-brighton", report_to_police=True)
     world.report("unconnected_reporter", "oxshop-oxford")
 
@@ -65,7 +69,9 @@ def test_counts_follow_what_each_dashboard_may_count(world: World) -> None:
 def test_pcc_small_counts_are_suppressed_and_no_people_shown(world: World) -> None:
     _seed(world)
     pm = world.viewer("partnership_manager")
-    person = person_create(viewer=pm, owner_org=world.orgs["brighton-bcrp"], given_name="Kyle", family_name="Marsh")
+    person = person_create(
+        viewer=pm, owner_org=world.orgs["brighton-bcrp"], given_name="Kyle", family_name="Marsh"
+    )
     world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
     viewer = world.viewer("pcc")
     board = dashboard(viewer=viewer, scope=scope_for(viewer, "pcc", "sussex-pcc"), period=default_period())
@@ -76,8 +82,9 @@ def test_pcc_small_counts_are_suppressed_and_no_people_shown(world: World) -> No
     # The partnership manager sees the same person in the top ten, and the listing is audited.
     board = dashboard(viewer=pm, scope=scope_for(pm, "partnership", "brighton-bcrp"), period=default_period())
     assert [p.pk for p, _ in board.top_offenders] == [person.pk]
-    assert AuditEvent.objects.filter(actor=world.users["partnership_manager"], object_type="person",
-                                     action="list").exists()
+    assert AuditEvent.objects.filter(
+        actor=world.users["partnership_manager"], object_type="person", action="list"
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -87,30 +94,41 @@ def test_dashboard_pages_and_exports(world: World, client: Client) -> None:
     page = client.get("/insights/partnership/brighton-bcrp/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<svg" in html and "Most affected stores" in html
+    assert "<svg" in html
+    assert "Most affected stores" in html
     csv_text = client.get("/insights/partnership/brighton-bcrp/export.csv").content.decode()
     assert "totals,Incidents,13" in csv_text.replace("\r", "")
     pdf = client.get("/insights/partnership/brighton-bcrp/export.pdf")
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert AuditEvent.objects.filter(action="export", object_type="dashboard",
-                                     actor=world.users["partnership_manager"]).count() == 2
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert (
+        AuditEvent.objects.filter(
+            action="export", object_type="dashboard", actor=world.users["partnership_manager"]
+        ).count()
+        == 2
+    )
     # Another partnership's dashboard is not there for this manager.
     assert client.get("/insights/partnership/oxford-bcrp/").status_code == 404
     bad = client.get("/insights/partnership/brighton-bcrp/?start=2025-05-01&end=2024-01-01")
-    assert bad.status_code == 200 and "The start must be on or before the end." in bad.content.decode()
+    assert bad.status_code == 200
+    assert "The start must be on or before the end." in bad.content.decode()
 
 
 @pytest.mark.django_db
 def test_police_recorded_shoplifting_comparison(world: World) -> None:
-    from shopwatch.opendata.services import police_uk_import
     from shopwatch.opendata.models import CrimeCount
+    from shopwatch.opendata.services import police_uk_import
 
     police_uk_import(viewer=world.viewer("admin"), paths=[POLICE_UK / "2024-01-sussex-street.csv"])
-    expected = sum(CrimeCount.objects.filter(force="sussex", crime_type__name="Shoplifting")
-                   .values_list("count", flat=True))
+    expected = sum(
+        CrimeCount.objects.filter(force="sussex", crime_type__name="Shoplifting").values_list(
+            "count", flat=True
+        )
+    )
     assert expected > 0
     viewer = world.viewer("police_sussex")
     board = dashboard(viewer=viewer, scope=scope_for(viewer, "force", "sussex"), period=default_period())
     row = next(r for r in board.police_comparison if r["month"] == dt.date(2024, 1, 1))
     assert row["police_recorded"] == expected
-    assert board.outcome_mix and sum(board.outcome_mix.values()) == expected
+    assert board.outcome_mix
+    assert sum(board.outcome_mix.values()) == expected

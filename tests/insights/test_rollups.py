@@ -21,7 +21,9 @@ from tests.world import World
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
-def _direct() -> tuple[Counter[tuple[int, dt.date, str, bool]], Counter[tuple[int, dt.date]], Counter[tuple[int, int, int]]]:
+def _direct() -> tuple[
+    Counter[tuple[int, dt.date, str, bool]], Counter[tuple[int, dt.date]], Counter[tuple[int, int, int]]
+]:
     per_day: Counter[tuple[int, dt.date, str, bool]] = Counter()
     values: Counter[tuple[int, dt.date]] = Counter()
     hours: Counter[tuple[int, int, int]] = Counter()
@@ -33,7 +35,9 @@ def _direct() -> tuple[Counter[tuple[int, dt.date, str, bool]], Counter[tuple[in
     return per_day, values, hours
 
 
-def _rolled() -> tuple[Counter[tuple[int, dt.date, str, bool]], Counter[tuple[int, dt.date]], Counter[tuple[int, int, int]]]:
+def _rolled() -> tuple[
+    Counter[tuple[int, dt.date, str, bool]], Counter[tuple[int, dt.date]], Counter[tuple[int, int, int]]
+]:
     per_day: Counter[tuple[int, dt.date, str, bool]] = Counter()
     values: Counter[tuple[int, dt.date]] = Counter()
     hours: Counter[tuple[int, int, int]] = Counter()
@@ -58,13 +62,25 @@ def _assert_agree() -> None:
 def test_rollups_follow_additions_changes_and_deletions(world: World) -> None:
     now = timezone.now()
     made = []
-    for i, (user, store) in enumerate([("reporter", "nw-brighton"), ("manager", "nw-brighton"),
-                                       ("other_store_reporter", "nw-hove"),
-                                       ("same_partnership_reporter", "corner-brighton"),
-                                       ("unconnected_reporter", "oxshop-oxford")] * 3):
-        made.append(world.report(user, store, occurred_at=now - dt.timedelta(days=i * 9, hours=i),
-                                 goods=[GoodsInput(description="Steak", value=Decimal("12.50") * (i + 1))],
-                                 distribution=Distribution.ORGANISATION if i % 4 == 0 else None))
+    for i, (user, store) in enumerate(
+        [
+            ("reporter", "nw-brighton"),
+            ("manager", "nw-brighton"),
+            ("other_store_reporter", "nw-hove"),
+            ("same_partnership_reporter", "corner-brighton"),
+            ("unconnected_reporter", "oxshop-oxford"),
+        ]
+        * 3
+    ):
+        made.append(
+            world.report(
+                user,
+                store,
+                occurred_at=now - dt.timedelta(days=i * 9, hours=i),
+                goods=[GoodsInput(description="Steak", value=Decimal("12.50") * (i + 1))],
+                distribution=Distribution.ORGANISATION if i % 4 == 0 else None,
+            )
+        )
     result = rollup_refresh()
     assert result.full
     _assert_agree()
@@ -74,7 +90,8 @@ def test_rollups_follow_additions_changes_and_deletions(world: World) -> None:
     made.append(world.report("reporter", "nw-brighton", type="violence", flags=["violence"]))
     assert rollups_stale()
     inc = rollup_refresh()
-    assert not inc.full and inc.stores >= 1
+    assert not inc.full
+    assert inc.stores >= 1
     _assert_agree()
 
     # Changed: sending to police moves the incident between police and non-police buckets.
@@ -90,18 +107,26 @@ def test_rollups_follow_additions_changes_and_deletions(world: World) -> None:
     _assert_agree()
 
     # A full rebuild gives the same answer as the incremental path.
-    before = sorted(DailyRollup.objects.values_list("store_id", "day", "distribution", "sent_to_police", "incidents"))
+    before = sorted(
+        DailyRollup.objects.values_list("store_id", "day", "distribution", "sent_to_police", "incidents")
+    )
     rollup_refresh(full=True)
-    after = sorted(DailyRollup.objects.values_list("store_id", "day", "distribution", "sent_to_police", "incidents"))
+    after = sorted(
+        DailyRollup.objects.values_list("store_id", "day", "distribution", "sent_to_police", "incidents")
+    )
     assert before == after
 
 
 @pytest.mark.django_db
 def test_offender_rollup_counts_incidents_per_person(world: World) -> None:
     pm = world.viewer("partnership_manager")
-    person = person_create(viewer=pm, owner_org=world.orgs["brighton-bcrp"], given_name="Kyle", family_name="Marsh")
+    person = person_create(
+        viewer=pm, owner_org=world.orgs["brighton-bcrp"], given_name="Kyle", family_name="Marsh"
+    )
     for _ in range(3):
         world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
-    world.report("same_partnership_reporter", "corner-brighton", offenders=[OffenderInput(person_id=person.pk)])
+    world.report(
+        "same_partnership_reporter", "corner-brighton", offenders=[OffenderInput(person_id=person.pk)]
+    )
     rollup_refresh()
     assert sum(OffenderRollup.objects.filter(person_id=person.pk).values_list("incidents", flat=True)) == 4

@@ -16,18 +16,25 @@ def test_pcc_survey_end_to_end(world: World, client: Client) -> None:
     assert form.status_code == 200
     missing = client.post("/insights/surveys/new/", {"owner": world.orgs["sussex-pcc"].pk, "title": ""})
     assert "This field is required." in missing.content.decode()
-    response = client.post("/insights/surveys/new/", {
-        "owner": world.orgs["sussex-pcc"].pk,
-        "title": "Confidence in the police response",
-        "q1_text": "How confident are you in the police response to retail crime?", "q1_kind": "scale",
-        "q2_text": "Did police attend your last violent incident?", "q2_kind": "choice", "q2_choices": "Yes\nNo\nNot sure",
-    })
+    response = client.post(
+        "/insights/surveys/new/",
+        {
+            "owner": world.orgs["sussex-pcc"].pk,
+            "title": "Confidence in the police response",
+            "q1_text": "How confident are you in the police response to retail crime?",
+            "q1_kind": "scale",
+            "q2_text": "Did police attend your last violent incident?",
+            "q2_kind": "choice",
+            "q2_choices": "Yes\nNo\nNot sure",
+        },
+    )
     survey = Survey.objects.get()
     assert response.status_code == 302
     client.post(f"/insights/surveys/{survey.pk}/send/")
     invited = set(SurveyInvitation.objects.filter(survey=survey).values_list("user__email", flat=True))
     # Everyone reporting in the Sussex force area, and nobody in Thames Valley.
-    assert "reporter@example.org" in invited and "connected_reporter@example.org" in invited
+    assert "reporter@example.org" in invited
+    assert "connected_reporter@example.org" in invited
     assert "unconnected_reporter@example.org" not in invited
 
     member = Client()
@@ -44,7 +51,8 @@ def test_pcc_survey_end_to_end(world: World, client: Client) -> None:
     assert Answer.objects.filter(survey=survey).count() == 2
 
     results = client.get(f"/insights/surveys/{survey.pk}/").content.decode()
-    assert "1 answered" in results and "Average 2.00 out of 5." in results
+    assert "1 answered" in results
+    assert "Average 2.00 out of 5." in results
     outsider = Client()
     outsider.force_login(world.users["unconnected_reporter"])
     assert outsider.get(f"/insights/surveys/{survey.pk}/answer/").status_code == 404
@@ -60,7 +68,9 @@ def test_accountability_questions(world: World, client: Client) -> None:
     pcc = Client()
     pcc.force_login(world.users["pcc"])
     assert "nobody attend" in pcc.get("/insights/questions/").content.decode()
-    pcc.post(f"/insights/questions/{q.pk}/", {"status": "answered", "answer": "The Chief Constable will reply."})
+    pcc.post(
+        f"/insights/questions/{q.pk}/", {"status": "answered", "answer": "The Chief Constable will reply."}
+    )
     q.refresh_from_db()
     assert q.status == "answered"
     # A store colleague cannot answer for the PCC.
