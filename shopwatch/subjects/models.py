@@ -119,13 +119,19 @@ class PersonPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=40)
-    source_evidence_id = models.BigIntegerField(null=True, blank=True, help_text="The incident evidence it came from")
-    uploaded_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source_evidence_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The incident evidence it came from"
+    )
+    uploaded_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["person", "sha256"], name="uniq_person_photo")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["person", "sha256"], name="uniq_person_photo")
+        ]
 
     def __str__(self) -> str:
         return f"Photo {self.sha256[:12]} of person {self.person_id}"
@@ -138,7 +144,9 @@ class PersonTombstone(models.Model):
     partnership = models.ForeignKey(Organisation, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(max_length=300)
     deleted_at = models.DateTimeField(default=timezone.now)
-    deleted_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    deleted_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Person {self.person_id} deleted {self.deleted_at:%Y-%m-%d}"

@@ -19,27 +19,42 @@ def person_choices(*, viewer: Viewer, q: str = "", limit: int = 200) -> list[Per
     """Known persons a reporter can pick from when filing a report (names only, not audited as a view)."""
     qs = person_queryset(viewer)
     if q:
-        qs = qs.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q))
+        qs = qs.filter(
+            Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)
+        )
     return list(qs.order_by("family_name", "given_name", "id").distinct()[:limit])
 
 
 def person_list(*, viewer: Viewer, q: str = "", after_id: int | None = None, limit: int = 50) -> list[Person]:
     qs = person_queryset(viewer).order_by("id")
     if q:
-        qs = qs.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)).distinct()
+        qs = qs.filter(
+            Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)
+        ).distinct()
     if after_id is not None:
         qs = qs.filter(id__gt=after_id)
     rows = list(qs[:limit])
     if rows:
-        audit_record(viewer=viewer, action=AuditAction.LIST, object_type="person",
-                     summary=f"Listed {len(rows)} persons", detail={"ids": [p.pk for p in rows]})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.LIST,
+            object_type="person",
+            summary=f"Listed {len(rows)} persons",
+            detail={"ids": [p.pk for p in rows]},
+        )
     return rows
 
 
 def person_detail(*, viewer: Viewer, person_id: object) -> Person:
     person = get_visible(person_queryset(viewer), viewer, pk=person_id)
-    audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="person", object_id=person.pk,
-                 partnership_id=person.partnership_id, summary=person.display_name)
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="person",
+        object_id=person.pk,
+        partnership_id=person.partnership_id,
+        summary=person.display_name,
+    )
     return person
 
 
@@ -47,8 +62,15 @@ def person_export_rows(*, viewer: Viewer, q: str = "", limit: int = 50_000) -> l
     """Persons for a CSV export; the export is audited with the ids it contained."""
     qs = person_queryset(viewer).order_by("family_name", "given_name", "id")
     if q:
-        qs = qs.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)).distinct()
+        qs = qs.filter(
+            Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)
+        ).distinct()
     rows = list(qs[:limit])
-    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="person",
-                 summary=f"Exported {len(rows)} persons", detail={"ids": [p.pk for p in rows]})
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.EXPORT,
+        object_type="person",
+        summary=f"Exported {len(rows)} persons",
+        detail={"ids": [p.pk for p in rows]},
+    )
     return rows

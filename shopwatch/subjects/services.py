@@ -45,14 +45,20 @@ def person_create(
         errors.append(FieldError("date_of_birth", "Must be a real date in the past."))
     if age_min is not None and age_max is not None and age_min > age_max:
         errors.append(FieldError("age_max", "Must not be below the lower age."))
-    for name, value in (("given_name", given_name), ("family_name", family_name), ("description", description)):
+    for name, value in (
+        ("given_name", given_name),
+        ("family_name", family_name),
+        ("description", description),
+    ):
         if "\x00" in value:
             errors.append(FieldError(name, "Must not contain NUL characters."))
     if errors:
         raise ValidationFailed(errors)
     person = Person.objects.create(
         owner_org=owner_org,
-        partnership=partnership if partnership is not None else (owner_org if owner_org.kind == OrganisationKind.PARTNERSHIP else None),
+        partnership=partnership
+        if partnership is not None
+        else (owner_org if owner_org.kind == OrganisationKind.PARTNERSHIP else None),
         given_name=given_name.strip(),
         family_name=family_name.strip(),
         date_of_birth=date_of_birth,
@@ -62,15 +68,24 @@ def person_create(
         status=status,
         distribution=distribution,
     )
-    PersonAlias.objects.bulk_create([PersonAlias(person=person, name=a.strip()) for a in aliases or [] if a.strip()])
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="person", object_id=person.pk,
-                 partnership_id=person.partnership_id, summary=person.display_name)
+    PersonAlias.objects.bulk_create(
+        [PersonAlias(person=person, name=a.strip()) for a in aliases or [] if a.strip()]
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="person",
+        object_id=person.pk,
+        partnership_id=person.partnership_id,
+        summary=person.display_name,
+    )
     return person
 
 
 @transaction.atomic
-def person_photo_add(*, viewer: Viewer, person: Person, fileobj: Any, filename: str,
-                     source_evidence_id: int | None = None) -> PersonPhoto:
+def person_photo_add(
+    *, viewer: Viewer, person: Person, fileobj: Any, filename: str, source_evidence_id: int | None = None
+) -> PersonPhoto:
     """Add an image of a person: checked from its content, stored once, hashed while it streams."""
     from django.conf import settings
     from django.core.files import File
@@ -79,7 +94,9 @@ def person_photo_add(*, viewer: Viewer, person: Person, fileobj: Any, filename: 
     from shopwatch.evidence.services import HashingReader, _file_size, photo_check
 
     if not _may_manage(viewer, person):
-        raise NotEntitled([FieldError("person", "Only the partnership that keeps this record may add images.")])
+        raise NotEntitled(
+            [FieldError("person", "Only the partnership that keeps this record may add images.")]
+        )
     content_type = photo_check(fileobj=fileobj, filename=filename)
     size = _file_size(fileobj)
     reader = HashingReader(fileobj, size, settings.SHOPWATCH_MAX_PHOTO_BYTES)
@@ -90,29 +107,56 @@ def person_photo_add(*, viewer: Viewer, person: Person, fileobj: Any, filename: 
     if existing is not None:
         default_storage.delete(stored)
         return existing
-    photo = PersonPhoto.objects.create(person=person, file=stored, sha256=sha256, size=size,
-                                       content_type=content_type, source_evidence_id=source_evidence_id,
-                                       uploaded_by_id=viewer.user_id)
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="person", object_id=person.pk,
-                 partnership_id=person.partnership_id, summary=f"Image added ({sha256[:12]})")
+    photo = PersonPhoto.objects.create(
+        person=person,
+        file=stored,
+        sha256=sha256,
+        size=size,
+        content_type=content_type,
+        source_evidence_id=source_evidence_id,
+        uploaded_by_id=viewer.user_id,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="person",
+        object_id=person.pk,
+        partnership_id=person.partnership_id,
+        summary=f"Image added ({sha256[:12]})",
+    )
     return photo
 
 
 def _may_manage(viewer: Viewer, person: Person) -> bool:
-    return viewer.platform_admin or person.owner_org_id in viewer.org_wide_ids or (
-        person.partnership_id is not None and person.partnership_id in viewer.managed_partnership_ids
+    return (
+        viewer.platform_admin
+        or person.owner_org_id in viewer.org_wide_ids
+        or (person.partnership_id is not None and person.partnership_id in viewer.managed_partnership_ids)
     )
 
 
-RECTIFIABLE = ("given_name", "family_name", "date_of_birth", "age_min", "age_max", "height_cm", "build", "hair",
-               "distinguishing_features", "description", "status")
+RECTIFIABLE = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "age_min",
+    "age_max",
+    "height_cm",
+    "build",
+    "hair",
+    "distinguishing_features",
+    "description",
+    "status",
+)
 
 
 @transaction.atomic
 def person_rectify(*, viewer: Viewer, person: Person, changes: dict[str, Any], reason: str) -> Person:
     """Correct a person's record; each changed field is logged with the reason."""
     if not _may_manage(viewer, person):
-        raise NotEntitled([FieldError("person", "Only the partnership that keeps this record may correct it.")])
+        raise NotEntitled(
+            [FieldError("person", "Only the partnership that keeps this record may correct it.")]
+        )
     if not reason.strip():
         raise ValidationFailed([FieldError("reason", "Say why the record is corrected.")])
     unknown = [f for f in changes if f not in RECTIFIABLE]
@@ -123,15 +167,29 @@ def person_rectify(*, viewer: Viewer, person: Person, changes: dict[str, Any], r
         old = getattr(person, field)
         if old != value:
             setattr(person, field, value)
-            log.append(Rectification(person=person, field=field, old_value=str(old or ""),
-                                     new_value=str(value or ""), reason=reason.strip()[:500], by_id=viewer.user_id))
+            log.append(
+                Rectification(
+                    person=person,
+                    field=field,
+                    old_value=str(old or ""),
+                    new_value=str(value or ""),
+                    reason=reason.strip()[:500],
+                    by_id=viewer.user_id,
+                )
+            )
     if log:
         person.updated_at = timezone.now()
         person.save(update_fields=[r.field for r in log] + ["updated_at"])
         Rectification.objects.bulk_create(log)
-        audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="person", object_id=person.pk,
-                     partnership_id=person.partnership_id, summary=f"Rectified: {', '.join(r.field for r in log)}",
-                     detail={"reason": reason.strip()[:500]})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.CHANGE,
+            object_type="person",
+            object_id=person.pk,
+            partnership_id=person.partnership_id,
+            summary=f"Rectified: {', '.join(r.field for r in log)}",
+            detail={"reason": reason.strip()[:500]},
+        )
     return person
 
 
@@ -149,15 +207,29 @@ def person_erase(*, viewer: Viewer | None, person: Person, reason: str) -> Perso
     if not reason.strip():
         raise ValidationFailed([FieldError("reason", "Say why the record is erased.")])
     files = [n for p in person.photos.all() for n in (p.file.name, p.thumbnail.name) if n]
-    tomb = PersonTombstone.objects.create(person_id=person.pk, partnership_id=person.partnership_id,
-                                          reason=reason.strip()[:300],
-                                          deleted_by_id=viewer.user_id if viewer else None)
+    tomb = PersonTombstone.objects.create(
+        person_id=person.pk,
+        partnership_id=person.partnership_id,
+        reason=reason.strip()[:300],
+        deleted_by_id=viewer.user_id if viewer else None,
+    )
     from shopwatch.core.audit import audit_record as _audit
     from shopwatch.core.entitlements import Viewer as _V
 
-    _audit(viewer=viewer or _V(user_id=None, channel="system"), action=AuditAction.DELETE, object_type="person",
-           object_id=person.pk, partnership_id=person.partnership_id, summary=f"Erased: {reason.strip()[:200]}",
-           organisation_id=person.owner_org_id)
+    _audit(
+        viewer=viewer or _V(user_id=None, channel="system"),
+        action=AuditAction.DELETE,
+        object_type="person",
+        object_id=person.pk,
+        partnership_id=person.partnership_id,
+        summary=f"Erased: {reason.strip()[:200]}",
+        organisation_id=person.owner_org_id,
+    )
     person.delete()
-    transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+
+    def delete_files() -> None:
+        for name in files:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
     return tomb

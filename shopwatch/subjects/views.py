@@ -29,8 +29,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
         rows = selectors.person_list(viewer=viewer, q=q, after_id=after, limit=PAGE + 1)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    return render(request, "subjects/person_list.html",
-                  {"persons": rows, "q": q, "next_after": rows[-1].pk if more and rows else None})
+    return render(
+        request,
+        "subjects/person_list.html",
+        {"persons": rows, "q": q, "next_after": rows[-1].pk if more and rows else None},
+    )
 
 
 @login_required
@@ -53,11 +56,37 @@ def person_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shopwatch-persons.csv"'
     writer = csv.writer(response)
-    writer.writerow(["id", "status", "given_name", "family_name", "aliases", "date_of_birth", "age_min", "age_max",
-                     "description", "partnership", "distribution", "last_incident_at"])
+    writer.writerow(
+        [
+            "id",
+            "status",
+            "given_name",
+            "family_name",
+            "aliases",
+            "date_of_birth",
+            "age_min",
+            "age_max",
+            "description",
+            "partnership",
+            "distribution",
+            "last_incident_at",
+        ]
+    )
     for p in rows:
-        writer.writerow([p.pk, p.status, p.given_name, p.family_name, "; ".join(a.name for a in p.aliases.all()),
-                         p.date_of_birth or "", p.age_min or "", p.age_max or "", p.description,
-                         p.partnership.slug if p.partnership else "", p.distribution,
-                         p.last_incident_at.isoformat() if p.last_incident_at else ""])
+        writer.writerow(
+            [
+                p.pk,
+                p.status,
+                p.given_name,
+                p.family_name,
+                "; ".join(a.name for a in p.aliases.all()),
+                p.date_of_birth or "",
+                p.age_min or "",
+                p.age_max or "",
+                p.description,
+                p.partnership.slug if p.partnership else "",
+                p.distribution,
+                p.last_incident_at.isoformat() if p.last_incident_at else "",
+            ]
+        )
     return response

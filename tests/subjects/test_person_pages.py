@@ -17,8 +17,14 @@ def _login(client: Client, world: World, name: str) -> None:
 
 
 def _person(world: World, **kw: object):  # type: ignore[no-untyped-def]
-    return person_create(viewer=world.viewer("partnership_manager"), owner_org=world.orgs["brighton-bcrp"],
-                         given_name="Danny", family_name="Fletcher", aliases=["Fletch"], **kw)
+    return person_create(
+        viewer=world.viewer("partnership_manager"),
+        owner_org=world.orgs["brighton-bcrp"],
+        given_name="Danny",
+        family_name="Fletcher",
+        aliases=["Fletch"],
+        **kw,
+    )
 
 
 def test_member_lists_opens_and_exports_partnership_person(world: World, client: Client) -> None:
@@ -29,12 +35,15 @@ def test_member_lists_opens_and_exports_partnership_person(world: World, client:
     assert "Danny Fletcher" in page.content.decode()
     detail = client.get(f"/people/{person.pk}/")
     assert detail.status_code == 200
-    assert AuditEvent.objects.filter(action="view", object_type="person", object_id=str(person.pk),
-                                     actor=world.users["reporter"]).exists()
+    assert AuditEvent.objects.filter(
+        action="view", object_type="person", object_id=str(person.pk), actor=world.users["reporter"]
+    ).exists()
     export = client.get("/people/export.csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert [r["family_name"] for r in rows] == ["Fletcher"]
-    assert AuditEvent.objects.filter(action="export", object_type="person", actor=world.users["reporter"]).exists()
+    assert AuditEvent.objects.filter(
+        action="export", object_type="person", actor=world.users["reporter"]
+    ).exists()
 
 
 def test_unconnected_partnership_cannot_find_or_open_person(world: World, client: Client) -> None:
