@@ -27,8 +27,10 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -58,7 +60,32 @@ class Level:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    server_cpu_ms_per_report: float = float("nan")
+    client_cpu_ms_per_report: float = float("nan")
     error_samples: list[str] = field(default_factory=list)
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(pgid: int, db_name: str | None) -> float:
+    """CPU time used so far by the server's processes (its process group) and, on PostgreSQL, the
+    database backends serving the benchmark database."""
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            mine = int(fields[2]) == pgid
+            if not mine and db_name:
+                mine = db_name in (d / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if mine:
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / TICKS
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -157,6 +184,8 @@ def measure(
     seconds: float,
     warmup: float,
     per_request: int,
+    server_pgid: int,
+    db_name: str | None,
 ) -> Level:
     counter = iter(range(10**12))
     lock = threading.Lock()
@@ -182,10 +211,20 @@ def measure(
         )
         for _ in range(clients)
     ]
+    cpu: dict[str, float] = {}
+
+    def snapshot(when: str) -> None:
+        cpu[f"server_{when}"] = server_cpu_seconds(server_pgid, db_name)
+        cpu[f"client_{when}"] = time.process_time()
+
+    timer = threading.Timer(warmup, snapshot, args=("start",))
+    timer.start()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    timer.join()
+    snapshot("end")
     # The last requests may finish after stop_at: count the real span.
     elapsed = max(seconds, time.perf_counter() - start_at)
     lat = sorted(x for t in threads for x in t.latencies)
@@ -203,6 +242,8 @@ def measure(
         p95_ms=round(percentile(lat, 0.95) * 1000, 1),
         p99_ms=round(percentile(lat, 0.99) * 1000, 1),
         max_ms=round((lat[-1] if lat else float("nan")) * 1000, 1),
+        server_cpu_ms_per_report=round((cpu["server_end"] - cpu["server_start"]) / max(reports, 1) * 1000, 2),
+        client_cpu_ms_per_report=round((cpu["client_end"] - cpu["client_start"]) / max(reports, 1) * 1000, 2),
         error_samples=sorted(set(errors))[:5],
     )
 
@@ -216,7 +257,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_COMMANDS: list[str] = []
+
+
 def has_command(env: dict[str, str], name: str) -> bool:
+    if _COMMANDS:
+        return name in _COMMANDS
     out = subprocess.run(
         [UV, "run", "--no-sync", "shopwatch", "help", "--commands"],
         env=env,
@@ -225,7 +271,8 @@ def has_command(env: dict[str, str], name: str) -> bool:
         text=True,
         check=True,
     )
-    return name in out.stdout.split()
+    _COMMANDS.extend(out.stdout.split())
+    return name in _COMMANDS
 
 
 def prepare_world(env: dict[str, str], args: argparse.Namespace) -> tuple[str, int, str]:
@@ -260,7 +307,7 @@ print(json.dumps({{"key": new.secret, "store": m.store_id}}))
         env=env,
         cwd=ROOT,
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     info = json.loads(out.stdout.strip().splitlines()[-1])
@@ -268,16 +315,16 @@ print(json.dumps({{"key": new.secret, "store": m.store_id}}))
 
 
 def start_server(
-    env: dict[str, str], port: int, args: argparse.Namespace, log: Path
+    env: dict[str, str], port: int, workers: int | None, threads: int | None, no_task_worker: bool, log: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
-    extra = [f"--{n}={getattr(args, n)}" for n in ("workers", "threads") if getattr(args, n)]
-    if args.no_task_worker:
+    extra = [f"--{n}={v}" for n, v in (("workers", workers), ("threads", threads)) if v]
+    if no_task_worker:
         extra.append("--no-task-worker")
     if has_command(env, "serve"):
         cmd = [UV, "run", "--no-sync", "shopwatch", "serve", "--port", str(port), *extra]
         label = " ".join(["shopwatch serve", *extra])
     else:
-        w, t = args.workers or 2, args.threads or 8
+        w, t = workers or 2, threads or 8
         cmd = [
             UV,
             "run",
@@ -298,7 +345,7 @@ def start_server(
         proc = subprocess.Popen(
             cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
         )
-    deadline = time.time() + 60
+    deadline = time.time() + 180
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
@@ -308,13 +355,13 @@ def start_server(
             if conn.getresponse().status == 200:
                 return proc, label
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not answer within 60 s")
+            pass
+        time.sleep(0.5)
+    stop_server(proc)
+    raise RuntimeError(f"server did not answer within 180 s: {log.read_text()[-2000:]}")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
@@ -334,7 +381,60 @@ def admin_sql(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def run_database(args: argparse.Namespace, label: str, database_url: str | None) -> dict[str, Any]:
+def run_levels(
+    args: argparse.Namespace, label: str, port: int, key: str, store: int, pgid: int, db_name: str | None
+) -> list[Level]:
+    levels: list[Level] = []
+    for clients in args.clients:
+        lv = measure(
+            port=port,
+            key=key,
+            store=store,
+            path="/api/v1/incidents",
+            clients=clients,
+            seconds=args.duration,
+            warmup=args.warmup,
+            per_request=1,
+            server_pgid=pgid,
+            db_name=db_name,
+        )
+        levels.append(lv)
+        print(
+            f"[{label}] POST /api/v1/incidents {clients:>3} clients: {lv.reports_per_s:>7.1f} reports/s  "
+            f"p50 {lv.p50_ms:>6.1f} ms  p95 {lv.p95_ms:>6.1f} ms  p99 {lv.p99_ms:>6.1f} ms  "
+            f"errors {lv.errors}  CPU/report: server {lv.server_cpu_ms_per_report:.1f} ms, "
+            f"client {lv.client_cpu_ms_per_report:.1f} ms",
+            flush=True,
+        )
+        for e in lv.error_samples:
+            print(f"        e.g. {e}")
+    for clients in args.batch_clients:
+        lv = measure(
+            port=port,
+            key=key,
+            store=store,
+            path="/api/v1/incidents/batch",
+            clients=clients,
+            seconds=args.batch_duration,
+            warmup=args.warmup,
+            per_request=args.batch_size,
+            server_pgid=pgid,
+            db_name=db_name,
+        )
+        levels.append(lv)
+        print(
+            f"[{label}] POST /api/v1/incidents/batch ({args.batch_size}/request) {clients:>2} clients: "
+            f"{lv.reports_per_s:>7.1f} reports/s  {lv.requests} requests, p50 {lv.p50_ms:.0f} ms  "
+            f"p95 {lv.p95_ms:.0f} ms  errors {lv.errors}  CPU/report: server "
+            f"{lv.server_cpu_ms_per_report:.2f} ms, client {lv.client_cpu_ms_per_report:.2f} ms",
+            flush=True,
+        )
+        for e in lv.error_samples:
+            print(f"        e.g. {e}")
+    return levels
+
+
+def run_database(args: argparse.Namespace, label: str, database_url: str | None) -> list[dict[str, Any]]:
     data_dir = Path(tempfile.mkdtemp(prefix="shopwatch-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(
@@ -348,65 +448,37 @@ def run_database(args: argparse.Namespace, label: str, database_url: str | None)
         db_name = f"shopwatch_bench_{secrets.token_hex(4)}"
         admin_sql(database_url, f'CREATE DATABASE "{db_name}"')
         env["DATABASE_URL"] = with_database(database_url, db_name)
-    proc = None
+    runs = []
     try:
         key, store, world = prepare_world(env, args)
-        port = args.port or free_port()
-        proc, server = start_server(env, port, args, data_dir / "server.log")
-        print(f"\n[{label}] server: {server}; world: {world}; store {store}")
-        levels: list[Level] = []
-        for clients in args.clients:
-            lv = measure(
-                port=port,
-                key=key,
-                store=store,
-                path="/api/v1/incidents",
-                clients=clients,
-                seconds=args.duration,
-                warmup=args.warmup,
-                per_request=1,
+        # One database, each server configuration in turn (the incidents of earlier runs stay in it).
+        for workers, threads in args.configs or [(args.workers, args.threads)]:
+            port = args.port or free_port()
+            proc, server = start_server(
+                env, port, workers, threads, args.no_task_worker, data_dir / "server.log"
             )
-            levels.append(lv)
-            print(
-                f"[{label}] POST /api/v1/incidents {clients:>3} clients: "
-                f"{lv.reports_per_s:>7.1f} reports/s  p50 {lv.p50_ms:>6.1f} ms  "
-                f"p95 {lv.p95_ms:>6.1f} ms  p99 {lv.p99_ms:>6.1f} ms  "
-                f"errors {lv.errors}",
-                flush=True,
+            try:
+                print(
+                    f"\n[{label}] server: {server}; world: {world}; store {store}; load average "
+                    f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+                    flush=True,
+                )
+                levels = run_levels(args, label, port, key, store, proc.pid, db_name)
+            finally:
+                stop_server(proc)
+            runs.append(
+                {
+                    "database": label,
+                    "server": server,
+                    "world": world,
+                    "cpus": os.cpu_count(),
+                    "load_average_at_start": round(os.getloadavg()[0], 2),
+                    "rate_limit": args.rate_limit,
+                    "levels": [asdict(lv) for lv in levels],
+                }
             )
-            for e in lv.error_samples:
-                print(f"        e.g. {e}")
-        for clients in args.batch_clients:
-            lv = measure(
-                port=port,
-                key=key,
-                store=store,
-                path="/api/v1/incidents/batch",
-                clients=clients,
-                seconds=args.batch_duration,
-                warmup=args.warmup,
-                per_request=args.batch_size,
-            )
-            levels.append(lv)
-            print(
-                f"[{label}] POST /api/v1/incidents/batch ({args.batch_size}/request) {clients:>2} clients: "
-                f"{lv.reports_per_s:>7.1f} reports/s  {lv.requests} requests, p50 {lv.p50_ms:.0f} ms  "
-                f"p95 {lv.p95_ms:.0f} ms  errors {lv.errors}",
-                flush=True,
-            )
-            for e in lv.error_samples:
-                print(f"        e.g. {e}")
-        return {
-            "database": label,
-            "server": server,
-            "world": world,
-            "cpus": os.cpu_count(),
-            "rate_limit": args.rate_limit,
-            "levels": [asdict(lv) for lv in levels],
-        }
+        return runs
     finally:
-        if proc is not None:
-            stop_server(proc)
         if db_name and database_url:
             admin_sql(database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -418,6 +490,11 @@ def main() -> None:
     p.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
     p.add_argument("--workers", type=int, help="gunicorn workers (default: shopwatch serve's)")
     p.add_argument("--threads", type=int, help="threads per worker (default: shopwatch serve's)")
+    p.add_argument(
+        "--configs",
+        type=lambda s: [tuple(int(n) for n in c.split("x")) for c in s.split(",")],
+        help="several server configurations in turn, e.g. 2x4,2x8,4x2 (workers x threads)",
+    )
     p.add_argument("--no-task-worker", action="store_true", help="serve without the background task worker")
     p.add_argument("--seed-incidents", type=int, default=500, help="incidents in the seeded world")
     p.add_argument("--port", type=int)
@@ -429,6 +506,8 @@ def main() -> None:
     p.add_argument("--warmup", type=float, default=2.0)
     p.add_argument("--rate-limit", type=int, default=1_000_000, help="the server's SHOPWATCH_API_RATE_LIMIT")
     args = p.parse_args()
+    # Stopped with SIGTERM: still stop the server and drop the benchmark database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
     database_url = os.environ.get("DATABASE_URL")
     if args.postgres and not database_url:
@@ -436,15 +515,14 @@ def main() -> None:
         database_url = subprocess.run(start, check=True, capture_output=True, text=True).stdout.strip()
     runs = []
     if not args.no_sqlite:
-        runs.append(run_database(args, "sqlite", None))
+        runs.extend(run_database(args, "sqlite", None))
     if database_url:
-        runs.append(run_database(args, "postgresql", database_url))
+        runs.extend(run_database(args, "postgresql", database_url))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    for r in runs:
-        path = RESULTS / f"api_create-{r['database']}-{stamp}.json"
-        path.write_text(json.dumps({**r, "at": stamp}, indent=2))
-        print(f"wrote {path.relative_to(ROOT)}")
+    path = RESULTS / f"api_create-{stamp}.json"
+    path.write_text(json.dumps({"at": stamp, "runs": runs}, indent=2))
+    print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

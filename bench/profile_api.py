@@ -100,11 +100,15 @@ def run(n: int, batch: bool) -> None:
     for q in queries.captured_queries:
         print(f"  {q['sql'][:160]}")
     bodies = [body(i) for i in range(n)]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for b in bodies:
         client.post(path, b, content_type="application/json")
     plain = (time.perf_counter() - started) / n
-    print(f"\n{n} requests to {path} on {connection.vendor}: {plain * 1000:.2f} ms each without the profiler")
+    cpu = (time.process_time() - cpu_started) / n
+    print(
+        f"\n{n} requests to {path} on {connection.vendor}: {plain * 1000:.2f} ms each without the profiler "
+        f"({cpu * 1000:.2f} ms CPU in this process; load average {os.getloadavg()[0]:.1f})"
+    )
     bodies = [body(n + i) for i in range(n)]
     prof = cProfile.Profile()
     started = time.perf_counter()
