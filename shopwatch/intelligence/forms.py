@@ -15,34 +15,56 @@ class GalleryAddForm(forms.Form):
     given_name = forms.CharField(label="First name", max_length=100, required=False)
     family_name = forms.CharField(label="Last name", max_length=100, required=False)
     date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DATE)
-    description = forms.CharField(label="Description", max_length=2000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}),
-                                  help_text="Height, build, hair, clothing, distinguishing features")
+    description = forms.CharField(
+        label="Description",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Height, build, hair, clothing, distinguishing features",
+    )
     reason = forms.CharField(label="Why they are listed", max_length=500)
     advice = forms.CharField(label="What to do if seen", max_length=500, required=False)
-    photo = forms.ImageField(label="Photo", required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
-    confirm_new = forms.BooleanField(label="This is a different person from the similar records shown", required=False)
+    photo = forms.ImageField(
+        label="Photo", required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+    confirm_new = forms.BooleanField(
+        label="This is a different person from the similar records shown", required=False
+    )
 
 
 class HelpIdentifyForm(forms.Form):
-    text = forms.CharField(label="Who do you think this is, and why?", max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
-    source_details = forms.CharField(label="How you know (kept from everyone but the grader)", max_length=2000,
-                                     required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label="Who do you think this is, and why?", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    source_details = forms.CharField(
+        label="How you know (kept from everyone but the grader)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class IntelligenceForm(forms.Form):
     partnership = forms.TypedChoiceField(label="Partnership", coerce=int)
-    kind = forms.ChoiceField(label="It is about", choices=[(k, v) for k, v in SubjectKind.choices
-                                                         if k != SubjectKind.IDENTIFICATION],
-                             widget=forms.RadioSelect)
-    person = forms.IntegerField(label="Person's record number", required=False,
-                                help_text="From the gallery or the people list, if it is about a known person")
+    kind = forms.ChoiceField(
+        label="It is about",
+        choices=[(k, v) for k, v in SubjectKind.choices if k != SubjectKind.IDENTIFICATION],
+        widget=forms.RadioSelect,
+    )
+    person = forms.IntegerField(
+        label="Person's record number",
+        required=False,
+        help_text="From the gallery or the people list, if it is about a known person",
+    )
     registration = forms.CharField(label="Vehicle registration", max_length=20, required=False)
     place = forms.CharField(label="Place", max_length=300, required=False)
     text = forms.CharField(label="What you know", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
-    source_details = forms.CharField(label="How you know, and from whom (kept from everyone but the grader)",
-                                     max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    source_details = forms.CharField(
+        label="How you know, and from whom (kept from everyone but the grader)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, partnerships: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,27 +72,46 @@ class IntelligenceForm(forms.Form):
 
 
 class GradeForm(forms.Form):
-    source_evaluation = forms.ChoiceField(label="Source evaluation", choices=SourceEvaluation.choices,
-                                          widget=forms.RadioSelect)
-    assessment = forms.ChoiceField(label="Intelligence assessment", choices=Assessment.choices,
-                                   widget=forms.RadioSelect)
-    handling_code = forms.ChoiceField(label="Handling code", choices=HandlingCode.choices, widget=forms.RadioSelect)
-    handling_conditions = forms.CharField(label="Handling conditions (required for code C)", max_length=1000,
-                                          required=False)
-    sanitised_text = forms.CharField(label="Text to share (nothing that identifies the source)", max_length=4000,
-                                     widget=forms.Textarea(attrs={"rows": 4}))
-    share_with = forms.ChoiceField(label="Share with", choices=[("partnership", "This partnership"),
-                                                                ("connected", "Connected partnerships"),
-                                                                ("police", "Partnerships and police")])
+    source_evaluation = forms.ChoiceField(
+        label="Source evaluation", choices=SourceEvaluation.choices, widget=forms.RadioSelect
+    )
+    assessment = forms.ChoiceField(
+        label="Intelligence assessment", choices=Assessment.choices, widget=forms.RadioSelect
+    )
+    handling_code = forms.ChoiceField(
+        label="Handling code", choices=HandlingCode.choices, widget=forms.RadioSelect
+    )
+    handling_conditions = forms.CharField(
+        label="Handling conditions (required for code C)", max_length=1000, required=False
+    )
+    sanitised_text = forms.CharField(
+        label="Text to share (nothing that identifies the source)",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    share_with = forms.ChoiceField(
+        label="Share with",
+        choices=[
+            ("partnership", "This partnership"),
+            ("connected", "Connected partnerships"),
+            ("police", "Partnerships and police"),
+        ],
+    )
 
 
 class ServiceFields(forms.Form):
-    served_how = forms.ChoiceField(label="How it was served", choices=ServedHow.choices, widget=forms.RadioSelect)
-    served_at = forms.DateTimeField(label="When it was served", widget=DATETIME,
-                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    served_how = forms.ChoiceField(
+        label="How it was served", choices=ServedHow.choices, widget=forms.RadioSelect
+    )
+    served_at = forms.DateTimeField(
+        label="When it was served", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
     served_by = forms.CharField(label="Served by", max_length=200)
-    incidents = forms.CharField(label="Incident references relied on", max_length=2000,
-                                help_text="Reference numbers such as SW-7KQ3-M9X2, separated by spaces")
+    incidents = forms.CharField(
+        label="Incident references relied on",
+        max_length=2000,
+        help_text="Reference numbers such as SW-7KQ3-M9X2, separated by spaces",
+    )
 
 
 class WarningForm(ServiceFields):
@@ -81,12 +122,14 @@ class WarningForm(ServiceFields):
 class ExclusionForm(ServiceFields):
     person = forms.IntegerField(label="Person's record number")
     all_premises = forms.BooleanField(label="All member premises", required=False, initial=True)
-    stores = forms.MultipleChoiceField(label="Or only these premises", required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+    stores = forms.MultipleChoiceField(
+        label="Or only these premises", required=False, widget=forms.CheckboxSelectMultiple
+    )
     starts_on = forms.DateField(label="Starts on", widget=DATE)
     ends_on = forms.DateField(label="Ends on (12 months if left empty)", required=False, widget=DATE)
-    conditions = forms.CharField(label="Conditions", max_length=2000, required=False,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+    conditions = forms.CharField(
+        label="Conditions", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, stores: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,22 +137,33 @@ class ExclusionForm(ServiceFields):
 
 
 class AppealForm(forms.Form):
-    grounds = forms.CharField(label="Grounds of appeal", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    grounds = forms.CharField(
+        label="Grounds of appeal", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AppealDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="Decision", choices=[("upheld", "Upheld"), ("varied", "Varied"),
-                                                            ("overturned", "Overturned")], widget=forms.RadioSelect)
-    decision_reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("upheld", "Upheld"), ("varied", "Varied"), ("overturned", "Overturned")],
+        widget=forms.RadioSelect,
+    )
+    decision_reason = forms.CharField(
+        label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     new_ends_on = forms.DateField(label="New end date (if varied)", required=False, widget=DATE)
 
 
 class SettingsForm(forms.Form):
-    gallery_months = forms.IntegerField(label="Gallery entries expire after (months)", min_value=1, max_value=36)
-    delete_after_months = forms.IntegerField(label="Delete people with no new incidents after (months)",
-                                             min_value=1, max_value=120)
-    network_sharing = forms.ChoiceField(label="Share with connected partnerships", choices=NetworkSharing.choices,
-                                        widget=forms.RadioSelect)
+    gallery_months = forms.IntegerField(
+        label="Gallery entries expire after (months)", min_value=1, max_value=36
+    )
+    delete_after_months = forms.IntegerField(
+        label="Delete people with no new incidents after (months)", min_value=1, max_value=120
+    )
+    network_sharing = forms.ChoiceField(
+        label="Share with connected partnerships", choices=NetworkSharing.choices, widget=forms.RadioSelect
+    )
 
 
 class ReasonForm(forms.Form):

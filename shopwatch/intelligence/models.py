@@ -25,10 +25,15 @@ class PartnershipSettings(models.Model):
     """A partnership's own data-protection choices (it is the controller of its members' data)."""
 
     partnership = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="intel_settings")
-    gallery_months = models.PositiveSmallIntegerField(default=12, help_text="A gallery entry expires after this")
+    gallery_months = models.PositiveSmallIntegerField(
+        default=12, help_text="A gallery entry expires after this"
+    )
     delete_after_months = models.PositiveSmallIntegerField(
-        default=24, help_text="A person with no new incidents for this long is deleted")
-    network_sharing = models.CharField(max_length=10, choices=NetworkSharing.choices, default=NetworkSharing.IMAGES)
+        default=24, help_text="A person with no new incidents for this long is deleted"
+    )
+    network_sharing = models.CharField(
+        max_length=10, choices=NetworkSharing.choices, default=NetworkSharing.IMAGES
+    )
     exclusion_months = models.PositiveSmallIntegerField(default=12)
     review_after_months = models.PositiveSmallIntegerField(default=6)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -57,11 +62,14 @@ class GalleryEntry(models.Model):
     partnership = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="gallery_entries")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="gallery_entries")
     owner_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    distribution = models.CharField(max_length=20, choices=Distribution.choices, default=Distribution.CONNECTED)
+    distribution = models.CharField(
+        max_length=20, choices=Distribution.choices, default=Distribution.CONNECTED
+    )
     sharing_group = models.ForeignKey(SharingGroup, null=True, blank=True, on_delete=models.PROTECT)
     reason = models.CharField(max_length=500)
-    advice = models.CharField(max_length=500, default="Do not approach. Call the partnership radio or 999 if there "
-                                                      "is a threat.")
+    advice = models.CharField(
+        max_length=500, default="Do not approach. Call the partnership radio or 999 if there is a threat."
+    )
     status = models.CharField(max_length=10, choices=GalleryStatus.choices, default=GalleryStatus.ACTIVE)
     listed_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     listed_at = models.DateTimeField(default=timezone.now)
@@ -73,8 +81,11 @@ class GalleryEntry(models.Model):
     class Meta:
         ordering: ClassVar = ["-listed_at", "-id"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["partnership", "person"], condition=Q(status="active"),
-                                    name="uniq_active_gallery_entry"),
+            models.UniqueConstraint(
+                fields=["partnership", "person"],
+                condition=Q(status="active"),
+                name="uniq_active_gallery_entry",
+            ),
         ]
         indexes: ClassVar = [models.Index(fields=["partnership", "status", "expires_at"])]
 
@@ -124,11 +135,17 @@ class IntelligenceReport(models.Model):
 
     partnership = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="intelligence")
     owner_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    distribution = models.CharField(max_length=20, choices=Distribution.choices, default=Distribution.ORGANISATION)
+    distribution = models.CharField(
+        max_length=20, choices=Distribution.choices, default=Distribution.ORGANISATION
+    )
     sharing_group = models.ForeignKey(SharingGroup, null=True, blank=True, on_delete=models.PROTECT)
     kind = models.CharField(max_length=16, choices=SubjectKind.choices)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="intelligence")
-    suggested_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="intelligence"
+    )
+    suggested_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     vehicle = models.ForeignKey(Vehicle, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     place = models.CharField(max_length=300, blank=True)
@@ -202,7 +219,9 @@ class ExclusionNotice(models.Model):
     served_at = models.DateTimeField()
     served_by = models.CharField(max_length=200)
     evidence = models.ManyToManyField(Incident, blank=True, related_name="+")
-    warning = models.ForeignKey(WarningLetter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    warning = models.ForeignKey(
+        WarningLetter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     issued_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     issued_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=ExclusionStatus.choices, default=ExclusionStatus.ACTIVE)
@@ -245,7 +264,9 @@ class Breach(models.Model):
     detected_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["exclusion", "incident"], name="uniq_breach")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["exclusion", "incident"], name="uniq_breach")
+        ]
 
     def __str__(self) -> str:
         return f"Breach of {self.exclusion_id} by incident {self.incident_id}"

@@ -3,6 +3,8 @@ exclusion notices."""
 
 from __future__ import annotations
 
+import io
+
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from fpdf import FPDF
@@ -12,8 +14,16 @@ from .selectors import GalleryCard
 
 
 def _latin(text: str) -> str:
-    return (text or "").replace("–", "-").replace("—", "-").replace("’", "'").replace("“", '"').replace(
-        "”", '"').encode("latin-1", "replace").decode("latin-1")
+    return (
+        (text or "")
+        .replace("–", "-")
+        .replace("—", "-")
+        .replace("’", "'")
+        .replace("“", '"')
+        .replace("”", '"')
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
 
 
 class _Doc(FPDF):
@@ -49,7 +59,9 @@ def gallery_pdf(*, partnership_name: str, cards: list[GalleryCard], printed_by: 
     pdf = _Doc(stamp)
     pdf.add_page()
     pdf.para(f"{partnership_name}: people to look out for", size=16, style="B", height=8)
-    pdf.para("Keep this in the staff room. Destroy it when a new one is printed. Do not photograph or share it.")
+    pdf.para(
+        "Keep this in the staff room. Destroy it when a new one is printed. Do not photograph or share it."
+    )
     pdf.ln(2)
     for card in cards:
         if pdf.get_y() > 240:
@@ -59,7 +71,7 @@ def gallery_pdf(*, partnership_name: str, cards: list[GalleryCard], printed_by: 
             photo = card.person.photos.filter(pk=card.photo_id).first()
             if photo is not None and photo.content_type in ("image/jpeg", "image/png"):
                 with default_storage.open(photo.file.name, "rb") as fh:
-                    pdf.image(fh, x=10, y=top, w=28)
+                    pdf.image(io.BytesIO(fh.read()), x=10, y=top, w=28)
         pdf.set_xy(42, top)
         pdf.set_font("Helvetica", style="B", size=11)
         pdf.multi_cell(0, 6, _latin(card.title), new_x="LMARGIN", new_y="NEXT")
@@ -91,13 +103,19 @@ def warning_pdf(letter: WarningLetter) -> bytes:
     if incidents:
         pdf.para("This letter relates to:", style="B")
         for i in incidents:
-            pdf.para(f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name} (ref {i.reference})")
+            pdf.para(
+                f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name} (ref {i.reference})"
+            )
     pdf.ln(2)
-    pdf.para("If there are further incidents, the partnership may exclude you from all member premises. "
-             "You can ask the partnership what information it holds about you.")
+    pdf.para(
+        "If there are further incidents, the partnership may exclude you from all member premises. "
+        "You can ask the partnership what information it holds about you."
+    )
     pdf.ln(4)
-    pdf.para(f"Served {letter.get_served_how_display().lower()} on {timezone.localtime(letter.served_at):%d %B %Y %H:%M} "
-             f"by {letter.served_by}.")
+    pdf.para(
+        f"Served {letter.get_served_how_display().lower()} on "
+        f"{timezone.localtime(letter.served_at):%d %B %Y %H:%M} by {letter.served_by}."
+    )
     return bytes(pdf.output())
 
 
@@ -107,8 +125,11 @@ def exclusion_pdf(notice: ExclusionNotice) -> bytes:
     pdf.para(notice.partnership.name, size=14, style="B", height=7)
     pdf.para("EXCLUSION NOTICE", size=16, style="B", height=8)
     pdf.para(f"To: {notice.person.display_name}")
-    pdf.para(f"You are excluded from {'all member premises of the partnership' if notice.all_premises else 'the premises listed below'} "
-             f"from {notice.starts_on:%d %B %Y} to {notice.ends_on:%d %B %Y} inclusive.")
+    where = "all member premises of the partnership" if notice.all_premises else "the premises listed below"
+    pdf.para(
+        f"You are excluded from {where} "
+        f"from {notice.starts_on:%d %B %Y} to {notice.ends_on:%d %B %Y} inclusive."
+    )
     if not notice.all_premises:
         for store in notice.stores.order_by("name"):
             pdf.para(f"- {store.name}, {store.address}, {store.town} {store.postcode}")
@@ -119,12 +140,19 @@ def exclusion_pdf(notice: ExclusionNotice) -> bytes:
     pdf.ln(2)
     pdf.para("Incidents relied on", style="B")
     for i in notice.evidence.select_related("store").order_by("occurred_at"):
-        pdf.para(f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name}: {i.get_type_display()} (ref {i.reference})")
+        pdf.para(
+            f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name}: "
+            f"{i.get_type_display()} (ref {i.reference})"
+        )
     pdf.ln(2)
-    pdf.para("Entering covered premises while excluded may be treated as trespass, and a court may treat it as "
-             "aggravating. You may appeal to the partnership board, and ask for a review after six months "
-             "without incidents.")
+    pdf.para(
+        "Entering covered premises while excluded may be treated as trespass, and a court may treat it as "
+        "aggravating. You may appeal to the partnership board, and ask for a review after six months "
+        "without incidents."
+    )
     pdf.ln(4)
-    pdf.para(f"Served {notice.get_served_how_display().lower()} on {timezone.localtime(notice.served_at):%d %B %Y %H:%M} "
-             f"by {notice.served_by}.")
+    pdf.para(
+        f"Served {notice.get_served_how_display().lower()} on "
+        f"{timezone.localtime(notice.served_at):%d %B %Y %H:%M} by {notice.served_by}."
+    )
     return bytes(pdf.output())

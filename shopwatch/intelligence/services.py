@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -73,21 +74,26 @@ def _visible_person(viewer: Viewer, person_id: int | None, field: str) -> Person
 # --- Galleries ----------------------------------------------------------------------------------
 
 
-def possible_duplicates(*, partnership: Organisation, given_name: str, family_name: str,
-                        date_of_birth: dt.date | None) -> list[Person]:
+def possible_duplicates(
+    *, partnership: Organisation, given_name: str, family_name: str, date_of_birth: dt.date | None
+) -> list[Person]:
     """People the partnership already holds who look like the same person (offered for merging)."""
     if not (given_name.strip() or family_name.strip()):
         return []
-    qs = Person.objects.filter(partnership=partnership, given_name__iexact=given_name.strip(),
-                               family_name__iexact=family_name.strip())
+    qs = Person.objects.filter(
+        partnership=partnership,
+        given_name__iexact=given_name.strip(),
+        family_name__iexact=family_name.strip(),
+    )
     if date_of_birth:
         qs = qs.filter(Q(date_of_birth=date_of_birth) | Q(date_of_birth__isnull=True))
     return list(qs[:5])
 
 
 @transaction.atomic
-def gallery_list(*, viewer: Viewer, partnership: Organisation, person: Person, reason: str,
-                 advice: str = "") -> GalleryEntry:
+def gallery_list(
+    *, viewer: Viewer, partnership: Organisation, person: Person, reason: str, advice: str = ""
+) -> GalleryEntry:
     """Put a person on the partnership's gallery until the configured expiry (renewed by new incidents)."""
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
@@ -95,43 +101,84 @@ def gallery_list(*, viewer: Viewer, partnership: Organisation, person: Person, r
     advice = _text("advice", advice, 500, errors, required=False)
     if not scope(Person.objects.all(), viewer).filter(pk=person.pk).exists():
         errors.append(FieldError("person", "Unknown person, or not one shared with you."))
-    if GalleryEntry.objects.filter(partnership=partnership, person=person, status=GalleryStatus.ACTIVE).exists():
+    if GalleryEntry.objects.filter(
+        partnership=partnership, person=person, status=GalleryStatus.ACTIVE
+    ).exists():
         errors.append(FieldError("person", "This person is already on the gallery."))
     if errors:
         raise ValidationFailed(errors)
     conf = settings_for(partnership)
     now = timezone.now()
     entry = GalleryEntry.objects.create(
-        partnership=partnership, person=person, owner_org=partnership, reason=reason,
+        partnership=partnership,
+        person=person,
+        owner_org=partnership,
+        reason=reason,
         advice=advice or GalleryEntry._meta.get_field("advice").default,
-        distribution=Distribution.CONNECTED if conf.network_sharing != NetworkSharing.NONE else Distribution.PARTNERSHIP,
-        listed_by_id=viewer.user_id, listed_at=now, expires_at=now + relativedelta(months=conf.gallery_months),
+        distribution=Distribution.CONNECTED
+        if conf.network_sharing != NetworkSharing.NONE
+        else Distribution.PARTNERSHIP,
+        listed_by_id=viewer.user_id,
+        listed_at=now,
+        expires_at=now + relativedelta(months=conf.gallery_months),
     )
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="gallery_entry", object_id=entry.pk,
-                 partnership_id=partnership.pk, summary=f"Listed person {person.pk}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="gallery_entry",
+        object_id=entry.pk,
+        partnership_id=partnership.pk,
+        summary=f"Listed person {person.pk}",
+    )
     return entry
 
 
 @transaction.atomic
-def gallery_add_person(*, viewer: Viewer, partnership: Organisation, given_name: str, family_name: str,
-                       date_of_birth: dt.date | None, description: str, reason: str, advice: str = "",
-                       id_sought: bool = False, confirm_new: bool = False) -> GalleryEntry:
+def gallery_add_person(
+    *,
+    viewer: Viewer,
+    partnership: Organisation,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date | None,
+    description: str,
+    reason: str,
+    advice: str = "",
+    id_sought: bool = False,
+    confirm_new: bool = False,
+) -> GalleryEntry:
     """Create a person and list them. If the partnership already holds someone who looks the same, refuse
     and offer the merge, unless the manager confirmed this is someone else: never merge silently."""
     _require_manager(viewer, partnership)
     if not id_sought and not confirm_new:
-        dupes = possible_duplicates(partnership=partnership, given_name=given_name, family_name=family_name,
-                                    date_of_birth=date_of_birth)
+        dupes = possible_duplicates(
+            partnership=partnership,
+            given_name=given_name,
+            family_name=family_name,
+            date_of_birth=date_of_birth,
+        )
         if dupes:
             raise Conflict(
-                [FieldError("family_name", f"The partnership already holds {d.display_name} (record {d.pk}). "
-                                           "List that record, merge them, or confirm this is someone else.")
-                 for d in dupes],
+                [
+                    FieldError(
+                        "family_name",
+                        f"The partnership already holds {d.display_name} (record {d.pk}). "
+                        "List that record, merge them, or confirm this is someone else.",
+                    )
+                    for d in dupes
+                ],
                 title="This may be a person the partnership already holds",
             )
-    person = person_create(viewer=viewer, owner_org=partnership, partnership=partnership, given_name=given_name,
-                           family_name=family_name, date_of_birth=date_of_birth, description=description,
-                           status=PersonStatus.ID_SOUGHT if id_sought else PersonStatus.KNOWN)
+    person = person_create(
+        viewer=viewer,
+        owner_org=partnership,
+        partnership=partnership,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        description=description,
+        status=PersonStatus.ID_SOUGHT if id_sought else PersonStatus.KNOWN,
+    )
     return gallery_list(viewer=viewer, partnership=partnership, person=person, reason=reason, advice=advice)
 
 
@@ -141,8 +188,14 @@ def gallery_remove(*, viewer: Viewer, entry: GalleryEntry, reason: str) -> Galle
     entry.status = GalleryStatus.REMOVED
     entry.updated_at = timezone.now()
     entry.save(update_fields=["status", "updated_at"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="gallery_entry", object_id=entry.pk,
-                 partnership_id=entry.partnership_id, summary=f"Removed: {reason[:200]}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="gallery_entry",
+        object_id=entry.pk,
+        partnership_id=entry.partnership_id,
+        summary=f"Removed: {reason[:200]}",
+    )
     return entry
 
 
@@ -152,16 +205,20 @@ def person_merge(*, viewer: Viewer, keep: Person, remove: Person, reason: str) -
     if keep.pk == remove.pk:
         raise ValidationFailed([FieldError("remove", "Choose two different records.")])
     for p in (keep, remove):
-        if p.partnership_id is None or p.partnership_id not in viewer.managed_partnership_ids:
-            if not viewer.platform_admin:
-                raise NotEntitled([FieldError("person", "Only the partnership that keeps both records may merge.")])
+        outside = p.partnership_id is None or p.partnership_id not in viewer.managed_partnership_ids
+        if outside and not viewer.platform_admin:
+            raise NotEntitled(
+                [FieldError("person", "Only the partnership that keeps both records may merge.")]
+            )
     names = {a.name for a in keep.aliases.all()} | {keep.display_name}
     extra = [n for n in [remove.display_name, *[a.name for a in remove.aliases.all()]] if n not in names]
     PersonAlias.objects.bulk_create([PersonAlias(person=keep, name=n) for n in extra])
     IncidentOffender.objects.filter(person=remove).update(person=keep)
     remove.photos.exclude(sha256__in=keep.photos.values("sha256")).update(person=keep)
     for entry in GalleryEntry.objects.filter(person=remove):
-        if GalleryEntry.objects.filter(partnership=entry.partnership, person=keep, status=GalleryStatus.ACTIVE).exists():
+        if GalleryEntry.objects.filter(
+            partnership=entry.partnership, person=keep, status=GalleryStatus.ACTIVE
+        ).exists():
             entry.delete()
         else:
             entry.person = keep
@@ -170,12 +227,20 @@ def person_merge(*, viewer: Viewer, keep: Person, remove: Person, reason: str) -
     WarningLetter.objects.filter(person=remove).update(person=keep)
     IntelligenceReport.objects.filter(person=remove).update(person=keep)
     IntelligenceReport.objects.filter(suggested_person=remove).update(suggested_person=keep)
-    if remove.last_incident_at and (keep.last_incident_at is None or remove.last_incident_at > keep.last_incident_at):
+    if remove.last_incident_at and (
+        keep.last_incident_at is None or remove.last_incident_at > keep.last_incident_at
+    ):
         keep.last_incident_at = remove.last_incident_at
         keep.save(update_fields=["last_incident_at"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="person", object_id=keep.pk,
-                 partnership_id=keep.partnership_id, summary=f"Merged record {remove.pk} into this one",
-                 detail={"reason": reason[:300], "merged": remove.pk})
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="person",
+        object_id=keep.pk,
+        partnership_id=keep.partnership_id,
+        summary=f"Merged record {remove.pk} into this one",
+        detail={"reason": reason[:300], "merged": remove.pk},
+    )
     person_erase(viewer=viewer, person=remove, reason=f"Merged into record {keep.pk}: {reason}"[:300])
     return keep
 
@@ -187,15 +252,19 @@ def incidents_reported(*, incidents: Iterable[Incident]) -> list[Breach]:
     """Called by the incident services when reports are saved: listed people's entries are renewed, and an
     excluded person reported at a covered store is a breach that the partnership is told about."""
     incidents = list(incidents)
-    links = list(IncidentOffender.objects.filter(incident__in=incidents, person__isnull=False)
-                 .values_list("incident_id", "person_id"))
+    links = list(
+        IncidentOffender.objects.filter(incident__in=incidents, person__isnull=False).values_list(
+            "incident_id", "person_id"
+        )
+    )
     if not links:
         return []
     by_id = {i.pk: i for i in incidents}
     persons = {p for _, p in links}
     now = timezone.now()
-    for entry in GalleryEntry.objects.filter(person_id__in=persons, status=GalleryStatus.ACTIVE).select_related(
-            "partnership__intel_settings"):
+    for entry in GalleryEntry.objects.filter(
+        person_id__in=persons, status=GalleryStatus.ACTIVE
+    ).select_related("partnership__intel_settings"):
         conf = getattr(entry.partnership, "intel_settings", None)
         months = conf.gallery_months if conf else 12
         renewed = now + relativedelta(months=months)
@@ -203,8 +272,11 @@ def incidents_reported(*, incidents: Iterable[Incident]) -> list[Breach]:
             entry.expires_at, entry.updated_at = renewed, now
             entry.save(update_fields=["expires_at", "updated_at"])
     breaches: list[Breach] = []
-    exclusions = list(ExclusionNotice.objects.filter(person_id__in=persons, status=ExclusionStatus.ACTIVE)
-                      .prefetch_related("stores"))
+    exclusions = list(
+        ExclusionNotice.objects.filter(person_id__in=persons, status=ExclusionStatus.ACTIVE).prefetch_related(
+            "stores"
+        )
+    )
     for incident_id, person_id in links:
         inc = by_id[incident_id]
         day = timezone.localtime(inc.occurred_at).date()
@@ -212,8 +284,11 @@ def incidents_reported(*, incidents: Iterable[Incident]) -> list[Breach]:
         for ex in exclusions:
             if ex.person_id != person_id or not ex.in_force_on(day):
                 continue
-            covered = (ex.partnership_id in store_partnerships) if ex.all_premises else (
-                inc.store_id in {s.pk for s in ex.stores.all()})
+            covered = (
+                (ex.partnership_id in store_partnerships)
+                if ex.all_premises
+                else (inc.store_id in {s.pk for s in ex.stores.all()})
+            )
             if covered:
                 breaches.append(Breach(exclusion=ex, incident=inc))
     if breaches:
@@ -221,7 +296,7 @@ def incidents_reported(*, incidents: Iterable[Incident]) -> list[Breach]:
         from . import tasks
 
         for b in breaches:
-            transaction.on_commit(lambda b=b: tasks.notify_breach.enqueue(b.exclusion_id, b.incident_id))
+            transaction.on_commit(partial(tasks.notify_breach.enqueue, b.exclusion_id, b.incident_id))
     return breaches
 
 
@@ -252,8 +327,15 @@ def _incidents(viewer: Viewer, ids: Iterable[int], field: str, errors: list[Fiel
 
 
 @transaction.atomic
-def warning_issue(*, viewer: Viewer, partnership: Organisation, person_id: int, reason: str,
-                  incident_ids: Iterable[int], service: Service) -> WarningLetter:
+def warning_issue(
+    *,
+    viewer: Viewer,
+    partnership: Organisation,
+    person_id: int,
+    reason: str,
+    incident_ids: Iterable[int],
+    service: Service,
+) -> WarningLetter:
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
     person = _visible_person(viewer, person_id, "person")
@@ -262,19 +344,42 @@ def warning_issue(*, viewer: Viewer, partnership: Organisation, person_id: int, 
     _service_errors(service, errors)
     if errors:
         raise ValidationFailed(errors)
-    letter = WarningLetter.objects.create(partnership=partnership, person=person, reason=reason,
-                                          issued_by_id=viewer.user_id, served_how=service.how,
-                                          served_at=service.at, served_by=service.by.strip())
+    letter = WarningLetter.objects.create(
+        partnership=partnership,
+        person=person,
+        reason=reason,
+        issued_by_id=viewer.user_id,
+        served_how=service.how,
+        served_at=service.at,
+        served_by=service.by.strip(),
+    )
     letter.incidents.set(incidents)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="warning_letter", object_id=letter.pk,
-                 partnership_id=partnership.pk, summary=f"Warning to person {person.pk}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="warning_letter",
+        object_id=letter.pk,
+        partnership_id=partnership.pk,
+        summary=f"Warning to person {person.pk}",
+    )
     return letter
 
 
 @transaction.atomic
-def exclusion_issue(*, viewer: Viewer, partnership: Organisation, person_id: int, all_premises: bool,
-                    store_ids: Iterable[int], starts_on: dt.date, ends_on: dt.date | None, conditions: str,
-                    service: Service, evidence_ids: Iterable[int], warning_id: int | None = None) -> ExclusionNotice:
+def exclusion_issue(
+    *,
+    viewer: Viewer,
+    partnership: Organisation,
+    person_id: int,
+    all_premises: bool,
+    store_ids: Iterable[int],
+    starts_on: dt.date,
+    ends_on: dt.date | None,
+    conditions: str,
+    service: Service,
+    evidence_ids: Iterable[int],
+    warning_id: int | None = None,
+) -> ExclusionNotice:
     """Exclude a person from member premises (12 months by default), with everything a court will ask."""
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
@@ -289,8 +394,11 @@ def exclusion_issue(*, viewer: Viewer, partnership: Organisation, person_id: int
     elif ends_on > starts_on + relativedelta(years=2):
         errors.append(FieldError("ends_on", "An exclusion may last at most two years."))
     conditions = _text("conditions", conditions, 2000, errors, required=False)
-    member_stores = set(Store.partnerships.through.objects.filter(organisation_id=partnership.pk)
-                        .values_list("store_id", flat=True))
+    member_stores = set(
+        Store.partnerships.through.objects.filter(organisation_id=partnership.pk).values_list(
+            "store_id", flat=True
+        )
+    )
     store_ids = set(store_ids)
     if not all_premises:
         if not store_ids:
@@ -310,23 +418,44 @@ def exclusion_issue(*, viewer: Viewer, partnership: Organisation, person_id: int
     if errors:
         raise ValidationFailed(errors)
     notice = ExclusionNotice.objects.create(
-        partnership=partnership, person=person, all_premises=all_premises, starts_on=starts_on, ends_on=ends_on,
-        conditions=conditions, served_how=service.how, served_at=service.at, served_by=service.by.strip(),
-        warning=warning, issued_by_id=viewer.user_id,
+        partnership=partnership,
+        person=person,
+        all_premises=all_premises,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        conditions=conditions,
+        served_how=service.how,
+        served_at=service.at,
+        served_by=service.by.strip(),
+        warning=warning,
+        issued_by_id=viewer.user_id,
     )
     if not all_premises:
         notice.stores.set(store_ids)
     notice.evidence.set(evidence)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="exclusion", object_id=notice.pk,
-                 partnership_id=partnership.pk, summary=f"Exclusion of person {person.pk} to {ends_on}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="exclusion",
+        object_id=notice.pk,
+        partnership_id=partnership.pk,
+        summary=f"Exclusion of person {person.pk} to {ends_on}",
+    )
     return notice
 
 
 def exclusion_review_date(notice: ExclusionNotice) -> dt.date:
-    """When the person may ask for a review: after 6 incident-free months (from the start or the last incident)."""
+    """When the person may ask for a review: after 6 incident-free months (from the start or the last
+    incident)."""
     conf = settings_for(notice.partnership)
-    last = (IncidentOffender.objects.filter(person_id=notice.person_id, incident__occurred_at__date__gte=notice.starts_on)
-            .order_by("-incident__occurred_at").values_list("incident__occurred_at", flat=True).first())
+    last = (
+        IncidentOffender.objects.filter(
+            person_id=notice.person_id, incident__occurred_at__date__gte=notice.starts_on
+        )
+        .order_by("-incident__occurred_at")
+        .values_list("incident__occurred_at", flat=True)
+        .first()
+    )
     since = max(notice.starts_on, timezone.localtime(last).date()) if last else notice.starts_on
     return since + relativedelta(months=conf.review_after_months)
 
@@ -339,14 +468,21 @@ def appeal_lodge(*, viewer: Viewer, notice: ExclusionNotice, grounds: str) -> Ap
     if errors:
         raise ValidationFailed(errors)
     appeal = Appeal.objects.create(exclusion=notice, grounds=grounds)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="appeal", object_id=appeal.pk,
-                 partnership_id=notice.partnership_id, summary=f"Appeal against exclusion {notice.pk}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="appeal",
+        object_id=appeal.pk,
+        partnership_id=notice.partnership_id,
+        summary=f"Appeal against exclusion {notice.pk}",
+    )
     return appeal
 
 
 @transaction.atomic
-def appeal_decide(*, viewer: Viewer, appeal: Appeal, decision: str, reason: str,
-                  new_ends_on: dt.date | None = None) -> Appeal:
+def appeal_decide(
+    *, viewer: Viewer, appeal: Appeal, decision: str, reason: str, new_ends_on: dt.date | None = None
+) -> Appeal:
     notice = appeal.exclusion
     _require_manager(viewer, notice.partnership)
     errors: list[FieldError] = []
@@ -368,8 +504,14 @@ def appeal_decide(*, viewer: Viewer, appeal: Appeal, decision: str, reason: str,
     elif decision == AppealDecision.VARIED and new_ends_on is not None:
         notice.ends_on = new_ends_on
         notice.save(update_fields=["ends_on"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="appeal", object_id=appeal.pk,
-                 partnership_id=notice.partnership_id, summary=f"Appeal {decision}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="appeal",
+        object_id=appeal.pk,
+        partnership_id=notice.partnership_id,
+        summary=f"Appeal {decision}",
+    )
     return appeal
 
 
@@ -378,20 +520,34 @@ def appeal_decide(*, viewer: Viewer, appeal: Appeal, decision: str, reason: str,
 
 def may_grade(viewer: Viewer, partnership: Organisation) -> bool:
     """Partnership managers grade their partnership's intelligence; police grade in their force area."""
-    return (viewer.platform_admin or partnership.pk in viewer.managed_partnership_ids
-            or (partnership.force_id is not None and partnership.force_id in viewer.police_force_ids))
+    return (
+        viewer.platform_admin
+        or partnership.pk in viewer.managed_partnership_ids
+        or (partnership.force_id is not None and partnership.force_id in viewer.police_force_ids)
+    )
 
 
 @transaction.atomic
-def intelligence_submit(*, viewer: Viewer, partnership: Organisation, kind: str, text: str, source_details: str = "",
-                        person_id: int | None = None, suggested_person_id: int | None = None,
-                        registration: str = "", place: str = "", incident_id: int | None = None
-                        ) -> IntelligenceReport:
+def intelligence_submit(
+    *,
+    viewer: Viewer,
+    partnership: Organisation,
+    kind: str,
+    text: str,
+    source_details: str = "",
+    person_id: int | None = None,
+    suggested_person_id: int | None = None,
+    registration: str = "",
+    place: str = "",
+    incident_id: int | None = None,
+) -> IntelligenceReport:
     """A member submits intelligence (or suggests who an unidentified person is) for grading."""
     from shopwatch.subjects.models import Vehicle
 
     if partnership.pk not in viewer.partnership_ids and not viewer.platform_admin:
-        raise NotEntitled([FieldError("partnership", "You can submit intelligence only to your own partnerships.")])
+        raise NotEntitled(
+            [FieldError("partnership", "You can submit intelligence only to your own partnerships.")]
+        )
     errors: list[FieldError] = []
     text = _text("text", text, 4000, errors)
     source_details = _text("source_details", source_details, 2000, errors, required=False)
@@ -403,7 +559,11 @@ def intelligence_submit(*, viewer: Viewer, partnership: Organisation, kind: str,
         if kind in (SubjectKind.PERSON, SubjectKind.IDENTIFICATION) or person_id:
             person = _visible_person(viewer, person_id, "person")
         if kind == SubjectKind.IDENTIFICATION:
-            suggested = _visible_person(viewer, suggested_person_id, "suggested_person") if suggested_person_id else None
+            suggested = (
+                _visible_person(viewer, suggested_person_id, "suggested_person")
+                if suggested_person_id
+                else None
+            )
             if suggested is None and not text:
                 errors.append(FieldError("suggested_person", "Say who you think this is."))
     except ValidationFailed as exc:
@@ -415,18 +575,35 @@ def intelligence_submit(*, viewer: Viewer, partnership: Organisation, kind: str,
         except RegistrationError as exc:
             errors.append(FieldError("registration", str(exc)))
     if incident_id is not None or kind == SubjectKind.EVENT:
-        incident = scope(Incident.objects.all(), viewer).filter(pk=incident_id).first() if incident_id else None
+        incident = (
+            scope(Incident.objects.all(), viewer).filter(pk=incident_id).first() if incident_id else None
+        )
         if incident is None and incident_id is not None:
             errors.append(FieldError("incident", "Unknown incident, or not one shared with you."))
     if errors:
         raise ValidationFailed(errors)
     report = IntelligenceReport.objects.create(
-        partnership=partnership, owner_org=partnership, kind=kind, person=person, suggested_person=suggested,
-        vehicle=vehicle, incident=incident, place=place, text=text, source_details=source_details,
-        submitted_by_id=viewer.user_id, distribution=Distribution.ORGANISATION,
+        partnership=partnership,
+        owner_org=partnership,
+        kind=kind,
+        person=person,
+        suggested_person=suggested,
+        vehicle=vehicle,
+        incident=incident,
+        place=place,
+        text=text,
+        source_details=source_details,
+        submitted_by_id=viewer.user_id,
+        distribution=Distribution.ORGANISATION,
     )
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="intelligence", object_id=report.pk,
-                 partnership_id=partnership.pk, summary=f"{kind} intelligence submitted")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="intelligence",
+        object_id=report.pk,
+        partnership_id=partnership.pk,
+        summary=f"{kind} intelligence submitted",
+    )
     return report
 
 
@@ -441,22 +618,29 @@ def _identifies_source(sanitised: str, source: str) -> bool:
         pair = words[i : i + 2]
         if all(w[:1].isupper() for w in pair) and " ".join(pair).lower() in low:
             return True
-    for i in range(len(words) - 3):
-        if " ".join(words[i : i + 4]).lower() in low:
-            return True
-    return False
+    return any(" ".join(words[i : i + 4]).lower() in low for i in range(len(words) - 3))
 
 
 @transaction.atomic
-def intelligence_grade(*, viewer: Viewer, report: IntelligenceReport, source_evaluation: str, assessment: str,
-                       handling_code: str, sanitised_text: str, handling_conditions: str = "",
-                       share_with: str = Distribution.PARTNERSHIP) -> IntelligenceReport:
+def intelligence_grade(
+    *,
+    viewer: Viewer,
+    report: IntelligenceReport,
+    source_evaluation: str,
+    assessment: str,
+    handling_code: str,
+    sanitised_text: str,
+    handling_conditions: str = "",
+    share_with: str = Distribution.PARTNERSHIP,
+) -> IntelligenceReport:
     """Grade 3x5x2 and decide how far the sanitised intelligence goes. Handling code C needs conditions and
     keeps it with the partnership's managers and police: it cannot be shared onward."""
     from .models import Assessment, SourceEvaluation
 
     if not may_grade(viewer, report.partnership):
-        raise NotEntitled([FieldError("report", "Only the partnership's managers or local police may grade this.")])
+        raise NotEntitled(
+            [FieldError("report", "Only the partnership's managers or local police may grade this.")]
+        )
     errors: list[FieldError] = []
     if report.status != IntelStatus.SUBMITTED:
         errors.append(FieldError("report", "This intelligence has already been graded."))
@@ -467,23 +651,51 @@ def intelligence_grade(*, viewer: Viewer, report: IntelligenceReport, source_eva
     if handling_code not in HandlingCode.values:
         errors.append(FieldError("handling_code", "P or C."))
     sanitised_text = _text("sanitised_text", sanitised_text, 4000, errors)
-    handling_conditions = _text("handling_conditions", handling_conditions, 1000, errors,
-                                required=handling_code == HandlingCode.C)
+    handling_conditions = _text(
+        "handling_conditions", handling_conditions, 1000, errors, required=handling_code == HandlingCode.C
+    )
     if sanitised_text and report.source_details and _identifies_source(sanitised_text, report.source_details):
         errors.append(FieldError("sanitised_text", "The shared text still identifies the source; remove it."))
-    if share_with not in (Distribution.ORGANISATION, Distribution.PARTNERSHIP, Distribution.CONNECTED,
-                          Distribution.POLICE):
-        errors.append(FieldError("share_with", "Share with the partnership, connected partnerships or police."))
+    if share_with not in (
+        Distribution.ORGANISATION,
+        Distribution.PARTNERSHIP,
+        Distribution.CONNECTED,
+        Distribution.POLICE,
+    ):
+        errors.append(
+            FieldError("share_with", "Share with the partnership, connected partnerships or police.")
+        )
     if errors:
         raise ValidationFailed(errors)
-    report.source_evaluation, report.assessment, report.handling_code = source_evaluation, assessment, handling_code
+    report.source_evaluation, report.assessment, report.handling_code = (
+        source_evaluation,
+        assessment,
+        handling_code,
+    )
     report.handling_conditions, report.sanitised_text = handling_conditions, sanitised_text
     report.status, report.graded_by_id, report.graded_at = IntelStatus.GRADED, viewer.user_id, timezone.now()
     report.distribution = Distribution.ORGANISATION if handling_code == HandlingCode.C else share_with
-    report.save(update_fields=["source_evaluation", "assessment", "handling_code", "handling_conditions",
-                               "sanitised_text", "status", "graded_by", "graded_at", "distribution"])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="intelligence", object_id=report.pk,
-                 partnership_id=report.partnership_id, summary=f"Graded {report.grading}")
+    report.save(
+        update_fields=[
+            "source_evaluation",
+            "assessment",
+            "handling_code",
+            "handling_conditions",
+            "sanitised_text",
+            "status",
+            "graded_by",
+            "graded_at",
+            "distribution",
+        ]
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="intelligence",
+        object_id=report.pk,
+        partnership_id=report.partnership_id,
+        summary=f"Graded {report.grading}",
+    )
     return report
 
 
@@ -501,11 +713,15 @@ def retention_plan(*, partnership: Organisation, now: dt.datetime | None = None)
     """What the next retention run will do for a partnership (the preview a manager sees)."""
     now = now or timezone.now()
     conf = settings_for(partnership)
-    entries = list(GalleryEntry.objects.filter(partnership=partnership, status=GalleryStatus.ACTIVE,
-                                               expires_at__lte=now).select_related("person"))
+    entries = list(
+        GalleryEntry.objects.filter(
+            partnership=partnership, status=GalleryStatus.ACTIVE, expires_at__lte=now
+        ).select_related("person")
+    )
     cutoff = now - relativedelta(months=conf.delete_after_months)
-    active_exclusions = ExclusionNotice.objects.filter(status=ExclusionStatus.ACTIVE,
-                                                       ends_on__gte=timezone.localtime(now).date())
+    active_exclusions = ExclusionNotice.objects.filter(
+        status=ExclusionStatus.ACTIVE, ends_on__gte=timezone.localtime(now).date()
+    )
     persons = list(
         Person.objects.filter(partnership=partnership)
         .filter(Q(last_incident_at__lt=cutoff) | Q(last_incident_at__isnull=True, created_at__lt=cutoff))
@@ -528,17 +744,27 @@ def retention_run(*, now: dt.datetime | None = None) -> dict[str, int]:
             totals["expired"] += len(plan.entries_to_expire)
             conf = settings_for(partnership)
             for person in plan.persons_to_delete:
-                person_erase(viewer=None, person=person,
-                             reason=f"Retention: no new incidents for {conf.delete_after_months} months")
+                person_erase(
+                    viewer=None,
+                    person=person,
+                    reason=f"Retention: no new incidents for {conf.delete_after_months} months",
+                )
             totals["deleted"] += len(plan.persons_to_delete)
-        ExclusionNotice.objects.filter(partnership=partnership, status=ExclusionStatus.ACTIVE,
-                                       ends_on__lt=timezone.localtime(now).date()).update(status=ExclusionStatus.EXPIRED)
+        ExclusionNotice.objects.filter(
+            partnership=partnership, status=ExclusionStatus.ACTIVE, ends_on__lt=timezone.localtime(now).date()
+        ).update(status=ExclusionStatus.EXPIRED)
     return totals
 
 
 @transaction.atomic
-def settings_update(*, viewer: Viewer, partnership: Organisation, gallery_months: int, delete_after_months: int,
-                    network_sharing: str) -> PartnershipSettings:
+def settings_update(
+    *,
+    viewer: Viewer,
+    partnership: Organisation,
+    gallery_months: int,
+    delete_after_months: int,
+    network_sharing: str,
+) -> PartnershipSettings:
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
     if not 1 <= gallery_months <= 36:
@@ -554,8 +780,18 @@ def settings_update(*, viewer: Viewer, partnership: Organisation, gallery_months
     conf.network_sharing, conf.updated_at = network_sharing, timezone.now()
     conf.save(update_fields=["gallery_months", "delete_after_months", "network_sharing", "updated_at"])
     GalleryEntry.objects.filter(partnership=partnership, status=GalleryStatus.ACTIVE).update(
-        distribution=Distribution.CONNECTED if network_sharing != NetworkSharing.NONE else Distribution.PARTNERSHIP)
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="partnership_settings",
-                 object_id=partnership.pk, partnership_id=partnership.pk,
-                 summary=f"Gallery {gallery_months} months, delete after {delete_after_months}, network {network_sharing}")
+        distribution=Distribution.CONNECTED
+        if network_sharing != NetworkSharing.NONE
+        else Distribution.PARTNERSHIP
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="partnership_settings",
+        object_id=partnership.pk,
+        partnership_id=partnership.pk,
+        summary=(
+            f"Gallery {gallery_months} months, delete after {delete_after_months}, network {network_sharing}"
+        ),
+    )
     return conf

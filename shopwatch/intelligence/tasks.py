@@ -19,19 +19,29 @@ from .services import retention_run
 @task()
 def notify_breach(exclusion_id: int, incident_id: int) -> int:
     """Tell the partnership's managers that an excluded person was reported at a covered store."""
-    breach = Breach.objects.select_related("exclusion__person", "exclusion__partnership", "incident__store").filter(
-        exclusion_id=exclusion_id, incident_id=incident_id).first()
+    breach = (
+        Breach.objects.select_related("exclusion__person", "exclusion__partnership", "incident__store")
+        .filter(exclusion_id=exclusion_id, incident_id=incident_id)
+        .first()
+    )
     if breach is None:
         return 0
     ex = breach.exclusion
-    to = list(Membership.objects.filter(organisation=ex.partnership, role=Role.PARTNERSHIP_MANAGER, active=True)
-              .values_list("user__email", flat=True))
+    to = list(
+        Membership.objects.filter(
+            organisation=ex.partnership, role=Role.PARTNERSHIP_MANAGER, active=True
+        ).values_list("user__email", flat=True)
+    )
     site = getattr(settings, "SHOPWATCH_SITE_URL", "http://127.0.0.1:8000")
     return send_mail(
         f"Exclusion breach: {ex.person.display_name} at {breach.incident.store.name}",
         f"{ex.person.display_name}, excluded until {ex.ends_on:%d %B %Y}, was reported at "
-        f"{breach.incident.store.name} ({breach.incident.reference}).\n{site}/intelligence/exclusions/{ex.pk}/\n",
-        getattr(settings, "DEFAULT_FROM_EMAIL", "alerts@shopwatch.invalid"), to, fail_silently=True)
+        f"{breach.incident.store.name} ({breach.incident.reference}).\n"
+        f"{site}/intelligence/exclusions/{ex.pk}/\n",
+        getattr(settings, "DEFAULT_FROM_EMAIL", "alerts@shopwatch.invalid"),
+        to,
+        fail_silently=True,
+    )
 
 
 @task()
@@ -56,16 +66,30 @@ def send_weekly_digests() -> int:
         viewer = build_viewer(user)
         if not viewer.partnership_ids:
             continue
-        entries = GalleryEntry.objects.filter(partnership_id__in=viewer.partnership_ids, status=GalleryStatus.ACTIVE,
-                                              listed_at__gte=since).count()
-        stores = Store.partnerships.through.objects.filter(organisation_id__in=viewer.partnership_ids).values("store_id")
+        entries = GalleryEntry.objects.filter(
+            partnership_id__in=viewer.partnership_ids, status=GalleryStatus.ACTIVE, listed_at__gte=since
+        ).count()
+        stores = Store.partnerships.through.objects.filter(organisation_id__in=viewer.partnership_ids).values(
+            "store_id"
+        )
         alerts = Alert.objects.filter(store__in=stores, created_at__gte=since).count()
-        by_type = dict(Incident.objects.filter(store__in=stores, occurred_at__gte=since, distribution__in=[
-            "partnership", "connected", "all_partnerships", "police"]).values("type").annotate(n=Count("id"))
-            .values_list("type", "n"))
-        lines = [f"Your ShopWatch week to {timezone.localdate():%d %B %Y}", "",
-                 f"New people on your partnership galleries: {entries}", f"Live alerts in your area: {alerts}",
-                 f"Incidents shared in your partnerships: {sum(by_type.values())}"]
+        by_type = dict(
+            Incident.objects.filter(
+                store__in=stores,
+                occurred_at__gte=since,
+                distribution__in=["partnership", "connected", "all_partnerships", "police"],
+            )
+            .values("type")
+            .annotate(n=Count("id"))
+            .values_list("type", "n")
+        )
+        lines = [
+            f"Your ShopWatch week to {timezone.localdate():%d %B %Y}",
+            "",
+            f"New people on your partnership galleries: {entries}",
+            f"Live alerts in your area: {alerts}",
+            f"Incidents shared in your partnerships: {sum(by_type.values())}",
+        ]
         lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in sorted(by_type.items())]
         messages.append(("Your ShopWatch week", "\n".join(lines) + "\n", sender, [user.email]))
     return send_mass_mail(messages, fail_silently=True)

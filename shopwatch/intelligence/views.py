@@ -57,7 +57,9 @@ def _managed(request: HttpRequest, slug: str) -> Organisation:
     viewer = viewer_for(request.user)
     allowed = set(viewer.managed_partnership_ids)
     if viewer.platform_admin:
-        allowed |= set(Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).values_list("pk", flat=True))
+        allowed |= set(
+            Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).values_list("pk", flat=True)
+        )
     return _partnership(slug, allowed)
 
 
@@ -67,9 +69,14 @@ def _managed(request: HttpRequest, slug: str) -> Organisation:
 @login_required
 def galleries(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
-    return render(request, "intelligence/galleries.html",
-                  {"partnerships": selectors.gallery_partnerships(viewer=viewer),
-                   "managed": viewer.managed_partnership_ids})
+    return render(
+        request,
+        "intelligence/galleries.html",
+        {
+            "partnerships": selectors.gallery_partnerships(viewer=viewer),
+            "managed": viewer.managed_partnership_ids,
+        },
+    )
 
 
 @login_required
@@ -83,11 +90,19 @@ def gallery(request: HttpRequest, slug: str) -> HttpResponse:
         page = 1
     with transaction.atomic():
         cards, more = selectors.gallery_cards(viewer=viewer, partnership=partnership, q=q, page=page)
-    return render(request, "intelligence/gallery.html", {
-        "partnership": partnership, "cards": cards, "q": q, "page": page, "more": more,
-        "manages": partnership.pk in viewer.managed_partnership_ids,
-        "own": partnership.pk in viewer.partnership_ids,
-    })
+    return render(
+        request,
+        "intelligence/gallery.html",
+        {
+            "partnership": partnership,
+            "cards": cards,
+            "q": q,
+            "page": page,
+            "more": more,
+            "manages": partnership.pk in viewer.managed_partnership_ids,
+            "own": partnership.pk in viewer.partnership_ids,
+        },
+    )
 
 
 @login_required
@@ -97,8 +112,10 @@ def gallery_print(request: HttpRequest, slug: str) -> HttpResponse:
     with transaction.atomic():
         cards, _ = selectors.gallery_cards(viewer=viewer, partnership=partnership, per_page=500)
     who = getattr(request.user, "full_name", "") or str(request.user)
-    response = HttpResponse(pdfs.gallery_pdf(partnership_name=partnership.name, cards=cards, printed_by=who),
-                            content_type="application/pdf")
+    response = HttpResponse(
+        pdfs.gallery_pdf(partnership_name=partnership.name, cards=cards, printed_by=who),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = f'attachment; filename="gallery-{partnership.slug}.pdf"'
     return response
 
@@ -114,21 +131,37 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 entry = services.gallery_add_person(
-                    viewer=viewer, partnership=partnership, given_name=d["given_name"],
-                    family_name=d["family_name"], date_of_birth=d["date_of_birth"], description=d["description"],
-                    reason=d["reason"], advice=d["advice"], id_sought=d["id_sought"], confirm_new=d["confirm_new"])
+                    viewer=viewer,
+                    partnership=partnership,
+                    given_name=d["given_name"],
+                    family_name=d["family_name"],
+                    date_of_birth=d["date_of_birth"],
+                    description=d["description"],
+                    reason=d["reason"],
+                    advice=d["advice"],
+                    id_sought=d["id_sought"],
+                    confirm_new=d["confirm_new"],
+                )
                 if d.get("photo"):
-                    person_photo_add(viewer=viewer, person=entry.person, fileobj=d["photo"], filename=d["photo"].name)
+                    person_photo_add(
+                        viewer=viewer, person=entry.person, fileobj=d["photo"], filename=d["photo"].name
+                    )
         except ServiceError as exc:
             _errors_to_form(form, exc)
-            duplicates = services.possible_duplicates(partnership=partnership, given_name=d["given_name"],
-                                                      family_name=d["family_name"],
-                                                      date_of_birth=d["date_of_birth"])
+            duplicates = services.possible_duplicates(
+                partnership=partnership,
+                given_name=d["given_name"],
+                family_name=d["family_name"],
+                date_of_birth=d["date_of_birth"],
+            )
         else:
             messages.success(request, f"{entry.person.display_name} is on the gallery.")
             return redirect("intelligence:gallery", slug=slug)
-    return render(request, "intelligence/gallery_add.html",
-                  {"form": form, "partnership": partnership, "duplicates": duplicates})
+    return render(
+        request,
+        "intelligence/gallery_add.html",
+        {"form": form, "partnership": partnership, "duplicates": duplicates},
+    )
 
 
 @login_required
@@ -140,7 +173,9 @@ def person_merge(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         keep = qs.get(pk=int(request.POST.get("keep", "0")))
         remove = qs.get(pk=int(request.POST.get("remove", "0")))
-        services.person_merge(viewer=viewer, keep=keep, remove=remove, reason=request.POST.get("reason", "Duplicate"))
+        services.person_merge(
+            viewer=viewer, keep=keep, remove=remove, reason=request.POST.get("reason", "Duplicate")
+        )
     except (Person.DoesNotExist, ValueError) as exc:
         raise Http404(NOT_FOUND_MESSAGE) from exc
     except ServiceError as exc:
@@ -160,20 +195,26 @@ def gallery_entry(request: HttpRequest, pk: int) -> HttpResponse:
     own = card.entry.partnership_id in viewer.partnership_ids
     if request.method == "POST" and own and form.is_valid():
         try:
-            services.intelligence_submit(viewer=viewer, partnership=card.entry.partnership,
-                                         kind=SubjectKind.IDENTIFICATION, person_id=card.person.pk,
-                                         text=form.cleaned_data["text"],
-                                         source_details=form.cleaned_data["source_details"])
+            services.intelligence_submit(
+                viewer=viewer,
+                partnership=card.entry.partnership,
+                kind=SubjectKind.IDENTIFICATION,
+                person_id=card.person.pk,
+                text=form.cleaned_data["text"],
+                source_details=form.cleaned_data["source_details"],
+            )
         except ServiceError as exc:
             _errors_to_form(form, exc)
         else:
-            messages.success(request, "Thank you. A partnership manager or the police will review your suggestion.")
+            messages.success(
+                request, "Thank you. A partnership manager or the police will review your suggestion."
+            )
             return redirect("intelligence:gallery-entry", pk=pk)
     return render(request, "intelligence/gallery_entry.html", {"card": card, "form": form if own else None})
 
 
 @login_required
-def person_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def person_photo(request: HttpRequest, pk: int) -> FileResponse:
     """A person's image, through the person's own entitlement (and audited as a view of the person)."""
     viewer = viewer_for(request.user)
     photo = PersonPhoto.objects.filter(pk=pk).select_related("person").first()
@@ -192,38 +233,58 @@ def person_photo(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def intelligence_home(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
-    choices = [(p.pk, p.name) for p in Organisation.objects.filter(pk__in=viewer.partnership_ids).order_by("name")]
+    choices = [
+        (p.pk, p.name) for p in Organisation.objects.filter(pk__in=viewer.partnership_ids).order_by("name")
+    ]
     form = IntelligenceForm(request.POST or None, partnerships=choices) if choices else None
     if request.method == "POST" and form is not None and form.is_valid():
         d = form.cleaned_data
         try:
             services.intelligence_submit(
-                viewer=viewer, partnership=Organisation.objects.get(pk=d["partnership"]), kind=d["kind"],
-                text=d["text"], source_details=d["source_details"], person_id=d["person"],
-                registration=d["registration"], place=d["place"])
+                viewer=viewer,
+                partnership=Organisation.objects.get(pk=d["partnership"]),
+                kind=d["kind"],
+                text=d["text"],
+                source_details=d["source_details"],
+                person_id=d["person"],
+                registration=d["registration"],
+                place=d["place"],
+            )
         except ServiceError as exc:
             _errors_to_form(form, exc)
         else:
             messages.success(request, "Intelligence submitted for grading.")
             return redirect("intelligence:home")
-    return render(request, "intelligence/intelligence.html", {
-        "form": form, "mine": selectors.my_submissions(viewer=viewer),
-        "shared": selectors.intelligence_shared(viewer=viewer),
-        "queue_size": len(selectors.grading_queue(viewer=viewer)),
-    })
+    return render(
+        request,
+        "intelligence/intelligence.html",
+        {
+            "form": form,
+            "mine": selectors.my_submissions(viewer=viewer),
+            "shared": selectors.intelligence_shared(viewer=viewer),
+            "queue_size": len(selectors.grading_queue(viewer=viewer)),
+        },
+    )
 
 
 @login_required
 def grading(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
-    return render(request, "intelligence/grading.html",
-                  {"items": [selectors.intelligence_view(r, viewer) for r in selectors.grading_queue(viewer=viewer)]})
+    return render(
+        request,
+        "intelligence/grading.html",
+        {"items": [selectors.intelligence_view(r, viewer) for r in selectors.grading_queue(viewer=viewer)]},
+    )
 
 
 @login_required
 def grade(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    report = IntelligenceReport.objects.select_related("partnership", "person", "suggested_person").filter(pk=pk).first()
+    report = (
+        IntelligenceReport.objects.select_related("partnership", "person", "suggested_person")
+        .filter(pk=pk)
+        .first()
+    )
     if report is None or not services.may_grade(viewer, report.partnership):
         raise Http404(NOT_FOUND_MESSAGE)
     form = GradeForm(request.POST or None)
@@ -235,8 +296,11 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Graded {report.grading}.")
             return redirect("intelligence:grading")
-    return render(request, "intelligence/grade.html",
-                  {"item": selectors.intelligence_view(report, viewer), "form": form})
+    return render(
+        request,
+        "intelligence/grade.html",
+        {"item": selectors.intelligence_view(report, viewer), "form": form},
+    )
 
 
 # --- Warnings and exclusions --------------------------------------------------------------------------
@@ -245,7 +309,8 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
 def _refs(text: str) -> list[int]:
     refs = REF.findall((text or "").upper())
     return list(Incident.objects.filter(reference__in=refs).values_list("pk", flat=True)) + (
-        [-1] * (len(set(refs)) - Incident.objects.filter(reference__in=refs).count()))
+        [-1] * (len(set(refs)) - Incident.objects.filter(reference__in=refs).count())
+    )
 
 
 def _service(d: dict[str, Any]) -> services.Service:
@@ -258,14 +323,23 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _managed(request, slug)
     stores = [(s.pk, s.name) for s in Store.objects.filter(partnerships=partnership).order_by("name")]
     warning_form = WarningForm(request.POST if request.POST.get("form") == "warning" else None, prefix="w")
-    exclusion_form = ExclusionForm(request.POST if request.POST.get("form") == "exclusion" else None, prefix="x",
-                                   stores=stores, initial={"all_premises": True})
+    exclusion_form = ExclusionForm(
+        request.POST if request.POST.get("form") == "exclusion" else None,
+        prefix="x",
+        stores=stores,
+        initial={"all_premises": True},
+    )
     if request.method == "POST" and request.POST.get("form") == "warning" and warning_form.is_valid():
         d = warning_form.cleaned_data
         try:
-            letter = services.warning_issue(viewer=viewer, partnership=partnership, person_id=d["person"],
-                                            reason=d["reason"], incident_ids=_refs(d["incidents"]),
-                                            service=_service(d))
+            letter = services.warning_issue(
+                viewer=viewer,
+                partnership=partnership,
+                person_id=d["person"],
+                reason=d["reason"],
+                incident_ids=_refs(d["incidents"]),
+                service=_service(d),
+            )
         except ServiceError as exc:
             _errors_to_form(warning_form, exc)
         else:
@@ -275,25 +349,50 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
         d = exclusion_form.cleaned_data
         try:
             notice = services.exclusion_issue(
-                viewer=viewer, partnership=partnership, person_id=d["person"], all_premises=d["all_premises"],
-                store_ids=[int(s) for s in d["stores"]], starts_on=d["starts_on"], ends_on=d["ends_on"],
-                conditions=d["conditions"], service=_service(d), evidence_ids=_refs(d["incidents"]))
+                viewer=viewer,
+                partnership=partnership,
+                person_id=d["person"],
+                all_premises=d["all_premises"],
+                store_ids=[int(s) for s in d["stores"]],
+                starts_on=d["starts_on"],
+                ends_on=d["ends_on"],
+                conditions=d["conditions"],
+                service=_service(d),
+                evidence_ids=_refs(d["incidents"]),
+            )
         except ServiceError as exc:
             _errors_to_form(exclusion_form, exc)
         else:
             messages.success(request, "Exclusion notice issued.")
             return redirect("intelligence:exclusion", pk=notice.pk)
-    notices = ExclusionNotice.objects.filter(partnership=partnership).select_related("person").order_by("-starts_on")
-    letters = WarningLetter.objects.filter(partnership=partnership).select_related("person").order_by("-issued_at")
-    return render(request, "intelligence/exclusions.html", {
-        "partnership": partnership, "notices": notices[:100], "letters": letters[:100],
-        "warning_form": warning_form, "exclusion_form": exclusion_form})
+    notices = (
+        ExclusionNotice.objects.filter(partnership=partnership)
+        .select_related("person")
+        .order_by("-starts_on")
+    )
+    letters = (
+        WarningLetter.objects.filter(partnership=partnership).select_related("person").order_by("-issued_at")
+    )
+    return render(
+        request,
+        "intelligence/exclusions.html",
+        {
+            "partnership": partnership,
+            "notices": notices[:100],
+            "letters": letters[:100],
+            "warning_form": warning_form,
+            "exclusion_form": exclusion_form,
+        },
+    )
 
 
 def _notice(request: HttpRequest, pk: int) -> ExclusionNotice:
     viewer = viewer_for(request.user)
-    notice = ExclusionNotice.objects.select_related("person", "partnership").filter(
-        pk=pk, partnership__in=viewer.managed_partnership_ids).first()
+    notice = (
+        ExclusionNotice.objects.select_related("person", "partnership")
+        .filter(pk=pk, partnership__in=viewer.managed_partnership_ids)
+        .first()
+    )
     if notice is None and viewer.platform_admin:
         notice = ExclusionNotice.objects.select_related("person", "partnership").filter(pk=pk).first()
     if notice is None:
@@ -310,24 +409,39 @@ def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("form") == "appeal" and appeal_form.is_valid():
-                services.appeal_lodge(viewer=viewer, notice=notice, grounds=appeal_form.cleaned_data["grounds"])
+                services.appeal_lodge(
+                    viewer=viewer, notice=notice, grounds=appeal_form.cleaned_data["grounds"]
+                )
                 messages.success(request, "Appeal recorded.")
                 return redirect("intelligence:exclusion", pk=pk)
             if request.POST.get("form") == "decide" and decision_form.is_valid():
                 appeal = Appeal.objects.get(pk=int(request.POST.get("appeal", "0")), exclusion=notice)
                 d = decision_form.cleaned_data
-                services.appeal_decide(viewer=viewer, appeal=appeal, decision=d["decision"],
-                                       reason=d["decision_reason"], new_ends_on=d["new_ends_on"])
+                services.appeal_decide(
+                    viewer=viewer,
+                    appeal=appeal,
+                    decision=d["decision"],
+                    reason=d["decision_reason"],
+                    new_ends_on=d["new_ends_on"],
+                )
                 messages.success(request, "Decision recorded.")
                 return redirect("intelligence:exclusion", pk=pk)
         except (Appeal.DoesNotExist, ValueError) as exc:
             raise Http404(NOT_FOUND_MESSAGE) from exc
         except ServiceError as exc:
             _errors_to_form(appeal_form if request.POST.get("form") == "appeal" else decision_form, exc)
-    return render(request, "intelligence/exclusion.html", {
-        "notice": notice, "review_on": services.exclusion_review_date(notice),
-        "appeals": notice.appeals.order_by("lodged_at"), "breaches": notice.breaches.select_related("incident__store"),
-        "appeal_form": appeal_form, "decision_form": decision_form})
+    return render(
+        request,
+        "intelligence/exclusion.html",
+        {
+            "notice": notice,
+            "review_on": services.exclusion_review_date(notice),
+            "appeals": notice.appeals.order_by("lodged_at"),
+            "breaches": notice.breaches.select_related("incident__store"),
+            "appeal_form": appeal_form,
+            "decision_form": decision_form,
+        },
+    )
 
 
 @login_required
@@ -341,8 +455,11 @@ def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    letter = WarningLetter.objects.select_related("person", "partnership").filter(
-        pk=pk, partnership__in=viewer.managed_partnership_ids).first()
+    letter = (
+        WarningLetter.objects.select_related("person", "partnership")
+        .filter(pk=pk, partnership__in=viewer.managed_partnership_ids)
+        .first()
+    )
     if letter is None:
         raise Http404(NOT_FOUND_MESSAGE)
     response = HttpResponse(pdfs.warning_pdf(letter), content_type="application/pdf")
@@ -358,9 +475,14 @@ def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     partnership = _managed(request, slug)
     conf = services.settings_for(partnership)
-    form = SettingsForm(request.POST or None, initial={"gallery_months": conf.gallery_months,
-                                                       "delete_after_months": conf.delete_after_months,
-                                                       "network_sharing": conf.network_sharing})
+    form = SettingsForm(
+        request.POST or None,
+        initial={
+            "gallery_months": conf.gallery_months,
+            "delete_after_months": conf.delete_after_months,
+            "network_sharing": conf.network_sharing,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.settings_update(viewer=viewer, partnership=partnership, **form.cleaned_data)
@@ -369,9 +491,18 @@ def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Data-protection settings saved.")
             return redirect("intelligence:data-protection", slug=slug)
-    return render(request, "intelligence/data_protection.html", {
-        "partnership": partnership, "form": form, "plan": services.retention_plan(partnership=partnership),
-        "people": Person.objects.filter(partnership=partnership).order_by("family_name", "given_name")[:500]})
+    return render(
+        request,
+        "intelligence/data_protection.html",
+        {
+            "partnership": partnership,
+            "form": form,
+            "plan": services.retention_plan(partnership=partnership),
+            "people": Person.objects.filter(partnership=partnership).order_by("family_name", "given_name")[
+                :500
+            ],
+        },
+    )
 
 
 @login_required

@@ -43,9 +43,15 @@ def _jpeg() -> io.BytesIO:
 
 def _list(world: World, name: str = "Kyle", family: str = "Marsh", **kw: Any) -> GalleryEntry:
     return services.gallery_add_person(
-        viewer=world.viewer("partnership_manager"), partnership=world.orgs["brighton-bcrp"], given_name=name,
-        family_name=family, date_of_birth=dt.date(1990, 5, 1), description="Tall, grey hoodie",
-        reason="Repeated thefts of meat", **kw)
+        viewer=world.viewer("partnership_manager"),
+        partnership=world.orgs["brighton-bcrp"],
+        given_name=name,
+        family_name=family,
+        date_of_birth=dt.date(1990, 5, 1),
+        description="Tall, grey hoodie",
+        reason="Repeated thefts of meat",
+        **kw,
+    )
 
 
 def _titles(world: World, user: str, partnership: str) -> list[str]:
@@ -58,18 +64,31 @@ def test_gallery_visibility_across_partnerships_and_network_choice(world: World)
     _list(world)
     assert _titles(world, "reporter", "brighton-bcrp") == ["Kyle Marsh"]
     # Connected partnership: images only by default, so no name.
-    assert _titles(world, "connected_reporter", "brighton-bcrp") == [f"Person {GalleryEntry.objects.get().pk}"]
+    assert _titles(world, "connected_reporter", "brighton-bcrp") == [
+        f"Person {GalleryEntry.objects.get().pk}"
+    ]
     assert _titles(world, "unconnected_reporter", "brighton-bcrp") == []
     pm = world.viewer("partnership_manager")
-    services.settings_update(viewer=pm, partnership=world.orgs["brighton-bcrp"], gallery_months=12,
-                             delete_after_months=24, network_sharing=NetworkSharing.DETAILS)
+    services.settings_update(
+        viewer=pm,
+        partnership=world.orgs["brighton-bcrp"],
+        gallery_months=12,
+        delete_after_months=24,
+        network_sharing=NetworkSharing.DETAILS,
+    )
     assert _titles(world, "connected_reporter", "brighton-bcrp") == ["Kyle Marsh"]
-    services.settings_update(viewer=pm, partnership=world.orgs["brighton-bcrp"], gallery_months=12,
-                             delete_after_months=24, network_sharing=NetworkSharing.NONE)
+    services.settings_update(
+        viewer=pm,
+        partnership=world.orgs["brighton-bcrp"],
+        gallery_months=12,
+        delete_after_months=24,
+        network_sharing=NetworkSharing.NONE,
+    )
     assert _titles(world, "connected_reporter", "brighton-bcrp") == []
     # Every gallery view is audited with the people shown.
-    assert AuditEvent.objects.filter(object_type="gallery_entry", action="view",
-                                     actor=world.users["reporter"]).exists()
+    assert AuditEvent.objects.filter(
+        object_type="gallery_entry", action="view", actor=world.users["reporter"]
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -81,8 +100,9 @@ def test_duplicates_are_offered_for_merge_never_silently(world: World) -> None:
     second = _list(world, confirm_new=True)
     second_id = second.person.pk
     world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=second.person.pk)])
-    kept = services.person_merge(viewer=world.viewer("partnership_manager"), keep=first.person,
-                                 remove=second.person, reason="Same man")
+    kept = services.person_merge(
+        viewer=world.viewer("partnership_manager"), keep=first.person, remove=second.person, reason="Same man"
+    )
     assert not Person.objects.filter(pk=second_id).exists()
     assert kept.incident_links.count() == 1
     assert PersonTombstone.objects.filter(person_id=second_id).exists()
@@ -97,10 +117,12 @@ def test_gallery_renewed_by_new_incident_and_not_an_image_refused(world: World) 
     assert entry.expires_at > timezone.now() + dt.timedelta(days=300)
     bad = io.BytesIO(b"%PDF-1.4 not an image")
     with pytest.raises(ValidationFailed):
-        person_photo_add(viewer=world.viewer("partnership_manager"), person=entry.person, fileobj=bad,
-                         filename="x.jpg")
-    photo = person_photo_add(viewer=world.viewer("partnership_manager"), person=entry.person, fileobj=_jpeg(),
-                             filename="face.jpg")
+        person_photo_add(
+            viewer=world.viewer("partnership_manager"), person=entry.person, fileobj=bad, filename="x.jpg"
+        )
+    photo = person_photo_add(
+        viewer=world.viewer("partnership_manager"), person=entry.person, fileobj=_jpeg(), filename="face.jpg"
+    )
     assert photo.content_type == "image/jpeg"
 
 
@@ -115,29 +137,55 @@ def test_exclusion_lifecycle_breach_review_appeal(world: World) -> None:
     incident = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
     bcrp = world.orgs["brighton-bcrp"]
     with pytest.raises(ValidationFailed) as bad:
-        services.exclusion_issue(viewer=pm, partnership=bcrp, person_id=person.pk, all_premises=False,
-                                 store_ids=[world.stores["oxshop-oxford"].pk], starts_on=timezone.localdate(),
-                                 ends_on=timezone.localdate() - dt.timedelta(days=1), conditions="",
-                                 service=_service(), evidence_ids=[incident.pk])
+        services.exclusion_issue(
+            viewer=pm,
+            partnership=bcrp,
+            person_id=person.pk,
+            all_premises=False,
+            store_ids=[world.stores["oxshop-oxford"].pk],
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() - dt.timedelta(days=1),
+            conditions="",
+            service=_service(),
+            evidence_ids=[incident.pk],
+        )
     fields = {e.field for e in bad.value.errors}
     assert {"ends_on", "stores"} <= fields
-    notice = services.exclusion_issue(viewer=pm, partnership=bcrp, person_id=person.pk, all_premises=True,
-                                      store_ids=[], starts_on=timezone.localdate(), ends_on=None,
-                                      conditions="Not to enter any member store", service=_service(),
-                                      evidence_ids=[incident.pk])
+    notice = services.exclusion_issue(
+        viewer=pm,
+        partnership=bcrp,
+        person_id=person.pk,
+        all_premises=True,
+        store_ids=[],
+        starts_on=timezone.localdate(),
+        ends_on=None,
+        conditions="Not to enter any member store",
+        service=_service(),
+        evidence_ids=[incident.pk],
+    )
     assert notice.ends_on == timezone.localdate() + relativedelta(months=12) - dt.timedelta(days=1)
     assert services.exclusion_review_date(notice) >= timezone.localdate() + relativedelta(months=6)
     with pytest.raises(NotEntitled):
-        services.exclusion_issue(viewer=world.viewer("reporter"), partnership=bcrp, person_id=person.pk,
-                                 all_premises=True, store_ids=[], starts_on=timezone.localdate(), ends_on=None,
-                                 conditions="", service=_service(), evidence_ids=[incident.pk])
+        services.exclusion_issue(
+            viewer=world.viewer("reporter"),
+            partnership=bcrp,
+            person_id=person.pk,
+            all_premises=True,
+            store_ids=[],
+            starts_on=timezone.localdate(),
+            ends_on=None,
+            conditions="",
+            service=_service(),
+            evidence_ids=[incident.pk],
+        )
     # Reported at a covered store: a breach, and the partnership's managers are told.
     mail.outbox.clear()
     from django.db import transaction
 
     with transaction.atomic():
-        breach_incident = world.report("same_partnership_reporter", "corner-brighton",
-                                       offenders=[OffenderInput(person_id=person.pk)])
+        breach_incident = world.report(
+            "same_partnership_reporter", "corner-brighton", offenders=[OffenderInput(person_id=person.pk)]
+        )
     assert Breach.objects.filter(exclusion=notice, incident=breach_incident).exists()
     # Not a breach at a store outside the partnership.
     world.report("unconnected_reporter", "oxshop-oxford", offenders=[OffenderInput(description="Tall man")])
@@ -153,67 +201,133 @@ def test_breach_notification_email(world: World, django_capture_on_commit_callba
     pm = world.viewer("partnership_manager")
     person = _list(world).person
     first = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
-    services.exclusion_issue(viewer=pm, partnership=world.orgs["brighton-bcrp"], person_id=person.pk,
-                             all_premises=True, store_ids=[], starts_on=timezone.localdate(), ends_on=None,
-                             conditions="", service=_service(), evidence_ids=[first.pk])
+    services.exclusion_issue(
+        viewer=pm,
+        partnership=world.orgs["brighton-bcrp"],
+        person_id=person.pk,
+        all_premises=True,
+        store_ids=[],
+        starts_on=timezone.localdate(),
+        ends_on=None,
+        conditions="",
+        service=_service(),
+        evidence_ids=[first.pk],
+    )
     with django_capture_on_commit_callbacks(execute=True):
         world.report("other_store_reporter", "nw-hove", offenders=[OffenderInput(person_id=person.pk)])
-    assert any("Exclusion breach" in m.subject and "partnership_manager@example.org" in m.to for m in mail.outbox)
+    assert any(
+        "Exclusion breach" in m.subject and "partnership_manager@example.org" in m.to for m in mail.outbox
+    )
 
 
 @pytest.mark.django_db
 def test_grading_3x5x2_and_source_protection(world: World) -> None:
     person = _list(world).person
     report = services.intelligence_submit(
-        viewer=world.viewer("reporter"), partnership=world.orgs["brighton-bcrp"], kind="person",
-        person_id=person.pk, text="He sells stolen meat at the Sunday market on Upper Gardner Street",
-        source_details="My cousin Dave Prior who runs the bacon stall")
+        viewer=world.viewer("reporter"),
+        partnership=world.orgs["brighton-bcrp"],
+        kind="person",
+        person_id=person.pk,
+        text="He sells stolen meat at the Sunday market on Upper Gardner Street",
+        source_details="My cousin Dave Prior who runs the bacon stall",
+    )
     with pytest.raises(NotEntitled):
-        services.intelligence_grade(viewer=world.viewer("same_partnership_reporter"), report=report,
-                                    source_evaluation="2", assessment="B", handling_code="P", sanitised_text="x")
+        services.intelligence_grade(
+            viewer=world.viewer("same_partnership_reporter"),
+            report=report,
+            source_evaluation="2",
+            assessment="B",
+            handling_code="P",
+            sanitised_text="x",
+        )
     pm = world.viewer("partnership_manager")
     with pytest.raises(ValidationFailed) as exc:
-        services.intelligence_grade(viewer=pm, report=report, source_evaluation="2", assessment="B",
-                                    handling_code="C", sanitised_text="Dave Prior says he sells meat")
+        services.intelligence_grade(
+            viewer=pm,
+            report=report,
+            source_evaluation="2",
+            assessment="B",
+            handling_code="C",
+            sanitised_text="Dave Prior says he sells meat",
+        )
     fields = {e.field for e in exc.value.errors}
     assert {"handling_conditions", "sanitised_text"} <= fields
-    services.intelligence_grade(viewer=pm, report=report, source_evaluation="2", assessment="B", handling_code="P",
-                                sanitised_text="Subject is believed to sell stolen meat at a weekend market.")
+    services.intelligence_grade(
+        viewer=pm,
+        report=report,
+        source_evaluation="2",
+        assessment="B",
+        handling_code="P",
+        sanitised_text="Subject is believed to sell stolen meat at a weekend market.",
+    )
     report.refresh_from_db()
-    assert report.status == IntelStatus.GRADED and report.grading == "2BP"
+    assert report.status == IntelStatus.GRADED
+    assert report.grading == "2BP"
     shared = selectors.intelligence_shared(viewer=world.viewer("same_partnership_reporter"))
     assert [s["text"] for s in shared] == ["Subject is believed to sell stolen meat at a weekend market."]
     assert shared[0]["source_details"] is None
     assert selectors.intelligence_view(report, world.viewer("partnership_manager"))["source_details"]
     assert selectors.intelligence_shared(viewer=world.viewer("unconnected_reporter")) == []
     # Handling code C stays with the partnership's managers.
-    second = services.intelligence_submit(viewer=world.viewer("reporter"), partnership=world.orgs["brighton-bcrp"],
-                                          kind="place", place="Car park behind West St", text="Group meets here")
-    services.intelligence_grade(viewer=pm, report=second, source_evaluation="1", assessment="A", handling_code="C",
-                                handling_conditions="Police only, do not disclose", sanitised_text="Meeting point")
-    assert [s["report"].pk for s in selectors.intelligence_shared(viewer=world.viewer("reporter"))] == [report.pk]
+    second = services.intelligence_submit(
+        viewer=world.viewer("reporter"),
+        partnership=world.orgs["brighton-bcrp"],
+        kind="place",
+        place="Car park behind West St",
+        text="Group meets here",
+    )
+    services.intelligence_grade(
+        viewer=pm,
+        report=second,
+        source_evaluation="1",
+        assessment="A",
+        handling_code="C",
+        handling_conditions="Police only, do not disclose",
+        sanitised_text="Meeting point",
+    )
+    assert [s["report"].pk for s in selectors.intelligence_shared(viewer=world.viewer("reporter"))] == [
+        report.pk
+    ]
     # Submissions about records the member cannot see are refused.
-    hidden = services.gallery_add_person(viewer=world.viewer("unconnected_partnership_manager"),
-                                         partnership=world.orgs["oxford-bcrp"], given_name="A", family_name="B",
-                                         date_of_birth=None, description="", reason="r").person
+    hidden = services.gallery_add_person(
+        viewer=world.viewer("unconnected_partnership_manager"),
+        partnership=world.orgs["oxford-bcrp"],
+        given_name="A",
+        family_name="B",
+        date_of_birth=None,
+        description="",
+        reason="r",
+    ).person
     with pytest.raises(ValidationFailed):
-        services.intelligence_submit(viewer=world.viewer("reporter"), partnership=world.orgs["brighton-bcrp"],
-                                     kind="person", person_id=hidden.pk, text="x")
+        services.intelligence_submit(
+            viewer=world.viewer("reporter"),
+            partnership=world.orgs["brighton-bcrp"],
+            kind="person",
+            person_id=hidden.pk,
+            text="x",
+        )
 
 
 @pytest.mark.django_db
 def test_retention_with_a_controlled_clock(world: World) -> None:
     pm = world.viewer("partnership_manager")
     bcrp = world.orgs["brighton-bcrp"]
-    services.settings_update(viewer=pm, partnership=bcrp, gallery_months=3, delete_after_months=6,
-                             network_sharing=NetworkSharing.IMAGES)
+    services.settings_update(
+        viewer=pm,
+        partnership=bcrp,
+        gallery_months=3,
+        delete_after_months=6,
+        network_sharing=NetworkSharing.IMAGES,
+    )
     old = _list(world, "Old", "Case")
     old_id = old.person.pk
     fresh = _list(world, "New", "Case")
     world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=fresh.person.pk)])
     Person.objects.filter(pk=old.person.pk).update(created_at=timezone.now() - relativedelta(months=8))
-    GalleryEntry.objects.filter(pk=old.pk).update(listed_at=timezone.now() - relativedelta(months=4),
-                                                  expires_at=timezone.now() - relativedelta(months=1))
+    GalleryEntry.objects.filter(pk=old.pk).update(
+        listed_at=timezone.now() - relativedelta(months=4),
+        expires_at=timezone.now() - relativedelta(months=1),
+    )
     later = timezone.now() + relativedelta(months=1)
     plan = services.retention_plan(partnership=bcrp, now=later)
     assert {e.pk for e in plan.entries_to_expire} == {old.pk}  # fresh was renewed by its incident
@@ -232,11 +346,26 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
     person = _list(world).person
     person_photo_add(viewer=pm, person=person, fileobj=_jpeg(), filename="face.jpg")
     inc = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
-    letter = services.warning_issue(viewer=pm, partnership=world.orgs["brighton-bcrp"], person_id=person.pk,
-                                    reason="Theft", incident_ids=[inc.pk], service=_service())
-    notice = services.exclusion_issue(viewer=pm, partnership=world.orgs["brighton-bcrp"], person_id=person.pk,
-                                      all_premises=True, store_ids=[], starts_on=timezone.localdate(), ends_on=None,
-                                      conditions="", service=_service(), evidence_ids=[inc.pk])
+    letter = services.warning_issue(
+        viewer=pm,
+        partnership=world.orgs["brighton-bcrp"],
+        person_id=person.pk,
+        reason="Theft",
+        incident_ids=[inc.pk],
+        service=_service(),
+    )
+    notice = services.exclusion_issue(
+        viewer=pm,
+        partnership=world.orgs["brighton-bcrp"],
+        person_id=person.pk,
+        all_premises=True,
+        store_ids=[],
+        starts_on=timezone.localdate(),
+        ends_on=None,
+        conditions="",
+        service=_service(),
+        evidence_ids=[inc.pk],
+    )
     selectors.gallery_cards(viewer=world.viewer("reporter"), partnership=world.orgs["brighton-bcrp"])
     from tests.core.support import sign_in_verified
 
@@ -245,8 +374,16 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
     assert response.status_code == 200
     z = zipfile.ZipFile(io.BytesIO(response.content))
     names = set(z.namelist())
-    assert {"person.json", "incidents.json", "gallery.json", "intelligence.json", "audit.json", "README.txt",
-            f"notices/warning-{letter.pk}.pdf", f"notices/exclusion-{notice.pk}.pdf"} <= names
+    assert {
+        "person.json",
+        "incidents.json",
+        "gallery.json",
+        "intelligence.json",
+        "audit.json",
+        "README.txt",
+        f"notices/warning-{letter.pk}.pdf",
+        f"notices/exclusion-{notice.pk}.pdf",
+    } <= names
     assert any(n.startswith("images/") for n in names)
     assert json.loads(z.read("person.json"))["family_name"] == "Marsh"
     assert [i["reference"] for i in json.loads(z.read("incidents.json"))] == [inc.reference]
@@ -261,11 +398,13 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
 @pytest.mark.django_db
 def test_gallery_pages_and_pdf_watermark(world: World, client: Client) -> None:
     entry = _list(world)
-    person_photo_add(viewer=world.viewer("partnership_manager"), person=entry.person, fileobj=_jpeg(),
-                     filename="face.jpg")
+    person_photo_add(
+        viewer=world.viewer("partnership_manager"), person=entry.person, fileobj=_jpeg(), filename="face.jpg"
+    )
     client.force_login(world.users["reporter"])
     page = client.get("/intelligence/galleries/brighton-bcrp/")
-    assert page.status_code == 200 and "Kyle Marsh" in page.content.decode()
+    assert page.status_code == 200
+    assert "Kyle Marsh" in page.content.decode()
     pdf = client.get("/intelligence/galleries/brighton-bcrp/print.pdf")
     assert pdf.content.startswith(b"%PDF")
     from pypdf import PdfReader
@@ -273,11 +412,14 @@ def test_gallery_pages_and_pdf_watermark(world: World, client: Client) -> None:
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "printed by Reporter" in text
     photo = client.get(f"/intelligence/photos/{entry.person.photos.get().pk}/")
-    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo.status_code == 200
+    assert photo["Content-Type"] == "image/jpeg"
     stranger = Client()
     stranger.force_login(world.users["unconnected_reporter"])
     assert stranger.get("/intelligence/galleries/brighton-bcrp/").status_code == 404
     assert stranger.get(f"/intelligence/photos/{entry.person.photos.get().pk}/").status_code == 404
-    suggestion = client.post(f"/intelligence/gallery-entries/{entry.pk}/",
-                             {"text": "That is Kyle's brother Dean", "source_details": "Saw them together"})
+    suggestion = client.post(
+        f"/intelligence/gallery-entries/{entry.pk}/",
+        {"text": "That is Kyle's brother Dean", "source_details": "Saw them together"},
+    )
     assert suggestion.status_code == 302
