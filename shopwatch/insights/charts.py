@@ -141,6 +141,7 @@ def change_text(change: float | None) -> str:
         return "no earlier figures to compare"
     if abs(change) < 0.005:
         return "no change on the previous period"
+    # format_html escapes its arguments to strings first, so the number is formatted here.
     return format_html(
-        "{}{:.0f}% on the previous period", "up " if change > 0 else "down ", abs(change) * 100
+        "{}{}% on the previous period", "up " if change > 0 else "down ", f"{abs(change) * 100:.0f}"
     )
