@@ -131,7 +131,7 @@ def test_investigator_triages_on_a_phone(
     page.get_by_label("Ask the store for CCTV").check()
     page.get_by_label("Reason or what you need").fill("CCTV from 14:00 to 14:30, all cameras")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_role("status")).to_contain_text("Decision recorded")
+    expect(page.get_by_role("status")).to_contain_text("single-use link for the footage")
     assert Triage.objects.get(incident=inc).state == TriageState.INFO_REQUESTED
     for path in ("/police/outcomes/", "/police/handoff/deliveries/", "/police/case-files/"):
         page.goto(f"{live_server.url}{path}")
