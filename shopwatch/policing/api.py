@@ -326,3 +326,83 @@ def outcome_rates(request: HttpRequest, filters: Query[RatesQuery]) -> Any:
         }
         for r in rows
     ]
+
+
+class AttendanceIn(_Strict):
+    attended_at: dt.datetime | None = Field(None, description="When officers attended; defaults to now")
+    note: StrictStr = Field("", max_length=1000)
+
+
+class AttendanceOut(Schema):
+    id: int
+    attended_at: dt.datetime
+    attended_by: int | None
+
+
+@router.post(
+    "/incidents/{incident_id}/attendance",
+    response={200: AttendanceOut, **ERRORS},
+    summary="Record that officers attended",
+)
+def record_attendance(request: HttpRequest, incident_id: int, payload: AttendanceIn) -> Any:
+    viewer = viewer_of(request)
+    with transaction.atomic():
+        incident = selectors.force_incident(viewer, incident_id)
+        t = triage.triage_record_attendance(
+            viewer=viewer, incident=incident, attended_at=payload.attended_at, note=payload.note
+        )
+    return {"id": incident.pk, "attended_at": t.attended_at, "attended_by": t.attended_by_id}
+
+
+class FeedbackOut(Schema):
+    incident: int
+    sent_to_police: bool
+    review: str = Field(description="new, assigned, info_requested, accepted or rejected")
+    review_reason: str
+    crime_reference: str
+    status: str = Field(description="The force's status: crime_recorded, no_crime, under_investigation, ...")
+    outcome: str = Field(
+        description="Home Office outcome type number, e.g. '1' charged, '8' community resolution"
+    )
+    outcome_label: str
+    cbo_applied: bool
+    cbo_granted: bool
+    updated_at: dt.datetime | None
+
+
+@router.get(
+    "/incidents/{incident_id}/police-feedback",
+    response={200: FeedbackOut, **ERRORS},
+    summary="What the police did with an incident",
+)
+def police_feedback(request: HttpRequest, incident_id: int) -> Any:
+    """For the reporting store and anyone else who may see the incident: the police review, the crime
+    reference, the force's status and the outcome. 404 for an incident the caller may not see."""
+    f = selectors.police_feedback(viewer=viewer_of(request), incident_id=incident_id)
+    if f is None:
+        return {
+            "incident": incident_id,
+            "sent_to_police": False,
+            "review": "",
+            "review_reason": "",
+            "crime_reference": "",
+            "status": "",
+            "outcome": "",
+            "outcome_label": "",
+            "cbo_applied": False,
+            "cbo_granted": False,
+            "updated_at": None,
+        }
+    return {
+        "incident": incident_id,
+        "sent_to_police": True,
+        "review": f.triage_state,
+        "review_reason": f.triage_reason,
+        "crime_reference": f.crime_reference,
+        "status": f.status,
+        "outcome": f.outcome,
+        "outcome_label": f.outcome_label,
+        "cbo_applied": f.cbo_applied,
+        "cbo_granted": f.cbo_granted,
+        "updated_at": f.updated_at,
+    }

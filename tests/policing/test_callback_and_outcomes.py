@@ -314,3 +314,28 @@ def test_store_incident_page_snippet_shows_police_feedback(world: World, forces:
         .strip()
         == ""
     )
+
+
+def test_store_system_reads_police_feedback_through_the_api(
+    world: World, forces: None, api: Callable[[str], ApiClient]
+) -> None:
+    inc = _accepted(world)
+    _post({"incident": inc.pk, "crime_reference": "X9", "status": "crime_recorded"}, SUSSEX_SECRET)
+    records.outcome_record(viewer=world.viewer("police_sussex"), incident=inc, outcome="8")
+    body = api("reporter").get(f"/api/v1/incidents/{inc.pk}/police-feedback").json()
+    assert body["review"] == "accepted"
+    assert (body["crime_reference"], body["status"], body["outcome"]) == ("X9", "closed", "8")
+    assert body["outcome_label"] == "8 Community resolution"
+    assert api("unconnected_reporter").get(f"/api/v1/incidents/{inc.pk}/police-feedback").status_code == 404
+    not_sent = world.report("reporter", "nw-brighton")
+    assert (
+        api("reporter").get(f"/api/v1/incidents/{not_sent.pk}/police-feedback").json()["sent_to_police"]
+        is False
+    )
+    r = api("police_sussex").post(f"/api/v1/incidents/{inc.pk}/attendance", {"note": "Spoke to the manager"})
+    assert r.status_code == 200
+    assert r.json()["attended_by"] == world.users["police_sussex"].pk
+    future = (timezone.now() + dt.timedelta(days=1)).isoformat()
+    r = api("police_sussex").post(f"/api/v1/incidents/{inc.pk}/attendance", {"attended_at": future})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "attended_at"
