@@ -256,6 +256,38 @@ def test_gallery_index_lists_exactly_the_galleries_a_person_may_open(world: Worl
     assert listed == OWN.get(user, set()) | CONNECTED.get(user, set())
 
 
+# Help-identify suggestions from a gallery entry: only from members of the partnership whose gallery it is.
+SUGGESTS_ON_BRIGHTON = {
+    "reporter",
+    "manager",
+    "other_store_reporter",
+    "security",
+    "same_partnership_reporter",
+    "partnership_manager",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sharing", [NetworkSharing.IMAGES, NetworkSharing.DETAILS])
+@pytest.mark.parametrize("user", EVERYONE)
+def test_help_identify_only_from_the_galleries_own_members(world: World, user: str, sharing: str) -> None:
+    entry = _list(world, BRIGHTON, photo=False)
+    services.settings_update(
+        viewer=world.viewer("partnership_manager"),
+        partnership=world.orgs[BRIGHTON],
+        gallery_months=12,
+        delete_after_months=24,
+        network_sharing=sharing,
+    )
+    client = client_for(world, user)
+    page = client.get(f"/intelligence/gallery-entries/{entry.pk}/").content.decode()
+    assert ("Do you know who this is?" in page) is (user in SUGGESTS_ON_BRIGHTON)
+    client.post(f"/intelligence/gallery-entries/{entry.pk}/", {"text": "That is Dean Marsh, his brother"})
+    sent = list(IntelligenceReport.objects.values_list("submitted_by_id", "partnership_id", "kind"))
+    expected = [(world.users[user].pk, world.orgs[BRIGHTON].pk, "identification")]
+    assert sent == (expected if user in SUGGESTS_ON_BRIGHTON else [])
+
+
 # --- Partnership managers' pages: warnings, exclusions, adding people, data protection -------------------
 # Only the issuing partnership's managers (and the platform operator) reach these; everyone else gets the same
 # 404 a missing page gets. The platform admin reaches the pages and the exclusion notice; the warning-letter
