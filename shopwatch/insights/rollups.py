@@ -16,11 +16,27 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
 from django.utils import timezone
 
 from shopwatch.core.models import Store
@@ -71,6 +87,79 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def _offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """The local UTC offset (minutes) from each change in [start, end): [(from, minutes), ...]."""
+
+    def minutes(at: dt.datetime) -> int:
+        off = at.astimezone(LOCAL).utcoffset()
+        return int(off.total_seconds() // 60) if off is not None else 0
+
+    at = start.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    out = [(at, minutes(at))]
+    step = dt.timedelta(hours=1)
+    while at < end:
+        nxt = at + step
+        if minutes(nxt) != out[-1][1]:
+            lo, hi = at, nxt  # the change lies in (lo, hi]: find the minute
+            while hi - lo > dt.timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                if minutes(mid) == out[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            out.append((hi, minutes(hi)))
+        at = nxt
+    return out
+
+
+class _LocalParts:
+    """Local day, month, ISO weekday and hour of a datetime column, as database expressions.
+
+    On PostgreSQL Django's own functions run natively (AT TIME ZONE). On SQLite they call a Python function
+    for every row, which dominates a rebuild over millions of incidents; there the local time is the UTC text
+    shifted by the offset in force, chosen by a CASE over the zone's changes between ``start`` and ``end``,
+    and the parts come from SQLite's date functions.
+    """
+
+    def __init__(self, column: str, start: dt.datetime, end: dt.datetime) -> None:
+        self.column = column
+        self.native = connection.vendor != "sqlite"
+        if not self.native:
+            changes = _offsets(start, end)
+            shifted = [
+                Func(F(column), Value(f"{m:+d} minutes"), function="datetime", output_field=CharField())
+                for _, m in changes
+            ]
+            whens = [
+                When(**{f"{column}__lt": changes[i + 1][0]}, then=shifted[i]) for i in range(len(changes) - 1)
+            ]
+            self.local: Combinable = (
+                Case(*whens, default=shifted[-1], output_field=CharField()) if whens else shifted[0]
+            )
+
+    def day(self) -> Any:
+        if self.native:
+            return TruncDate(self.column, tzinfo=LOCAL)
+        return Func(self.local, function="date", output_field=DateField())
+
+    def month(self) -> Any:
+        if self.native:
+            return TruncMonth(self.column, tzinfo=LOCAL)
+        return Func(self.local, Value("start of month"), function="date", output_field=DateField())
+
+    def weekday(self) -> Any:
+        if self.native:
+            return ExtractIsoWeekDay(self.column, tzinfo=LOCAL)
+        # strftime %w: 0 is Sunday; ISO: Monday 1 .. Sunday 7
+        w = Cast(Func(Value("%w"), self.local, function="strftime"), IntegerField())
+        return (w + Value(6)) % Value(7) + Value(1)
+
+    def hour(self) -> Any:
+        if self.native:
+            return ExtractHour(self.column, tzinfo=LOCAL)
+        return Cast(Func(Value("%H"), self.local, function="strftime"), IntegerField())
+
+
 def _hours_to_crime_number(incidents: Iterable[int]) -> dict[int, float]:
     """Hours from report to crime number, per incident, from the status history."""
     ids = list(incidents)
@@ -90,7 +179,7 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
     """Replace one store's rollups for the days first..last (and the months they fall in)."""
     start, end = _day_bounds(first, last)
     base = Incident.objects.filter(store_id=store.pk, occurred_at__gte=start, occurred_at__lt=end)
-    day = TruncDate("occurred_at", tzinfo=LOCAL)
+    day = _LocalParts("occurred_at", start, end).day()
     measures = {
         "n": Count("id"),
         "violent": Count("id", filter=VIOLENT_Q),
@@ -141,18 +230,15 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
     m_first, m_last = _month_start(first), _month_start(last)
     m_start, m_end = _day_bounds(m_first, _next_month(m_last) - dt.timedelta(days=1))
     month_base = Incident.objects.filter(store_id=store.pk, occurred_at__gte=m_start, occurred_at__lt=m_end)
+    local = _LocalParts("occurred_at", m_start, m_end)
     hourly = (
-        month_base.annotate(
-            month=TruncMonth("occurred_at", tzinfo=LOCAL),
-            weekday=ExtractIsoWeekDay("occurred_at", tzinfo=LOCAL),
-            hour=ExtractHour("occurred_at", tzinfo=LOCAL),
-        )
+        month_base.annotate(month=local.month(), weekday=local.weekday(), hour=local.hour())
         .values("month", "weekday", "hour", "distribution", "sent_to_police")
         .annotate(n=Count("id"))
         .order_by()
     )
     by_type = (
-        month_base.annotate(month=TruncMonth("occurred_at", tzinfo=LOCAL))
+        month_base.annotate(month=local.month())
         .values("month", "type", "distribution", "sent_to_police")
         .annotate(n=Count("id"), violent=Count("id", filter=VIOLENT_Q), value=Sum("goods_value"))
         .order_by()
@@ -201,7 +287,7 @@ def _recompute_store(store: Store, first: dt.date, last: dt.date) -> int:
             incident__occurred_at__gte=m_start,
             incident__occurred_at__lt=m_end,
         )
-        .annotate(month=TruncMonth("incident__occurred_at", tzinfo=LOCAL))
+        .annotate(month=_LocalParts("incident__occurred_at", m_start, m_end).month())
         .values("person_id", "month", dist=F("incident__distribution"), police=F("incident__sent_to_police"))
         .annotate(n=Count("incident_id", distinct=True))
         .order_by()
