@@ -20,15 +20,17 @@ transaction: it either completes or leaves nothing behind.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shopwatch.core.models import (
@@ -53,11 +55,12 @@ from shopwatch.reporting.models import (
 from shopwatch.reporting.rules import PROLIFIC_INCIDENTS, IncidentFacts, classify_offence, compute_priority
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus, Vehicle
 
-from . import places, text
+from . import bulk, places, text
 from .places import FORCE_CODES, RETAILERS, STORES
 from .world import DemoWorld, build_world
 
 HISTORY_WINDOW = dt.timedelta(days=365)  # as reporting.services._write looks back
+LARGE_SEED = 100_000  # from this many incidents, commit per batch rather than in one transaction
 _REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _MASK40 = (1 << 40) - 1
 _REG_FIRST = "ABCDEFGHKLMNOPRSVWY"
@@ -368,6 +371,17 @@ class _Generator:
         self.crime_seq: dict[tuple[str, int], int] = {}
         self.external_seq: dict[str, int] = {}
         self.counter = 0
+        self.tables = _Tables.open()
+        self.ts, self.js = bulk.adapters()
+        self.empty_detail = self.js({})
+        self._reasons: dict[tuple[str, ...], str] = {}
+
+    def reasons_json(self, reasons: list[str]) -> Any:
+        key = tuple(reasons)
+        out = self._reasons.get(key)
+        if out is None:
+            out = self._reasons[key] = self.js(reasons)
+        return out
 
     # -- the timeline --
 
@@ -602,7 +616,7 @@ class _Generator:
 
     # -- the facts the services would derive, and the incident row --
 
-    def build(self, plan: _Plan) -> tuple[Incident, list[StatusChange], list[AuditEvent]]:
+    def build(self, plan: _Plan) -> None:
         r = self.brng
         spec = self.w.specs[plan.store_key]
         store = self.w.stores[plan.store_key]
@@ -665,39 +679,16 @@ class _Generator:
             seq = self.external_seq[spec.retailer] = self.external_seq.get(spec.retailer, 0) + 1
             external_ref = f"{spec.retailer[:3].upper()}-{plan.occurred.year}-{seq:06d}"
         distribution = Distribution.PARTNERSHIP if spec.partnership else Distribution.ORGANISATION
-        incident = Incident(
-            reference=_reference(self.counter, self.salt),
-            owner_org_id=store.retailer_id,
-            store=store,
-            force_id=store.force_id,
-            distribution=distribution,
-            type=plan.type,
-            occurred_at=plan.occurred,
-            description=plan.description,
-            location_detail=r.choice(text.PLACES_IN_STORE),
-            goods_value=goods_value,
-            report_to_police=to_police,
-            sent_to_police=to_police,
-            priority=priority.priority,
-            priority_score=priority.score,
-            priority_reasons=priority.reasons,
-            offence_code=offence.code,
-            offence_label=offence.label,
-            channel=Channel.API if api else Channel.WEB,
-            reported_by=reporter,
-            external_ref=external_ref,
-            created_at=plan.created,
-            updated_at=plan.created,
-        )
+        reference = _reference(self.counter, self.salt)
+        location = r.choice(text.PLACES_IN_STORE)
         self.counter += 1
-        for flag, column in FLAG_FIELDS.items():
-            setattr(incident, column, flag in flags)
 
         trail: list[tuple[str, dt.datetime, User | None, str]] = [
             (IncidentStatus.SUBMITTED, plan.created, reporter, "")
         ]
         if distribution != Distribution.ORGANISATION:
             trail.append((IncidentStatus.SHARED, plan.created, reporter, ""))
+        crime_reference = ""
         if to_police:
             trail.append(
                 (IncidentStatus.SENT_TO_POLICE, plan.created, reporter, "Reported to police by the store")
@@ -710,55 +701,87 @@ class _Generator:
                 if r.random() < 0.65 and at < self.end:
                     year = at.astimezone(self.tz).year % 100
                     seq = self.crime_seq[(spec.force, year)] = self.crime_seq.get((spec.force, year), 0) + 1
-                    incident.crime_reference = f"{FORCE_CODES[spec.force]}{year:02d}{seq:07d}"
+                    crime_reference = f"{FORCE_CODES[spec.force]}{year:02d}{seq:07d}"
                     trail.append(
-                        (
-                            IncidentStatus.CRIME_RECORDED,
-                            at,
-                            officer,
-                            f"Crime recorded: {incident.crime_reference}",
-                        )
+                        (IncidentStatus.CRIME_RECORDED, at, officer, f"Crime recorded: {crime_reference}")
                     )
                     at += dt.timedelta(days=r.uniform(5, 60))
                     if r.random() < 0.4 and at < self.end:
                         trail.append((IncidentStatus.OUTCOME, at, officer, f"Outcome: {r.choice(_OUTCOMES)}"))
-        incident.status = trail[-1][0]
-        incident.updated_at = trail[-1][1]
-        changes = []
-        audits = [
-            AuditEvent(
-                at=plan.created,
-                actor=reporter,
-                organisation_id=store.retailer_id,
-                channel=incident.channel,
-                action=AuditAction.CREATE,
-                object_type="incident",
-                store_id=store.pk,
-                summary=incident.reference,
-            )
-        ]
+
+        # The rows, in the column order of each model (see bulk.Table): the same values the reporting
+        # services would have saved.
+        t, ts = self.tables, self.ts
+        channel = Channel.API if api else Channel.WEB
+        incident_id = t.incident.add(
+            reference,
+            store.retailer_id,
+            store.pk,
+            store.force_id,
+            str(distribution),
+            None,
+            str(plan.type),
+            ts(plan.occurred),
+            plan.description,
+            location,
+            *(flag in flags for flag in FLAG_FIELDS),
+            goods_value,
+            to_police,
+            to_police,
+            str(trail[-1][0]),
+            str(priority.priority),
+            priority.score,
+            self.reasons_json(priority.reasons),
+            offence.code,
+            offence.label,
+            str(channel),
+            reporter.pk,
+            external_ref,
+            crime_reference,
+            ts(plan.created),
+            ts(trail[-1][1]),
+        )
+        for (desc, qty, value), back in zip(plan.goods, plan.recovered, strict=True):
+            t.goods.add(incident_id, desc, qty, value, back)
+        for person in plan.persons:
+            t.offenders.add(incident_id, person.pk, "")
+        for desc in plan.descriptions:
+            t.offenders.add(incident_id, None, desc)
+        for vehicle, desc in plan.vehicles:
+            t.vehicles.add(incident_id, vehicle.pk, desc)
+        t.audits.add(
+            ts(plan.created),
+            reporter.pk,
+            None,
+            store.retailer_id,
+            str(channel),
+            str(AuditAction.CREATE),
+            "incident",
+            str(incident_id),
+            store.pk,
+            None,
+            reference,
+            self.empty_detail,
+        )
         previous = ""
         for status, at, actor, note in trail:
-            changes.append(
-                StatusChange(
-                    incident=incident, from_status=previous, to_status=status, at=at, actor=actor, note=note
-                )
-            )
+            t.changes.add(incident_id, previous, str(status), ts(at), actor.pk if actor else None, note)
             if actor is not None and actor is not reporter:
-                audits.append(
-                    AuditEvent(
-                        at=at,
-                        actor=actor,
-                        organisation_id=store.force_id,
-                        channel=Channel.WEB,
-                        action=AuditAction.CHANGE,
-                        object_type="incident",
-                        store_id=store.pk,
-                        summary=f"{incident.reference}: {previous} → {status}",
-                    )
+                t.audits.add(
+                    ts(at),
+                    actor.pk,
+                    None,
+                    store.force_id,
+                    str(Channel.WEB),
+                    str(AuditAction.CHANGE),
+                    "incident",
+                    str(incident_id),
+                    store.pk,
+                    None,
+                    f"{reference}: {previous} → {status}",
+                    self.empty_detail,
                 )
             previous = status
-        return incident, changes, audits
 
     def prune(self, before: dt.datetime) -> None:
         """Forget history older than any later report can look back to (bounded memory)."""
@@ -768,28 +791,37 @@ class _Generator:
                 del seen[:cut]
 
     def write(self, batch: list[_Plan]) -> None:
-        built = [self.build(p) for p in batch]
-        incidents = [b[0] for b in built]
-        Incident.objects.bulk_create(incidents)
-        goods, offenders, links, changes, audits = [], [], [], [], []
-        for plan, (incident, trail, events) in zip(batch, built, strict=True):
-            goods += [
-                GoodsLine(incident=incident, description=d, quantity=q, value=v, recovered=back)
-                for (d, q, v), back in zip(plan.goods, plan.recovered, strict=True)
-            ]
-            offenders += [IncidentOffender(incident=incident, person=p) for p in plan.persons]
-            offenders += [IncidentOffender(incident=incident, description=d) for d in plan.descriptions]
-            links += [IncidentVehicle(incident=incident, vehicle=v, description=d) for v, d in plan.vehicles]
-            changes += trail
-            for event in events:
-                event.object_id = str(incident.pk)
-            audits += events
-        GoodsLine.objects.bulk_create(goods)
-        IncidentOffender.objects.bulk_create(offenders)
-        IncidentVehicle.objects.bulk_create(links)
-        StatusChange.objects.bulk_create(changes)
-        AuditEvent.objects.bulk_create(audits)
+        for plan in batch:
+            self.build(plan)
+        self.tables.flush()
         self.prune(batch[-1].created - HISTORY_WINDOW - dt.timedelta(days=3))
+
+
+@dataclass
+class _Tables:
+    incident: bulk.Table
+    goods: bulk.Table
+    offenders: bulk.Table
+    vehicles: bulk.Table
+    changes: bulk.Table
+    audits: bulk.Table
+
+    @classmethod
+    def open(cls) -> _Tables:
+        return cls(
+            bulk.Table(Incident),
+            bulk.Table(GoodsLine),
+            bulk.Table(IncidentOffender),
+            bulk.Table(IncidentVehicle),
+            bulk.Table(StatusChange),
+            bulk.Table(AuditEvent),
+        )
+
+    def all(self) -> list[bulk.Table]:
+        return [self.incident, self.goods, self.offenders, self.vehicles, self.changes, self.audits]
+
+    def flush(self) -> None:
+        bulk.flush_all(self.all())  # parents first: the foreign keys are checked row by row
 
 
 def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = None) -> SeedResult:
@@ -809,19 +841,30 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
     say = progress or (lambda _msg: None)
     rng = random.Random(options.seed)
 
-    with transaction.atomic():
-        if not database_is_empty():
-            raise SeedRefused(
-                "The database already holds organisations or users. The seed only fills an empty database: "
-                "point SHOPWATCH_DATA_DIR (or DATABASE_URL) at a new one, or run `shopwatch flush` first."
-            )
-        w = build_world(founded=start - dt.timedelta(days=400))
-        say(f"Created {len(w.orgs)} organisations, {len(w.stores)} stores and {len(w.users)} accounts.")
-        store_share = dict(zip([s.key for s in STORES], [s.weight for s in STORES], strict=True))
-        people = _build_people(rng, w, incidents=options.incidents, start=start, store_share=store_share)
+    # A large seed commits batch by batch: one transaction of millions of rows would hold gigabytes of
+    # journal (and, on PostgreSQL, of locks and snapshots) for nothing.
+    large = options.incidents >= LARGE_SEED
+    with contextlib.nullcontext() if large else transaction.atomic():
+        with transaction.atomic():
+            if not database_is_empty():
+                raise SeedRefused(
+                    "The database already holds organisations or users. The seed only fills an empty "
+                    "database: point SHOPWATCH_DATA_DIR (or DATABASE_URL) at a new one, or run "
+                    "`shopwatch flush` first."
+                )
+            w = build_world(founded=start - dt.timedelta(days=400))
+            say(f"Created {len(w.orgs)} organisations, {len(w.stores)} stores and {len(w.users)} accounts.")
+            store_share = dict(zip([s.key for s in STORES], [s.weight for s in STORES], strict=True))
+            people = _build_people(rng, w, incidents=options.incidents, start=start, store_share=store_share)
         n_people = sum(len(p.prolific) + len(p.others) + len(p.sought) for p in people.pools.values())
         n_people += len(people.group)
         say(f"Created {n_people} persons.")
+        if large:
+            say(
+                f"Large seed: committing every {options.batch_size:,} incidents. If it stops part way, "
+                "start again with an empty database."
+            )
+            _tune_for_bulk()
         gen = _Generator(options, w, start, end, rng)
         result = SeedResult(
             start=start,
@@ -834,25 +877,38 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
         )
         batch: list[_Plan] = []
         size = max(1, options.batch_size)
+        report_every = max(size * 10, 50_000 if large else 0)
         for plan in gen.plans(people):
             batch.append(plan)
             result.group_incidents += plan.group
             if len(batch) >= size:
-                gen.write(batch)
+                with transaction.atomic():
+                    gen.write(batch)
+                before = result.incidents
                 result.incidents += len(batch)
                 batch = []
-                if result.incidents % (size * 10) == 0:
+                if result.incidents // report_every > before // report_every:
                     say(f"{result.incidents:,} incidents written")
-        if batch:
-            gen.write(batch)
-            result.incidents += len(batch)
-        seen = sorted(gen.last_seen.items())
-        for i in range(0, len(seen), 1000):
-            chunk = seen[i : i + 1000]
-            rows = list(Person.objects.filter(pk__in=[pk for pk, _ in chunk]))
-            latest = dict(chunk)
-            for person in rows:
-                person.last_incident_at = latest[person.pk]
-            Person.objects.bulk_update(rows, ["last_incident_at"])
+        with transaction.atomic():
+            if batch:
+                gen.write(batch)
+                result.incidents += len(batch)
+            for table in gen.tables.all():
+                table.reset_sequence()
+            seen = sorted(gen.last_seen.items())
+            for i in range(0, len(seen), 1000):
+                chunk = seen[i : i + 1000]
+                rows = list(Person.objects.filter(pk__in=[pk for pk, _ in chunk]))
+                latest = dict(chunk)
+                for person in rows:
+                    person.last_incident_at = latest[person.pk]
+                Person.objects.bulk_update(rows, ["last_incident_at"])
     say(f"Created {result.incidents:,} incidents ({result.group_incidents} by the travelling group).")
     return result
+
+
+def _tune_for_bulk() -> None:
+    """A bigger page cache for this connection while it writes millions of rows (SQLite only)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
