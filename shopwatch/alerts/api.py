@@ -47,9 +47,15 @@ class AlertListOut(Schema):
 def _body(alert: Any) -> dict[str, Any]:
     receipts = list(alert.receipts.all())
     return {
-        "id": alert.pk, "created_at": alert.created_at, "message": alert.message, "kind": alert.kind,
-        "store": alert.store_id, "store_name": alert.store.name, "incident": alert.incident_id,
-        "seen_by": len(receipts), "acknowledged_by": sum(1 for r in receipts if r.acknowledged_at),
+        "id": alert.pk,
+        "created_at": alert.created_at,
+        "message": alert.message,
+        "kind": alert.kind,
+        "store": alert.store_id,
+        "store_name": alert.store.name,
+        "incident": alert.incident_id,
+        "seen_by": len(receipts),
+        "acknowledged_by": sum(1 for r in receipts if r.acknowledged_at),
     }
 
 
@@ -58,8 +64,9 @@ def raise_alert(request: HttpRequest, payload: AlertIn) -> Any:
     """Reaches every member of the store's partnerships (narrowed by each member's radius choice) on open
     pages within seconds, and by email and web push as they chose. Only people who may report for the
     store, and police in its force area, may alert its area (403 otherwise)."""
-    alert = services.alert_raise(viewer=viewer_of(request), store_id=payload.store, message=payload.message,
-                                 kind=payload.kind)
+    alert = services.alert_raise(
+        viewer=viewer_of(request), store_id=payload.store, message=payload.message, kind=payload.kind
+    )
     return Status(201, _body(alert))
 
 

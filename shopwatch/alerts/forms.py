@@ -7,10 +7,18 @@ from .models import AlertKind, AreaMode
 
 class RaiseAlertForm(forms.Form):
     store = forms.TypedChoiceField(label="Store", coerce=int)
-    kind = forms.ChoiceField(label="What kind of alert", widget=forms.RadioSelect, initial=AlertKind.MANUAL,
-                             choices=[(k, v) for k, v in AlertKind.choices if k != AlertKind.INCIDENT])
-    message = forms.CharField(label="Message", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="What members should look out for: description, direction of travel.")
+    kind = forms.ChoiceField(
+        label="What kind of alert",
+        widget=forms.RadioSelect,
+        initial=AlertKind.MANUAL,
+        choices=[(k, v) for k, v in AlertKind.choices if k != AlertKind.INCIDENT],
+    )
+    message = forms.CharField(
+        label="Message",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What members should look out for: description, direction of travel.",
+    )
 
     def __init__(self, *args: object, stores: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

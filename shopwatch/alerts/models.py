@@ -30,17 +30,22 @@ def _in_forces(ids: frozenset[int]) -> Q:
 
 class Alert(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="alerts")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     message = models.CharField(max_length=500)
     raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     owner_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    distribution = models.CharField(max_length=20, choices=Distribution.choices, default=Distribution.PARTNERSHIP)
+    distribution = models.CharField(
+        max_length=20, choices=Distribution.choices, default=Distribution.PARTNERSHIP
+    )
     sharing_group = models.ForeignKey(SharingGroup, null=True, blank=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    audience: ClassVar[Audience] = Audience(in_partnerships=_in_partnerships, in_forces=_in_forces,
-                                            store_field="store")
+    audience: ClassVar[Audience] = Audience(
+        in_partnerships=_in_partnerships, in_forces=_in_forces, store_field="store"
+    )
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]

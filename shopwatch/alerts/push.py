@@ -18,7 +18,9 @@ from .models import PushSubscription
 @cache
 def _vapid() -> Vapid:
     """The VAPID key pair: from SHOPWATCH_VAPID_PRIVATE_KEY_FILE, or generated once in the data directory."""
-    path = Path(getattr(settings, "SHOPWATCH_VAPID_PRIVATE_KEY_FILE", "") or settings.DATA_DIR / "vapid_private.pem")
+    path = Path(
+        getattr(settings, "SHOPWATCH_VAPID_PRIVATE_KEY_FILE", "") or settings.DATA_DIR / "vapid_private.pem"
+    )
     if not path.exists():
         v = Vapid()
         v.generate_keys()
@@ -29,7 +31,9 @@ def _vapid() -> Vapid:
 
 def public_key() -> str:
     """The application server key a browser subscribes with (URL-safe base64, uncompressed point)."""
-    raw = _vapid().public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    raw = _vapid().public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -40,7 +44,9 @@ def send_push(sub: PushSubscription, payload: dict[str, object]) -> bool:
             subscription_info={"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
             data=json.dumps(payload),
             vapid_private_key=_vapid(),
-            vapid_claims={"sub": getattr(settings, "SHOPWATCH_VAPID_CONTACT", "mailto:alerts@shopwatch.invalid")},
+            vapid_claims={
+                "sub": getattr(settings, "SHOPWATCH_VAPID_CONTACT", "mailto:alerts@shopwatch.invalid")
+            },
             ttl=600,
             timeout=10,
         )

@@ -45,9 +45,15 @@ def area_members(store: Store) -> QuerySet[Membership]:
     partnership_ids = list(store.partnerships.values_list("pk", flat=True))
     if not partnership_ids:
         return Membership.objects.filter(store=store, active=True, user__is_active=True)
-    member_stores = Store.partnerships.through.objects.filter(organisation_id__in=partnership_ids).values("store_id")
-    member_retailers = set(Store.objects.filter(pk__in=member_stores).values_list("retailer_id", flat=True)) | set(
-        PartnershipMembership.objects.filter(partnership_id__in=partnership_ids).values_list("organisation_id", flat=True)
+    member_stores = Store.partnerships.through.objects.filter(organisation_id__in=partnership_ids).values(
+        "store_id"
+    )
+    member_retailers = set(
+        Store.objects.filter(pk__in=member_stores).values_list("retailer_id", flat=True)
+    ) | set(
+        PartnershipMembership.objects.filter(partnership_id__in=partnership_ids).values_list(
+            "organisation_id", flat=True
+        )
     )
     return Membership.objects.filter(
         Q(store__in=member_stores)
@@ -71,10 +77,14 @@ def alert_recipient_ids(alert: Alert) -> set[int]:
     recipients = set()
     for user_id in users:
         pref = prefs.get(user_id)
-        if pref is None or user_id not in homes:
-            recipients.add(user_id)
-        elif any(distance_km(lat, lon, store.latitude, store.longitude) <= pref.radius_km
-                 for lat, lon in homes[user_id]):
+        if (
+            pref is None
+            or user_id not in homes
+            or any(
+                distance_km(lat, lon, store.latitude, store.longitude) <= pref.radius_km
+                for lat, lon in homes[user_id]
+            )
+        ):
             recipients.add(user_id)
     if alert.raised_by_id is not None:
         recipients.discard(alert.raised_by_id)

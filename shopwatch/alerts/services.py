@@ -16,7 +16,11 @@ from shopwatch.reporting.models import Flag, Incident
 
 from .models import Alert, AlertKind, AlertPreference, AlertReceipt, AreaMode, PushSubscription
 
-URGENT_FLAGS = {Flag.VIOLENCE: "Violence", Flag.WEAPON: "Weapon", Flag.OFFENDER_NEARBY: "Offender still nearby"}
+URGENT_FLAGS = {
+    Flag.VIOLENCE: "Violence",
+    Flag.WEAPON: "Weapon",
+    Flag.OFFENDER_NEARBY: "Offender still nearby",
+}
 
 
 def _schedule_delivery(alert_id: int) -> None:
@@ -27,7 +31,9 @@ def _schedule_delivery(alert_id: int) -> None:
 
 def may_alert(viewer: Viewer, store: Store) -> bool:
     """Who may alert a store's area: those who may report for it, and police in its force area."""
-    return viewer.can_report_for(store.pk) or store.force_id in viewer.police_force_ids or viewer.platform_admin
+    return (
+        viewer.can_report_for(store.pk) or store.force_id in viewer.police_force_ids or viewer.platform_admin
+    )
 
 
 @transaction.atomic
@@ -37,8 +43,15 @@ def alert_raise(*, viewer: Viewer, store_id: int, message: str, kind: str = Aler
     if store is None:
         raise ValidationFailed([FieldError("store", "Unknown store.")])
     if not may_alert(viewer, store):
-        raise NotEntitled([FieldError("store", "You may not raise alerts for this store's area: only its staff, "
-                                               "its retailer, its partnerships and local police may.")])
+        raise NotEntitled(
+            [
+                FieldError(
+                    "store",
+                    "You may not raise alerts for this store's area: only its staff, "
+                    "its retailer, its partnerships and local police may.",
+                )
+            ]
+        )
     message = (message or "").strip()
     errors = []
     if "\x00" in message:
@@ -51,11 +64,22 @@ def alert_raise(*, viewer: Viewer, store_id: int, message: str, kind: str = Aler
         errors.append(FieldError("kind", "Must be manual, group_moving or missing_child."))
     if errors:
         raise ValidationFailed(errors)
-    alert = Alert.objects.create(store=store, kind=kind, message=message, raised_by_id=viewer.user_id,
-                                 owner_org_id=viewer.primary_org_id or store.retailer_id,
-                                 distribution=Distribution.PARTNERSHIP)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="alert", object_id=alert.pk,
-                 store_id=store.pk, summary=message[:100])
+    alert = Alert.objects.create(
+        store=store,
+        kind=kind,
+        message=message,
+        raised_by_id=viewer.user_id,
+        owner_org_id=viewer.primary_org_id or store.retailer_id,
+        distribution=Distribution.PARTNERSHIP,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="alert",
+        object_id=alert.pk,
+        store_id=store.pk,
+        summary=message[:100],
+    )
     _schedule_delivery(alert.pk)
     return alert
 
@@ -72,9 +96,18 @@ def alerts_for_incidents(*, viewer: Viewer, incidents: Iterable[Incident]) -> li
             continue
         text = f"{' and '.join(reasons)} at {inc.store.name}, {timezone.localtime(inc.occurred_at):%H:%M}. "
         text += f"{inc.get_type_display()}. Ref {inc.reference}."
-        alerts.append(Alert(store=inc.store, incident=inc, kind=AlertKind.INCIDENT, message=text[:500],
-                            raised_by_id=viewer.user_id, owner_org_id=inc.owner_org_id,
-                            distribution=Distribution.PARTNERSHIP, created_at=inc.created_at))
+        alerts.append(
+            Alert(
+                store=inc.store,
+                incident=inc,
+                kind=AlertKind.INCIDENT,
+                message=text[:500],
+                raised_by_id=viewer.user_id,
+                owner_org_id=inc.owner_org_id,
+                distribution=Distribution.PARTNERSHIP,
+                created_at=inc.created_at,
+            )
+        )
     if alerts:
         Alert.objects.bulk_create(alerts)
         for a in alerts:
@@ -93,12 +126,15 @@ def alert_acknowledge(*, viewer: Viewer, alert: Alert) -> AlertReceipt:
 
 def alerts_mark_seen(*, alert_id: int, user_ids: Iterable[int]) -> None:
     """Record that an alert reached these members' open pages (called by the stream)."""
-    AlertReceipt.objects.bulk_create([AlertReceipt(alert_id=alert_id, user_id=u) for u in user_ids],
-                                     ignore_conflicts=True)
+    AlertReceipt.objects.bulk_create(
+        [AlertReceipt(alert_id=alert_id, user_id=u) for u in user_ids], ignore_conflicts=True
+    )
 
 
 @transaction.atomic
-def preference_set(*, viewer: Viewer, mode: str, radius_km: float, by_email: bool, by_push: bool) -> AlertPreference:
+def preference_set(
+    *, viewer: Viewer, mode: str, radius_km: float, by_email: bool, by_push: bool
+) -> AlertPreference:
     errors = []
     if mode not in AreaMode.values:
         errors.append(FieldError("mode", "Choose your partnerships or a distance."))
@@ -106,6 +142,7 @@ def preference_set(*, viewer: Viewer, mode: str, radius_km: float, by_email: boo
         errors.append(FieldError("radius_km", "Choose a distance between 0.1 and 50 km."))
     if errors:
         raise ValidationFailed(errors)
+    assert viewer.user_id is not None, "alert preferences belong to a signed-in user"
     pref, _ = AlertPreference.objects.get_or_create(user_id=viewer.user_id)
     pref.mode, pref.radius_km, pref.by_email, pref.by_push = mode, radius_km, by_email, by_push
     pref.updated_at = timezone.now()

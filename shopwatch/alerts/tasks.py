@@ -20,8 +20,11 @@ def deliver_alert(alert_id: int) -> dict[str, int]:
         return {"emails": 0, "pushes": 0}
     recipients = alert_recipient_ids(alert)
     prefs = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=recipients)}
-    email_to = [u for u in User.objects.filter(pk__in=recipients).order_by("pk")
-                if prefs.get(u.pk) is None or prefs[u.pk].by_email]
+    email_to = [
+        u
+        for u in User.objects.filter(pk__in=recipients).order_by("pk")
+        if prefs.get(u.pk) is None or prefs[u.pk].by_email
+    ]
     subject = f"ShopWatch alert: {alert.store.name}"
     site = getattr(settings, "SHOPWATCH_SITE_URL", "http://127.0.0.1:8000")
     body = f"{alert.message}\n\nOpen ShopWatch to acknowledge: {site}/alerts/{alert.pk}/\n"

@@ -31,16 +31,21 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     form = RaiseAlertForm(request.POST or None, stores=stores) if stores else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            services.alert_raise(viewer=viewer, store_id=form.cleaned_data["store"],
-                                 message=form.cleaned_data["message"], kind=form.cleaned_data["kind"])
+            services.alert_raise(
+                viewer=viewer,
+                store_id=form.cleaned_data["store"],
+                message=form.cleaned_data["message"],
+                kind=form.cleaned_data["kind"],
+            )
         except ServiceError as exc:
             for e in exc.errors:
                 form.add_error(e.field if e.field in form.fields else None, e.message)
         else:
             messages.success(request, "Alert sent to members of the area.")
             return redirect("alerts:list")
-    return render(request, "alerts/alert_list.html",
-                  {"alerts": selectors.alert_list(viewer=viewer), "form": form})
+    return render(
+        request, "alerts/alert_list.html", {"alerts": selectors.alert_list(viewer=viewer), "form": form}
+    )
 
 
 @login_required
@@ -60,9 +65,17 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
+    assert request.user.pk is not None  # login_required: a signed-in user
     pref = selectors.preference_for(request.user.pk)
-    form = PreferenceForm(request.POST or None, initial={"mode": pref.mode, "radius_km": pref.radius_km,
-                                                         "by_email": pref.by_email, "by_push": pref.by_push})
+    form = PreferenceForm(
+        request.POST or None,
+        initial={
+            "mode": pref.mode,
+            "radius_km": pref.radius_km,
+            "by_email": pref.by_email,
+            "by_push": pref.by_push,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.preference_set(viewer=viewer, **form.cleaned_data)
@@ -82,11 +95,17 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
     try:
         data = json.loads(request.body)
         keys = data.get("keys") or {}
-        services.push_subscribe(viewer=viewer_for(request.user), endpoint=str(data.get("endpoint", "")),
-                                p256dh=str(keys.get("p256dh", "")), auth=str(keys.get("auth", "")))
+        services.push_subscribe(
+            viewer=viewer_for(request.user),
+            endpoint=str(data.get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+        )
     except (ValueError, AttributeError):
-        return JsonResponse({"title": "Invalid subscription", "errors": [{"field": "body", "message": "Send JSON."}]},
-                            status=400)
+        return JsonResponse(
+            {"title": "Invalid subscription", "errors": [{"field": "body", "message": "Send JSON."}]},
+            status=400,
+        )
     except ServiceError as exc:
         return JsonResponse({"title": exc.title, "errors": [e.as_dict() for e in exc.errors]}, status=422)
     return JsonResponse({"status": "subscribed"}, status=201)

@@ -32,10 +32,16 @@ def _key(world: World, user: str) -> str:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("flags", "alerted"), [
-    (["violence"], True), (["weapon"], True), (["offender_nearby"], True),
-    (["staff_injured"], False), ([], False),
-])
+@pytest.mark.parametrize(
+    ("flags", "alerted"),
+    [
+        (["violence"], True),
+        (["weapon"], True),
+        (["offender_nearby"], True),
+        (["staff_injured"], False),
+        ([], False),
+    ],
+)
 def test_urgent_reports_raise_an_alert(world: World, flags: list[str], alerted: bool) -> None:
     inc = world.report("reporter", "nw-brighton", flags=flags)
     alerts = Alert.objects.filter(incident=inc)
@@ -49,11 +55,22 @@ def test_alert_reaches_the_partnership_never_an_unconnected_one(world: World) ->
     inc = world.report("reporter", "nw-brighton", flags=["violence"])
     alert = Alert.objects.get(incident=inc)
     names = {n for n, u in world.users.items() if u.pk in alert_recipient_ids(alert)}
-    assert {"manager", "other_store_reporter", "security", "same_partnership_reporter",
-            "partnership_manager"} <= names
+    assert {
+        "manager",
+        "other_store_reporter",
+        "security",
+        "same_partnership_reporter",
+        "partnership_manager",
+    } <= names
     assert "reporter" not in names  # the person who raised it
-    assert not names & {"unconnected_reporter", "unconnected_partnership_manager", "connected_reporter", "pcc",
-                        "navigator", "police_tv"}
+    assert not names & {
+        "unconnected_reporter",
+        "unconnected_partnership_manager",
+        "connected_reporter",
+        "pcc",
+        "navigator",
+        "police_tv",
+    }
     # Everyone it reaches may also see it through the entitlement mechanism.
     for name in names:
         assert scope(Alert.objects.all(), world.viewer(name)).filter(pk=alert.pk).exists(), name
@@ -63,7 +80,9 @@ def test_alert_reaches_the_partnership_never_an_unconnected_one(world: World) ->
 @pytest.mark.django_db
 def test_members_may_narrow_alerts_to_a_radius(world: World) -> None:
     # Hove is about 2.2 km from the Brighton store.
-    AlertPreference.objects.create(user=world.users["other_store_reporter"], mode=AreaMode.RADIUS, radius_km=1.0)
+    AlertPreference.objects.create(
+        user=world.users["other_store_reporter"], mode=AreaMode.RADIUS, radius_km=1.0
+    )
     inc = world.report("reporter", "nw-brighton", flags=["weapon"])
     assert world.users["other_store_reporter"].pk not in alert_recipient_ids(Alert.objects.get(incident=inc))
     AlertPreference.objects.filter(user=world.users["other_store_reporter"]).update(radius_km=5.0)
@@ -74,23 +93,30 @@ def test_members_may_narrow_alerts_to_a_radius(world: World) -> None:
 def test_raising_alerts_by_api_and_who_may(world: World, client: Client) -> None:
     store = world.stores["nw-brighton"].pk
     headers = {"Authorization": f"Bearer {_key(world, 'manager')}"}
-    ok = client.post("/api/v1/alerts", {"store": store, "message": "Two men with a holdall heading to West St"},
-                     content_type="application/json", headers=headers)
+    ok = client.post(
+        "/api/v1/alerts",
+        {"store": store, "message": "Two men with a holdall heading to West St"},
+        content_type="application/json",
+        headers=headers,
+    )
     assert ok.status_code == 201, ok.content
     assert ok.json()["message"].startswith("Two men")
     # A member of the same partnership at another retailer sees the store but may not alert its area.
     other = {"Authorization": f"Bearer {_key(world, 'same_partnership_reporter')}"}
-    refused = client.post("/api/v1/alerts", {"store": store, "message": "x"}, content_type="application/json",
-                          headers=other)
+    refused = client.post(
+        "/api/v1/alerts", {"store": store, "message": "x"}, content_type="application/json", headers=other
+    )
     assert refused.status_code == 403
     assert refused["Content-Type"] == "application/problem+json"
     assert refused.json()["errors"][0]["field"] == "store"
     stranger = {"Authorization": f"Bearer {_key(world, 'unconnected_reporter')}"}
-    unknown = client.post("/api/v1/alerts", {"store": store, "message": "x"}, content_type="application/json",
-                          headers=stranger)
+    unknown = client.post(
+        "/api/v1/alerts", {"store": store, "message": "x"}, content_type="application/json", headers=stranger
+    )
     assert unknown.status_code == 422
-    empty = client.post("/api/v1/alerts", {"store": store, "message": ""}, content_type="application/json",
-                        headers=headers)
+    empty = client.post(
+        "/api/v1/alerts", {"store": store, "message": ""}, content_type="application/json", headers=headers
+    )
     assert empty.status_code == 422
     with pytest.raises(NotEntitled):
         alert_raise(viewer=world.viewer("same_partnership_reporter"), store_id=store, message="x")
@@ -107,14 +133,18 @@ def test_email_to_members_and_acknowledgement(
     with django_capture_on_commit_callbacks(execute=True):
         inc = world.report("reporter", "nw-brighton", flags=["offender_nearby"])
     to = {m.to[0] for m in mail.outbox}
-    assert "partnership_manager@example.org" in to and "same_partnership_reporter@example.org" in to
-    assert "manager@example.org" not in to and "unconnected_reporter@example.org" not in to
+    assert "partnership_manager@example.org" in to
+    assert "same_partnership_reporter@example.org" in to
+    assert "manager@example.org" not in to
+    assert "unconnected_reporter@example.org" not in to
     alert = Alert.objects.get(incident=inc)
     client.force_login(world.users["same_partnership_reporter"])
     page = client.get(f"/alerts/{alert.pk}/")
     assert page.status_code == 200
     client.post(f"/alerts/{alert.pk}/")
-    assert AlertReceipt.objects.get(alert=alert, user=world.users["same_partnership_reporter"]).acknowledged_at
+    assert AlertReceipt.objects.get(
+        alert=alert, user=world.users["same_partnership_reporter"]
+    ).acknowledged_at
     stranger = Client()
     stranger.force_login(world.users["unconnected_reporter"])
     assert stranger.get(f"/alerts/{alert.pk}/").status_code == 404
@@ -123,7 +153,7 @@ def test_email_to_members_and_acknowledgement(
 class _PushEndpoint(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
         self.send_response(201)
@@ -141,13 +171,17 @@ def test_web_push_is_encrypted_for_the_subscribed_browser(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         browser_key = ec.generate_private_key(ec.SECP256R1())
-        public = browser_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                       serialization.PublicFormat.UncompressedPoint)
+        public = browser_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         auth = os.urandom(16)
         b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")  # noqa: E731
-        PushSubscription.objects.create(user=world.users["manager"],
-                                        endpoint=f"http://127.0.0.1:{server.server_port}/push/abc",
-                                        p256dh=b64(public), auth=b64(auth))
+        PushSubscription.objects.create(
+            user=world.users["manager"],
+            endpoint=f"http://127.0.0.1:{server.server_port}/push/abc",
+            p256dh=b64(public),
+            auth=b64(auth),
+        )
         AlertPreference.objects.create(user=world.users["manager"], by_push=True)
         with django_capture_on_commit_callbacks(execute=True):
             inc = world.report("reporter", "nw-brighton", flags=["violence"])
@@ -168,8 +202,12 @@ def test_stream_delivers_to_members_only_and_replays_missed(world: World, live_s
     ready = threading.Barrier(3)
 
     def listen(name: str, key: str, seconds: float) -> None:
-        with httpx.stream("GET", f"{live_server.url}/api/v1/alerts/stream",
-                          headers={"Authorization": f"Bearer {key}"}, timeout=seconds + 5) as r:
+        with httpx.stream(
+            "GET",
+            f"{live_server.url}/api/v1/alerts/stream",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=seconds + 5,
+        ) as r:
             assert r.status_code == 200
             assert r.headers["content-type"].startswith("text/event-stream")
             ready.wait()
@@ -182,8 +220,10 @@ def test_stream_delivers_to_members_only_and_replays_missed(world: World, live_s
                 if time.monotonic() > end:
                     return
 
-    threads = [threading.Thread(target=listen, args=("member", member_key, 8)),
-               threading.Thread(target=listen, args=("stranger", stranger_key, 3))]
+    threads = [
+        threading.Thread(target=listen, args=("member", member_key, 8)),
+        threading.Thread(target=listen, args=("stranger", stranger_key, 3)),
+    ]
     for t in threads:
         t.start()
     ready.wait()
@@ -199,9 +239,12 @@ def test_stream_delivers_to_members_only_and_replays_missed(world: World, live_s
 
     # A page that reconnects with Last-Event-ID gets what it missed.
     second = world.report("reporter", "nw-brighton", flags=["weapon"])
-    with httpx.stream("GET", f"{live_server.url}/api/v1/alerts/stream",
-                      headers={"Authorization": f"Bearer {member_key}", "Last-Event-ID": str(event["id"])},
-                      timeout=10) as r:
+    with httpx.stream(
+        "GET",
+        f"{live_server.url}/api/v1/alerts/stream",
+        headers={"Authorization": f"Bearer {member_key}", "Last-Event-ID": str(event["id"])},
+        timeout=10,
+    ) as r:
         for line in r.iter_lines():
             if line.startswith("data: "):
                 assert json.loads(line[6:])["incident"] == second.pk
