@@ -184,6 +184,9 @@ def test_gallery_help_identify_grading_exclusion_and_data_protection_on_a_phone(
     manager.get_by_role("link", name="Warnings and exclusions").click()
     expect(manager.get_by_role("heading", name="Brighton BCRP: warnings and exclusions")).to_be_visible()
     check(manager)
+    manager.get_by_text("Issue a warning letter").click()
+    expect(manager.get_by_role("button", name="Issue warning letter")).to_be_visible()
+    check(manager)
     manager.get_by_text("Issue an exclusion notice").click()
     panel = manager.locator("details", has_text="Issue an exclusion notice")
     check(manager)
@@ -239,6 +242,11 @@ def test_gallery_help_identify_grading_exclusion_and_data_protection_on_a_phone(
     photo.scroll_into_view_if_needed()
     neighbour.wait_for_function("() => [...document.querySelectorAll('.gallery img')].every(i => i.complete)")
     assert photo.evaluate("img => img.naturalWidth") == 300
+    check(neighbour)
+    neighbour.get_by_role("link", name=anonymous).click()
+    expect(neighbour.get_by_role("heading", name=anonymous)).to_be_visible()
+    expect(neighbour.get_by_text("Repeated thefts of steak")).to_have_count(0)
+    expect(neighbour.get_by_role("button", name="Send suggestion")).to_have_count(0)
     check(neighbour)
 
     assert csp_watch.errors == []
