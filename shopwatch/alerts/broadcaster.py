@@ -59,6 +59,27 @@ class Subscriber:
             self.loop.call_soon_threadsafe(self.async_queue.put_nowait, frame)
 
 
+def _put_all(queues: list[asyncio.Queue[str]], frame: str) -> None:
+    for q in queues:
+        q.put_nowait(frame)
+
+
+def deliver_all(subs: list[Subscriber], frame: str) -> None:
+    """Hand a frame to many streams: one wake-up per event loop, not one per stream (a thousand
+    call_soon_threadsafe calls are a thousand writes to the loop's wake-up pipe)."""
+    per_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Queue[str]]] = {}
+    for s in subs:
+        if s.loop is not None and s.async_queue is not None:
+            per_loop.setdefault(s.loop, []).append(s.async_queue)
+        else:
+            s.deliver(frame)
+    for loop, queues in per_loop.items():
+        try:
+            loop.call_soon_threadsafe(_put_all, queues, frame)
+        except RuntimeError:  # the loop closed: its streams are gone
+            log.debug("Event loop closed; %d streams dropped", len(queues))
+
+
 class Broadcaster:
     def __init__(self) -> None:
         self._subs: dict[int, Subscriber] = {}
@@ -83,9 +104,11 @@ class Broadcaster:
         return len(self._subs)
 
     def _ensure_running(self) -> None:
+        # No database work here: an ASGI stream subscribes from the event loop. The thread's first poll
+        # reads where the alerts stand.
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._last_id = Alert.objects.order_by("-id").values_list("id", flat=True).first() or 0
+                self._last_id = None
                 self._thread = threading.Thread(target=self._run, name="alert-broadcaster", daemon=True)
                 self._thread.start()
 
@@ -112,17 +135,16 @@ class Broadcaster:
         from .selectors import alert_recipient_ids
         from .services import alerts_mark_seen
 
-        if not self._subs:
+        if self._last_id is None or not self._subs:
             self._last_id = Alert.objects.order_by("-id").values_list("id", flat=True).first() or 0
             return 0
-        new = list(Alert.objects.filter(id__gt=self._last_id or 0).select_related("store").order_by("id")[:200])
+        new = list(Alert.objects.filter(id__gt=self._last_id).select_related("store").order_by("id")[:200])
         for alert in new:
             recipients = alert_recipient_ids(alert)
             frame = sse_frame(event_payload(alert))
             with self._lock:
                 targets = [s for s in self._subs.values() if s.user_id in recipients]
-            for s in targets:
-                s.deliver(frame)
+            deliver_all(targets, frame)
             if targets:
                 alerts_mark_seen(alert_id=alert.pk, user_ids={s.user_id for s in targets})
             self._last_id = alert.pk

@@ -12,7 +12,8 @@ import queue
 from collections.abc import AsyncIterator, Iterator
 
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from shopwatch.core.api import problem
@@ -51,7 +52,7 @@ def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
 
 
 @require_GET
-def alerts_stream(request: HttpRequest) -> HttpResponse:
+def alerts_stream(request: HttpRequest) -> HttpResponseBase:
     viewer = _viewer(request)
     if viewer is None or viewer.user_id is None:
         return problem(401, "Authentication required", detail="Send 'Authorization: Bearer <API key>' or sign in.",
@@ -85,18 +86,19 @@ def _sync_events(user_id: int, missed: list[str]) -> Iterator[str]:
 
 async def _async_events(user_id: int, missed: list[str]) -> AsyncIterator[str]:
     q: asyncio.Queue[str] = asyncio.Queue()
-    sub = Subscriber(user_id=user_id, loop=asyncio.get_running_loop(), async_queue=q)
-    from asgiref.sync import sync_to_async
-
-    await sync_to_async(broadcaster.subscribe)(sub)
+    # Subscribing is in-memory work (no database), so it runs on the event loop: an open stream holds no
+    # thread.
+    sub = broadcaster.subscribe(Subscriber(user_id=user_id, loop=asyncio.get_running_loop(), async_queue=q))
     try:
         yield "retry: 3000\n\n"
         for frame in missed:
             yield frame
         while True:
             try:
-                yield await asyncio.wait_for(q.get(), timeout=HEARTBEAT_SECONDS)
+                async with asyncio.timeout(HEARTBEAT_SECONDS):  # no task per wait, unlike wait_for
+                    frame = await q.get()
             except TimeoutError:
-                yield ": keep-alive\n\n"
+                frame = ": keep-alive\n\n"
+            yield frame
     finally:
         broadcaster.unsubscribe(sub)
