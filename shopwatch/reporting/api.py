@@ -37,8 +37,16 @@ from .schemas import (
 
 router = Router(tags=["incidents"])
 
-ERRORS: dict[int, Any] = {400: ProblemOut, 401: ProblemOut, 404: ProblemOut, 409: ProblemOut,
-                          413: ProblemOut, 415: ProblemOut, 422: ProblemOut, 429: ProblemOut}
+ERRORS: dict[int, Any] = {
+    400: ProblemOut,
+    401: ProblemOut,
+    404: ProblemOut,
+    409: ProblemOut,
+    413: ProblemOut,
+    415: ProblemOut,
+    422: ProblemOut,
+    429: ProblemOut,
+}
 
 
 def to_input(body: IncidentIn) -> services.IncidentInput:
@@ -49,12 +57,20 @@ def to_input(body: IncidentIn) -> services.IncidentInput:
         description=body.description,
         flags=[str(f) for f in body.flags],
         report_to_police=body.report_to_police,
-        goods=[services.GoodsInput(description=g.description, value=g.value, quantity=g.quantity,
-                                   recovered=g.recovered) for g in body.goods],
+        goods=[
+            services.GoodsInput(
+                description=g.description, value=g.value, quantity=g.quantity, recovered=g.recovered
+            )
+            for g in body.goods
+        ],
         goods_value=body.goods_value,
-        offenders=[services.OffenderInput(person_id=o.person, description=o.description) for o in body.offenders],
-        vehicles=[services.VehicleInput(registration=v.registration, description=v.description)
-                  for v in body.vehicles],
+        offenders=[
+            services.OffenderInput(person_id=o.person, description=o.description) for o in body.offenders
+        ],
+        vehicles=[
+            services.VehicleInput(registration=v.registration, description=v.description)
+            for v in body.vehicles
+        ],
         location_detail=body.location_detail,
         external_ref=body.external_ref,
         distribution=str(body.distribution) if body.distribution else None,
@@ -91,11 +107,17 @@ def full_body(incident: Incident) -> dict[str, Any]:
         "location_detail": incident.location_detail,
         "flags": incident.flags,
         "goods_value": incident.goods_value,
-        "goods": [{"description": g.description, "quantity": g.quantity, "value": g.value,
-                   "recovered": g.recovered} for g in incident.goods.all()],
-        "offenders": [{"person": o.person_id, "description": o.description} for o in incident.offenders.all()],
-        "vehicles": [{"registration": v.vehicle.registration, "description": v.description}
-                     for v in incident.vehicles.all()],
+        "goods": [
+            {"description": g.description, "quantity": g.quantity, "value": g.value, "recovered": g.recovered}
+            for g in incident.goods.all()
+        ],
+        "offenders": [
+            {"person": o.person_id, "description": o.description} for o in incident.offenders.all()
+        ],
+        "vehicles": [
+            {"registration": v.vehicle.registration, "description": v.description}
+            for v in incident.vehicles.all()
+        ],
         "report_to_police": incident.report_to_police,
         "sent_to_police": incident.sent_to_police,
         "crime_reference": incident.crime_reference,
@@ -135,7 +157,9 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
 
     assert viewer.user_id is not None
     status, body, replayed = run_idempotent(
-        user_id=viewer.user_id, key=key, fingerprint=request_fingerprint(payload.model_dump(mode="json")),
+        user_id=viewer.user_id,
+        key=key,
+        fingerprint=request_fingerprint(payload.model_dump(mode="json")),
         produce=produce,
     )
     return _json_response(status, body, replayed)
@@ -151,8 +175,11 @@ def create_incidents_batch(request: HttpRequest, payload: BatchIn) -> Any:
     """
     viewer = viewer_of(request)
     if len(payload.incidents) > settings.SHOPWATCH_BATCH_MAX:
-        raise ProblemError(413, "Batch too large",
-                           [FieldError("incidents", f"At most {settings.SHOPWATCH_BATCH_MAX} per batch.")])
+        raise ProblemError(
+            413,
+            "Batch too large",
+            [FieldError("incidents", f"At most {settings.SHOPWATCH_BATCH_MAX} per batch.")],
+        )
     header_key = request.headers.get("Idempotency-Key")
     items: list[services.IncidentInput | list[FieldError]] = []
     keys: list[str | None] = []
@@ -166,20 +193,30 @@ def create_incidents_batch(request: HttpRequest, payload: BatchIn) -> Any:
         try:
             parsed = BatchItemIn.model_validate(raw)
         except PydanticValidationError as exc:
-            items.append([FieldError(f"incidents[{i}]." + _field_name(tuple(e["loc"])), _message(dict(e)))
-                          for e in exc.errors()])
+            items.append(
+                [
+                    FieldError(f"incidents[{i}]." + _field_name(tuple(e["loc"])), _message(dict(e)))
+                    for e in exc.errors()
+                ]
+            )
             continue
         items.append(to_input(parsed))
-    results = services.incidents_create_batch(viewer=viewer, items=items, keys=keys, fingerprints=fingerprints,
-                                              render=created_body)
+    results = services.incidents_create_batch(
+        viewer=viewer, items=items, keys=keys, fingerprints=fingerprints, render=created_body
+    )
     out: list[dict[str, Any]] = []
     for r in results:
         if r.replayed_response is not None:
             out.append({"index": r.index, "status": 200, "incident": r.replayed_response, "errors": []})
         else:
-            out.append({"index": r.index, "status": r.status,
-                        "incident": created_body(r.incident) if r.incident else None,
-                        "errors": [e.as_dict() for e in r.errors]})
+            out.append(
+                {
+                    "index": r.index,
+                    "status": r.status,
+                    "incident": created_body(r.incident) if r.incident else None,
+                    "errors": [e.as_dict() for e in r.errors],
+                }
+            )
     statuses = [int(r["status"]) for r in out]
     return {
         "created": statuses.count(201),
@@ -209,15 +246,23 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentQuery]) -> Any:
     with transaction.atomic():
         rows, cursor = selectors.incident_page(
             viewer=viewer,
-            filters=selectors.IncidentFilters(store=filters.store, type=filters.type, date_from=filters.date_from,
-                                              date_to=filters.date_to, updated_since=filters.updated_since),
+            filters=selectors.IncidentFilters(
+                store=filters.store,
+                type=filters.type,
+                date_from=filters.date_from,
+                date_to=filters.date_to,
+                updated_since=filters.updated_since,
+            ),
             after=after,
             limit=limit,
         )
     from django.db.models import prefetch_related_objects
 
     prefetch_related_objects(rows, "goods", "offenders", "vehicles__vehicle")
-    return {"items": [full_body(r) for r in rows], "next": next_url(request, encode_cursor(cursor) if cursor else None)}
+    return {
+        "items": [full_body(r) for r in rows],
+        "next": next_url(request, encode_cursor(cursor) if cursor else None),
+    }
 
 
 @router.get("/incidents/{incident_id}", response={200: IncidentOut, **ERRORS}, summary="One incident")

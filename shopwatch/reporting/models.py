@@ -146,8 +146,13 @@ class GoodsLine(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="goods")
     description = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField(default=1)
-    value = models.DecimalField(max_digits=10, decimal_places=2, help_text="Total value of the line, in pounds")
+    value = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Total value of the line, in pounds"
+    )
     recovered = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"
 
 
 class IncidentOffender(models.Model):
@@ -159,11 +164,17 @@ class IncidentOffender(models.Model):
     )
     description = models.CharField(max_length=1000, blank=True)
 
+    def __str__(self) -> str:
+        return f"Offender in incident {self.incident_id}"
+
 
 class IncidentVehicle(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="vehicles")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="incident_links")
     description = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"Vehicle {self.vehicle_id} in incident {self.incident_id}"
 
 
 class StatusChange(models.Model):
@@ -176,6 +187,9 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Incident {self.incident_id}: {self.from_status or 'new'} to {self.to_status}"
 
 
 class BucketChangeReason(models.TextChoices):
@@ -194,3 +208,6 @@ class IncidentBucketChange(models.Model):
     occurred_at = models.DateTimeField()
     reason = models.CharField(max_length=10, choices=BucketChangeReason.choices)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Incident {self.incident_id} {self.reason} from store {self.store_id}"

@@ -55,9 +55,18 @@ _WEIGHT = {key: (w, text) for key, w, text in _WEIGHTS}
 
 
 def compute_priority(facts: IncidentFacts) -> PriorityResult:
-    present: list[str] = [f for f in (Flag.VIOLENCE, Flag.WEAPON, Flag.STAFF_INJURED,
-                                      Flag.OFFENDER_DETAINED, Flag.OFFENDER_NEARBY, Flag.HATE)
-                          if f in facts.flags]
+    present: list[str] = [
+        f
+        for f in (
+            Flag.VIOLENCE,
+            Flag.WEAPON,
+            Flag.STAFF_INJURED,
+            Flag.OFFENDER_DETAINED,
+            Flag.OFFENDER_NEARBY,
+            Flag.HATE,
+        )
+        if f in facts.flags
+    ]
     if facts.type == IncidentType.VIOLENCE and Flag.VIOLENCE not in facts.flags:
         present.append("violence")
     if facts.type == IncidentType.ROBBERY:

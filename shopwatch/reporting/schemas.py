@@ -34,7 +34,9 @@ class OffenderIn(_Strict):
 
 
 class VehicleIn(_Strict):
-    registration: StrictStr = Field(min_length=1, max_length=20, description="UK registration mark, e.g. AB12 CDE")
+    registration: StrictStr = Field(
+        min_length=1, max_length=20, description="UK registration mark, e.g. AB12 CDE"
+    )
     description: StrictStr = Field("", max_length=200, description="Make, model, colour")
 
 
@@ -52,7 +54,9 @@ class IncidentIn(_Strict):
     location_detail: StrictStr = Field("", max_length=200)
     external_ref: StrictStr = Field("", max_length=100, description="Your own system's incident id")
     distribution: Distribution | None = Field(None, description="Defaults to the store's partnerships")
-    sharing_group: StrictStr | None = Field(None, description="Slug of a named sharing group, with distribution=group")
+    sharing_group: StrictStr | None = Field(
+        None, description="Slug of a named sharing group, with distribution=group"
+    )
 
 
 class BatchItemIn(IncidentIn):

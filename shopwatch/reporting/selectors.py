@@ -70,8 +70,13 @@ def incident_page(
     rows = rows[:limit]
     cursor = [rows[-1].occurred_at.isoformat(), rows[-1].pk] if more and rows else None
     if rows:
-        audit_record(viewer=viewer, action=AuditAction.LIST, object_type="incident",
-                     summary=f"Listed {len(rows)} incidents", detail={"ids": [r.pk for r in rows]})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.LIST,
+            object_type="incident",
+            summary=f"Listed {len(rows)} incidents",
+            detail={"ids": [r.pk for r in rows]},
+        )
     return rows, cursor
 
 
@@ -85,14 +90,25 @@ def incident_detail(*, viewer: Viewer, incident_id: object, audit: bool = True) 
     )
     incident = get_visible(qs, viewer, pk=incident_id)
     if audit:
-        audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="incident", object_id=incident.pk,
-                     store_id=incident.store_id, summary=incident.reference)
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.VIEW,
+            object_type="incident",
+            object_id=incident.pk,
+            store_id=incident.store_id,
+            summary=incident.reference,
+        )
     return incident
 
 
 def incident_export_rows(*, viewer: Viewer, filters: IncidentFilters, limit: int = 50_000) -> list[Incident]:
     """Incidents for a CSV export; the export is audited with the ids it contained."""
     rows = list(incident_filter(incident_queryset(viewer), filters).order_by("-occurred_at", "-id")[:limit])
-    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="incident",
-                 summary=f"Exported {len(rows)} incidents", detail={"ids": [r.pk for r in rows]})
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.EXPORT,
+        object_type="incident",
+        summary=f"Exported {len(rows)} incidents",
+        detail={"ids": [r.pk for r in rows]},
+    )
     return rows
