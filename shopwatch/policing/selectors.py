@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     DateTimeField,
     Exists,
@@ -21,7 +20,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.utils import timezone
@@ -31,7 +29,7 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible
 from shopwatch.core.models import AuditAction, Role, User
 from shopwatch.evidence.models import EvidenceFile
-from shopwatch.reporting.models import Incident, IncidentOffender, IncidentStatus, StatusChange
+from shopwatch.reporting.models import Incident, IncidentOffender
 
 from .models import (
     OPEN_STATES,
@@ -55,19 +53,10 @@ from .services.common import force_incidents as force_incidents
 # --- The queue ------------------------------------------------------------------------------------------
 
 
-def _sent_at() -> Case:
-    """When the incident reached the police: its creation time if the store reported it to police
-    straight away (no look-up needed), else the first status change to "sent to police"."""
-    first_sent = (
-        StatusChange.objects.filter(incident=OuterRef("pk"), to_status=IncidentStatus.SENT_TO_POLICE)
-        .order_by("at")
-        .values("at")[:1]
-    )
-    return Case(
-        When(report_to_police=True, then=F("created_at")),
-        default=Coalesce(Subquery(first_sent, output_field=DateTimeField()), F("created_at")),
-        output_field=DateTimeField(),
-    )
+def _sent_at() -> Coalesce:
+    """When the incident reached the police (kept on the row by the reporting services; rows from before
+    that field fall back to when they were created)."""
+    return Coalesce(F("sent_to_police_at"), F("created_at"), output_field=DateTimeField())
 
 
 def queue_queryset(

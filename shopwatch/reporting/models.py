@@ -101,6 +101,8 @@ class Incident(models.Model):
     goods_value = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     report_to_police = models.BooleanField(default=False)
     sent_to_police = models.BooleanField(default=False)
+    # When it reached the police (for the force queue's "longest waiting" order without a look-up).
+    sent_to_police_at = models.DateTimeField(null=True, blank=True)
 
     status = models.CharField(max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.SUBMITTED)
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
@@ -129,6 +131,10 @@ class Incident(models.Model):
             models.Index(fields=["store", "-occurred_at"]),
             models.Index(fields=["owner_org", "-occurred_at"]),
             models.Index(fields=["force", "sent_to_police", "status"]),
+            models.Index(
+                fields=["force", "sent_to_police", "priority", "-priority_score", "sent_to_police_at"],
+                name="reporting_police_queue_idx",
+            ),
             models.Index(fields=["distribution", "-occurred_at"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["-occurred_at", "-id"]),

@@ -302,6 +302,7 @@ def _build_incident(viewer: Viewer, prep: _Prepared, history: dict[int, int]) ->
         goods_value=prep.goods_value,
         report_to_police=data.report_to_police,
         sent_to_police=data.report_to_police,
+        sent_to_police_at=now if data.report_to_police else None,
         priority=pr.priority,
         priority_score=pr.score,
         priority_reasons=pr.reasons,
@@ -507,7 +508,8 @@ def incident_set_status(*, viewer: Viewer, incident: Incident, status: str, note
     update = ["status", "updated_at"]
     if STATUS_ORDER.index(status) >= STATUS_ORDER.index(IncidentStatus.SENT_TO_POLICE) and not incident.sent_to_police:
         incident.sent_to_police = True
-        update.append("sent_to_police")
+        incident.sent_to_police_at = timezone.now()
+        update += ["sent_to_police", "sent_to_police_at"]
     incident.updated_at = timezone.now()
     incident.save(update_fields=update)
     StatusChange.objects.create(incident=incident, from_status=previous, to_status=status,

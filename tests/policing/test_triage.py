@@ -33,7 +33,7 @@ def _age(incident: Incident, hours: float) -> None:
     """Pretend the incident was sent to police ``hours`` ago (as if reported then)."""
     when = timezone.now() - dt.timedelta(hours=hours)
     Incident.objects.filter(pk=incident.pk).update(
-        created_at=when, occurred_at=when - dt.timedelta(minutes=5)
+        created_at=when, occurred_at=when - dt.timedelta(minutes=5), sent_to_police_at=when
     )
     StatusChange.objects.filter(incident=incident).update(at=when)
 
