@@ -436,15 +436,9 @@ def test_not_visible_and_missing_read_the_same_everywhere(matrix: Matrix, db: No
     )
 
 
-# --- Gaps between the rules as built and what partnership and police users expect (see the report) --------
+# --- Persons kept by a retailer sit in its stores' partnerships and force areas --------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A person owned by a retailer has no partnership, so Person.audience.in_forces "
-    "(partnership__force) matches no force: 'Partnerships and police' reaches every partnership member "
-    "nationally but no police force. Proposal: a retailer-owned person's forces are its stores' forces.",
-)
 def test_a_retailers_police_level_person_reaches_the_police_of_its_stores(matrix: Matrix, db: None) -> None:
     person = person_create(
         viewer=matrix.world.viewer("security"),
@@ -453,14 +447,9 @@ def test_a_retailers_police_level_person_reaches_the_police_of_its_stores(matrix
         distribution=D.POLICE,
     )
     assert can_see(matrix.world.viewer("police_sussex"), person)
+    assert can_see(matrix.world.viewer("police_tv"), person)  # Northway has stores in both forces
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A person owned by a retailer has no partnership, so Person.audience.in_partnerships matches "
-    "nothing and a 'this partnership' person is seen by its owner alone. Proposal: person_create requires "
-    "a partnership for any level wider than the organisation, or the audience uses the owner's stores.",
-)
 def test_a_retailers_partnership_level_person_reaches_its_partnership(matrix: Matrix, db: None) -> None:
     person = person_create(
         viewer=matrix.world.viewer("security"),
@@ -469,3 +458,5 @@ def test_a_retailers_partnership_level_person_reaches_its_partnership(matrix: Ma
         distribution=D.PARTNERSHIP,
     )
     assert can_see(matrix.world.viewer("partnership_manager"), person)
+    assert not can_see(matrix.world.viewer("connected_reporter"), person)
+    assert not can_see(matrix.world.viewer("police_sussex"), person)

@@ -29,11 +29,20 @@ class Build(models.TextChoices):
 
 
 def _person_in_partnerships(ids: frozenset[int]) -> Q:
-    return Q(partnership_id__in=ids)
+    """A person kept by a partnership sits in that partnership; one kept by a retailer sits in the
+    partnerships of the retailer's stores."""
+    from shopwatch.core.models import Store
+
+    retailers = Store.objects.filter(partnerships__in=ids).values("retailer_id")
+    return Q(partnership_id__in=ids) | Q(partnership__isnull=True, owner_org__in=retailers)
 
 
 def _person_in_forces(ids: frozenset[int]) -> Q:
-    return Q(partnership__force_id__in=ids)
+    """A partnership's person is in the partnership's force area; a retailer's in its stores' force areas."""
+    from shopwatch.core.models import Store
+
+    retailers = Store.objects.filter(force_id__in=ids).values("retailer_id")
+    return Q(partnership__force_id__in=ids) | Q(partnership__isnull=True, owner_org__in=retailers)
 
 
 class Person(models.Model):
