@@ -6,8 +6,8 @@ import tempfile
 os.environ["SHOPWATCH_ENV"] = "test"
 os.environ.setdefault("SHOPWATCH_DATA_DIR", tempfile.mkdtemp(prefix="shopwatch-test-"))
 
-from shopwatch.settings import *  # noqa: E402,F403
-from shopwatch.settings import PASSWORD_HASHERS  # noqa: E402
+from shopwatch.settings import *  # noqa: F403
+from shopwatch.settings import PASSWORD_HASHERS
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Argon2 stays first for stored passwords; tests that create many users hash with it too, which is slow

@@ -54,10 +54,19 @@ def _org(w: World, key: str, kind: str, name: str, **extra: object) -> Organisat
     return w.orgs[key]
 
 
-def _store(w: World, key: str, retailer: str, force: str, partnerships: list[str], lat: float, lon: float) -> Store:
+def _store(
+    w: World, key: str, retailer: str, force: str, partnerships: list[str], lat: float, lon: float
+) -> Store:
     s = Store.objects.create(
-        retailer=w.orgs[retailer], name=key.replace("-", " ").title(), code=key[:8], address="1 High Street",
-        town="Town", postcode="BN1 1AA", latitude=lat, longitude=lon, force=w.orgs[force],
+        retailer=w.orgs[retailer],
+        name=key.replace("-", " ").title(),
+        code=key[:8],
+        address="1 High Street",
+        town="Town",
+        postcode="BN1 1AA",
+        latitude=lat,
+        longitude=lon,
+        force=w.orgs[force],
     )
     s.partnerships.set([w.orgs[p] for p in partnerships])
     w.stores[key] = s
@@ -75,8 +84,9 @@ def hashed_password() -> str:
 
 
 def _user(w: World, key: str, role: str, org: str, store: str | None = None) -> User:
-    u = User.objects.create(email=f"{key}@example.org", password=hashed_password(),
-                            full_name=key.replace("_", " ").title())
+    u = User.objects.create(
+        email=f"{key}@example.org", password=hashed_password(), full_name=key.replace("_", " ").title()
+    )
     Membership.objects.create(user=u, organisation=w.orgs[org], role=role, store=w.stores.get(store or ""))
     w.users[key] = u
     return u
@@ -89,7 +99,9 @@ def build_world() -> World:
     _org(w, "thames-valley", K.POLICE_FORCE, "Thames Valley Police")
     _org(w, "brighton-bcrp", K.PARTNERSHIP, "Brighton BCRP", force=w.orgs["sussex"], partnership_type="bcrp")
     _org(w, "crawley-bcrp", K.PARTNERSHIP, "Crawley BCRP", force=w.orgs["sussex"], partnership_type="bcrp")
-    _org(w, "oxford-bcrp", K.PARTNERSHIP, "Oxford BCRP", force=w.orgs["thames-valley"], partnership_type="bcrp")
+    _org(
+        w, "oxford-bcrp", K.PARTNERSHIP, "Oxford BCRP", force=w.orgs["thames-valley"], partnership_type="bcrp"
+    )
     net = Network.objects.create(slug="sussex-network", name="Sussex Business Crime Network")
     net.partnerships.set([w.orgs["brighton-bcrp"], w.orgs["crawley-bcrp"]])
     _org(w, "northway", K.RETAILER, "Northway Foods")

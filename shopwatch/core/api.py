@@ -25,7 +25,9 @@ PROBLEM = "application/problem+json"
 
 
 class ProblemError(Exception):
-    def __init__(self, status: int, title: str, errors: list[FieldError] | None = None, detail: str = "") -> None:
+    def __init__(
+        self, status: int, title: str, errors: list[FieldError] | None = None, detail: str = ""
+    ) -> None:
         self.status = status
         self.title = title
         self.errors = errors or []
@@ -33,8 +35,13 @@ class ProblemError(Exception):
         super().__init__(title)
 
 
-def problem(status: int, title: str, errors: list[dict[str, str]] | None = None, detail: str = "",
-            headers: dict[str, str] | None = None) -> HttpResponse:
+def problem(
+    status: int,
+    title: str,
+    errors: list[dict[str, str]] | None = None,
+    detail: str = "",
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -51,18 +58,28 @@ class StrictJSONParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         content_type = request.content_type or ""
         if content_type != "application/json":
-            raise ProblemError(415, "Unsupported content type",
-                               [FieldError("Content-Type", f"Send application/json, not '{content_type or 'none'}'.")])
+            raise ProblemError(
+                415,
+                "Unsupported content type",
+                [FieldError("Content-Type", f"Send application/json, not '{content_type or 'none'}'.")],
+            )
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise ProblemError(413, "Request body too large",
-                               [FieldError("body", f"At most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes.")])
+            raise ProblemError(
+                413,
+                "Request body too large",
+                [FieldError("body", f"At most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes.")],
+            )
         try:
             data = json.loads(request.body)
         except UnicodeDecodeError as exc:
             raise ProblemError(400, "Body is not UTF-8", [FieldError("body", str(exc))]) from exc
         except json.JSONDecodeError as exc:
-            raise ProblemError(400, "Invalid JSON", [FieldError("body", f"{exc.msg} at line {exc.lineno} column {exc.colno}.")]) from exc
+            raise ProblemError(
+                400,
+                "Invalid JSON",
+                [FieldError("body", f"{exc.msg} at line {exc.lineno} column {exc.colno}.")],
+            ) from exc
         if not isinstance(data, dict):
             raise ProblemError(400, "Invalid JSON", [FieldError("body", "The body must be a JSON object.")])
         return data
@@ -98,10 +115,13 @@ class ApiKeyAuth(HttpBearer):
         key = apikey_authenticate(token)
         if key is None:
             return None
-        allowed, wait = allow(f"key:{key.pk}")
+        allowed, _wait = allow(f"key:{key.pk}")
         if not allowed:
-            raise ProblemError(429, "Too many requests", detail=f"Rate limit is {settings.SHOPWATCH_API_RATE_LIMIT} "
-                               "requests a second per key.")
+            raise ProblemError(
+                429,
+                "Too many requests",
+                detail=f"Rate limit is {settings.SHOPWATCH_API_RATE_LIMIT} requests a second per key.",
+            )
         request.user = key.user
         viewer = viewer_for(key.user, channel=Channel.API, api_key_id=key.pk)
         request.viewer = viewer  # type: ignore[attr-defined]
@@ -145,8 +165,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return problem(401, "Authentication required", detail="Send 'Authorization: Bearer <API key>'.",
-                       headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            401,
+            "Authentication required",
+            detail="Send 'Authorization: Bearer <API key>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -166,6 +190,7 @@ def viewer_of(request: HttpRequest) -> Viewer:
 
 # --- The shared list shape: {"items": [...], "next": URL or null} --------------------------------
 
+
 class Cursor(Schema):
     pass
 
@@ -181,7 +206,9 @@ def decode_cursor(raw: str | None) -> list[Any] | None:
         padded = raw + "=" * (-len(raw) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, json.JSONDecodeError) as exc:
-        raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")]) from exc
+        raise ProblemError(
+            400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")]
+        ) from exc
     if not isinstance(value, list):
         raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
     return value

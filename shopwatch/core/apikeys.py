@@ -37,8 +37,13 @@ def apikey_create(*, viewer: Viewer, user: User, name: str) -> NewKey:
     prefix = secrets.token_hex(6)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash(secret))
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="api_key", object_id=key.pk,
-                 summary=f"API key '{name}' for {user.email}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="api_key",
+        object_id=key.pk,
+        summary=f"API key '{name}' for {user.email}",
+    )
     return NewKey(api_key=key, secret=secret)
 
 
@@ -47,8 +52,13 @@ def apikey_revoke(*, viewer: Viewer, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="api_key", object_id=api_key.pk,
-                     summary=f"API key '{api_key.name}' revoked")
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.CHANGE,
+            object_type="api_key",
+            object_id=api_key.pk,
+            summary=f"API key '{api_key.name}' revoked",
+        )
     return api_key
 
 
@@ -56,7 +66,7 @@ def apikey_authenticate(secret: str) -> ApiKey | None:
     """The active key matching a presented secret, or None. Constant-time comparison."""
     if not secret.startswith(KEY_PREFIX):
         return None
-    parts = secret[len(KEY_PREFIX):].split("_", 1)
+    parts = secret[len(KEY_PREFIX) :].split("_", 1)
     if len(parts) != 2:
         return None
     key = ApiKey.objects.select_related("user").filter(prefix=parts[0], revoked_at__isnull=True).first()

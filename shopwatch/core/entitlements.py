@@ -81,9 +81,7 @@ class Viewer:
     @property
     def sees_people(self) -> bool:
         """PCC scrutiny and navigators see no offender records through the shared mechanism."""
-        return self.platform_admin or bool(
-            self.roles - {Role.PCC_SCRUTINY, Role.NAVIGATOR}
-        )
+        return self.platform_admin or bool(self.roles - {Role.PCC_SCRUTINY, Role.NAVIGATOR})
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -159,13 +157,16 @@ def build_viewer(user: Any, *, channel: str = "web", api_key_id: int | None = No
         )
     connected: set[int] = set()
     if partnerships:
-        connected = set(
-            Network.partnerships.through.objects.filter(
-                network_id__in=Network.partnerships.through.objects.filter(
-                    organisation_id__in=partnerships
-                ).values("network_id")
-            ).values_list("organisation_id", flat=True)
-        ) - partnerships
+        connected = (
+            set(
+                Network.partnerships.through.objects.filter(
+                    network_id__in=Network.partnerships.through.objects.filter(
+                        organisation_id__in=partnerships
+                    ).values("network_id")
+                ).values_list("organisation_id", flat=True)
+            )
+            - partnerships
+        )
     groups: set[int] = set()
     if org_wide:
         groups = set(

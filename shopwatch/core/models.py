@@ -65,6 +65,9 @@ class PartnershipMembership(models.Model):
             models.UniqueConstraint(fields=["partnership", "organisation"], name="uniq_partnership_member")
         ]
 
+    def __str__(self) -> str:
+        return f"Organisation {self.organisation_id} in partnership {self.partnership_id}"
+
 
 class Network(models.Model):
     """Partnerships that agree to share with each other (a county data-sharing group)."""
@@ -193,7 +196,9 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
-    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
+    store = models.ForeignKey(
+        Store, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -250,6 +255,9 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["user", "key"], name="uniq_idempotency_key")]
 
+    def __str__(self) -> str:
+        return f"Idempotency key {self.key} for user {self.user_id}"
+
 
 class Channel(models.TextChoices):
     WEB = "web", "Web"
@@ -302,6 +310,9 @@ class AuditEvent(models.Model):
     class Meta:
         ordering: ClassVar = ["-at", "-id"]
         indexes: ClassVar = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}".rstrip()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

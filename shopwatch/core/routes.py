@@ -33,9 +33,16 @@ class StoreListOut(Schema):
     next: str | None
 
 
-@router.get("/stores", response=StoreListOut, summary="Stores you may see")
+@router.get(
+    "/stores",
+    response=StoreListOut,
+    summary="Stores you may see",
+    description=(
+        "Each store with its retailer (slug), partnerships (slugs), force (slug) "
+        "and whether you may report for it."
+    ),
+)
 def list_stores(request: HttpRequest, cursor: str | None = None, limit: int = 100) -> Any:
-    """Each store with its retailer (slug), partnerships (slugs), force (slug) and whether you may report for it."""
     viewer = viewer_of(request)
     limit = max(1, min(limit, 500))
     after = decode_cursor(cursor)

@@ -72,8 +72,13 @@ def totp_device_start(*, viewer: Viewer, user: User) -> TOTPDevice:
     if existing is not None:
         return existing
     device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
-    audit_record(viewer=viewer, action=AuditAction.CREATE, object_type="totp_device", object_id=device.pk,
-                 summary=f"Two-factor set-up started for {user.email}")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="totp_device",
+        object_id=device.pk,
+        summary=f"Two-factor set-up started for {user.email}",
+    )
     return device
 
 
@@ -88,8 +93,13 @@ def totp_device_confirm(*, viewer: Viewer, device: TOTPDevice, token: str) -> TO
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).exclude(pk=device.pk).delete()
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="totp_device", object_id=device.pk,
-                 summary="Two-factor sign-in set up")
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="totp_device",
+        object_id=device.pk,
+        summary="Two-factor sign-in set up",
+    )
     return device
 
 
@@ -166,15 +176,21 @@ def membership_add(
         user = User.objects.create_user(email, None, full_name=full_name)  # unusable password
     else:
         user = existing_user
-    membership = Membership.objects.filter(
-        user=user, organisation_id=store.retailer_id, role=role, store=store
-    ).select_for_update().first()
+    membership = (
+        Membership.objects.filter(user=user, organisation_id=store.retailer_id, role=role, store=store)
+        .select_for_update()
+        .first()
+    )
     reactivated = False
     if membership is not None:
         if membership.active:
             raise Conflict(
-                [FieldError("email", f"{user.email} is already a {membership.get_role_display().lower()} "
-                                     f"at {store.name}.")]
+                [
+                    FieldError(
+                        "email",
+                        f"{user.email} is already a {membership.get_role_display().lower()} at {store.name}.",
+                    )
+                ]
             )
         membership.active = True
         membership.save(update_fields=["active"])
@@ -231,7 +247,7 @@ def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membersh
             partnership_id=partnership.pk,
             organisation_id=partnership.pk,
             summary=f"Deactivated {membership.user.email} ({membership.get_role_display().lower()}"
-                    f"{' at ' + membership.store.name if membership.store else ''})",
+            f"{' at ' + membership.store.name if membership.store else ''})",
             detail={"user_id": membership.user_id, "role": membership.role},
         )
     return membership

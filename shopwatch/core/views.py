@@ -82,9 +82,13 @@ class SignInView(auth_views.LoginView):
 def _safe_next(request: HttpRequest, default: str = "") -> str:
     """The ``next`` the request names, if it stays on this site; otherwise the home page."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and not candidate.startswith(reverse("two-factor")):
+    if (
+        candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and not candidate.startswith(reverse("two-factor"))
+    ):
         return candidate
     return default or resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -254,8 +258,12 @@ def partnership_member_add(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             added = services.membership_add(
-                viewer=viewer, partnership=partnership, store_id=data["store"], email=data["email"],
-                full_name=data["full_name"], role=data["role"],
+                viewer=viewer,
+                partnership=partnership,
+                store_id=data["store"],
+                email=data["email"],
+                full_name=data["full_name"],
+                role=data["role"],
             )
         except ServiceError as exc:
             add_service_errors(form, exc.errors)
