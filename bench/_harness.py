@@ -6,6 +6,7 @@ SHOPWATCH_DATA_DIR (SQLite, the embedded default), migrated, and starts the serv
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -39,7 +40,9 @@ class DataDir:
 
     def __init__(self, *, rate_limit: int = 1_000_000) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="shopwatch-bench-"))
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+        self.env = {
+            k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        }
         self.env.update(
             SHOPWATCH_DATA_DIR=str(self.path),
             DJANGO_SETTINGS_MODULE="shopwatch.settings",
@@ -49,14 +52,26 @@ class DataDir:
         self.manage("migrate", "-v", "0")
 
     def manage(self, *args: str) -> str:
-        out = subprocess.run([PY, "-m", "shopwatch.cli", *args], env=self.env, cwd=ROOT, check=True,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [PY, "-m", "shopwatch.cli", *args],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return out.stdout
 
     def python(self, script: str) -> str:
         """Run a script with Django set up in this data directory; returns its standard output."""
-        out = subprocess.run([PY, "-c", "import django; django.setup()\n" + script], env=self.env, cwd=ROOT,
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [PY, "-c", "import django; django.setup()\n" + script],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return out.stdout
 
     def close(self) -> None:
@@ -66,24 +81,64 @@ class DataDir:
 class Server:
     """A web server on a free port in its own process group: 'uvicorn' (ASGI) or 'gunicorn' (gthread)."""
 
-    def __init__(self, data: DataDir, kind: str, *, workers: int = 2, threads: int = 8,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data: DataDir,
+        kind: str,
+        *,
+        workers: int = 2,
+        threads: int = 8,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.kind = kind
         if kind == "uvicorn":
-            cmd = [PY, "-m", "uvicorn", "shopwatch.core.asgi:application", "--host", "127.0.0.1", "--port",
-                   str(self.port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+            cmd = [
+                PY,
+                "-m",
+                "uvicorn",
+                "shopwatch.core.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
             self.label = f"uvicorn ASGI --workers {workers}"
         elif kind == "gunicorn":
-            cmd = [PY, "-m", "gunicorn", "shopwatch.wsgi:application", "-k", "gthread", "--workers", str(workers),
-                   "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
+            cmd = [
+                PY,
+                "-m",
+                "gunicorn",
+                "shopwatch.wsgi:application",
+                "-k",
+                "gthread",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ]
             self.label = f"gunicorn gthread {workers}x{threads}"
         else:
             raise ValueError(kind)
         self.log = data.path / f"server-{self.port}.log"
         with self.log.open("wb") as fh:
-            self.proc = subprocess.Popen(cmd, env={**data.env, **(env or {})}, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                env={**data.env, **(env or {})},
+                cwd=ROOT,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -153,7 +208,5 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass

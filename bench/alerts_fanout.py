@@ -1,6 +1,6 @@
 """Benchmark: live alert fan-out to open pages (GET /api/v1/alerts/stream) under the ASGI server.
 
-    uv run python bench/alerts_fanout.py                       # 100 then 1,000 subscribers, uvicorn --workers 2
+    uv run python bench/alerts_fanout.py            # 100 then 1,000 subscribers, uvicorn --workers 2
     uv run python bench/alerts_fanout.py --levels 100 1000 2000 --alerts 5 --workers 2
 
 A fresh SQLite data directory with a small world: a police force, a retailer, a partnership with one member
@@ -41,7 +41,8 @@ with transaction.atomic():
     bcrp = Organisation.objects.create(kind="partnership", slug="bench-bcrp", name="Bench BCRP",
                                        partnership_type="bcrp")
     store = Store.objects.create(retailer=retailer, name="Bench Store", code="B1", address="1 High Street",
-                                 town="Brighton", postcode="BN1 1AA", latitude=50.82, longitude=-0.14, force=force)
+                                 town="Brighton", postcode="BN1 1AA", latitude=50.82, longitude=-0.14,
+                                 force=force)
     store.partnerships.set([bcrp])
     users = User.objects.bulk_create([User(email=f"member{{i}}@bench.example", full_name=f"Member {{i}}",
                                            password="!") for i in range(N + 1)])
@@ -63,8 +64,9 @@ class Subscriber:
 
     async def run(self, client: httpx.AsyncClient) -> None:
         try:
-            async with client.stream("GET", "/api/v1/alerts/stream",
-                                     headers={"Authorization": f"Bearer {self.key}"}) as resp:
+            async with client.stream(
+                "GET", "/api/v1/alerts/stream", headers={"Authorization": f"Bearer {self.key}"}
+            ) as resp:
                 if resp.status_code != 200:
                     self.error = f"HTTP {resp.status_code}"
                     self.connected.set()
@@ -93,13 +95,17 @@ async def connect(client: httpx.AsyncClient, subs: list[Subscriber], concurrency
     return time.perf_counter() - t0
 
 
-async def raise_alerts(client: httpx.AsyncClient, store: int, key: str, subs: list[Subscriber], alerts: int,
-                       gap: float) -> dict[str, Any]:
+async def raise_alerts(
+    client: httpx.AsyncClient, store: int, key: str, subs: list[Subscriber], alerts: int, gap: float
+) -> dict[str, Any]:
     lat: list[float] = []
     missing = 0
     for i in range(alerts):
-        resp = await client.post("/api/v1/alerts", headers={"Authorization": f"Bearer {key}"},
-                                 json={"store": store, "message": f"Bench alert {i}: group moving towards the market"})
+        resp = await client.post(
+            "/api/v1/alerts",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"store": store, "message": f"Bench alert {i}: group moving towards the market"},
+        )
         answered = time.perf_counter()
         if resp.status_code != 201:
             raise RuntimeError(f"POST /api/v1/alerts: {resp.status_code} {resp.text[:300]}")
@@ -114,24 +120,32 @@ async def raise_alerts(client: httpx.AsyncClient, store: int, key: str, subs: li
                 missing += 1
         await asyncio.sleep(gap)
     lat.sort()
-    return {"pairs": len(lat), "missing": missing, "p50_s": round(percentile(lat, .5), 3),
-            "p95_s": round(percentile(lat, .95), 3), "max_s": round(lat[-1], 3) if lat else None,
-            "min_s": round(lat[0], 3) if lat else None}
+    return {
+        "pairs": len(lat),
+        "missing": missing,
+        "p50_s": round(percentile(lat, 0.5), 3),
+        "p95_s": round(percentile(lat, 0.95), 3),
+        "max_s": round(lat[-1], 3) if lat else None,
+        "min_s": round(lat[0], 3) if lat else None,
+    }
 
 
-async def bench(port: int, server: Server, info: dict[str, Any], levels: list[int], alerts: int,
-                gap: float) -> list[dict[str, Any]]:
+async def bench(
+    port: int, server: Server, info: dict[str, Any], levels: list[int], alerts: int, gap: float
+) -> list[dict[str, Any]]:
     limits = httpx.Limits(max_connections=max(levels) + 10, max_keepalive_connections=max(levels) + 10)
     timeout = httpx.Timeout(60.0, read=None)
     out = []
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout) as client, \
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as poster:
+    async with (
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout) as client,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as poster,
+    ):
         subs: list[Subscriber] = []
         await asyncio.sleep(1.0)
         rss_idle = server.rss_bytes()
         for level in levels:
             rss_before = server.rss_bytes()
-            new = [Subscriber(k) for k in info["members"][len(subs):level]]
+            new = [Subscriber(k) for k in info["members"][len(subs) : level]]
             took = await connect(client, new)
             subs.extend(new)
             errors = [s.error for s in subs if s.error]
@@ -139,18 +153,27 @@ async def bench(port: int, server: Server, info: dict[str, Any], levels: list[in
             rss_after = server.rss_bytes()
             threads = server.threads()
             r = await raise_alerts(poster, info["store"], info["raiser"], subs, alerts, gap)
-            r.update(subscribers=len(subs), connect_s=round(took, 1), errors=len(errors), server_threads=threads,
-                     error_samples=sorted(set(errors))[:3],
-                     rss_idle_mib=round(rss_idle / 2**20, 1),
-                     rss_before_mib=round(rss_before / 2**20, 1), rss_after_mib=round(rss_after / 2**20, 1),
-                     kib_per_subscriber=round((rss_after - rss_idle) / max(len(subs), 1) / 1024, 1))
+            r.update(
+                subscribers=len(subs),
+                connect_s=round(took, 1),
+                errors=len(errors),
+                server_threads=threads,
+                error_samples=sorted(set(errors))[:3],
+                rss_idle_mib=round(rss_idle / 2**20, 1),
+                rss_before_mib=round(rss_before / 2**20, 1),
+                rss_after_mib=round(rss_after / 2**20, 1),
+                kib_per_subscriber=round((rss_after - rss_idle) / max(len(subs), 1) / 1024, 1),
+            )
             out.append(r)
-            print(f"{len(subs):>5} subscribers: connected in {r['connect_s']} s ({r['errors']} errors)  "
-                  f"latency p50 {r['p50_s']} s  p95 {r['p95_s']} s  max {r['max_s']} s  "
-                  f"(min {r['min_s']} s; {r['pairs']} deliveries, {r['missing']} missing)  "
-                  f"server RSS {r['rss_idle_mib']} MiB idle -> {r['rss_after_mib']} MiB connected  "
-                  f"= {r['kib_per_subscriber']} KiB per subscriber, {threads} server threads "
-                  f"{r['error_samples'] or ''}", flush=True)
+            print(
+                f"{len(subs):>5} subscribers: connected in {r['connect_s']} s ({r['errors']} errors)  "
+                f"latency p50 {r['p50_s']} s  p95 {r['p95_s']} s  max {r['max_s']} s  "
+                f"(min {r['min_s']} s; {r['pairs']} deliveries, {r['missing']} missing)  "
+                f"server RSS {r['rss_idle_mib']} MiB idle -> {r['rss_after_mib']} MiB connected  "
+                f"= {r['kib_per_subscriber']} KiB per subscriber, {threads} server threads "
+                f"{r['error_samples'] or ''}",
+                flush=True,
+            )
         for s in subs:
             if s.task:
                 s.task.cancel()
@@ -164,14 +187,21 @@ def main() -> None:
     ap.add_argument("--alerts", type=int, default=5, help="Alerts raised at each level")
     ap.add_argument("--gap", type=float, default=1.0, help="Seconds between alerts")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    ap.add_argument("--malloc-arena-max", type=int, default=0,
-                    help="Run the server with MALLOC_ARENA_MAX set to this (0: the C library's default)")
+    ap.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        default=0,
+        help="Run the server with MALLOC_ARENA_MAX set to this (0: the C library's default)",
+    )
     args = ap.parse_args()
     data = DataDir()
     try:
         t0 = time.perf_counter()
         info = json.loads(data.python(WORLD.format(n=max(args.levels))).strip().splitlines()[-1])
-        print(f"World: {max(args.levels):,} members with API keys in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"World: {max(args.levels):,} members with API keys in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         env = {"MALLOC_ARENA_MAX": str(args.malloc_arena_max)} if args.malloc_arena_max else {}
         server = Server(data, "uvicorn", workers=args.workers, env=env)
         print(f"Server: {server.label}", flush=True)

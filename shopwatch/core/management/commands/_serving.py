@@ -1,7 +1,9 @@
-"""Running the web server (gunicorn, gthread workers) and the task worker side by side.
+"""Running the web server, the task worker and the scheduler side by side.
 
-Both are child processes of the command. Ctrl-C or SIGTERM stops both; if either exits on its
-own, the other is stopped too and the command exits with an error, so a supervisor restarts the pair.
+The web server is uvicorn on the ASGI application (shopwatch.core.asgi; see docs/decisions/0005-serving.md:
+an open page's live alert stream costs no thread there), or gunicorn with gthread workers on request. All
+are child processes of the command. Ctrl-C or SIGTERM stops them all; if one exits on its own, the others
+are stopped too and the command exits with an error, so a supervisor restarts the set.
 """
 
 from __future__ import annotations
@@ -85,13 +87,30 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.wait()
 
 
-def serve(
-    *, host: str, port: int, workers: int, threads: int, write: Callable[[str], None], worker: bool = True
-) -> int:
-    """Run gunicorn and (with the database task backend) django-tasks-db's worker until stopped."""
-    env = os.environ.copy()
-    env.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
-    web_cmd = [
+SERVERS = ("uvicorn", "gunicorn")
+ASGI_APP = "shopwatch.core.asgi:application"
+GRACEFUL_SECONDS = 10  # open alert streams never end by themselves: stop waiting for them after this
+
+
+def uvicorn_command(*, host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        ASGI_APP,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--timeout-graceful-shutdown",
+        str(GRACEFUL_SECONDS),
+    ]
+
+
+def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    cmd = [
         sys.executable,
         "-m",
         "gunicorn",
@@ -113,7 +132,31 @@ def serve(
     ]
     if _has_gunicorn_setting("control_socket_disable"):
         # Several servers on one machine (a demo beside a test run) must not fight over one control socket.
-        web_cmd.append("--no-control-socket")
+        cmd.append("--no-control-socket")
+    return cmd
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    write: Callable[[str], None],
+    worker: bool = True,
+    scheduler: bool = True,
+    server: str = "uvicorn",
+) -> int:
+    """Run the web server and, with the database task backend, django-tasks-db's worker and the scheduler
+    until stopped."""
+    if server not in SERVERS:
+        raise ValueError(f"server must be one of {SERVERS}")
+    env = os.environ.copy()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
+    if server == "uvicorn":
+        web_cmd = uvicorn_command(host=host, port=port, workers=workers)
+    else:
+        web_cmd = gunicorn_command(host=host, port=port, workers=workers, threads=threads)
     procs: list[subprocess.Popen[bytes]] = []
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -123,12 +166,15 @@ def serve(
     signal.signal(signal.SIGTERM, on_term)
     try:
         procs.append(subprocess.Popen(web_cmd, env=env))  # noqa: S603 - our own interpreter and arguments
-        names = ["web server (gunicorn)"]
+        names = [f"web server ({server})"]
         if worker and uses_db_worker():
             procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "db_worker"], env=env))
             names.append("task worker (db_worker)")
-        else:
+        elif worker:
             write("Task worker not started: TASKS uses a backend other than the database one.")
+        if scheduler:
+            procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "scheduler"], env=env))
+            names.append("scheduler")
         while True:
             for name, p in zip(names, procs, strict=True):
                 code = p.poll()

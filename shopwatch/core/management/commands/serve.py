@@ -1,4 +1,5 @@
-"""`shopwatch serve`: production-style serving (gunicorn, gthread workers) plus the task worker."""
+"""`shopwatch serve`: production-style serving (uvicorn on the ASGI application) plus the task worker and
+the scheduler."""
 
 from __future__ import annotations
 
@@ -8,22 +9,29 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from ._serving import port_free, serve
+from ._serving import SERVERS, port_free, serve
 
 
 class Command(BaseCommand):
     help = (
-        "Serve ShopWatch with gunicorn (gthread workers, shopwatch.wsgi:application; static files from "
-        "whitenoise) and run django-tasks-db's worker alongside, so the embedded set-up needs nothing else. "
-        "Ctrl-C stops both."
+        "Serve ShopWatch with uvicorn on the ASGI application (shopwatch.core.asgi; static files from "
+        "whitenoise; thousands of open live-alert streams cost no threads), and run django-tasks-db's worker "
+        "and the scheduler alongside, so the embedded set-up needs nothing else. --server gunicorn serves "
+        "with gunicorn's gthread workers instead (each open alert stream then holds a thread). Ctrl-C "
+        "stops all."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=8000, help="Port (default 8000)")
-        parser.add_argument("--workers", type=int, default=2, help="Gunicorn worker processes (default 2)")
-        parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4)")
+        parser.add_argument("--server", choices=SERVERS, default="uvicorn",
+                            help="uvicorn (ASGI, the default) or gunicorn (WSGI, gthread workers)")
+        parser.add_argument("--workers", type=int, default=2, help="Web server worker processes (default 2)")
+        parser.add_argument("--threads", type=int, default=8,
+                            help="Threads per worker with --server gunicorn (default 8)")
         parser.add_argument("--no-task-worker", action="store_true", help="Do not start the task worker")
+        parser.add_argument("--no-scheduler", action="store_true",
+                            help="Do not start the scheduler (run `shopwatch scheduler` elsewhere, once)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in ("workers", "threads"):
@@ -46,6 +54,8 @@ class Command(BaseCommand):
             threads=options["threads"],
             write=self.stdout.write,
             worker=not options["no_task_worker"],
+            scheduler=not options["no_scheduler"],
+            server=options["server"],
         )
         if code:
             raise CommandError(f"Stopped with exit status {code}.", returncode=code)
