@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -40,6 +40,11 @@ class EvidenceFile(models.Model):
     # A derived file, kept apart from the original (under thumbs/); made on first request.
     thumbnail = models.FileField(upload_to="thumbs/%Y/%m/", max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The chain of custody's length and last entry hash (see custody.py): cutting entries off shows.
+    custody_seq = models.PositiveIntegerField(default=0)
+    custody_head = models.CharField(max_length=64, blank=True)
+    # Set when retention deleted the bytes; the record stays as a tombstone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     audience: ClassVar[Audience] = Audience(
         in_partnerships=_evidence_in_partnerships,
@@ -59,3 +64,112 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.sha256[:12]})"
+
+
+# --- Chain of custody, sharing, retention --------------------------------------------------------------
+
+
+class CustodyAction(models.TextChoices):
+    RECEIVED = "received", "Received"
+    VIEWED = "viewed", "Viewed"
+    DOWNLOADED = "downloaded", "Downloaded"
+    SHARED = "shared", "Shared"
+    EXPORTED = "exported", "Exported"
+    RETENTION = "retention", "Retention decision"
+    DELETED = "deleted", "Deleted"
+
+
+class CustodyEntryQuerySet(models.QuerySet["CustodyEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The chain of custody is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The chain of custody is append-only.")
+
+
+class CustodyEntry(models.Model):
+    """One action on one evidence file. Entries of a file form a chain: each one's ``entry_hash`` is the
+    SHA-256 of its canonical content, which includes the previous entry's hash, so an edited, removed or
+    inserted entry breaks the chain. Written only by ``custody.custody_append``.
+    """
+
+    evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="custody")
+    seq = models.PositiveIntegerField(help_text="1, 2, 3... within the file's chain")
+    action = models.CharField(max_length=12, choices=CustodyAction.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=200, help_text="Who, in words, as it was at the time")
+    api_key_id = models.BigIntegerField(null=True, blank=True)
+    channel = models.CharField(max_length=10)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = CustodyEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["evidence", "seq"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["evidence", "seq"], name="uniq_custody_seq")]
+        verbose_name_plural = "custody entries"
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}#{self.seq} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The chain of custody is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The chain of custody is append-only.")
+
+
+class EvidenceShare(models.Model):
+    """Evidence shared with a named police force or a named investigator, until an expiry."""
+
+    evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="shares")
+    with_force = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    with_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(with_force__isnull=False) | Q(with_user__isnull=False), name="share_has_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Share of {self.evidence_id} until {self.expires_at:%Y-%m-%d}"
+
+
+class RetentionCategory(models.TextChoices):
+    NO_CRIME = "no_crime", "No crime recorded"
+    CRIME_RECORDED = "crime_recorded", "Crime recorded"
+    CHARGED = "charged", "Charged"
+    COURT_CASE = "court_case", "Court case"
+
+
+class RetentionPolicy(models.Model):
+    """How long a partnership keeps evidence of incidents in each category, after the case's last event."""
+
+    partnership = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="evidence_retention")
+    category = models.CharField(max_length=20, choices=RetentionCategory.choices)
+    days = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["partnership", "category"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["partnership", "category"], name="uniq_retention_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership_id} {self.category}: {self.days} days"

@@ -1,29 +1,120 @@
-"""Reading evidence, always through the one entitlement mechanism."""
+"""Reading evidence, always through the one entitlement mechanism (plus explicit, unexpired shares)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import Viewer, get_visible, scope
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, visible_q
+from shopwatch.core.errors import FieldError, ServiceError
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
+from shopwatch.reporting.selectors import incident_queryset
 
-from .models import EvidenceFile
+from .models import CustodyAction, EvidenceFile, EvidenceShare
+
+
+class Gone(ServiceError):
+    """The file existed for this person but is no longer theirs to have (a share ended, or it was deleted)."""
+
+    status_code = 410
+    title = "No longer available"
+
+
+def _shares_for(viewer: Viewer) -> QuerySet[EvidenceShare]:
+    return EvidenceShare.objects.filter(
+        Q(with_user_id=viewer.user_id) | Q(with_force_id__in=viewer.police_force_ids)
+    )
 
 
 def evidence_queryset(viewer: Viewer) -> QuerySet[EvidenceFile]:
-    return scope(EvidenceFile.objects.select_related("incident"), viewer)
+    """What the viewer may see: the incident's audience (``visible_q``) and unexpired shares with them."""
+    qs = EvidenceFile.objects.select_related("incident", "incident__store")
+    if viewer.user_id is None:
+        return qs.none()
+    shared = _shares_for(viewer).filter(evidence=OuterRef("pk"), expires_at__gt=timezone.now())
+    return qs.filter(visible_q(viewer, EvidenceFile.audience) | Q(Exists(shared)))
 
 
 def evidence_for_incident(*, viewer: Viewer, incident: Incident) -> list[EvidenceFile]:
-    """The photos on an incident that the viewer may see, oldest first (listing them is not a view)."""
-    return list(evidence_queryset(viewer).filter(incident=incident).order_by("created_at", "id"))
+    """The files on an incident that the viewer may see, oldest first (listing them is not a view)."""
+    return list(
+        evidence_queryset(viewer)
+        .filter(incident=incident, deleted_at__isnull=True)
+        .order_by("created_at", "id")
+    )
+
+
+def evidence_page(
+    *, viewer: Viewer, incident_id: object, after: list[object] | None, limit: int
+) -> tuple[list[EvidenceFile], list[object] | None]:
+    """One page of an incident's evidence, oldest first, and the keyset cursor for the next; audited."""
+    incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
+    qs = evidence_queryset(viewer).filter(incident=incident, deleted_at__isnull=True).order_by("id")
+    if after:
+        try:
+            qs = qs.filter(id__gt=int(str(after[0])))
+        except ValueError as exc:
+            raise Http404(NOT_FOUND_MESSAGE) from exc
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.LIST,
+        object_type="evidence",
+        store_id=incident.store_id,
+        summary=f"{incident.reference}: listed {len(rows)} evidence files",
+        detail={"incident": incident.pk, "ids": [r.pk for r in rows]},
+    )
+    return rows, ([rows[-1].pk] if more and rows else None)
+
+
+def _ended_share(viewer: Viewer, evidence_id: object) -> EvidenceShare | None:
+    if viewer.user_id is None or not str(evidence_id).isdigit():
+        return None
+    return _shares_for(viewer).filter(evidence_id=int(str(evidence_id))).order_by("-expires_at").first()
 
 
 def evidence_get(*, viewer: Viewer, evidence_id: object, purpose: str = "content") -> EvidenceFile:
-    """One evidence file for viewing; the same 404 for missing and forbidden. The view is audited."""
-    evidence = get_visible(evidence_queryset(viewer), viewer, pk=evidence_id)
+    """One evidence file for viewing or downloading; the same 404 for missing and forbidden.
+
+    The access is audited and enters the file's chain of custody ("downloaded" for ``purpose="download"``,
+    "viewed" otherwise). A share that has ended, or a file deleted under retention, says so (410).
+    """
+    from .custody import custody_append
+
+    evidence = (
+        evidence_queryset(viewer).filter(pk=int(str(evidence_id))).first()
+        if str(evidence_id).isdigit()
+        else None
+    )
+    if evidence is None:
+        ended = _ended_share(viewer, evidence_id)
+        if ended is not None:
+            raise Gone(
+                [
+                    FieldError(
+                        "evidence",
+                        f"Your access to this evidence ended on "
+                        f"{timezone.localtime(ended.expires_at):%d %B %Y at %H:%M}. Ask whoever shared "
+                        "it to share it again.",
+                    )
+                ]
+            )
+        raise Http404(NOT_FOUND_MESSAGE)
+    if evidence.deleted_at is not None:
+        raise Gone(
+            [
+                FieldError(
+                    "evidence",
+                    "This file was deleted under the retention policy on "
+                    f"{timezone.localtime(evidence.deleted_at):%d %B %Y}; its record remains.",
+                )
+            ]
+        )
     audit_record(
         viewer=viewer,
         action=AuditAction.VIEW,
@@ -32,5 +123,11 @@ def evidence_get(*, viewer: Viewer, evidence_id: object, purpose: str = "content
         store_id=evidence.incident.store_id,
         summary=f"{evidence.incident.reference}: {purpose} of {evidence.original_filename}",
         detail={"purpose": purpose, "incident": evidence.incident_id},
+    )
+    custody_append(
+        evidence=evidence,
+        action=CustodyAction.DOWNLOADED if purpose == "download" else CustodyAction.VIEWED,
+        viewer=viewer,
+        detail={"purpose": purpose},
     )
     return evidence

@@ -1,24 +1,28 @@
 """Writing evidence: original bytes stored once, hashed while they stream to storage, audited.
 
-Photos from the report form come through here today; the evidence locker (resumable uploads, other
-file types) will add its own entry points on top of the same storing and hashing.
+Photos from the report form come through ``evidence_add``; files that arrived by resumable upload
+(hashed while they streamed in, see shopwatch.uploads) through ``evidence_add_received``. Both record
+the receipt as the first entry of the file's chain of custody.
 """
 
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
+import errno
 import hashlib
 import os
 import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -29,11 +33,16 @@ from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 
 from . import thumbnails
-from .models import EvidenceFile
+from .custody import custody_append
+from .models import CustodyAction, EvidenceFile
 from .sniff import ImageRejected, check_image, read_image_facts
 
 HEAD_BYTES = 64
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "image/heif": ".heif"}
+_ALL_EXTENSIONS = {
+    **_EXTENSIONS, "video/mp4": ".mp4", "video/quicktime": ".mov", "video/x-msvideo": ".avi",
+    "video/x-matroska": ".mkv", "application/zip": ".zip",
+}
 
 # Names of files written to storage during the current guarded block (see ``stored_files_guard``).
 _STORED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("shopwatch_stored", default=None)
@@ -247,7 +256,117 @@ def evidence_add(
             "incident": incident.pk,
         },
     )
+    custody_append(evidence=evidence, action=CustodyAction.RECEIVED, viewer=viewer, detail=_receipt(evidence))
     return evidence
+
+
+def _receipt(evidence: EvidenceFile, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the chain of custody records on receipt: the file's facts as they arrived."""
+    return {
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "content_type": evidence.content_type,
+        "filename": evidence.original_filename,
+        "incident": evidence.incident_id,
+        "captured_at": evidence.captured_at.isoformat() if evidence.captured_at else None,
+        **(extra or {}),
+    }
+
+
+# --- Storing a file received elsewhere (resumable uploads) as evidence -------------------------------
+
+
+def _place_in_storage(path: Path, content_type: str) -> str:
+    """Put the finished file into evidence storage and return its storage name.
+
+    A local disk on the same file system gets the file by a hard link (no copy, no second read);
+    anything else (another file system, an S3-compatible store) has it streamed in by the storage.
+    """
+    name = f"originals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{_ALL_EXTENSIONS.get(content_type, '')}"
+    if isinstance(default_storage, FileSystemStorage):
+        name = default_storage.get_available_name(name)
+        target = Path(default_storage.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+        else:
+            target.chmod(0o444)  # originals are never altered
+            return name
+    with path.open("rb") as f:
+        return default_storage.save(name, File(f, name=name))
+
+
+def evidence_add_received(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    path: Path,
+    filename: str,
+    size: int,
+    sha256: str,
+    content_type: str,
+    declared_type: str,
+    uploaded_by_id: int | None,
+    captured_at: dt.datetime | None,
+    width: int | None,
+    height: int | None,
+    detail: dict[str, Any],
+) -> tuple[EvidenceFile, bool]:
+    """A fully received, checked and hashed file becomes evidence on an incident, once; audited.
+
+    The same bytes already on the incident (a retried upload) give back that record, and the file
+    is not stored again. Returns (evidence, created). Must run inside the caller's transaction.
+    """
+    existing = EvidenceFile.objects.filter(incident=incident, sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    stored = _place_in_storage(path, content_type)
+    try:
+        with transaction.atomic():
+            evidence = EvidenceFile.objects.create(
+                incident=incident,
+                owner_org_id=incident.owner_org_id,
+                file=stored,
+                original_filename=filename,
+                size=size,
+                sha256=sha256,
+                content_type=content_type,
+                uploaded_by_id=uploaded_by_id,
+                captured_at=captured_at,
+                width=width,
+                height=height,
+            )
+            audit_record(
+                viewer=viewer,
+                action=AuditAction.CREATE,
+                object_type="evidence",
+                object_id=evidence.pk,
+                store_id=incident.store_id,
+                organisation_id=viewer.primary_org_id or incident.owner_org_id,
+                summary=f"{incident.reference}: {content_type} {filename}",
+                detail={
+                    "sha256": sha256,
+                    "size": size,
+                    "content_type": content_type,
+                    "declared_type": declared_type,
+                    "incident": incident.pk,
+                    **detail,
+                },
+            )
+            custody_append(evidence=evidence, action=CustodyAction.RECEIVED, viewer=viewer,
+                           detail=_receipt(evidence, {k: detail[k] for k in ("via", "upload", "upload_link",
+                                                                             "requested_by", "device_time",
+                                                                             "server_time") if k in detail}))
+    except IntegrityError:  # the same bytes finished at the same moment in another request
+        default_storage.delete(stored)
+        return EvidenceFile.objects.get(incident=incident, sha256=sha256), False
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return evidence, True
 
 
 def evidence_thumbnail_ensure(*, evidence: EvidenceFile) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from shopwatch.core.entitlements import viewer_for
@@ -14,10 +15,18 @@ from . import selectors, services, thumbnails
 _CACHE = "private, max-age=3600"
 
 
+def _unavailable(request: HttpRequest, exc: selectors.Gone) -> HttpResponse:
+    message = exc.errors[0].message if exc.errors else exc.title
+    return render(request, "evidence/unavailable.html", {"message": message}, status=410)
+
+
 @login_required
 @require_GET
 def evidence_content(request: HttpRequest, pk: int) -> HttpResponseBase:
-    evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="content")
+    try:
+        evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="content")
+    except selectors.Gone as exc:  # a share that ended, or a file deleted under retention: say so
+        return _unavailable(request, exc)
     response = FileResponse(
         default_storage.open(evidence.file.name, "rb"),
         content_type=evidence.content_type,
@@ -31,7 +40,11 @@ def evidence_content(request: HttpRequest, pk: int) -> HttpResponseBase:
 @login_required
 @require_GET
 def evidence_thumb(request: HttpRequest, pk: int) -> HttpResponseBase:
-    evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="thumbnail")
+    try:
+        viewer = viewer_for(request.user)
+        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="thumbnail")
+    except selectors.Gone:
+        return HttpResponse(thumbnails.placeholder_png(), content_type="image/png", status=410)
     name = services.evidence_thumbnail_ensure(evidence=evidence)
     response: HttpResponseBase
     if name is None:

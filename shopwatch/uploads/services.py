@@ -45,10 +45,9 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files import File
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -57,7 +56,7 @@ from shopwatch.core.entitlements import Viewer, get_visible
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ServiceError, ValidationFailed
 from shopwatch.core.models import AuditAction, Channel, User
 from shopwatch.evidence.models import EvidenceFile
-from shopwatch.evidence.services import clean_filename
+from shopwatch.evidence.services import clean_filename, evidence_add_received
 from shopwatch.evidence.sniff import read_image_facts
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
@@ -655,98 +654,6 @@ def _tell_investigator(*, link: UploadLink, upload: Upload, evidence: EvidenceFi
             log.exception("Could not email %s about upload %s", email, upload.pk)
 
     transaction.on_commit(send)
-
-
-# --- Storing a finished file as evidence -------------------------------------------------------------------
-
-
-def _place_in_storage(path: Path, content_type: str) -> str:
-    """Put the finished file into evidence storage and return its storage name.
-
-    A local disk on the same file system gets the file by a hard link (no copy, no second read);
-    anything else (another file system, an S3-compatible store) has it streamed in by the storage.
-    """
-    name = f"originals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{_EXTENSIONS.get(content_type, '')}"
-    if isinstance(default_storage, FileSystemStorage):
-        name = default_storage.get_available_name(name)
-        target = Path(default_storage.path(name))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target)
-        except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-                raise
-        else:
-            target.chmod(0o444)  # originals are never altered
-            return name
-    with path.open("rb") as f:
-        return default_storage.save(name, File(f, name=name))
-
-
-def evidence_add_received(
-    *,
-    viewer: Viewer,
-    incident: Incident,
-    path: Path,
-    filename: str,
-    size: int,
-    sha256: str,
-    content_type: str,
-    declared_type: str,
-    uploaded_by_id: int | None,
-    captured_at: dt.datetime | None,
-    width: int | None,
-    height: int | None,
-    detail: dict[str, Any],
-) -> tuple[EvidenceFile, bool]:
-    """A fully received, checked and hashed file becomes evidence on an incident, once; audited.
-
-    The same bytes already on the incident (a retried upload) give back that record, and the file
-    is not stored again. Returns (evidence, created). Must run inside the caller's transaction.
-    """
-    existing = EvidenceFile.objects.filter(incident=incident, sha256=sha256).first()
-    if existing is not None:
-        return existing, False
-    stored = _place_in_storage(path, content_type)
-    try:
-        with transaction.atomic():
-            evidence = EvidenceFile.objects.create(
-                incident=incident,
-                owner_org_id=incident.owner_org_id,
-                file=stored,
-                original_filename=filename,
-                size=size,
-                sha256=sha256,
-                content_type=content_type,
-                uploaded_by_id=uploaded_by_id,
-                captured_at=captured_at,
-                width=width,
-                height=height,
-            )
-            audit_record(
-                viewer=viewer,
-                action=AuditAction.CREATE,
-                object_type="evidence",
-                object_id=evidence.pk,
-                store_id=incident.store_id,
-                organisation_id=viewer.primary_org_id or incident.owner_org_id,
-                summary=f"{incident.reference}: {content_type} {filename}",
-                detail={
-                    "sha256": sha256,
-                    "size": size,
-                    "content_type": content_type,
-                    "declared_type": declared_type,
-                    "incident": incident.pk,
-                    **detail,
-                },
-            )
-    except IntegrityError:  # the same bytes finished at the same moment in another request
-        default_storage.delete(stored)
-        return EvidenceFile.objects.get(incident=incident, sha256=sha256), False
-    except BaseException:
-        default_storage.delete(stored)
-        raise
-    return evidence, True
 
 
 # --- Termination and clean-up -----------------------------------------------------------------------------

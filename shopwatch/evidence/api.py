@@ -1,0 +1,207 @@
+"""Evidence API: an incident's evidence, and a file's original bytes exactly as received."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict, Field
+
+from shopwatch.core.api import decode_cursor, encode_cursor, next_url, viewer_of
+
+from . import bundle, retention, selectors, sharing
+
+router = Router(tags=["evidence"])
+
+
+class EvidenceOut(Schema):
+    id: int
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    created_at: dt.datetime
+
+
+class EvidenceListOut(Schema):
+    items: list[EvidenceOut]
+    next: str | None
+
+
+class EvidenceQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: str | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+def evidence_body(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "filename": e.original_filename,
+        "size": e.size,
+        "sha256": e.sha256,
+        "content_type": e.content_type,
+        "created_at": e.created_at,
+    }
+
+
+@router.get("/incidents/{incident_id}/evidence", response=EvidenceListOut, summary="An incident's evidence")
+def list_evidence(request: HttpRequest, incident_id: int, q: Query[EvidenceQuery]) -> Any:
+    """Oldest first; follow `next` until it is null. 404 for an incident you may not see."""
+    with transaction.atomic():
+        rows, cursor = selectors.evidence_page(
+            viewer=viewer_of(request), incident_id=incident_id, after=decode_cursor(q.cursor), limit=q.limit
+        )
+    return {
+        "items": [evidence_body(r) for r in rows],
+        "next": next_url(request, encode_cursor(cursor) if cursor else None),
+    }
+
+
+@router.get("/evidence/{evidence_id}/content", summary="A file's original bytes", response={200: None})
+def evidence_content(request: HttpRequest, evidence_id: int) -> Any:
+    """The bytes exactly as received, streamed; the download is audited and enters the chain of custody."""
+    with transaction.atomic():
+        evidence = selectors.evidence_get(
+            viewer=viewer_of(request), evidence_id=evidence_id, purpose="download"
+        )
+    response = FileResponse(
+        default_storage.open(evidence.file.name, "rb"),
+        content_type=evidence.content_type,
+        as_attachment=True,
+        filename=evidence.original_filename,
+    )
+    response["Content-Length"] = str(evidence.size)
+    response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ShareIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    force: str = ""
+    user: str = ""
+    days: int | None = None
+    reason: str = ""
+
+
+class ShareOut(Schema):
+    id: int
+    evidence: int
+    force: str | None
+    user: str | None
+    expires_at: dt.datetime
+
+
+@router.post("/evidence/{evidence_id}/shares", response={201: ShareOut}, summary="Share a file with police")
+def share_evidence(request: HttpRequest, evidence_id: int, payload: ShareIn) -> Any:
+    """Share one file with a named police force (`force`: its slug) or investigator (`user`: their email)
+    for `days` days (1 to 365). The share enters the file's chain of custody."""
+    share = sharing.evidence_share_create(
+        viewer=viewer_of(request),
+        evidence_id=evidence_id,
+        force=payload.force,
+        user=payload.user,
+        days=payload.days,
+        reason=payload.reason,
+    )
+    return Status(
+        201,
+        ShareOut(
+            id=share.pk,
+            evidence=share.evidence_id,
+            force=share.with_force.slug if share.with_force else None,
+            user=share.with_user.email if share.with_user else None,
+            expires_at=share.expires_at,
+        ),
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/evidence/bundle",
+    summary="Export an evidence bundle (police)",
+    response={200: None},
+)
+def export_bundle(request: HttpRequest, incident_id: int) -> Any:
+    """A ZIP: the original files, manifest.csv/json with each SHA-256, custody.json, and exhibit-list.pdf
+    (MG12-shaped: exhibit reference, description, who produced it, when, hash). Police investigators only."""
+    made = bundle.evidence_bundle_export(viewer=viewer_of(request), incident_id=incident_id)
+    response = FileResponse(
+        made.fileobj, content_type="application/zip", as_attachment=True, filename=made.filename
+    )
+    response["Content-Length"] = str(made.size)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class RetentionPolicyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str
+    days: int | None = None
+
+
+class RetentionItemOut(Schema):
+    evidence: int
+    incident: str
+    filename: str
+    category: str
+    days: int | None
+    due_at: dt.datetime | None
+    reason: str
+
+
+class RetentionListOut(Schema):
+    items: list[RetentionItemOut]
+    next: str | None
+
+
+def _retention_items(decisions: list[Any]) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "evidence": d.evidence.pk,
+                "incident": d.evidence.incident.reference,
+                "filename": d.evidence.original_filename,
+                "category": d.category,
+                "days": d.days,
+                "due_at": d.due_at,
+                "reason": d.reason,
+            }
+            for d in decisions
+        ],
+        "next": None,
+    }
+
+
+@router.put(
+    "/partnerships/{slug}/evidence-retention",
+    response={200: RetentionPolicyIn},
+    summary="Set a retention period (partnership managers)",
+)
+def set_retention(request: HttpRequest, slug: str, payload: RetentionPolicyIn) -> Any:
+    """How many days after a case's last event this partnership keeps evidence of a category
+    (no_crime, crime_recorded, charged, court_case). Where a store is in several partnerships, the
+    longest period wins."""
+    policy = retention.retention_policy_set(
+        viewer=viewer_of(request), partnership=slug, category=payload.category, days=payload.days
+    )
+    return {"category": policy.category, "days": policy.days}
+
+
+@router.get(
+    "/partnerships/{slug}/evidence-retention/due",
+    response=RetentionListOut,
+    summary="Preview evidence due for deletion (partnership managers)",
+)
+def preview_retention(request: HttpRequest, slug: str) -> Any:
+    """Exactly what the scheduled deletion (`shopwatch evidence retention --apply`) would delete now."""
+    return _retention_items(retention.retention_preview(viewer=viewer_of(request), partnership=slug))
