@@ -200,3 +200,17 @@ def retention_apply(*, viewer: Viewer, partnership: str, at: dt.datetime | None 
             name = evidence.file.name
             transaction.on_commit(partial(default_storage.delete, name))
     return due
+
+
+SYSTEM = Viewer(user_id=None, platform_admin=True, channel="system")
+
+
+def retention_run_all(*, apply: bool, at: dt.datetime | None = None) -> dict[str, list[Decision]]:
+    """Every partnership's due files (the scheduled run, as the system); deleted when ``apply``."""
+    run = retention_apply if apply else retention_preview
+    slugs = (
+        Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
+    return {slug: run(viewer=SYSTEM, partnership=slug, at=at) for slug in slugs}

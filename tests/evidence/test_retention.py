@@ -139,3 +139,48 @@ def test_the_retention_api_for_partnership_managers(world: World) -> None:
     assert due.status_code == 200
     assert [i["evidence"] for i in due.json()["items"]] == [old.pk]
     assert due.json()["items"][0]["days"] == 30
+
+
+def test_nothing_is_deleted_while_police_have_the_case_open(world: World) -> None:
+    from shopwatch.policing.models import CrimeRecord
+
+    retention_policy_set(
+        viewer=world.viewer("partnership_manager"),
+        partnership="brighton-bcrp",
+        category="crime_recorded",
+        days=30,
+    )
+    evidence = old_photo(world, 400)
+    record = CrimeRecord.objects.create(
+        incident=evidence.incident,
+        force=world.orgs["sussex"],
+        crime_reference="47/1234/26",
+        status="under_investigation",
+    )
+    assert retention_preview(viewer=world.viewer("partnership_manager"), partnership="brighton-bcrp") == []
+    CrimeRecord.objects.filter(pk=record.pk).update(
+        status="closed", outcome="18", outcome_at=timezone.now() - dt.timedelta(days=31)
+    )
+    due = retention_preview(viewer=world.viewer("partnership_manager"), partnership="brighton-bcrp")
+    assert [(d.evidence.pk, d.category) for d in due] == [(evidence.pk, "crime_recorded")]
+
+
+def test_the_scheduled_task_and_command_apply_retention(world: World) -> None:
+    from shopwatch.evidence.tasks import apply_evidence_retention
+
+    retention_policy_set(
+        viewer=world.viewer("partnership_manager"), partnership="brighton-bcrp", category="no_crime", days=30
+    )
+    first = old_photo(world, 40)
+    out = io.StringIO()
+    call_command("evidence_retention", "--partnership", "brighton-bcrp", stdout=out)
+    assert f"DUE evidence {first.pk}" in out.getvalue()
+    first.refresh_from_db()
+    assert first.deleted_at is None  # the preview deletes nothing
+    result = apply_evidence_retention.enqueue()
+    assert result.return_value == {"brighton-bcrp": 1, "crawley-bcrp": 0, "oxford-bcrp": 0}
+    first.refresh_from_db()
+    assert first.deleted_at is not None
+    last = CustodyEntry.objects.filter(evidence=first).order_by("-seq").first()
+    assert last is not None
+    assert last.actor_label == "ShopWatch (system)"

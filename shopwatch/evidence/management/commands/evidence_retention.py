@@ -6,11 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shopwatch.core.entitlements import Viewer
-from shopwatch.core.models import Channel, Organisation, OrganisationKind
-from shopwatch.evidence.retention import retention_apply, retention_preview
-
-SYSTEM = Viewer(user_id=None, platform_admin=True, channel=Channel.SYSTEM)
+from shopwatch.core.models import Organisation, OrganisationKind
+from shopwatch.evidence.retention import SYSTEM, retention_apply, retention_preview
 
 
 class Command(BaseCommand):
