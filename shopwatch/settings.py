@@ -251,6 +251,9 @@ if os.environ.get("SHOPWATCH_CACHE_URL"):
 # Requests per second allowed for one API key (a retailer's incident system sends bursts).
 SHOPWATCH_API_RATE_LIMIT = int(os.environ.get("SHOPWATCH_API_RATE_LIMIT", "300"))
 SHOPWATCH_API_PAGE_SIZE = 100
+# How long an API key's entitlements are reused before being worked out again (changes made through
+# ShopWatch take effect at once; 0 turns the cache off).
+SHOPWATCH_ENTITLEMENT_CACHE_SECONDS = int(os.environ.get("SHOPWATCH_ENTITLEMENT_CACHE_SECONDS", "30"))
 SHOPWATCH_BATCH_MAX = 500
 NINJA_PAGINATION_CLASS = "ninja.pagination.LimitOffsetPagination"
 

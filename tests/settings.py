@@ -20,3 +20,4 @@ SHOPWATCH_API_RATE_LIMIT = 100_000
 # file each request thread opens its own connection, as in production (WAL, BEGIN IMMEDIATE).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+SHOPWATCH_ENTITLEMENT_CACHE_SECONDS = 0  # tests change memberships directly; caching is tested on its own

@@ -16,7 +16,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from .apikeys import apikey_authenticate
-from .entitlements import Viewer, viewer_for
+from .entitlements import Viewer, cached_viewer, viewer_for
 from .errors import FieldError, ServiceError
 from .models import Channel
 from .ratelimit import allow
@@ -123,7 +123,7 @@ class ApiKeyAuth(HttpBearer):
                 detail=f"Rate limit is {settings.SHOPWATCH_API_RATE_LIMIT} requests a second per key.",
             )
         request.user = key.user
-        viewer = viewer_for(key.user, channel=Channel.API, api_key_id=key.pk)
+        viewer = cached_viewer(key.user, channel=Channel.API, api_key_id=key.pk)
         request.viewer = viewer  # type: ignore[attr-defined]
         return viewer
 

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
-from .entitlements import Viewer
+from .entitlements import Viewer, entitlements_changed
 from .errors import Conflict, FieldError, NotEntitled, ValidationFailed
 from .models import (
     STORE_ROLES,
@@ -144,6 +144,7 @@ def membership_add(
 
     A new account gets no usable password: the person sets one through a link.
     """
+    transaction.on_commit(entitlements_changed)
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
     email = (email or "").strip().lower()
@@ -224,6 +225,7 @@ def _partnership_membership_q(partnership: Organisation) -> Q:
 @transaction.atomic
 def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membership_id: int) -> Membership:
     """Switch off one membership of someone taking part in the partnership (their other roles stay)."""
+    transaction.on_commit(entitlements_changed)
     _require_manager(viewer, partnership)
     membership = (
         Membership.objects.filter(_partnership_membership_q(partnership), pk=membership_id)
@@ -256,6 +258,7 @@ def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membersh
 @transaction.atomic
 def partnership_store_add(*, viewer: Viewer, partnership: Organisation, store_id: int | str | None) -> Store:
     """Bring a member retailer's store into the partnership."""
+    transaction.on_commit(entitlements_changed)
     _require_manager(viewer, partnership)
     try:
         store = Store.objects.select_related("retailer").get(pk=int(store_id or 0))
@@ -292,6 +295,7 @@ def partnership_store_remove(
     *, viewer: Viewer, partnership: Organisation, store_id: int | str | None
 ) -> Store:
     """Take a store out of the partnership. Its records stay; its staff keep their store roles."""
+    transaction.on_commit(entitlements_changed)
     _require_manager(viewer, partnership)
     try:
         store = Store.objects.get(pk=int(store_id or 0), partnerships=partnership)

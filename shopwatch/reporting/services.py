@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -114,18 +115,39 @@ def _text_errors(name: str, value: str, limit: int, *, required: bool = False) -
     return []
 
 
+_RECENT_STORES: dict[tuple[int, int], tuple[float, Store | None]] = {}
+STORE_CACHE_SECONDS = 30.0
+
+
 class _StoreCache:
-    """Stores looked up once per request, so a batch of 500 does not query 500 times."""
+    """Stores looked up once per request (a batch of 500 does not query 500 times), and kept for a few
+    seconds across requests while entitlements are unchanged, since incident systems send bursts."""
 
     def __init__(self) -> None:
+        from django.conf import settings
+        from django.core.cache import cache
+
+        from shopwatch.core.entitlements import ENTITLEMENT_GENERATION_KEY
+
         self._stores: dict[int, Store | None] = {}
+        self._shared = int(getattr(settings, "SHOPWATCH_ENTITLEMENT_CACHE_SECONDS", 0)) > 0
+        self._generation = int(cache.get(ENTITLEMENT_GENERATION_KEY, 0)) if self._shared else 0
 
     def get(self, store_id: int) -> Store | None:
-        if store_id not in self._stores:
-            self._stores[store_id] = (
-                Store.objects.prefetch_related("partnerships").filter(pk=store_id, active=True).first()
-            )
-        return self._stores[store_id]
+        if store_id in self._stores:
+            return self._stores[store_id]
+        now = time.monotonic()
+        hit = _RECENT_STORES.get((self._generation, store_id)) if self._shared else None
+        if hit is not None and hit[0] > now:
+            store = hit[1]
+        else:
+            store = Store.objects.prefetch_related("partnerships").filter(pk=store_id, active=True).first()
+            if self._shared:
+                if len(_RECENT_STORES) > 10_000:
+                    _RECENT_STORES.clear()
+                _RECENT_STORES[(self._generation, store_id)] = (now + STORE_CACHE_SECONDS, store)
+        self._stores[store_id] = store
+        return store
 
 
 def incident_validate(
@@ -397,7 +419,8 @@ def _write(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
     # Urgent reports alert their area in the same transaction: a saved report always has its alert.
     alerts_for_incidents(viewer=viewer, incidents=incidents)
     # Listed people's gallery entries are renewed, and exclusion breaches flagged, with the report.
-    incidents_reported(incidents=incidents)
+    if touched_persons:
+        incidents_reported(incidents=incidents)
     if touched_persons:
         latest = max(inc.occurred_at for inc in incidents)
         Person.objects.filter(pk__in=touched_persons).update(last_incident_at=latest, updated_at=timezone.now())
