@@ -4,6 +4,8 @@ from . import views
 
 app_name = "evidence"
 urlpatterns = [
+    path("<int:pk>/", views.evidence_detail, name="detail"),
     path("<int:pk>/content", views.evidence_content, name="content"),
+    path("<int:pk>/download", views.evidence_download, name="download"),
     path("<int:pk>/thumb", views.evidence_thumb, name="thumb"),
 ]

@@ -53,3 +53,46 @@ def evidence_thumb(request: HttpRequest, pk: int) -> HttpResponseBase:
         response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = _CACHE
     return response
+
+
+_PLAYABLE_VIDEO = {"video/mp4", "video/quicktime"}
+_SHOWABLE_IMAGES = {"image/jpeg", "image/png"}
+
+
+@login_required
+@require_GET
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """One file: a photo shown, browser-playable video played, anything else offered for download; with its
+    facts and its chain of custody. Opening the page is a view in the chain."""
+    try:
+        evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="page")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    kind = (
+        "image" if evidence.content_type in _SHOWABLE_IMAGES
+        else "video" if evidence.content_type in _PLAYABLE_VIDEO
+        else "download"
+    )
+    return render(request, "evidence/detail.html", {
+        "evidence": evidence,
+        "kind": kind,
+        "custody": list(evidence.custody.order_by("seq")),
+    })
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The original as a download, exactly as received; a "downloaded" entry in the chain of custody."""
+    try:
+        evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="download")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    response = FileResponse(
+        default_storage.open(evidence.file.name, "rb"),
+        content_type=evidence.content_type,
+        as_attachment=True,
+        filename=evidence.original_filename,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -216,3 +216,60 @@ def test_an_ended_share_on_the_web_page_says_so(world: World) -> None:
     response = browser.get(f"/evidence/{files[0].pk}/content")
     assert response.status_code == 410
     assert b"Your access to this evidence ended" in response.content
+
+
+def signed_in(world: World, name: str) -> Client:
+    browser = Client()
+    browser.force_login(User.objects.get(pk=world.users[name].pk))
+    return browser
+
+
+def test_the_evidence_page_shows_a_photo_its_facts_and_its_custody(world: World) -> None:
+    _, files = photos(world, 1)
+    page = signed_in(world, "manager").get(f"/evidence/{files[0].pk}/")
+    assert page.status_code == 200
+    assert f'src="/evidence/{files[0].pk}/content"'.encode() in page.content
+    assert files[0].sha256.encode() in page.content
+    assert b"Chain of custody" in page.content
+    assert b"Received" in page.content
+    assert b"Viewed" in page.content
+    assert signed_in(world, "unconnected_reporter").get(f"/evidence/{files[0].pk}/").status_code == 404
+
+
+def test_video_is_played_and_a_zip_is_offered_for_download(world: World) -> None:
+    incident = world.report("reporter", "nw-brighton")
+    video = EvidenceFile.objects.create(
+        incident=incident,
+        owner_org_id=incident.owner_org_id,
+        file="originals/x.mp4",
+        original_filename="cam.mp4",
+        size=10,
+        sha256="a" * 64,
+        content_type="video/mp4",
+    )
+    export = EvidenceFile.objects.create(
+        incident=incident,
+        owner_org_id=incident.owner_org_id,
+        file="originals/x.zip",
+        original_filename="e.zip",
+        size=10,
+        sha256="b" * 64,
+        content_type="application/zip",
+    )
+    browser = signed_in(world, "manager")
+    assert b"<video" in browser.get(f"/evidence/{video.pk}/").content
+    page = browser.get(f"/evidence/{export.pk}/").content
+    assert b"<video" not in page
+    assert b"cannot be shown in the browser" in page
+    assert f'href="/evidence/{export.pk}/download"'.encode() in page
+
+
+def test_the_download_is_the_original_and_enters_custody(world: World) -> None:
+    _, files = photos(world, 1)
+    response = signed_in(world, "manager").get(f"/evidence/{files[0].pk}/download")
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == files[0].sha256
+    assert "attachment" in response["Content-Disposition"]
+    last = CustodyEntry.objects.filter(evidence=files[0]).order_by("-seq").first()
+    assert last is not None
+    assert last.action == CustodyAction.DOWNLOADED
