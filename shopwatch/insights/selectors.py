@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import h3
+from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from shopwatch.core.models import AuditAction, Organisation, Store
 from shopwatch.reporting.models import IncidentType
 from shopwatch.subjects.selectors import person_queryset
 
-from .models import DailyRollup, HourlyRollup, OffenderRollup, TypeRollup
+from .models import DailyRollup, HourlyRollup, OffenderRollup, RollupState, TypeRollup
 from .rollups import rollup_refresh, rollups_stale
 from .scopes import SUPPRESS_BELOW, DashboardScope
 
@@ -139,24 +141,78 @@ def ensure_fresh() -> None:
         rollup_refresh()
 
 
+RAW_CACHE_SECONDS = 6 * 3600
+
+
+def _raw_figures(scope: DashboardScope, period: Period) -> dict[str, Any]:
+    """The dashboard's sums over the rollups: plain numbers, the same for every viewer of this scope.
+
+    Rollups change only in ``rollup_refresh``, which moves the rollup state's ``refreshed_at``; the sums are
+    cached under a key that holds it, so they are exact: the first view after a refresh reads the rollups, the
+    next views of the same dashboard and period reuse the sums (at a million incidents the top-offender and
+    heatmap sums take most of a page's time).
+    """
+    state = RollupState.objects.filter(name="incidents").values_list("refreshed_at", "watermark").first()
+    ident = f"{scope.slug}|{scope.filter}|{scope.people}|{period.start}|{period.end}|{state}"
+    key = "insights:raw:" + hashlib.sha256(ident.encode()).hexdigest()[:32]
+    raw: dict[str, Any] | None = cache.get(key) if state is not None else None
+    if raw is not None:
+        return raw
+    f: Q = scope.filter
+    current = DailyRollup.objects.filter(f, day__gte=period.start, day__lte=period.end)
+    prev = period.previous()
+    m_first, m_last = period.months()
+    by_day = current.values("day").annotate(n=Sum("incidents"), v=Sum("violent")).order_by("day")
+    types = (
+        TypeRollup.objects.filter(f, month__gte=m_first, month__lte=m_last)
+        .values("type")
+        .annotate(n=Sum("incidents"))
+        .order_by("-n")
+    )
+    hours = (
+        HourlyRollup.objects.filter(f, month__gte=m_first, month__lte=m_last)
+        .values("weekday", "hour")
+        .annotate(n=Sum("incidents"))
+        .order_by()
+    )
+    per_store = current.values("store_id").annotate(n=Sum("incidents")).order_by("-n")
+    raw = {
+        "by_day": [(r["day"], r["n"], r["v"]) for r in by_day],
+        "t": _sum_measures(current),
+        "p": _sum_measures(DailyRollup.objects.filter(f, day__gte=prev.start, day__lte=prev.end)),
+        "sent": _sum_measures(current.filter(sent_to_police=True)),
+        "types": [(r["type"], r["n"]) for r in types],
+        "hours": [(int(r["weekday"]), int(r["hour"]), r["n"]) for r in hours],
+        "per_store": [(r["store_id"], r["n"]) for r in per_store],
+        "offenders": [],
+    }
+    if scope.people:
+        ranked = (
+            OffenderRollup.objects.filter(_offender_filter(scope), month__gte=m_first, month__lte=m_last)
+            .values("person_id")
+            .annotate(n=Sum("incidents"))
+            .order_by("-n", "person_id")[:50]
+        )
+        raw["offenders"] = [(r["person_id"], r["n"]) for r in ranked]
+    if state is not None:
+        cache.set(key, raw, RAW_CACHE_SECONDS)
+    return raw
+
+
 def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: bool = True) -> Dashboard:
     ensure_fresh()
     sup = scope.suppress
     f: Q = scope.filter
-    current = DailyRollup.objects.filter(f, day__gte=period.start, day__lte=period.end)
     prev = period.previous()
-    by_day = current.values("day").annotate(n=Sum("incidents"), v=Sum("violent")).order_by("day")
+    raw = _raw_figures(scope, period)
     weekly_counts: dict[dt.date, int] = defaultdict(int)
     monthly_counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
-    for row in by_day:
-        day: dt.date = row["day"]
-        weekly_counts[day - dt.timedelta(days=day.weekday())] += row["n"]
+    for day, day_n, day_v in raw["by_day"]:
+        weekly_counts[day - dt.timedelta(days=day.weekday())] += day_n
         mc = monthly_counts[day.replace(day=1)]
-        mc[0] += row["n"]
-        mc[1] += row["v"]
-    t = _sum_measures(current)
-    p = _sum_measures(DailyRollup.objects.filter(f, day__gte=prev.start, day__lte=prev.end))
-    sent = _sum_measures(current.filter(sent_to_police=True))
+        mc[0] += day_n
+        mc[1] += day_v
+    t, p, sent = raw["t"], raw["p"], raw["sent"]
     n = int(t["incidents"])
     totals = {
         "incidents": _fmt_count(n, sup),
@@ -174,27 +230,15 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
     }
     changes = {k: _change(t[k], p[k]) for k in ("incidents", "violent", "value_lost")}
 
-    m_first, m_last = period.months()
-    types = (
-        TypeRollup.objects.filter(f, month__gte=m_first, month__lte=m_last)
-        .values("type")
-        .annotate(n=Sum("incidents"))
-        .order_by("-n")
-    )
     labels = dict(IncidentType.choices)
-    by_type = [(labels.get(r["type"], r["type"]), _fmt_count(r["n"], sup)) for r in types]
+    by_type = [(labels.get(kind, kind), _fmt_count(count, sup)) for kind, count in raw["types"]]
 
     grid = [[0] * 24 for _ in range(7)]
-    for r in (
-        HourlyRollup.objects.filter(f, month__gte=m_first, month__lte=m_last)
-        .values("weekday", "hour")
-        .annotate(n=Sum("incidents"))
-        .order_by()
-    ):
-        grid[int(r["weekday"]) - 1][int(r["hour"])] += r["n"]
+    for weekday, hour, count in raw["hours"]:
+        grid[weekday - 1][hour] += count
     heatmap = [[_fmt_count(c, sup) for c in row] for row in grid]
 
-    per_store = list(current.values("store_id").annotate(n=Sum("incidents")).order_by("-n"))
+    per_store = [{"store_id": sid, "n": count} for sid, count in raw["per_store"]]
     stores = Store.objects.in_bulk([r["store_id"] for r in per_store])
     top_stores = [
         (stores[r["store_id"]], _fmt_count(r["n"], sup)) for r in per_store[:10] if r["store_id"] in stores
@@ -212,16 +256,9 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
 
     top_offenders: list[tuple[Any, Figure]] = []
     if scope.people and viewer.sees_people:
-        ranked = list(
-            OffenderRollup.objects.filter(_offender_filter(scope), month__gte=m_first, month__lte=m_last)
-            .values("person_id")
-            .annotate(n=Sum("incidents"))
-            .order_by("-n")[:50]
-        )
-        visible = person_queryset(viewer).in_bulk([r["person_id"] for r in ranked])
-        top_offenders = [
-            (visible[r["person_id"]], _fmt_count(r["n"], False)) for r in ranked if r["person_id"] in visible
-        ][:10]
+        ranked = raw["offenders"]
+        visible = person_queryset(viewer).in_bulk([pid for pid, _ in ranked])
+        top_offenders = [(visible[pid], _fmt_count(c, False)) for pid, c in ranked if pid in visible][:10]
 
     board = Dashboard(
         scope=scope,
