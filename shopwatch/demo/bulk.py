@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.management.color import no_style
 from django.db import connection, models
 
 
@@ -30,22 +31,31 @@ def _identity(value: Any) -> Any:
 
 
 class Table:
-    """Rows waiting to be written to one model's table. ``add`` takes every concrete column but the id."""
+    """Rows waiting to be written to one model's table. ``add`` takes field values by attribute name; a field
+    left out gets its model default (so a column added to the model later does not break the seed)."""
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
         self.table = model._meta.db_table
-        self.columns = [f.column for f in model._meta.concrete_fields]
-        assert self.columns[0] == model._meta.pk.column
+        pk = model._meta.pk
+        assert pk is not None
+        fields = [f for f in model._meta.concrete_fields if f is not pk]
+        self.columns = [pk.column, *(f.column for f in fields)]
+        ts, js = adapters()
+        self.defaults = {f.attname: _default(f, ts, js) for f in fields}
+        self.names = list(self.defaults)
         self.rows: list[tuple[Any, ...]] = []
         self.next_id = _next_id(model)
         self.written = 0
 
-    def add(self, *values: Any) -> int:
-        assert len(values) == len(self.columns) - 1, (self.table, values)
+    def add(self, **values: Any) -> int:
         pk = self.next_id
         self.next_id += 1
-        self.rows.append((pk, *values))
+        if len(values) != len(self.names):
+            unknown = set(values) - set(self.defaults)
+            assert not unknown, (self.table, unknown)
+            values = {**self.defaults, **values}
+        self.rows.append((pk, *[values[n] for n in self.names]))
         return pk
 
     def flush(self) -> None:
@@ -70,13 +80,19 @@ class Table:
         if connection.vendor != "postgresql" or not self.written:
             return
         with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(_NoStyle(), [self.model]):
+            for sql in connection.ops.sequence_reset_sql(no_style(), [self.model]):
                 cursor.execute(sql)
 
 
-class _NoStyle:
-    def __getattr__(self, name: str) -> Callable[[str], str]:
-        return _identity
+def _default(
+    field: models.Field[Any, Any], ts: Callable[[dt.datetime], Any], js: Callable[[Any], Any]
+) -> Any:
+    value = field.get_default()
+    if isinstance(value, dt.datetime):
+        return ts(value)
+    if isinstance(field, models.JSONField):
+        return js(value)
+    return value
 
 
 def _next_id(model: type[models.Model]) -> int:
