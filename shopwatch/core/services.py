@@ -179,7 +179,7 @@ def membership_add(
         user = existing_user
     membership = (
         Membership.objects.filter(user=user, organisation_id=store.retailer_id, role=role, store=store)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .first()
     )
     reactivated = False
@@ -230,7 +230,7 @@ def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membersh
     membership = (
         Membership.objects.filter(_partnership_membership_q(partnership), pk=membership_id)
         .select_related("user", "store")
-        .select_for_update()
+        .select_for_update(of=("self",))
         .first()
     )
     if membership is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -15,9 +14,10 @@ from shopwatch.insights.selectors import dashboard, default_period
 from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.services import person_create
 from tests.core.support import sign_in_verified
+from tests.shared_data import DATA as SHARED_DATA
 from tests.world import World
 
-POLICE_UK = Path(__file__).resolve().parents[3] / "shared" / "data" / "police-uk" / "street" / "2024-01"
+POLICE_UK = SHARED_DATA / "police-uk" / "street" / "2024-01"
 
 
 def _seed(world: World) -> None:

@@ -18,9 +18,10 @@ from django.test import Client
 
 from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.models import User
+from tests.shared_data import DATA as SHARED_DATA
 from tests.world import World
 
-DATA = Path("/work/shared/data/police-uk")
+DATA = SHARED_DATA / "police-uk"
 STREET = DATA / "street"
 NO_OUTCOME = "No outcome recorded"
 

@@ -17,6 +17,7 @@ from shopwatch.opendata.models import CrimeCount, CrimeOutcome, FileKind, Import
 from shopwatch.opendata.selectors import latest_outcomes, outcome_join_summary, police_uk_month
 from shopwatch.opendata.services import BATCH_SIZE, FileStatus, police_uk_file_import
 from tests.opendata.conftest import DATA, STREET, expected_counts, read_rows, run_import, street_file
+from tests.shared_data import DATA as SHARED_DATA
 from tests.world import World
 
 CLI = Viewer(user_id=None, channel=Channel.CLI)
@@ -139,7 +140,7 @@ def test_a_truncated_file_is_refused_whole_and_leaves_earlier_data_alone(
 
 
 def test_a_file_from_another_source_is_refused(world: World, tmp_path: Path) -> None:
-    other = Path("/work/shared/data/linkage/splink/fake_1000_from_splink_demos.csv")
+    other = SHARED_DATA / "linkage/splink/fake_1000_from_splink_demos.csv"
     wrong = tmp_path / "2024-01-sussex-street.csv"
     wrong.write_text("".join(_lines(other)[:50]), encoding="utf-8")
     outcomes_named_street = tmp_path / "x" / "2022-01-thames-valley-street.csv"
