@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible, scope
-from shopwatch.core.models import AuditAction, AuditEvent, Organisation
+from shopwatch.core.models import AuditAction, AuditEvent, Organisation, OrganisationKind
 from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person
 
@@ -45,68 +45,117 @@ class GalleryCard:
 
     @property
     def title(self) -> str:
-        if self.redacted or self.person.status == "id_sought" and not self.person.display_name.strip():
+        if self.redacted or (self.person.status == "id_sought" and not self.person.display_name.strip()):
             return f"Person {self.entry.pk}"
         return self.person.display_name
 
 
 def gallery_partnerships(*, viewer: Viewer) -> QuerySet[Organisation]:
     """Galleries the viewer may open: their own partnerships' and connected ones."""
-    return Organisation.objects.filter(pk__in=viewer.partnership_ids | viewer.connected_partnership_ids).order_by("name")
+    return Organisation.objects.filter(
+        pk__in=viewer.partnership_ids | viewer.connected_partnership_ids
+    ).order_by("name")
 
 
-def gallery_cards(*, viewer: Viewer, partnership: Organisation, q: str = "", page: int = 1,
-                  per_page: int = 48) -> tuple[list[GalleryCard], bool]:
-    """One page of a partnership's gallery as the viewer may see it; audited as a view of each entry."""
+def gallery_cards(
+    *,
+    viewer: Viewer,
+    partnership: Organisation,
+    q: str = "",
+    page: int = 1,
+    per_page: int = 48,
+    entry_id: int | None = None,
+) -> tuple[list[GalleryCard], bool]:
+    """One page of a partnership's gallery (or one entry of it) as the viewer may see it; audited as a view
+    of exactly the entries shown."""
     now = timezone.now()
-    qs = (scope(GalleryEntry.objects.filter(partnership=partnership, status=GalleryStatus.ACTIVE,
-                                            expires_at__gt=now), viewer)
-          .select_related("person").order_by("-listed_at", "-id"))
+    qs = (
+        scope(
+            GalleryEntry.objects.filter(
+                partnership=partnership, status=GalleryStatus.ACTIVE, expires_at__gt=now
+            ),
+            viewer,
+        )
+        .select_related("person")
+        .order_by("-listed_at", "-id")
+    )
+    if entry_id is not None:
+        qs = qs.filter(pk=entry_id)
     own = partnership.pk in viewer.partnership_ids or viewer.platform_admin
     conf = settings_for(partnership)
     if not own and conf.network_sharing == NetworkSharing.NONE:
         return [], False
     if q and own:
-        qs = qs.filter(Q(person__given_name__icontains=q) | Q(person__family_name__icontains=q)
-                       | Q(person__aliases__name__icontains=q) | Q(reason__icontains=q)).distinct()
+        qs = qs.filter(
+            Q(person__given_name__icontains=q)
+            | Q(person__family_name__icontains=q)
+            | Q(person__aliases__name__icontains=q)
+            | Q(reason__icontains=q)
+        ).distinct()
     start = (max(page, 1) - 1) * per_page
-    entries = list(qs[start: start + per_page + 1])
+    entries = list(qs[start : start + per_page + 1])
     more = len(entries) > per_page
     entries = entries[:per_page]
     person_ids = [e.person_id for e in entries]
     since = now - dt.timedelta(days=RECENT_DAYS)
-    counts = dict(IncidentOffender.objects.filter(person_id__in=person_ids, incident__occurred_at__gte=since)
-                  .values("person_id").annotate(n=Count("incident_id", distinct=True)).values_list("person_id", "n"))
+    counts = dict(
+        IncidentOffender.objects.filter(person_id__in=person_ids, incident__occurred_at__gte=since)
+        .values("person_id")
+        .annotate(n=Count("incident_id", distinct=True))
+        .values_list("person_id", "n")
+    )
     today = timezone.localdate()
-    excluded = {}
-    for pid, ends in (ExclusionNotice.objects.filter(person_id__in=person_ids, status=ExclusionStatus.ACTIVE,
-                                                     starts_on__lte=today, ends_on__gte=today)
-                      .values_list("person_id", "ends_on")):
+    excluded: dict[int, dt.date] = {}
+    for pid, ends in ExclusionNotice.objects.filter(
+        person_id__in=person_ids, status=ExclusionStatus.ACTIVE, starts_on__lte=today, ends_on__gte=today
+    ).values_list("person_id", "ends_on"):
         excluded[pid] = max(ends, excluded.get(pid, ends))
     from shopwatch.subjects.models import PersonPhoto
 
     photos: dict[int, int] = {}
-    for pid, photo_id in PersonPhoto.objects.filter(person_id__in=person_ids).order_by("-created_at").values_list(
-            "person_id", "id"):
+    for pid, photo_id in (
+        PersonPhoto.objects.filter(person_id__in=person_ids)
+        .order_by("-created_at")
+        .values_list("person_id", "id")
+    ):
         photos.setdefault(pid, photo_id)
     redacted = not own and conf.network_sharing == NetworkSharing.IMAGES
-    cards = [GalleryCard(entry=e, person=e.person, redacted=redacted, recent_incidents=counts.get(e.person_id, 0),
-                         excluded_until=excluded.get(e.person_id), photo_id=photos.get(e.person_id))
-             for e in entries]
+    cards = [
+        GalleryCard(
+            entry=e,
+            person=e.person,
+            redacted=redacted,
+            recent_incidents=counts.get(e.person_id, 0),
+            excluded_until=excluded.get(e.person_id),
+            photo_id=photos.get(e.person_id),
+        )
+        for e in entries
+    ]
     if cards:
-        audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="gallery_entry",
-                     partnership_id=partnership.pk, summary=f"Gallery page of {len(cards)} entries",
-                     detail={"entries": [c.entry.pk for c in cards], "persons": person_ids})
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.VIEW,
+            object_type="gallery_entry",
+            partnership_id=partnership.pk,
+            summary=f"Gallery page of {len(cards)} entries",
+            detail={"entries": [c.entry.pk for c in cards], "persons": person_ids},
+        )
     return cards, more
 
 
 def gallery_entry(*, viewer: Viewer, entry_id: object) -> GalleryCard:
     entry = get_visible(GalleryEntry.objects.select_related("person", "partnership"), viewer, pk=entry_id)
-    cards, _ = gallery_cards(viewer=viewer, partnership=entry.partnership, per_page=10_000)
+    cards, _ = gallery_cards(viewer=viewer, partnership=entry.partnership, entry_id=entry.pk)
     for card in cards:
         if card.entry.pk == entry.pk:
-            audit_record(viewer=viewer, action=AuditAction.VIEW, object_type="person", object_id=entry.person_id,
-                         partnership_id=entry.partnership_id, summary="Gallery entry opened")
+            audit_record(
+                viewer=viewer,
+                action=AuditAction.VIEW,
+                object_type="person",
+                object_id=entry.person_id,
+                partnership_id=entry.partnership_id,
+                summary="Gallery entry opened",
+            )
             return card
     from django.http import Http404
 
@@ -120,8 +169,12 @@ def person_photo_visible(*, viewer: Viewer, person_id: int) -> bool:
     lists them, when the owning partnership shares images (or details) with the county network."""
     if scope(Person.objects.filter(pk=person_id), viewer).exists():
         return True
-    return scope(GalleryEntry.objects.filter(person_id=person_id, status=GalleryStatus.ACTIVE,
-                                             expires_at__gt=timezone.now()), viewer).exists()
+    return scope(
+        GalleryEntry.objects.filter(
+            person_id=person_id, status=GalleryStatus.ACTIVE, expires_at__gt=timezone.now()
+        ),
+        viewer,
+    ).exists()
 
 
 # --- Intelligence as each person may see it ------------------------------------------------------
@@ -129,8 +182,11 @@ def person_photo_visible(*, viewer: Viewer, person_id: int) -> bool:
 
 def intelligence_view(report: IntelligenceReport, viewer: Viewer) -> dict[str, Any]:
     """The parts of a report this viewer may see: the source only for its submitter and grader."""
-    is_grader = report.graded_by_id == viewer.user_id if report.status != IntelStatus.SUBMITTED else may_grade(
-        viewer, report.partnership)
+    is_grader = (
+        report.graded_by_id == viewer.user_id
+        if report.status != IntelStatus.SUBMITTED
+        else may_grade(viewer, report.partnership)
+    )
     sees_source = viewer.user_id == report.submitted_by_id or is_grader
     original = viewer.user_id == report.submitted_by_id or is_grader
     return {
@@ -145,7 +201,8 @@ def intelligence_view(report: IntelligenceReport, viewer: Viewer) -> dict[str, A
 def intelligence_shared(*, viewer: Viewer, partnership: Organisation | None = None) -> list[dict[str, Any]]:
     """Graded intelligence shared with the viewer, sanitised."""
     qs = scope(IntelligenceReport.objects.filter(status=IntelStatus.GRADED), viewer).select_related(
-        "person", "vehicle", "partnership")
+        "person", "vehicle", "partnership"
+    )
     if partnership is not None:
         qs = qs.filter(partnership=partnership)
     return [intelligence_view(r, viewer) for r in qs.order_by("-graded_at")[:100]]
@@ -153,8 +210,14 @@ def intelligence_shared(*, viewer: Viewer, partnership: Organisation | None = No
 
 def grading_queue(*, viewer: Viewer) -> list[IntelligenceReport]:
     """Submissions awaiting grading in the partnerships the viewer may grade for."""
-    qs = IntelligenceReport.objects.filter(status=IntelStatus.SUBMITTED).select_related(
-        "partnership", "person", "suggested_person", "vehicle")
+    gradable = Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP)
+    if not viewer.platform_admin:
+        gradable = gradable.filter(
+            Q(pk__in=viewer.managed_partnership_ids) | Q(force_id__in=viewer.police_force_ids)
+        )
+    qs = IntelligenceReport.objects.filter(
+        status=IntelStatus.SUBMITTED, partnership__in=gradable
+    ).select_related("partnership", "person", "suggested_person", "vehicle")
     return [r for r in qs.order_by("submitted_at")[:200] if may_grade(viewer, r.partnership)]
 
 
@@ -178,57 +241,129 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
 
     from .pdfs import exclusion_pdf, warning_pdf
 
-    if not (viewer.platform_admin or (person.partnership_id in viewer.managed_partnership_ids)
-            or person.owner_org_id in viewer.org_wide_ids):
-        raise NotEntitled([FieldError("person", "Only the partnership that keeps this record may answer a request.")])
+    if not (
+        viewer.platform_admin
+        or (person.partnership_id in viewer.managed_partnership_ids)
+        or person.owner_org_id in viewer.org_wide_ids
+    ):
+        raise NotEntitled(
+            [FieldError("person", "Only the partnership that keeps this record may answer a request.")]
+        )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         record = {f.name: _iso(getattr(person, f.attname)) for f in Person._meta.concrete_fields}
         record["aliases"] = [a.name for a in person.aliases.all()]
         record["rectifications"] = [
             {"field": r.field, "old": r.old_value, "new": r.new_value, "reason": r.reason, "at": _iso(r.at)}
-            for r in person.rectifications.all()]
+            for r in person.rectifications.all()
+        ]
         z.writestr("person.json", json.dumps(record, indent=2))
         for photo in person.photos.all():
             with default_storage.open(photo.file.name, "rb") as fh:
                 z.writestr(f"images/{photo.pk}-{photo.sha256[:12]}", fh.read())
         incidents = Incident.objects.filter(offenders__person=person).distinct().select_related("store")
-        z.writestr("incidents.json", json.dumps([
-            {"reference": i.reference, "occurred_at": _iso(i.occurred_at), "type": i.type, "store": i.store.name,
-             "description": i.description, "goods_value": str(i.goods_value), "flags": i.flags,
-             "status": i.status, "crime_reference": i.crime_reference}
-            for i in incidents], indent=2))
-        z.writestr("gallery.json", json.dumps([
-            {"partnership": e.partnership.name, "reason": e.reason, "status": e.status,
-             "listed_at": _iso(e.listed_at), "expires_at": _iso(e.expires_at)}
-            for e in GalleryEntry.objects.filter(person=person).select_related("partnership")], indent=2))
+        z.writestr(
+            "incidents.json",
+            json.dumps(
+                [
+                    {
+                        "reference": i.reference,
+                        "occurred_at": _iso(i.occurred_at),
+                        "type": i.type,
+                        "store": i.store.name,
+                        "description": i.description,
+                        "goods_value": str(i.goods_value),
+                        "flags": i.flags,
+                        "status": i.status,
+                        "crime_reference": i.crime_reference,
+                    }
+                    for i in incidents
+                ],
+                indent=2,
+            ),
+        )
+        z.writestr(
+            "gallery.json",
+            json.dumps(
+                [
+                    {
+                        "partnership": e.partnership.name,
+                        "reason": e.reason,
+                        "status": e.status,
+                        "listed_at": _iso(e.listed_at),
+                        "expires_at": _iso(e.expires_at),
+                    }
+                    for e in GalleryEntry.objects.filter(person=person).select_related("partnership")
+                ],
+                indent=2,
+            ),
+        )
         for letter in WarningLetter.objects.filter(person=person).select_related("partnership"):
             z.writestr(f"notices/warning-{letter.pk}.pdf", warning_pdf(letter))
         for notice in ExclusionNotice.objects.filter(person=person).select_related("partnership"):
             z.writestr(f"notices/exclusion-{notice.pk}.pdf", exclusion_pdf(notice))
-        z.writestr("intelligence.json", json.dumps([
-            {"submitted_at": _iso(r.submitted_at), "kind": r.kind, "grading": r.grading,
-             "text": r.sanitised_text if r.status == IntelStatus.GRADED else "(awaiting grading)"}
-            for r in IntelligenceReport.objects.filter(Q(person=person) | Q(suggested_person=person))], indent=2))
+        z.writestr(
+            "intelligence.json",
+            json.dumps(
+                [
+                    {
+                        "submitted_at": _iso(r.submitted_at),
+                        "kind": r.kind,
+                        "grading": r.grading,
+                        "text": r.sanitised_text if r.status == IntelStatus.GRADED else "(awaiting grading)",
+                    }
+                    for r in IntelligenceReport.objects.filter(Q(person=person) | Q(suggested_person=person))
+                ],
+                indent=2,
+            ),
+        )
         views = AuditEvent.objects.filter(object_type="person", object_id=str(person.pk)).select_related(
-            "actor", "organisation")
+            "actor", "organisation"
+        )
         # Gallery pages record the people they showed; pick out the pages that showed this person.
-        gallery_views = [a for a in AuditEvent.objects.filter(object_type="gallery_entry",
-                                                               partnership_id=person.partnership_id)
-                         .select_related("actor", "organisation").iterator()
-                         if person.pk in (a.detail or {}).get("persons", [])]
-        z.writestr("audit.json", json.dumps([
-            {"at": _iso(a.at), "who": a.actor.full_name if a.actor else "system",
-             "organisation": a.organisation.name if a.organisation else "", "action": a.action,
-             "channel": a.channel, "summary": a.summary}
-            for a in [*views, *gallery_views]], indent=2))
-        z.writestr("README.txt", (
-            "Subject access: everything ShopWatch holds about this person for the partnership, produced "
-            f"{timezone.now():%d %B %Y %H:%M} by {viewer.user_id}.\n"
-            "person.json: the record, aliases and corrections; images/: images as stored; incidents.json: "
-            "incidents they are linked to; gallery.json: gallery listings; notices/: warning letters and "
-            "exclusion notices; intelligence.json: graded intelligence about them (sources withheld); audit.json: "
-            "who viewed or changed the record.\n"))
-    audit_record(viewer=viewer, action=AuditAction.EXPORT, object_type="person", object_id=person.pk,
-                 partnership_id=person.partnership_id, summary="Subject access archive produced")
+        gallery_views = [
+            a
+            for a in AuditEvent.objects.filter(
+                object_type="gallery_entry", partnership_id=person.partnership_id
+            )
+            .select_related("actor", "organisation")
+            .iterator()
+            if person.pk in (a.detail or {}).get("persons", [])
+        ]
+        z.writestr(
+            "audit.json",
+            json.dumps(
+                [
+                    {
+                        "at": _iso(a.at),
+                        "who": a.actor.full_name if a.actor else "system",
+                        "organisation": a.organisation.name if a.organisation else "",
+                        "action": a.action,
+                        "channel": a.channel,
+                        "summary": a.summary,
+                    }
+                    for a in [*views, *gallery_views]
+                ],
+                indent=2,
+            ),
+        )
+        z.writestr(
+            "README.txt",
+            (
+                "Subject access: everything ShopWatch holds about this person for the partnership, produced "
+                f"{timezone.now():%d %B %Y %H:%M} by {viewer.user_id}.\n"
+                "person.json: the record, aliases and corrections; images/: images as stored; "
+                "incidents.json: incidents they are linked to; gallery.json: gallery listings; "
+                "notices/: warning letters and exclusion notices; intelligence.json: graded intelligence "
+                "about them (sources withheld); audit.json: who viewed or changed the record.\n"
+            ),
+        )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.EXPORT,
+        object_type="person",
+        object_id=person.pk,
+        partnership_id=person.partnership_id,
+        summary="Subject access archive produced",
+    )
     return buf.getvalue()

@@ -53,6 +53,15 @@ def _partnership(slug: str, allowed: set[int]) -> Organisation:
     return org
 
 
+def _gallery_ids(viewer: Any) -> set[int]:
+    """Galleries a person may open: their partnerships' and connected ones (every one for the operator)."""
+    if viewer.platform_admin:
+        return set(
+            Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).values_list("pk", flat=True)
+        )
+    return set(viewer.partnership_ids | viewer.connected_partnership_ids)
+
+
 def _managed(request: HttpRequest, slug: str) -> Organisation:
     viewer = viewer_for(request.user)
     allowed = set(viewer.managed_partnership_ids)
@@ -82,7 +91,7 @@ def galleries(request: HttpRequest) -> HttpResponse:
 @login_required
 def gallery(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
-    partnership = _partnership(slug, set(viewer.partnership_ids | viewer.connected_partnership_ids))
+    partnership = _partnership(slug, _gallery_ids(viewer))
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     try:
         page = max(1, int(request.GET.get("page", "1")))
@@ -108,7 +117,7 @@ def gallery(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def gallery_print(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
-    partnership = _partnership(slug, set(viewer.partnership_ids | viewer.connected_partnership_ids))
+    partnership = _partnership(slug, _gallery_ids(viewer))
     with transaction.atomic():
         cards, _ = selectors.gallery_cards(viewer=viewer, partnership=partnership, per_page=500)
     who = getattr(request.user, "full_name", "") or str(request.user)
@@ -455,11 +464,10 @@ def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    letter = (
-        WarningLetter.objects.select_related("person", "partnership")
-        .filter(pk=pk, partnership__in=viewer.managed_partnership_ids)
-        .first()
-    )
+    letters = WarningLetter.objects.select_related("person", "partnership").filter(pk=pk)
+    if not viewer.platform_admin:
+        letters = letters.filter(partnership__in=viewer.managed_partnership_ids)
+    letter = letters.first()
     if letter is None:
         raise Http404(NOT_FOUND_MESSAGE)
     response = HttpResponse(pdfs.warning_pdf(letter), content_type="application/pdf")
