@@ -125,7 +125,8 @@ if {profile}:
         c.get(base, HTTP_HOST="127.0.0.1")
     prof.disable()
     text = io.StringIO()
-    pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats("shopwatch|template/base|defaulttags", 30)
+    stats = pstats.Stats(prof, stream=text).sort_stats("cumulative")
+    stats.print_stats("shopwatch|template/base|defaulttags", 30)
     print(text.getvalue())
 print(json.dumps({{"results": out, "session": c.cookies["sessionid"].value}}))
 """
