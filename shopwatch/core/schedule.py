@@ -111,6 +111,7 @@ JOBS: tuple[Job, ...] = (
     Job("uploads.cleanup_abandoned_uploads", "shopwatch.uploads.tasks.cleanup_abandoned_uploads",
         every=dt.timedelta(hours=1)),
     Job("intelligence.run_retention", "shopwatch.intelligence.tasks.run_retention", at=dt.time(3, 0)),
+    Job("evidence.apply_retention", "shopwatch.evidence.tasks.apply_evidence_retention", at=dt.time(3, 30)),
     Job("intelligence.send_weekly_digests", "shopwatch.intelligence.tasks.send_weekly_digests",
         at=dt.time(7, 0), weekday=0),
 )

@@ -35,7 +35,7 @@ def names(done: list[Enqueued]) -> list[str]:
 def test_jobs_cover_the_scheduled_work_of_each_app() -> None:
     assert {j.name for j in JOBS} == {
         "insights.refresh_rollups", "policing.send_due_handoffs", "uploads.cleanup_abandoned_uploads",
-        "intelligence.run_retention", "intelligence.send_weekly_digests",
+        "intelligence.run_retention", "intelligence.send_weekly_digests", "evidence.apply_retention",
     }
     for job in JOBS:
         assert callable(job.load_task().enqueue), job.name
