@@ -102,7 +102,9 @@ def test_report_with_photo_is_seen_by_the_manager_and_not_by_a_stranger(
     thumb.scroll_into_view_if_needed()  # thumbnails load lazily
     manager.wait_for_function("() => [...document.querySelectorAll('.photos img')].every(i => i.complete)")
     assert thumb.evaluate("img => img.naturalWidth") == 480  # a real, derived thumbnail of the 1600px photo
-    full = manager.request.get(base + (thumb.locator("xpath=..").get_attribute("href") or ""))
+    page_url = thumb.locator("xpath=..").get_attribute("href") or ""
+    assert re.fullmatch(r"/evidence/\d+/", page_url)  # the photo opens the evidence page
+    full = manager.request.get(base + page_url + "content")
     assert full.status == 200
     assert full.body() == photo.read_bytes()
     assert_accessible(manager)
