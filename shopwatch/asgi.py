@@ -1,6 +1,5 @@
-import os
+"""ASGI entry point: `uvicorn shopwatch.asgi:application` (what `shopwatch serve` runs)."""
 
-from django.core.asgi import get_asgi_application
+from shopwatch.core.asgi import application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
-application = get_asgi_application()
+__all__ = ["application"]
