@@ -714,72 +714,77 @@ class _Generator:
         t, ts = self.tables, self.ts
         channel = Channel.API if api else Channel.WEB
         incident_id = t.incident.add(
-            reference,
-            store.retailer_id,
-            store.pk,
-            store.force_id,
-            str(distribution),
-            None,
-            str(plan.type),
-            ts(plan.occurred),
-            plan.description,
-            location,
-            *(flag in flags for flag in FLAG_FIELDS),
-            goods_value,
-            to_police,
-            to_police,
-            str(trail[-1][0]),
-            str(priority.priority),
-            priority.score,
-            self.reasons_json(priority.reasons),
-            offence.code,
-            offence.label,
-            str(channel),
-            reporter.pk,
-            external_ref,
-            crime_reference,
-            ts(plan.created),
-            ts(trail[-1][1]),
+            reference=reference,
+            owner_org_id=store.retailer_id,
+            store_id=store.pk,
+            force_id=store.force_id,
+            distribution=str(distribution),
+            sharing_group_id=None,
+            type=str(plan.type),
+            occurred_at=ts(plan.occurred),
+            description=plan.description,
+            location_detail=location,
+            **{column: flag in flags for flag, column in FLAG_FIELDS.items()},
+            goods_value=goods_value,
+            report_to_police=to_police,
+            sent_to_police=to_police,
+            status=str(trail[-1][0]),
+            priority=str(priority.priority),
+            priority_score=priority.score,
+            priority_reasons=self.reasons_json(priority.reasons),
+            offence_code=offence.code,
+            offence_label=offence.label,
+            channel=str(channel),
+            reported_by_id=reporter.pk,
+            external_ref=external_ref,
+            crime_reference=crime_reference,
+            created_at=ts(plan.created),
+            updated_at=ts(trail[-1][1]),
         )
         for (desc, qty, value), back in zip(plan.goods, plan.recovered, strict=True):
-            t.goods.add(incident_id, desc, qty, value, back)
+            t.goods.add(incident_id=incident_id, description=desc, quantity=qty, value=value, recovered=back)
         for person in plan.persons:
-            t.offenders.add(incident_id, person.pk, "")
+            t.offenders.add(incident_id=incident_id, person_id=person.pk, description="")
         for desc in plan.descriptions:
-            t.offenders.add(incident_id, None, desc)
+            t.offenders.add(incident_id=incident_id, person_id=None, description=desc)
         for vehicle, desc in plan.vehicles:
-            t.vehicles.add(incident_id, vehicle.pk, desc)
+            t.vehicles.add(incident_id=incident_id, vehicle_id=vehicle.pk, description=desc)
+        audit = {
+            "api_key_id": None,
+            "object_type": "incident",
+            "object_id": str(incident_id),
+            "store_id": store.pk,
+            "partnership_id": None,
+            "detail": self.empty_detail,
+        }
         t.audits.add(
-            ts(plan.created),
-            reporter.pk,
-            None,
-            store.retailer_id,
-            str(channel),
-            str(AuditAction.CREATE),
-            "incident",
-            str(incident_id),
-            store.pk,
-            None,
-            reference,
-            self.empty_detail,
+            at=ts(plan.created),
+            actor_id=reporter.pk,
+            organisation_id=store.retailer_id,
+            channel=str(channel),
+            action=str(AuditAction.CREATE),
+            summary=reference,
+            **audit,
         )
         previous = ""
         for status, at, actor, note in trail:
-            t.changes.add(incident_id, previous, str(status), ts(at), actor.pk if actor else None, note)
+            t.changes.add(
+                incident_id=incident_id,
+                from_status=previous,
+                to_status=str(status),
+                at=ts(at),
+                actor_id=actor.pk if actor else None,
+                note=note,
+            )
             if actor is not None and actor is not reporter:
                 t.audits.add(
-                    ts(at),
-                    actor.pk,
-                    None,
-                    store.force_id,
-                    str(Channel.WEB),
-                    str(AuditAction.CHANGE),
-                    "incident",
-                    str(incident_id),
-                    store.pk,
-                    None,
-                    f"{reference}: {previous} → {status}",
-                    self.empty_detail,
+                    at=ts(at),
+                    actor_id=actor.pk,
+                    organisation_id=store.force_id,
+                    channel=str(Channel.WEB),
+                    action=str(AuditAction.CHANGE),
+                    summary=f"{reference}: {previous} → {status}",
+                    **audit,
                 )
             previous = status
 
