@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -16,16 +17,24 @@ from tests.world import World
 CHUNK = b"x" * 8192
 
 
+def _run_loop(coro: Any) -> Any:
+    """Run a coroutine on a fresh event loop in its own thread: a browser test earlier in the same process
+    may have left an event loop running on this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _run(response: Any) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
     async def send(message: Mapping[str, Any]) -> None:
         sent.append(dict(message))
 
-    asyncio.run(StreamingASGIHandler().send_response(response, send))
+    _run_loop(StreamingASGIHandler().send_response(response, send))
     return sent
 
 
+@pytest.mark.django_db  # finishing a response closes the request's database connections
 def test_a_large_download_is_sent_piece_by_piece_not_read_whole_first() -> None:
     read = []
     read_when_first_sent: list[int] = []
@@ -43,13 +52,14 @@ def test_a_large_download_is_sent_piece_by_piece_not_read_whole_first() -> None:
         sent.append(dict(message))
 
     response = StreamingHttpResponse(pieces(), content_type="video/mp4")
-    asyncio.run(StreamingASGIHandler().send_response(response, send))
+    _run_loop(StreamingASGIHandler().send_response(response, send))
     assert read_when_first_sent == [1]
     assert sent[0]["type"] == "http.response.start"
     assert b"".join(m.get("body", b"") for m in sent[1:]) == CHUNK * 50
     assert sent[-1] == {"type": "http.response.body"}
 
 
+@pytest.mark.django_db  # finishing a response closes the request's database connections
 def test_file_response_keeps_its_headers_and_content(tmp_path: Any) -> None:
     f = tmp_path / "clip.bin"
     f.write_bytes(bytes(range(256)) * 1000)
@@ -64,6 +74,7 @@ def test_file_response_keeps_its_headers_and_content(tmp_path: Any) -> None:
     response.close()
 
 
+@pytest.mark.django_db  # finishing a response closes the request's database connections
 def test_ordinary_responses_are_unchanged() -> None:
     sent = _run(HttpResponse(b"hello", content_type="text/plain"))
     assert sent[0]["status"] == 200
@@ -125,7 +136,7 @@ def test_open_alert_streams_hold_no_thread_and_still_get_alerts(world: World) ->
         await asyncio.gather(*tasks)
         return held, [b"".join(b) for b in bodies]
 
-    held, bodies = asyncio.run(scenario())
+    held, bodies = _run_loop(scenario())
     from shopwatch.alerts.broadcaster import broadcaster
 
     poller = broadcaster._thread  # it stops by itself once no page is open; let it, before the database goes
