@@ -23,13 +23,18 @@ def test_cached_entitlements_follow_membership_changes(
     store = world.stores["nw-brighton"].pk
 
     def stores() -> list[int]:
-        return [s["id"] for s in client.get("/api/v1/stores", headers=headers).json()["items"] if s["can_report"]]
+        return [
+            s["id"] for s in client.get("/api/v1/stores", headers=headers).json()["items"] if s["can_report"]
+        ]
 
     assert stores() == [store]
     membership = Membership.objects.get(user=world.users["reporter"])
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        membership_deactivate(viewer=world.viewer("partnership_manager"), partnership=world.orgs["brighton-bcrp"],
-                              membership_id=membership.pk)
+        membership_deactivate(
+            viewer=world.viewer("partnership_manager"),
+            partnership=world.orgs["brighton-bcrp"],
+            membership_id=membership.pk,
+        )
     assert stores() == []
     body = {"store": store, "type": "theft", "occurred_at": "2026-01-05T10:00:00Z", "description": "x"}
     refused = client.post("/api/v1/incidents", body, content_type="application/json", headers=headers)

@@ -45,7 +45,9 @@ def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
     if not last_event_id or not last_event_id.isdigit() or viewer.user_id is None:
         return []
     frames = []
-    for alert in Alert.objects.filter(id__gt=int(last_event_id)).select_related("store").order_by("id")[:MISSED_LIMIT]:
+    for alert in (
+        Alert.objects.filter(id__gt=int(last_event_id)).select_related("store").order_by("id")[:MISSED_LIMIT]
+    ):
         if viewer.user_id in alert_recipient_ids(alert):
             frames.append(sse_frame(event_payload(alert)))
     return frames
@@ -55,8 +57,12 @@ def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
 def alerts_stream(request: HttpRequest) -> HttpResponseBase:
     viewer = _viewer(request)
     if viewer is None or viewer.user_id is None:
-        return problem(401, "Authentication required", detail="Send 'Authorization: Bearer <API key>' or sign in.",
-                       headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            401,
+            "Authentication required",
+            detail="Send 'Authorization: Bearer <API key>' or sign in.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     missed = _missed(viewer, request.headers.get("Last-Event-ID"))
     user_id = viewer.user_id
     if isinstance(request, ASGIRequest):

@@ -108,12 +108,19 @@ MINUTE = dt.timedelta(minutes=1)
 JOBS: tuple[Job, ...] = (
     Job("insights.refresh_rollups", "shopwatch.insights.tasks.refresh_rollups", every=MINUTE),
     Job("policing.send_due_handoffs", "shopwatch.policing.tasks.send_due_handoffs", every=MINUTE),
-    Job("uploads.cleanup_abandoned_uploads", "shopwatch.uploads.tasks.cleanup_abandoned_uploads",
-        every=dt.timedelta(hours=1)),
+    Job(
+        "uploads.cleanup_abandoned_uploads",
+        "shopwatch.uploads.tasks.cleanup_abandoned_uploads",
+        every=dt.timedelta(hours=1),
+    ),
     Job("intelligence.run_retention", "shopwatch.intelligence.tasks.run_retention", at=dt.time(3, 0)),
     Job("evidence.apply_retention", "shopwatch.evidence.tasks.apply_evidence_retention", at=dt.time(3, 30)),
-    Job("intelligence.send_weekly_digests", "shopwatch.intelligence.tasks.send_weekly_digests",
-        at=dt.time(7, 0), weekday=0),
+    Job(
+        "intelligence.send_weekly_digests",
+        "shopwatch.intelligence.tasks.send_weekly_digests",
+        at=dt.time(7, 0),
+        weekday=0,
+    ),
 )
 
 

@@ -15,7 +15,9 @@ from shopwatch.reporting.models import Incident
 
 def _evidence_in_partnerships(ids: frozenset[int]) -> Q:
     return Q(
-        incident__store__in=Store.partnerships.through.objects.filter(organisation_id__in=ids).values("store_id")
+        incident__store__in=Store.partnerships.through.objects.filter(organisation_id__in=ids).values(
+            "store_id"
+        )
     )
 
 

@@ -40,8 +40,12 @@ from .sniff import ImageRejected, check_image, read_image_facts
 HEAD_BYTES = 64
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "image/heif": ".heif"}
 _ALL_EXTENSIONS = {
-    **_EXTENSIONS, "video/mp4": ".mp4", "video/quicktime": ".mov", "video/x-msvideo": ".avi",
-    "video/x-matroska": ".mkv", "application/zip": ".zip",
+    **_EXTENSIONS,
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/x-msvideo": ".avi",
+    "video/x-matroska": ".mkv",
+    "application/zip": ".zip",
 }
 
 # Names of files written to storage during the current guarded block (see ``stored_files_guard``).
@@ -356,10 +360,26 @@ def evidence_add_received(
                     **detail,
                 },
             )
-            custody_append(evidence=evidence, action=CustodyAction.RECEIVED, viewer=viewer,
-                           detail=_receipt(evidence, {k: detail[k] for k in ("via", "upload", "upload_link",
-                                                                             "requested_by", "device_time",
-                                                                             "server_time") if k in detail}))
+            custody_append(
+                evidence=evidence,
+                action=CustodyAction.RECEIVED,
+                viewer=viewer,
+                detail=_receipt(
+                    evidence,
+                    {
+                        k: detail[k]
+                        for k in (
+                            "via",
+                            "upload",
+                            "upload_link",
+                            "requested_by",
+                            "device_time",
+                            "server_time",
+                        )
+                        if k in detail
+                    },
+                ),
+            )
     except IntegrityError:  # the same bytes finished at the same moment in another request
         default_storage.delete(stored)
         return EvidenceFile.objects.get(incident=incident, sha256=sha256), False

@@ -12,8 +12,15 @@ from PIL import Image
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif"}
 _EARLIEST_CAPTURE = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
-_HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
-                b"heim": "image/heic", b"heis": "image/heic", b"hevc": "image/heic"}
+_HEIF_BRANDS = {
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"mif1": "image/heif",
+    b"msf1": "image/heif",
+    b"heim": "image/heic",
+    b"heis": "image/heic",
+    b"hevc": "image/heic",
+}
 
 
 def sniff_content_type(head: bytes) -> str | None:

@@ -69,15 +69,21 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     except selectors.Gone as exc:
         return _unavailable(request, exc)
     kind = (
-        "image" if evidence.content_type in _SHOWABLE_IMAGES
-        else "video" if evidence.content_type in _PLAYABLE_VIDEO
+        "image"
+        if evidence.content_type in _SHOWABLE_IMAGES
+        else "video"
+        if evidence.content_type in _PLAYABLE_VIDEO
         else "download"
     )
-    return render(request, "evidence/detail.html", {
-        "evidence": evidence,
-        "kind": kind,
-        "custody": list(evidence.custody.order_by("seq")),
-    })
+    return render(
+        request,
+        "evidence/detail.html",
+        {
+            "evidence": evidence,
+            "kind": kind,
+            "custody": list(evidence.custody.order_by("seq")),
+        },
+    )
 
 
 @login_required

@@ -107,7 +107,14 @@ class OffenderRollup(models.Model):
     incidents = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["store_id", "month"])]
+        indexes: ClassVar = [
+            models.Index(fields=["store_id", "month"]),
+            # Covering: the top-ten sum reads the index alone.
+            models.Index(
+                fields=["store_id", "month", "distribution", "sent_to_police", "person_id", "incidents"],
+                name="insights_offender_cover_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Person {self.person_id} at store {self.store_id}, {self.month:%Y-%m} ({self.distribution})"

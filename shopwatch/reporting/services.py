@@ -11,17 +11,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
-from django.db.models import Count
+from django.db.models import Count, ProtectedError
 from django.utils import timezone
 
 from shopwatch.alerts.services import alerts_for_incidents
 from shopwatch.core.audit import audit_build, audit_record
-from shopwatch.intelligence.services import incidents_reported
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, ValidationFailed
-from shopwatch.core.models import AuditAction, Distribution, IdempotencyRecord, SharingGroup, Store
 from shopwatch.core.idempotency import check_key
+from shopwatch.core.models import AuditAction, Distribution, IdempotencyRecord, SharingGroup, Store
+from shopwatch.intelligence.services import incidents_reported
 from shopwatch.subjects.models import Person, Vehicle
 from shopwatch.subjects.registrations import RegistrationError, normalise_registration
 
@@ -190,7 +189,9 @@ def incident_validate(
     seen_flags: set[str] = set()
     for i, flag in enumerate(data.flags):
         if flag not in Flag.values:
-            errors.append(FieldError(f"{p}flags[{i}]", f"Unknown flag '{flag}'; use {', '.join(Flag.values)}."))
+            errors.append(
+                FieldError(f"{p}flags[{i}]", f"Unknown flag '{flag}'; use {', '.join(Flag.values)}.")
+            )
         seen_flags.add(flag)
 
     total = Decimal("0")
@@ -243,7 +244,9 @@ def incident_validate(
     if len(data.offenders) > MAX_OFFENDERS:
         errors.append(FieldError(f"{p}offenders", f"At most {MAX_OFFENDERS} offenders."))
     wanted = [o.person_id for o in data.offenders if o.person_id is not None]
-    visible_persons = {pp.pk: pp for pp in scope(Person.objects.filter(pk__in=wanted), viewer)} if wanted else {}
+    visible_persons = (
+        {pp.pk: pp for pp in scope(Person.objects.filter(pk__in=wanted), viewer)} if wanted else {}
+    )
     for i, o in enumerate(data.offenders[:MAX_OFFENDERS]):
         errors += _text_errors(f"{p}offenders[{i}].description", o.description, 1000)
         if o.person_id is None:
@@ -260,7 +263,9 @@ def incident_validate(
     if distribution is not None and distribution not in Distribution.values:
         errors.append(FieldError(f"{p}distribution", f"Must be one of: {', '.join(Distribution.values)}."))
     elif distribution == Distribution.GROUP:
-        group = SharingGroup.objects.filter(slug=data.sharing_group or "", pk__in=viewer.sharing_group_ids).first()
+        group = SharingGroup.objects.filter(
+            slug=data.sharing_group or "", pk__in=viewer.sharing_group_ids
+        ).first()
         if group is None:
             errors.append(FieldError(f"{p}sharing_group", "Unknown sharing group, or you are not in it."))
         else:
@@ -351,15 +356,36 @@ def _initial_status(incident: Incident) -> str:
 
 
 def _status_trail(incident: Incident, actor_id: int | None) -> list[StatusChange]:
-    trail = [StatusChange(incident=incident, from_status="", to_status=IncidentStatus.SUBMITTED,
-                          at=incident.created_at, actor_id=actor_id)]
+    trail = [
+        StatusChange(
+            incident=incident,
+            from_status="",
+            to_status=IncidentStatus.SUBMITTED,
+            at=incident.created_at,
+            actor_id=actor_id,
+        )
+    ]
     if incident.distribution != Distribution.ORGANISATION:
-        trail.append(StatusChange(incident=incident, from_status=IncidentStatus.SUBMITTED,
-                                  to_status=IncidentStatus.SHARED, at=incident.created_at, actor_id=actor_id))
+        trail.append(
+            StatusChange(
+                incident=incident,
+                from_status=IncidentStatus.SUBMITTED,
+                to_status=IncidentStatus.SHARED,
+                at=incident.created_at,
+                actor_id=actor_id,
+            )
+        )
     if incident.sent_to_police:
-        trail.append(StatusChange(incident=incident, from_status=trail[-1].to_status,
-                                  to_status=IncidentStatus.SENT_TO_POLICE, at=incident.created_at,
-                                  actor_id=actor_id, note="Reported to police by the store"))
+        trail.append(
+            StatusChange(
+                incident=incident,
+                from_status=trail[-1].to_status,
+                to_status=IncidentStatus.SENT_TO_POLICE,
+                at=incident.created_at,
+                actor_id=actor_id,
+                note="Reported to police by the store",
+            )
+        )
     return trail
 
 
@@ -398,17 +424,35 @@ def _write(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
     audits = []
     touched_persons: set[int] = set()
     for inc, prep in zip(incidents, prepared, strict=True):
-        goods += [GoodsLine(incident=inc, description=g.description.strip(), quantity=g.quantity,
-                            value=g.value, recovered=g.recovered) for g in prep.data.goods]
+        goods += [
+            GoodsLine(
+                incident=inc,
+                description=g.description.strip(),
+                quantity=g.quantity,
+                value=g.value,
+                recovered=g.recovered,
+            )
+            for g in prep.data.goods
+        ]
         for person, o in zip(prep.persons, prep.data.offenders, strict=True):
             offenders.append(IncidentOffender(incident=inc, person=person, description=o.description.strip()))
             if person is not None:
                 touched_persons.add(person.pk)
-        links += [IncidentVehicle(incident=inc, vehicle=vehicles[r], description=d) for r, d in prep.registrations]
+        links += [
+            IncidentVehicle(incident=inc, vehicle=vehicles[r], description=d) for r, d in prep.registrations
+        ]
         trail += _status_trail(inc, viewer.user_id)
-        audits.append(audit_build(viewer=viewer, action=AuditAction.CREATE, object_type="incident",
-                                  object_id=inc.pk, store_id=inc.store_id, summary=inc.reference,
-                                  organisation_id=viewer.primary_org_id or inc.owner_org_id))
+        audits.append(
+            audit_build(
+                viewer=viewer,
+                action=AuditAction.CREATE,
+                object_type="incident",
+                object_id=inc.pk,
+                store_id=inc.store_id,
+                summary=inc.reference,
+                organisation_id=viewer.primary_org_id or inc.owner_org_id,
+            )
+        )
     GoodsLine.objects.bulk_create(goods)
     IncidentOffender.objects.bulk_create(offenders)
     IncidentVehicle.objects.bulk_create(links)
@@ -423,7 +467,9 @@ def _write(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
         incidents_reported(incidents=incidents)
     if touched_persons:
         latest = max(inc.occurred_at for inc in incidents)
-        Person.objects.filter(pk__in=touched_persons).update(last_incident_at=latest, updated_at=timezone.now())
+        Person.objects.filter(pk__in=touched_persons).update(
+            last_incident_at=latest, updated_at=timezone.now()
+        )
     return incidents
 
 
@@ -478,7 +524,9 @@ def incidents_create_batch(
                 rec = previous[key]
                 if rec.request_hash != fingerprints[i]:
                     res.status = 409
-                    res.errors = [FieldError(f"incidents[{i}]", "Idempotency key already used with another body.")]
+                    res.errors = [
+                        FieldError(f"incidents[{i}]", "Idempotency key already used with another body.")
+                    ]
                 else:
                     res.status, res.replayed_response = rec.status_code, rec.response
                 continue
@@ -490,7 +538,9 @@ def incidents_create_batch(
                 res.status, res.errors = 422, item
                 continue
             try:
-                todo.append((i, incident_validate(viewer=viewer, data=item, stores=stores, prefix=f"incidents[{i}].")))
+                todo.append(
+                    (i, incident_validate(viewer=viewer, data=item, stores=stores, prefix=f"incidents[{i}]."))
+                )
             except ValidationFailed as exc:
                 res.status, res.errors = 422, exc.errors
                 continue
@@ -506,9 +556,15 @@ def incidents_create_batch(
                     results[i].status, results[i].incident = 201, inc
                     item_key = keys[i]
                     if item_key:
-                        records.append(IdempotencyRecord(user_id=viewer.user_id, key=item_key,
-                                                         request_hash=fingerprints[i], status_code=201,
-                                                         response=render(inc)))
+                        records.append(
+                            IdempotencyRecord(
+                                user_id=viewer.user_id,
+                                key=item_key,
+                                request_hash=fingerprints[i],
+                                status_code=201,
+                                response=render(inc),
+                            )
+                        )
                 IdempotencyRecord.objects.bulk_create(records)
             return results
         except IntegrityError:
@@ -529,16 +585,26 @@ def incident_set_status(*, viewer: Viewer, incident: Incident, status: str, note
         return incident
     incident.status = status
     update = ["status", "updated_at"]
-    if STATUS_ORDER.index(status) >= STATUS_ORDER.index(IncidentStatus.SENT_TO_POLICE) and not incident.sent_to_police:
+    if (
+        STATUS_ORDER.index(status) >= STATUS_ORDER.index(IncidentStatus.SENT_TO_POLICE)
+        and not incident.sent_to_police
+    ):
         incident.sent_to_police = True
         incident.sent_to_police_at = timezone.now()
         update += ["sent_to_police", "sent_to_police_at"]
     incident.updated_at = timezone.now()
     incident.save(update_fields=update)
-    StatusChange.objects.create(incident=incident, from_status=previous, to_status=status,
-                                actor_id=viewer.user_id, note=note[:500])
-    audit_record(viewer=viewer, action=AuditAction.CHANGE, object_type="incident", object_id=incident.pk,
-                 store_id=incident.store_id, summary=f"{incident.reference}: {previous} → {status}")
+    StatusChange.objects.create(
+        incident=incident, from_status=previous, to_status=status, actor_id=viewer.user_id, note=note[:500]
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="incident",
+        object_id=incident.pk,
+        store_id=incident.store_id,
+        summary=f"{incident.reference}: {previous} → {status}",
+    )
     return incident
 
 
@@ -547,28 +613,49 @@ def incident_send_to_police(*, viewer: Viewer, incident: Incident, note: str = "
     if incident.sent_to_police:
         return incident
     if not (viewer.can_report_for(incident.store_id) or viewer.platform_admin):
-        raise ValidationFailed([FieldError("incident", "Only the store, its retailer or its partnership can send this.")])
-    return incident_set_status(viewer=viewer, incident=incident, status=IncidentStatus.SENT_TO_POLICE,
-                               note=note or "Sent to police")
+        raise ValidationFailed(
+            [FieldError("incident", "Only the store, its retailer or its partnership can send this.")]
+        )
+    return incident_set_status(
+        viewer=viewer, incident=incident, status=IncidentStatus.SENT_TO_POLICE, note=note or "Sent to police"
+    )
 
 
 @transaction.atomic
 def incident_delete(*, viewer: Viewer, incident: Incident, reason: str) -> None:
-    """Delete an incident (retention, erasure, a report filed in error), leaving a tombstone and an audit row."""
+    """Delete an incident (retention, erasure, a report filed in error), with a tombstone and an audit row."""
     from .models import BucketChangeReason, IncidentBucketChange
 
-    if not (viewer.platform_admin or incident.owner_org_id in viewer.org_wide_ids or viewer.channel == "system"):
-        raise ValidationFailed([FieldError("incident", "Only the owning organisation may delete this incident.")])
+    if not (
+        viewer.platform_admin or incident.owner_org_id in viewer.org_wide_ids or viewer.channel == "system"
+    ):
+        raise ValidationFailed(
+            [FieldError("incident", "Only the owning organisation may delete this incident.")]
+        )
     if not reason.strip():
         raise ValidationFailed([FieldError("reason", "Say why the incident is deleted.")])
-    IncidentBucketChange.objects.create(incident_id=incident.pk, store_id=incident.store_id,
-                                        occurred_at=incident.occurred_at, reason=BucketChangeReason.DELETED)
-    audit_record(viewer=viewer, action=AuditAction.DELETE, object_type="incident", object_id=incident.pk,
-                 store_id=incident.store_id, summary=f"{incident.reference} deleted: {reason.strip()[:200]}")
+    IncidentBucketChange.objects.create(
+        incident_id=incident.pk,
+        store_id=incident.store_id,
+        occurred_at=incident.occurred_at,
+        reason=BucketChangeReason.DELETED,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.DELETE,
+        object_type="incident",
+        object_id=incident.pk,
+        store_id=incident.store_id,
+        summary=f"{incident.reference} deleted: {reason.strip()[:200]}",
+    )
     try:
         with transaction.atomic():
             incident.delete()
     except ProtectedError as exc:
         raise ValidationFailed(
-            [FieldError("incident", "This incident still holds evidence; evidence retention decides when it goes.")]
+            [
+                FieldError(
+                    "incident", "This incident still holds evidence; evidence retention decides when it goes."
+                )
+            ]
         ) from exc

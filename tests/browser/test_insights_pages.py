@@ -24,10 +24,17 @@ def test_pcc_dashboard_charts_and_map_render(
     now = timezone.now()
     for i in range(30):
         store = ["nw-brighton", "corner-brighton", "kiosk-crawley"][i % 3]
-        user = {"nw-brighton": "reporter", "corner-brighton": "same_partnership_reporter",
-                "kiosk-crawley": "connected_reporter"}[store]
-        world.report(user, store, occurred_at=now - dt.timedelta(days=i * 5, hours=i % 9),
-                     type="violence" if i % 7 == 0 else "theft")
+        user = {
+            "nw-brighton": "reporter",
+            "corner-brighton": "same_partnership_reporter",
+            "kiosk-crawley": "connected_reporter",
+        }[store]
+        world.report(
+            user,
+            store,
+            occurred_at=now - dt.timedelta(days=i * 5, hours=i % 9),
+            type="violence" if i % 7 == 0 else "theft",
+        )
     page = new_phone_page()
     sign_in(page, live_server.url, "pcc")
     page.goto(f"{live_server.url}/insights/")
@@ -38,7 +45,9 @@ def test_pcc_dashboard_charts_and_map_render(
     assert charts.count() >= 5
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
-        assert box is not None and box["width"] > 100 and box["height"] > 30
+        assert box is not None
+        assert box["width"] > 100
+        assert box["height"] > 30
     # The map draws one hexagon per area with incidents; the three stores sit in at least two areas.
     assert page.locator("svg.chart polygon").count() >= 2
     assert page.locator("svg.chart rect").count() > 24

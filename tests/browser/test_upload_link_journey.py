@@ -33,8 +33,12 @@ def test_a_store_worker_sends_photos_through_an_upload_link_on_a_phone(
     live_server: Any, world: World, phone_context: BrowserContext, csp_watch: CspWatch, tmp_path: Path
 ) -> None:
     incident = world.report("reporter", "nw-brighton", report_to_police=True)
-    new = upload_link_create(viewer=world.viewer("police_sussex"), incident_id=incident.pk, hours=24,
-                             note="A clear still of the suspect at the till")
+    new = upload_link_create(
+        viewer=world.viewer("police_sussex"),
+        incident_id=incident.pk,
+        hours=24,
+        note="A clear still of the suspect at the till",
+    )
     photo = tmp_path / "IMG_0042.jpg"
     Image.new("RGB", (1200, 900), (30, 90, 160)).save(photo, "JPEG", quality=85)
     fake = tmp_path / "notes.jpg"

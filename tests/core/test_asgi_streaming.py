@@ -97,11 +97,20 @@ def test_open_alert_streams_hold_no_thread_and_still_get_alerts(world: World) ->
         disconnect = asyncio.Event()
 
         def stream(i: int) -> Any:
-            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-                     "scheme": "http", "path": "/api/v1/alerts/stream", "raw_path": b"/api/v1/alerts/stream",
-                     "query_string": b"", "root_path": "", "server": ("127.0.0.1", 80),
-                     "client": ("127.0.0.1", 5000 + i),
-                     "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {key}".encode())]}
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": "/api/v1/alerts/stream",
+                "raw_path": b"/api/v1/alerts/stream",
+                "query_string": b"",
+                "root_path": "",
+                "server": ("127.0.0.1", 80),
+                "client": ("127.0.0.1", 5000 + i),
+                "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {key}".encode())],
+            }
             first = True
 
             async def receive() -> dict[str, Any]:
@@ -127,9 +136,13 @@ def test_open_alert_streams_hold_no_thread_and_still_get_alerts(world: World) ->
         for e in opened:
             await asyncio.wait_for(e.wait(), timeout=60)
         held = threading.active_count() - before
-        await asyncio.to_thread(lambda: alert_raise(viewer=world.viewer("reporter"),
-                                                    store_id=world.stores["nw-brighton"].pk,
-                                                    message="Two men with a holdall heading for the market"))
+        await asyncio.to_thread(
+            lambda: alert_raise(
+                viewer=world.viewer("reporter"),
+                store_id=world.stores["nw-brighton"].pk,
+                message="Two men with a holdall heading for the market",
+            )
+        )
         for e in delivered:
             await asyncio.wait_for(e.wait(), timeout=60)
         disconnect.set()

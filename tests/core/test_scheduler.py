@@ -34,8 +34,12 @@ def names(done: list[Enqueued]) -> list[str]:
 
 def test_jobs_cover_the_scheduled_work_of_each_app() -> None:
     assert {j.name for j in JOBS} == {
-        "insights.refresh_rollups", "policing.send_due_handoffs", "uploads.cleanup_abandoned_uploads",
-        "intelligence.run_retention", "intelligence.send_weekly_digests", "evidence.apply_retention",
+        "insights.refresh_rollups",
+        "policing.send_due_handoffs",
+        "uploads.cleanup_abandoned_uploads",
+        "intelligence.run_retention",
+        "intelligence.send_weekly_digests",
+        "evidence.apply_retention",
     }
     for job in JOBS:
         assert callable(job.load_task().enqueue), job.name
@@ -119,8 +123,11 @@ def test_two_schedulers_at_once_enqueue_each_slot_once() -> None:
         try:
             for minute in range(slots):
                 barrier.wait(timeout=30)
-                enqueued.extend(names(enqueue_due(now=start + dt.timedelta(minutes=minute, seconds=1),
-                                                  jobs=(EVERY_MINUTE,))))
+                enqueued.extend(
+                    names(
+                        enqueue_due(now=start + dt.timedelta(minutes=minute, seconds=1), jobs=(EVERY_MINUTE,))
+                    )
+                )
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Enqueue what is due now, then exit")
         parser.add_argument("--list", action="store_true", help="List the jobs and their last runs; exit")
         parser.add_argument(
-            "--max-sleep", type=float, default=30.0,
+            "--max-sleep",
+            type=float,
+            default=30.0,
             help="Longest sleep between checks in seconds (default 30)",
         )
 
@@ -62,13 +64,18 @@ class Command(BaseCommand):
 
     def tick(self) -> None:
         for done in enqueue_due():
-            self.stdout.write(f"{timezone.now():%Y-%m-%d %H:%M:%S%z} enqueued {done.name} "
-                              f"(slot {done.slot_at:%Y-%m-%d %H:%M %Z}, task result {done.result_id})")
+            self.stdout.write(
+                f"{timezone.now():%Y-%m-%d %H:%M:%S%z} enqueued {done.name} "
+                f"(slot {done.slot_at:%Y-%m-%d %H:%M %Z}, task result {done.result_id})"
+            )
 
     def list_jobs(self) -> None:
         rows = {r.name: r for r in ScheduledRun.objects.all()}
         for job in JOBS:
             row = rows.get(job.name)
-            last = (f"last enqueued {timezone.localtime(row.last_enqueued_at):%Y-%m-%d %H:%M}"
-                    if row and row.last_enqueued_at else "not run yet")
+            last = (
+                f"last enqueued {timezone.localtime(row.last_enqueued_at):%Y-%m-%d %H:%M}"
+                if row and row.last_enqueued_at
+                else "not run yet"
+            )
             self.stdout.write(f"{job.name:<36} {job.describe():<22} {last}")

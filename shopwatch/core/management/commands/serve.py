@@ -24,14 +24,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=8000, help="Port (default 8000)")
-        parser.add_argument("--server", choices=SERVERS, default="uvicorn",
-                            help="uvicorn (ASGI, the default) or gunicorn (WSGI, gthread workers)")
+        parser.add_argument(
+            "--server",
+            choices=SERVERS,
+            default="uvicorn",
+            help="uvicorn (ASGI, the default) or gunicorn (WSGI, gthread workers)",
+        )
         parser.add_argument("--workers", type=int, default=2, help="Web server worker processes (default 2)")
-        parser.add_argument("--threads", type=int, default=8,
-                            help="Threads per worker with --server gunicorn (default 8)")
+        parser.add_argument(
+            "--threads", type=int, default=8, help="Threads per worker with --server gunicorn (default 8)"
+        )
         parser.add_argument("--no-task-worker", action="store_true", help="Do not start the task worker")
-        parser.add_argument("--no-scheduler", action="store_true",
-                            help="Do not start the scheduler (run `shopwatch scheduler` elsewhere, once)")
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="Do not start the scheduler (run `shopwatch scheduler` elsewhere, once)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in ("workers", "threads"):
