@@ -179,7 +179,7 @@ def test_detail_shows_everything(world: World) -> None:
         assert text in html, text
     for reason in inc.priority_reasons:
         assert reason in html
-    assert f'href="/evidence/{photo.pk}/content"' in html
+    assert f'href="/evidence/{photo.pk}/"' in html  # the photo opens its evidence page
     assert f'src="/evidence/{photo.pk}/thumb"' in html
     assert AuditEvent.objects.filter(action="view", object_type="incident", object_id=str(inc.pk)).exists()
 
