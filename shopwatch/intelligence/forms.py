@@ -168,3 +168,13 @@ class SettingsForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=300)
+
+
+class RectifyForm(forms.Form):
+    given_name = forms.CharField(label="First name", max_length=100, required=False)
+    family_name = forms.CharField(label="Last name", max_length=100, required=False)
+    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DATE)
+    description = forms.CharField(
+        label="Description", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(label="Why the record is corrected", max_length=500)

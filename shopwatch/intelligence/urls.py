@@ -21,4 +21,5 @@ urlpatterns = [
     path("partnerships/<slug:slug>/data-protection/", views.data_protection, name="data-protection"),
     path("people/<int:pk>/subject-access.zip", views.subject_access, name="subject-access"),
     path("people/<int:pk>/erase/", views.erase, name="erase"),
+    path("people/<int:pk>/rectify/", views.rectify, name="rectify"),
 ]

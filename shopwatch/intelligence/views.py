@@ -20,7 +20,7 @@ from shopwatch.core.models import Organisation, OrganisationKind, Store
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person, PersonPhoto
 from shopwatch.subjects.selectors import person_queryset
-from shopwatch.subjects.services import person_erase, person_photo_add
+from shopwatch.subjects.services import person_erase, person_photo_add, person_rectify
 
 from . import pdfs, selectors, services
 from .forms import (
@@ -32,6 +32,7 @@ from .forms import (
     HelpIdentifyForm,
     IntelligenceForm,
     ReasonForm,
+    RectifyForm,
     SettingsForm,
     WarningForm,
 )
@@ -545,3 +546,35 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The record was erased; a tombstone records when and why.")
     return redirect("intelligence:data-protection", slug=slug) if slug else redirect("intelligence:galleries")
+
+
+@login_required
+def rectify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a person's record (right to rectification): each change is logged with its reason."""
+    viewer = viewer_for(request.user)
+    person = get_visible(Person.objects.select_related("partnership"), viewer, pk=pk)
+    if not (viewer.platform_admin or person.partnership_id in viewer.managed_partnership_ids):
+        raise Http404(NOT_FOUND_MESSAGE)
+    fields = ("given_name", "family_name", "date_of_birth", "description")
+    form = RectifyForm(request.POST or None, initial={f: getattr(person, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in fields if form.cleaned_data[f] != getattr(person, f)}
+        try:
+            person_rectify(viewer=viewer, person=person, changes=changes, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request, f"Record corrected ({len(changes)} field{'s' if len(changes) != 1 else ''})."
+            )
+            slug = person.partnership.slug if person.partnership else ""
+            return (
+                redirect("intelligence:data-protection", slug=slug)
+                if slug
+                else redirect("intelligence:galleries")
+            )
+    return render(
+        request,
+        "intelligence/rectify.html",
+        {"person": person, "form": form, "history": person.rectifications.order_by("-at")[:50]},
+    )

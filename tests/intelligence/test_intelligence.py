@@ -423,3 +423,35 @@ def test_gallery_pages_and_pdf_watermark(world: World, client: Client) -> None:
         {"text": "That is Kyle's brother Dean", "source_details": "Saw them together"},
     )
     assert suggestion.status_code == 302
+
+
+@pytest.mark.django_db
+def test_rectification_is_recorded_with_its_reason(world: World, client: Client) -> None:
+    from shopwatch.subjects.models import Rectification
+    from tests.core.support import sign_in_verified
+
+    person = _list(world).person
+    sign_in_verified(client, world.users["partnership_manager"])
+    page = client.get(f"/intelligence/people/{person.pk}/rectify/")
+    assert page.status_code == 200
+    missing = client.post(f"/intelligence/people/{person.pk}/rectify/", {"family_name": "Marshe"})
+    assert "This field is required." in missing.content.decode()
+    ok = client.post(
+        f"/intelligence/people/{person.pk}/rectify/",
+        {
+            "given_name": "Kyle",
+            "family_name": "Marshe",
+            "date_of_birth": "1990-05-01",
+            "description": "Tall, grey hoodie",
+            "reason": "Surname misspelt on the first report",
+        },
+    )
+    assert ok.status_code == 302
+    person.refresh_from_db()
+    assert person.family_name == "Marshe"
+    change = Rectification.objects.get(person=person)
+    assert (change.field, change.old_value, change.new_value) == ("family_name", "Marsh", "Marshe")
+    assert change.reason == "Surname misspelt on the first report"
+    member = Client()
+    member.force_login(world.users["reporter"])
+    assert member.get(f"/intelligence/people/{person.pk}/rectify/").status_code == 404
