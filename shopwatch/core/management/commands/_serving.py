@@ -153,6 +153,7 @@ def serve(
         raise ValueError(f"server must be one of {SERVERS}")
     env = os.environ.copy()
     env.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
+    env["PYTHONUNBUFFERED"] = "1"  # the children's logs appear as they happen, and survive a stop
     if server == "uvicorn":
         web_cmd = uvicorn_command(host=host, port=port, workers=workers)
     else:
