@@ -42,3 +42,16 @@ class NotEntitled(ServiceError):
 
     status_code = 403
     title = "Not allowed"
+
+
+def clean_text(name: str, value: str, limit: int, errors: list[FieldError], *, required: bool = True) -> str:
+    """A form's or service's text input, stripped; appends a specific error for NUL characters, a missing
+    required value or one over ``limit`` characters, and returns the cleaned value either way."""
+    value = (value or "").strip()
+    if "\x00" in value:
+        errors.append(FieldError(name, "Must not contain NUL characters."))
+    elif required and not value:
+        errors.append(FieldError(name, "Required."))
+    elif len(value) > limit:
+        errors.append(FieldError(name, f"At most {limit:,} characters."))
+    return value

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Membership, Organisation, OrganisationKind, Role, Store, User
 
 from .models import (
@@ -28,17 +28,6 @@ from .models import (
 MAX_QUESTIONS = 20
 
 
-def _clean(name: str, value: str, limit: int, errors: list[FieldError], *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if "\x00" in value:
-        errors.append(FieldError(name, "Must not contain NUL characters."))
-    elif required and not value:
-        errors.append(FieldError(name, "Required."))
-    elif len(value) > limit:
-        errors.append(FieldError(name, f"At most {limit} characters."))
-    return value
-
-
 @transaction.atomic
 def prevention_record(
     *, viewer: Viewer, store: Store, started_on: dt.date, description: str
@@ -46,7 +35,7 @@ def prevention_record(
     """Record prevention work at a store (store managers, the retailer's security team, partnership
     managers)."""
     errors: list[FieldError] = []
-    description = _clean("description", description, 300, errors)
+    description = clean_text("description", description, 300, errors)
     if not viewer.can_report_for(store.pk):
         raise NotEntitled([FieldError("store", "You may not record prevention work for this store.")])
     if started_on > timezone.localdate():
@@ -100,14 +89,14 @@ def survey_create(
     if owner.pk not in {o.pk for o in survey_owner_orgs(viewer)}:
         raise NotEntitled([FieldError("owner", "You may not run surveys for this organisation.")])
     errors: list[FieldError] = []
-    title = _clean("title", title, 200, errors)
-    introduction = _clean("introduction", introduction, 2000, errors, required=False)
+    title = clean_text("title", title, 200, errors)
+    introduction = clean_text("introduction", introduction, 2000, errors, required=False)
     if not questions:
         errors.append(FieldError("questions", "Add at least one question."))
     if len(questions) > MAX_QUESTIONS:
         errors.append(FieldError("questions", f"At most {MAX_QUESTIONS} questions."))
     for i, q in enumerate(questions):
-        q.text = _clean(f"questions[{i}].text", q.text, 300, errors)
+        q.text = clean_text(f"questions[{i}].text", q.text, 300, errors)
         if q.kind not in QuestionKind.values:
             errors.append(
                 FieldError(f"questions[{i}].kind", f"Must be one of {', '.join(QuestionKind.values)}.")
@@ -261,7 +250,7 @@ def pcc_office_for(viewer: Viewer) -> Organisation | None:
 def accountability_question_submit(*, viewer: Viewer, text: str) -> AccountabilityQuestion:
     """A member puts a question to their PCC's public accountability meeting."""
     errors: list[FieldError] = []
-    text = _clean("text", text, 2000, errors)
+    text = clean_text("text", text, 2000, errors)
     office = pcc_office_for(viewer)
     if office is None:
         errors.append(FieldError("text", "There is no PCC office for your force area in ShopWatch yet."))
@@ -287,7 +276,7 @@ def accountability_question_update(
     if question.pcc_office_id not in {o.pk for o in survey_owner_orgs(viewer)}:
         raise NotEntitled([FieldError("question", "Only the PCC office can update this question.")])
     errors: list[FieldError] = []
-    answer = _clean("answer", answer, 4000, errors, required=status == "answered")
+    answer = clean_text("answer", answer, 4000, errors, required=status == "answered")
     if status not in {"submitted", "selected", "answered", "declined"}:
         errors.append(FieldError("status", "Unknown status."))
     if errors:

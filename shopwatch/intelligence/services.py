@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, scope
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Distribution, Organisation, OrganisationKind, Store
 from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus
@@ -53,17 +53,6 @@ def _require_manager(viewer: Viewer, partnership: Organisation) -> None:
         raise NotEntitled([FieldError("partnership", "Only this partnership's managers may do this.")])
 
 
-def _text(name: str, value: str, limit: int, errors: list[FieldError], *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if "\x00" in value:
-        errors.append(FieldError(name, "Must not contain NUL characters."))
-    elif required and not value:
-        errors.append(FieldError(name, "Required."))
-    elif len(value) > limit:
-        errors.append(FieldError(name, f"At most {limit:,} characters."))
-    return value
-
-
 def _visible_person(viewer: Viewer, person_id: int | None, field: str) -> Person:
     person = scope(Person.objects.all(), viewer).filter(pk=person_id).first() if person_id else None
     if person is None:
@@ -97,8 +86,8 @@ def gallery_list(
     """Put a person on the partnership's gallery until the configured expiry (renewed by new incidents)."""
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
-    reason = _text("reason", reason, 500, errors)
-    advice = _text("advice", advice, 500, errors, required=False)
+    reason = clean_text("reason", reason, 500, errors)
+    advice = clean_text("advice", advice, 500, errors, required=False)
     if not scope(Person.objects.all(), viewer).filter(pk=person.pk).exists():
         errors.append(FieldError("person", "Unknown person, or not one shared with you."))
     if GalleryEntry.objects.filter(
@@ -315,7 +304,7 @@ def _service_errors(service: Service, errors: list[FieldError]) -> None:
         errors.append(FieldError("served_how", "Say how it was served: in person, by post or by email."))
     if service.at is None or service.at > timezone.now() + dt.timedelta(minutes=5):
         errors.append(FieldError("served_at", "Say when it was served (not in the future)."))
-    _text("served_by", service.by, 200, errors)
+    clean_text("served_by", service.by, 200, errors)
 
 
 def _incidents(viewer: Viewer, ids: Iterable[int], field: str, errors: list[FieldError]) -> list[Incident]:
@@ -339,7 +328,7 @@ def warning_issue(
     _require_manager(viewer, partnership)
     errors: list[FieldError] = []
     person = _visible_person(viewer, person_id, "person")
-    reason = _text("reason", reason, 2000, errors)
+    reason = clean_text("reason", reason, 2000, errors)
     incidents = _incidents(viewer, incident_ids, "incidents", errors)
     _service_errors(service, errors)
     if errors:
@@ -393,7 +382,7 @@ def exclusion_issue(
         errors.append(FieldError("ends_on", "The exclusion must end after it starts."))
     elif ends_on > starts_on + relativedelta(years=2):
         errors.append(FieldError("ends_on", "An exclusion may last at most two years."))
-    conditions = _text("conditions", conditions, 2000, errors, required=False)
+    conditions = clean_text("conditions", conditions, 2000, errors, required=False)
     member_stores = set(
         Store.partnerships.through.objects.filter(organisation_id=partnership.pk).values_list(
             "store_id", flat=True
@@ -464,7 +453,7 @@ def exclusion_review_date(notice: ExclusionNotice) -> dt.date:
 def appeal_lodge(*, viewer: Viewer, notice: ExclusionNotice, grounds: str) -> Appeal:
     _require_manager(viewer, notice.partnership)
     errors: list[FieldError] = []
-    grounds = _text("grounds", grounds, 2000, errors)
+    grounds = clean_text("grounds", grounds, 2000, errors)
     if errors:
         raise ValidationFailed(errors)
     appeal = Appeal.objects.create(exclusion=notice, grounds=grounds)
@@ -486,7 +475,7 @@ def appeal_decide(
     notice = appeal.exclusion
     _require_manager(viewer, notice.partnership)
     errors: list[FieldError] = []
-    reason = _text("decision_reason", reason, 2000, errors)
+    reason = clean_text("decision_reason", reason, 2000, errors)
     if decision not in (AppealDecision.UPHELD, AppealDecision.VARIED, AppealDecision.OVERTURNED):
         errors.append(FieldError("decision", "Upheld, varied or overturned."))
     if decision == AppealDecision.VARIED and (new_ends_on is None or new_ends_on < notice.starts_on):
@@ -549,9 +538,9 @@ def intelligence_submit(
             [FieldError("partnership", "You can submit intelligence only to your own partnerships.")]
         )
     errors: list[FieldError] = []
-    text = _text("text", text, 4000, errors)
-    source_details = _text("source_details", source_details, 2000, errors, required=False)
-    place = _text("place", place, 300, errors, required=kind == SubjectKind.PLACE)
+    text = clean_text("text", text, 4000, errors)
+    source_details = clean_text("source_details", source_details, 2000, errors, required=False)
+    place = clean_text("place", place, 300, errors, required=kind == SubjectKind.PLACE)
     if kind not in SubjectKind.values:
         errors.append(FieldError("kind", f"One of: {', '.join(SubjectKind.values)}."))
     person = suggested = vehicle = incident = None
@@ -650,8 +639,8 @@ def intelligence_grade(
         errors.append(FieldError("assessment", "A, B, C, D or E."))
     if handling_code not in HandlingCode.values:
         errors.append(FieldError("handling_code", "P or C."))
-    sanitised_text = _text("sanitised_text", sanitised_text, 4000, errors)
-    handling_conditions = _text(
+    sanitised_text = clean_text("sanitised_text", sanitised_text, 4000, errors)
+    handling_conditions = clean_text(
         "handling_conditions", handling_conditions, 1000, errors, required=handling_code == HandlingCode.C
     )
     if sanitised_text and report.source_details and _identifies_source(sanitised_text, report.source_details):
