@@ -51,10 +51,21 @@ class GalleryCard:
 
 
 def gallery_partnerships(*, viewer: Viewer) -> QuerySet[Organisation]:
-    """Galleries the viewer may open: their own partnerships' and connected ones."""
-    return Organisation.objects.filter(
-        pk__in=viewer.partnership_ids | viewer.connected_partnership_ids
-    ).order_by("name")
+    """Galleries the viewer may open: their own partnerships' and connected ones; every partnership's for the
+    platform operator. The index lists exactly these, and a gallery page opens only one of them."""
+    partnerships = Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).order_by("name")
+    if viewer.platform_admin:
+        return partnerships
+    return partnerships.filter(pk__in=viewer.partnership_ids | viewer.connected_partnership_ids)
+
+
+def managed_partnerships(*, viewer: Viewer) -> QuerySet[Organisation]:
+    """Partnerships whose gallery, notices and data protection the viewer manages (every one for the
+    platform operator)."""
+    partnerships = Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).order_by("name")
+    if viewer.platform_admin:
+        return partnerships
+    return partnerships.filter(pk__in=viewer.managed_partnership_ids)
 
 
 def gallery_cards(

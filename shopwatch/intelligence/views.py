@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
-from shopwatch.core.models import Organisation, OrganisationKind, Store
+from shopwatch.core.models import Organisation, Store
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person, PersonPhoto
 from shopwatch.subjects.selectors import person_queryset
@@ -47,30 +48,19 @@ def _errors_to_form(form: Any, exc: ServiceError) -> None:
         form.add_error(name if name in form.fields else None, e.message)
 
 
-def _partnership(slug: str, allowed: set[int]) -> Organisation:
-    org = Organisation.objects.filter(slug=slug, kind=OrganisationKind.PARTNERSHIP, pk__in=allowed).first()
+def _partnership(slug: str, allowed: QuerySet[Organisation]) -> Organisation:
+    org = allowed.filter(slug=slug).first()
     if org is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return org
 
 
-def _gallery_ids(viewer: Any) -> set[int]:
-    """Galleries a person may open: their partnerships' and connected ones (every one for the operator)."""
-    if viewer.platform_admin:
-        return set(
-            Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).values_list("pk", flat=True)
-        )
-    return set(viewer.partnership_ids | viewer.connected_partnership_ids)
+def _gallery(request: HttpRequest, slug: str) -> Organisation:
+    return _partnership(slug, selectors.gallery_partnerships(viewer=viewer_for(request.user)))
 
 
 def _managed(request: HttpRequest, slug: str) -> Organisation:
-    viewer = viewer_for(request.user)
-    allowed = set(viewer.managed_partnership_ids)
-    if viewer.platform_admin:
-        allowed |= set(
-            Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).values_list("pk", flat=True)
-        )
-    return _partnership(slug, allowed)
+    return _partnership(slug, selectors.managed_partnerships(viewer=viewer_for(request.user)))
 
 
 # --- Galleries ----------------------------------------------------------------------------------
@@ -84,7 +74,7 @@ def galleries(request: HttpRequest) -> HttpResponse:
         "intelligence/galleries.html",
         {
             "partnerships": selectors.gallery_partnerships(viewer=viewer),
-            "managed": viewer.managed_partnership_ids,
+            "managed": {p.pk for p in selectors.managed_partnerships(viewer=viewer)},
         },
     )
 
@@ -92,7 +82,7 @@ def galleries(request: HttpRequest) -> HttpResponse:
 @login_required
 def gallery(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
-    partnership = _partnership(slug, _gallery_ids(viewer))
+    partnership = _gallery(request, slug)
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     try:
         page = max(1, int(request.GET.get("page", "1")))
@@ -109,7 +99,7 @@ def gallery(request: HttpRequest, slug: str) -> HttpResponse:
             "q": q,
             "page": page,
             "more": more,
-            "manages": partnership.pk in viewer.managed_partnership_ids,
+            "manages": selectors.managed_partnerships(viewer=viewer).filter(pk=partnership.pk).exists(),
             "own": partnership.pk in viewer.partnership_ids,
         },
     )
@@ -118,7 +108,7 @@ def gallery(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def gallery_print(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
-    partnership = _partnership(slug, _gallery_ids(viewer))
+    partnership = _gallery(request, slug)
     with transaction.atomic():
         cards, _ = selectors.gallery_cards(viewer=viewer, partnership=partnership, per_page=500)
     who = getattr(request.user, "full_name", "") or str(request.user)

@@ -455,3 +455,26 @@ def test_rectification_is_recorded_with_its_reason(world: World, client: Client)
     member = Client()
     member.force_login(world.users["reporter"])
     assert member.get(f"/intelligence/people/{person.pk}/rectify/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_platform_admin_sees_every_gallery_on_the_index_and_a_member_only_theirs(world: World) -> None:
+    from tests.core.support import sign_in_verified
+
+    admin, member = Client(), Client()
+    sign_in_verified(admin, world.users["admin"])  # the operator signs in with a second factor
+    member.force_login(world.users["reporter"])
+    slugs = ["brighton-bcrp", "crawley-bcrp", "oxford-bcrp"]
+
+    def listed(client: Client) -> set[str]:
+        html = client.get("/intelligence/galleries/").content.decode()
+        return {s for s in slugs if f"/intelligence/galleries/{s}/" in html}
+
+    assert listed(admin) == set(slugs)
+    assert {p.slug for p in selectors.gallery_partnerships(viewer=world.viewer("admin"))} == set(slugs)
+    # A member: their own partnership and the one connected through the county network, never Oxford.
+    assert listed(member) == {"brighton-bcrp", "crawley-bcrp"}
+    assert member.get("/intelligence/galleries/oxford-bcrp/").status_code == 404
+    # Whatever the index lists opens.
+    for slug in slugs:
+        assert admin.get(f"/intelligence/galleries/{slug}/").status_code == 200
