@@ -132,7 +132,7 @@ class Broadcaster:
             time.sleep(POLL_SECONDS)
 
     def poll_once(self) -> int:
-        from .selectors import alert_recipient_ids
+        from .selectors import stream_recipient_ids
         from .services import alerts_mark_seen
 
         if self._last_id is None or not self._subs:
@@ -140,7 +140,7 @@ class Broadcaster:
             return 0
         new = list(Alert.objects.filter(id__gt=self._last_id).select_related("store").order_by("id")[:200])
         for alert in new:
-            recipients = alert_recipient_ids(alert)
+            recipients = stream_recipient_ids(alert)
             frame = sse_frame(event_payload(alert))
             with self._lock:
                 targets = [s for s in self._subs.values() if s.user_id in recipients]

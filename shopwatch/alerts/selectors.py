@@ -7,7 +7,15 @@ import math
 from django.db.models import Prefetch, Q, QuerySet
 
 from shopwatch.core.entitlements import Viewer, get_visible, scope
-from shopwatch.core.models import Membership, PartnershipMembership, Role, Store
+from shopwatch.core.models import (
+    POLICE_ROLES,
+    Distribution,
+    Membership,
+    OrganisationKind,
+    PartnershipMembership,
+    Role,
+    Store,
+)
 
 from .models import Alert, AlertPreference, AlertReceipt, AreaMode
 
@@ -89,6 +97,39 @@ def alert_recipient_ids(alert: Alert) -> set[int]:
     if alert.raised_by_id is not None:
         recipients.discard(alert.raised_by_id)
     return recipients
+
+
+def shared_with_police(alert: Alert) -> bool:
+    """Whether police of the store's force area may see the alert: the same facts the alert's audience
+    gives the entitlement mechanism (its distribution, and its incident being in police hands)."""
+    audience = Alert.audience
+    shared = Q(**{audience.distribution_field: Distribution.POLICE})
+    if audience.police_flag_field:
+        shared |= Q(**{audience.police_flag_field: True})
+    return Alert.objects.filter(shared, pk=alert.pk).exists()
+
+
+def force_police_ids(alert: Alert) -> set[int]:
+    """Police of the store's force area who may see the alert (none when it is not shared with police)."""
+    force_id = alert.store.force_id
+    if force_id is None or not shared_with_police(alert):
+        return set()
+    return set(
+        Membership.objects.filter(
+            organisation_id=force_id,
+            organisation__kind=OrganisationKind.POLICE_FORCE,
+            role__in=POLICE_ROLES,
+            active=True,
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    ) - ({alert.raised_by_id} if alert.raised_by_id is not None else set())
+
+
+def stream_recipient_ids(alert: Alert) -> set[int]:
+    """Whose open pages an alert appears on: the area's members (as for email and push) and the police of the
+    force area when it is shared with them. Police follow alerts on open pages only; their own queue is
+    where incidents reach them otherwise."""
+    return alert_recipient_ids(alert) | force_police_ids(alert)
 
 
 def preference_for(user_id: int) -> AlertPreference:

@@ -23,7 +23,7 @@ from shopwatch.core.models import Channel
 
 from .broadcaster import Subscriber, broadcaster, event_payload, sse_frame
 from .models import Alert
-from .selectors import alert_recipient_ids
+from .selectors import stream_recipient_ids
 
 HEARTBEAT_SECONDS = 15.0
 MISSED_LIMIT = 50
@@ -48,7 +48,7 @@ def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
     for alert in (
         Alert.objects.filter(id__gt=int(last_event_id)).select_related("store").order_by("id")[:MISSED_LIMIT]
     ):
-        if viewer.user_id in alert_recipient_ids(alert):
+        if viewer.user_id in stream_recipient_ids(alert):
             frames.append(sse_frame(event_payload(alert)))
     return frames
 

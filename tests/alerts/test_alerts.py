@@ -19,7 +19,7 @@ from django.core import mail
 from django.test import Client
 
 from shopwatch.alerts.models import Alert, AlertPreference, AlertReceipt, AreaMode, PushSubscription
-from shopwatch.alerts.selectors import alert_recipient_ids
+from shopwatch.alerts.selectors import alert_recipient_ids, stream_recipient_ids
 from shopwatch.alerts.services import alert_raise
 from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.entitlements import scope
@@ -256,3 +256,127 @@ def test_stream_requires_authentication(client: Client) -> None:
     r = client.get("/api/v1/alerts/stream")
     assert r.status_code == 401
     assert r["Content-Type"] == "application/problem+json"
+
+
+# --- Police and the alerts raised in their force area ------------------------------------------------------
+
+
+def _police_client(world: World, user: str) -> Client:
+    from tests.core.support import sign_in_verified
+
+    client = Client()
+    sign_in_verified(client, world.users[user])  # police sign in with a second factor
+    return client
+
+
+def _police_sees(world: World, user: str, alert: Alert, client: Client | None = None) -> dict[str, Any]:
+    """What a police officer gets for an alert: the page, the list, the API list and the live stream."""
+    client = client or _police_client(world, user)
+    api = client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {_key(world, user)}"})
+    assert api.status_code == 200
+    return {
+        "opens": client.get(f"/alerts/{alert.pk}/").status_code,
+        "listed": alert.message in client.get("/alerts/").content.decode(),
+        "api": alert.pk in [a["id"] for a in api.json()["items"]],
+        "stream": world.users[user].pk in stream_recipient_ids(alert),
+    }
+
+
+SEES = {"opens": 200, "listed": True, "api": True, "stream": True}
+HIDDEN = {"opens": 404, "listed": False, "api": False, "stream": False}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("user", "report_to_police", "distribution", "expected"),
+    [
+        # Reported to the police at the time: the force whose area the store is in sees the alert.
+        ("police_sussex", True, None, SEES),
+        ("supervisor_sussex", True, None, SEES),
+        # Another force never does.
+        ("police_tv", True, None, HIDDEN),
+        # Kept within the partnership (or the organisation): hidden from police, as the incident is.
+        ("police_sussex", False, None, HIDDEN),
+        ("police_sussex", False, "partnership", HIDDEN),
+        ("police_sussex", False, "organisation", HIDDEN),
+        ("police_tv", False, None, HIDDEN),
+    ],
+)
+def test_police_see_alerts_from_incidents_in_their_force_area_that_reach_them(
+    world: World, user: str, report_to_police: bool, distribution: str | None, expected: dict[str, Any]
+) -> None:
+    kw: dict[str, Any] = {"flags": ["violence"], "report_to_police": report_to_police}
+    if distribution:
+        kw["distribution"] = distribution
+    inc = world.report("reporter", "nw-brighton", **kw)
+    alert = Alert.objects.get(incident=inc)
+    assert _police_sees(world, user, alert) == expected
+    # Police read alerts on open pages; email and push stay with the area's members.
+    assert world.users[user].pk not in alert_recipient_ids(alert)
+    # The members of the area see it whatever police see.
+    assert scope(Alert.objects.all(), world.viewer("same_partnership_reporter")).filter(pk=alert.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_incident_sent_to_police_later_brings_its_alert_to_the_force(world: World) -> None:
+    from shopwatch.reporting.services import incident_send_to_police
+
+    inc = world.report("reporter", "nw-brighton", flags=["weapon"])
+    alert = Alert.objects.get(incident=inc)
+    sussex = _police_client(world, "police_sussex")
+    assert _police_sees(world, "police_sussex", alert, sussex) == HIDDEN
+    incident_send_to_police(viewer=world.viewer("reporter"), incident=inc)
+    assert _police_sees(world, "police_sussex", alert, sussex) == SEES
+    assert _police_sees(world, "police_tv", alert) == HIDDEN
+
+
+@pytest.mark.django_db
+def test_everyone_an_alert_streams_to_may_open_it(world: World) -> None:
+    inc = world.report("reporter", "nw-brighton", flags=["violence"], report_to_police=True)
+    alert = Alert.objects.get(incident=inc)
+    names = {n for n, u in world.users.items() if u.pk in stream_recipient_ids(alert)}
+    assert {"police_sussex", "supervisor_sussex", "analyst_sussex", "partnership_manager"} <= names
+    assert not names & {"police_tv", "reporter", "unconnected_reporter", "pcc", "navigator"}
+    for name in names:
+        assert scope(Alert.objects.all(), world.viewer(name)).filter(pk=alert.pk).exists(), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stream_delivers_reported_incident_alerts_to_police_of_the_force_only(
+    world: World, live_server: Any
+) -> None:
+    keys = {"sussex": _key(world, "police_sussex"), "thames": _key(world, "police_tv")}
+    got: dict[str, list[dict[str, Any]]] = {"sussex": [], "thames": []}
+    ready = threading.Barrier(3)
+
+    def listen(name: str, seconds: float) -> None:
+        with httpx.stream(
+            "GET",
+            f"{live_server.url}/api/v1/alerts/stream",
+            headers={"Authorization": f"Bearer {keys[name]}"},
+            timeout=seconds,
+        ) as r:
+            assert r.status_code == 200
+            ready.wait()
+            try:
+                for line in r.iter_lines():
+                    if line.startswith("data: "):
+                        got[name].append(json.loads(line[6:]))
+                        if name == "sussex":
+                            return
+            except httpx.ReadTimeout:  # nothing more came: the stream only keeps itself alive
+                return
+
+    threads = [
+        threading.Thread(target=listen, args=("sussex", 8)),
+        threading.Thread(target=listen, args=("thames", 3)),
+    ]
+    for t in threads:
+        t.start()
+    ready.wait()
+    time.sleep(0.3)
+    inc = world.report("reporter", "nw-brighton", flags=["weapon"], report_to_police=True)
+    for t in threads:
+        t.join()
+    assert [e["incident"] for e in got["sussex"]] == [inc.pk]
+    assert got["thames"] == []
