@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Schema
@@ -15,7 +14,7 @@ from pydantic import ConfigDict, Field
 
 from shopwatch.core.api import decode_cursor, encode_cursor, next_url, viewer_of
 
-from . import bundle, retention, selectors, sharing
+from . import bundle, linking, retention, selectors, serving, sharing
 
 router = Router(tags=["evidence"])
 
@@ -67,20 +66,20 @@ def list_evidence(request: HttpRequest, incident_id: int, q: Query[EvidenceQuery
 
 @router.get("/evidence/{evidence_id}/content", summary="A file's original bytes", response={200: None})
 def evidence_content(request: HttpRequest, evidence_id: int) -> Any:
-    """The bytes exactly as received, streamed; the download is audited and enters the chain of custody."""
+    """The bytes exactly as received, streamed; the download is audited and enters the chain of custody.
+
+    `Range: bytes=first-last` (one range) gets 206 with that part, for resuming a download; a range that
+    does not start at byte 0 continues a download already recorded. `ETag` is the file's SHA-256 (use it in
+    `If-Range`), and `Digest` the SHA-256 of the whole file."""
     with transaction.atomic():
         evidence = selectors.evidence_get(
-            viewer=viewer_of(request), evidence_id=evidence_id, purpose="download"
+            viewer=viewer_of(request),
+            evidence_id=evidence_id,
+            purpose="download",
+            record_if=lambda e: not serving.is_continuation(request, e),
         )
-    response = FileResponse(
-        default_storage.open(evidence.file.name, "rb"),
-        content_type=evidence.content_type,
-        as_attachment=True,
-        filename=evidence.original_filename,
-    )
-    response["Content-Length"] = str(evidence.size)
+    response = serving.send(request, evidence, attachment=True, cache_control="private, no-store")
     response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -123,6 +122,65 @@ def share_evidence(request: HttpRequest, evidence_id: int, payload: ShareIn) -> 
             expires_at=share.expires_at,
         ),
     )
+
+
+class LinkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    incident: str = Field("", description="The other incident's reference (or id)")
+    reason: str = ""
+
+
+class LinkOut(Schema):
+    evidence: int
+    incident: int
+    reference: str
+    via: str
+    reason: str
+    linked_at: dt.datetime
+
+
+class UnlinkQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = ""
+
+
+@router.post(
+    "/evidence/{evidence_id}/links", response={201: LinkOut}, summary="Link a file to another incident"
+)
+def link_evidence(request: HttpRequest, evidence_id: int, payload: LinkIn) -> Any:
+    """The file shows another incident too (one CCTV export covering several): it is stored once, listed on
+    both, seen by either incident's audience and kept for the longer retention period. Police of the
+    incident's force, or people who report for its store; a `reason` is required. Enters the chain of
+    custody."""
+    link = linking.evidence_link(
+        viewer=viewer_of(request), evidence_id=evidence_id, incident=payload.incident, reason=payload.reason
+    )
+    return Status(
+        201,
+        LinkOut(
+            evidence=link.evidence_id,
+            incident=link.incident_id,
+            reference=link.incident.reference,
+            via=link.via,
+            reason=link.reason,
+            linked_at=link.linked_at,
+        ),
+    )
+
+
+@router.delete(
+    "/evidence/{evidence_id}/links/{incident_id}",
+    response={204: None},
+    summary="Take a file off an incident it was linked to",
+)
+def unlink_evidence(request: HttpRequest, evidence_id: int, incident_id: int, q: Query[UnlinkQuery]) -> Any:
+    """`reason` (query) is required. The file's first incident stays; enters the chain of custody."""
+    linking.evidence_unlink(
+        viewer=viewer_of(request), evidence_id=evidence_id, incident_id=incident_id, reason=q.reason
+    )
+    return Status(204, None)
 
 
 @router.get(

@@ -33,7 +33,7 @@ from shopwatch.reporting.selectors import incident_queryset
 
 from .custody import custody_append
 from .models import CustodyAction, CustodyEntry, EvidenceFile
-from .selectors import evidence_queryset
+from .selectors import evidence_for_incidents
 
 PIECE = 1024 * 1024
 _REPLACE = {"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."}
@@ -150,11 +150,7 @@ def evidence_bundle_export(*, viewer: Viewer, incident_id: object) -> Bundle:
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
     if not viewer.is_police:
         raise NotEntitled([FieldError("incident", "Only police investigators export evidence bundles.")])
-    files = list(
-        evidence_queryset(viewer)
-        .filter(incident=incident, deleted_at__isnull=True)
-        .order_by("created_at", "id")
-    )
+    files = evidence_for_incidents(viewer=viewer, incident_ids=[incident.pk])
     if not files:
         raise ValidationFailed([FieldError("incident", "This incident has no evidence to export.")])
     bundle_id = uuid.uuid4().hex[:12]

@@ -68,6 +68,34 @@ class EvidenceFile(models.Model):
         return f"{self.original_filename} ({self.sha256[:12]})"
 
 
+class LinkVia(models.TextChoices):
+    BY_HAND = "by_hand", "Linked by hand"
+    SAME_FILE = "same_file", "The same file was uploaded to this incident"
+
+
+class EvidenceLink(models.Model):
+    """The file also belongs to another incident (one CCTV export covering several incidents, the same photo
+    sent with two reports). The bytes are stored once; the file is listed on every incident it is linked to,
+    seen by the audience of any of them, and kept for the longest retention period among them.
+    """
+
+    evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="links")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence_links")
+    via = models.CharField(max_length=12, choices=LinkVia.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    linked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["linked_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["evidence", "incident"], name="uniq_evidence_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} also on incident {self.incident_id}"
+
+
 # --- Chain of custody, sharing, retention --------------------------------------------------------------
 
 
@@ -79,6 +107,8 @@ class CustodyAction(models.TextChoices):
     EXPORTED = "exported", "Exported"
     RETENTION = "retention", "Retention decision"
     DELETED = "deleted", "Deleted"
+    LINKED = "linked", "Linked to an incident"
+    UNLINKED = "unlinked", "Unlinked from an incident"
 
 
 class CustodyEntryQuerySet(models.QuerySet["CustodyEntry"]):

@@ -3,8 +3,9 @@
 An incident's category comes from what police recorded (its crime record, when there is one): no crime,
 crime recorded, charged, or a court case (charged or summonsed). Each partnership the store belongs to
 may set a period per category; the longest applicable period wins, counted from the case's last event
-(the file's arrival, the incident, or the police outcome, whichever is latest). Nothing is deleted while
-police still have the case open, or where no partnership set a period. Deletion removes the original's
+(the file's arrival, the incident, or the police outcome, whichever is latest). A file linked to several
+incidents (see linking.py) is judged on each of them and kept for the longest. Nothing is deleted while
+police still have any of its cases open, or where no partnership set a period. Deletion removes the original's
 bytes and keeps the record as a tombstone, with a "retention" decision and a "deleted" entry in its chain
 of custody. ``retention_preview`` shows exactly what ``retention_apply`` would delete.
 """
@@ -18,6 +19,7 @@ from functools import partial
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
@@ -27,7 +29,7 @@ from shopwatch.core.models import AuditAction, Organisation, OrganisationKind, S
 from shopwatch.reporting.models import Incident
 
 from .custody import custody_append
-from .models import CustodyAction, EvidenceFile, RetentionCategory, RetentionPolicy
+from .models import CustodyAction, EvidenceFile, EvidenceLink, RetentionCategory, RetentionPolicy
 
 _OPEN_STATUSES = {"crime_recorded", "under_investigation", "charged"}
 _COURT_OUTCOMES = {"1", "1A"}
@@ -64,25 +66,52 @@ def incident_category(incident: Incident) -> tuple[str, bool, dt.datetime | None
     return RetentionCategory.CRIME_RECORDED, open_case, record.outcome_at
 
 
-def decide(evidence: EvidenceFile, policies: dict[tuple[int, str], int], partnerships: list[int]) -> Decision:
-    incident = evidence.incident
+def _incident_decision(
+    incident: Incident, created_at: dt.datetime, policies: dict[tuple[int, str], int], partnerships: list[int]
+) -> tuple[str, int | None, dt.datetime | None, str]:
+    """(category, days, due_at, reason) for one of the file's incidents; due_at None means keep."""
     category, open_case, outcome_at = incident_category(incident)
     periods = [policies[(p, category)] for p in partnerships if (p, category) in policies]
     if open_case:
-        return Decision(
-            evidence, category, max(periods) if periods else None, None, "police have the case open"
-        )
+        return category, max(periods) if periods else None, None, "police have the case open"
     if not periods:
-        return Decision(evidence, category, None, None, "no partnership sets a period for this category")
+        return category, None, None, "no partnership sets a period for this category"
     days = max(periods)  # the longest applicable period wins
-    last_event = max(d for d in (evidence.created_at, incident.occurred_at, outcome_at) if d is not None)
-    return Decision(
-        evidence,
+    last_event = max(d for d in (created_at, incident.occurred_at, outcome_at) if d is not None)
+    return (
         category,
         days,
         last_event + dt.timedelta(days=days),
-        f"kept {days} days after the case's last event ({category})",
+        f"kept {days} days after the case's last event",
     )
+
+
+def decide(
+    evidence: EvidenceFile,
+    policies: dict[tuple[int, str], int],
+    partnerships: dict[int, list[int]],
+    linked: list[Incident] | None = None,
+) -> Decision:
+    """The file's retention: each incident it belongs to (its own and any it was linked to) is judged by
+    the policies of its store's partnerships, and the file is kept as long as the longest of them; it is
+    kept while any of them is open with police or has no period set."""
+    incidents = [evidence.incident, *(linked or [])]
+    judged = [
+        (i, *_incident_decision(i, evidence.created_at, policies, partnerships.get(i.store_id, [])))
+        for i in incidents
+    ]
+    kept = [j for j in judged if j[3] is None]
+    if kept:
+        incident, category, days, _, reason = kept[0]
+        if len(incidents) > 1:
+            reason = f"{incident.reference}: {reason}"
+        return Decision(evidence, category, days, None, reason)
+    incident, category, days, due_at, reason = max(judged, key=lambda j: j[3])  # type: ignore[arg-type,return-value]
+    if len(incidents) > 1:
+        reason = f"{reason} ({category}, {incident.reference}, the longest of {len(incidents)} incidents)"
+    else:
+        reason = f"{reason} ({category})"
+    return Decision(evidence, category, days, due_at, reason)
 
 
 def _partnership(viewer: Viewer, slug: str) -> Organisation:
@@ -126,16 +155,27 @@ def retention_policy_set(
 
 def _candidates(
     org: Organisation,
-) -> tuple[list[EvidenceFile], dict[tuple[int, str], int], dict[int, list[int]]]:
+) -> tuple[list[EvidenceFile], dict[tuple[int, str], int], dict[int, list[int]], dict[int, list[Incident]]]:
+    """The partnership's undeleted files (on its stores' incidents, or linked to one), the policies of every
+    partnership concerned, each store's partnerships, and each file's linked incidents."""
     store_ids = list(
         Store.partnerships.through.objects.filter(organisation_id=org.pk).values_list("store_id", flat=True)
     )
+    linked_here = EvidenceLink.objects.filter(incident__store_id__in=store_ids).values("evidence_id")
     files = list(
-        EvidenceFile.objects.filter(incident__store_id__in=store_ids, deleted_at__isnull=True)
-        .select_related("incident", "incident__store")
+        EvidenceFile.objects.filter(
+            Q(incident__store_id__in=store_ids) | Q(pk__in=linked_here), deleted_at__isnull=True
+        )
+        .select_related("incident", "incident__store", "incident__crime_record")
         .order_by("id")
     )
-    links = Store.partnerships.through.objects.filter(store_id__in=store_ids).values_list(
+    linked: dict[int, list[Incident]] = {}
+    for link in EvidenceLink.objects.filter(evidence_id__in=[f.pk for f in files]).select_related(
+        "incident", "incident__crime_record"
+    ):
+        linked.setdefault(link.evidence_id, []).append(link.incident)
+    all_stores = {f.incident.store_id for f in files} | {i.store_id for ii in linked.values() for i in ii}
+    links = Store.partnerships.through.objects.filter(store_id__in=all_stores).values_list(
         "store_id", "organisation_id"
     )
     by_store: dict[int, list[int]] = {}
@@ -145,15 +185,15 @@ def _candidates(
         (p.partnership_id, p.category): p.days
         for p in RetentionPolicy.objects.filter(partnership_id__in={pid for _, pid in links})
     }
-    return files, policies, by_store
+    return files, policies, by_store, linked
 
 
 def retention_preview(*, viewer: Viewer, partnership: str, at: dt.datetime | None = None) -> list[Decision]:
     """The files of the partnership's stores that are due for deletion at ``at`` (now by default)."""
     org = _partnership(viewer, partnership)
     when = at or timezone.now()
-    files, policies, by_store = _candidates(org)
-    decisions = [decide(f, policies, by_store.get(f.incident.store_id, [])) for f in files]
+    files, policies, by_store, linked = _candidates(org)
+    decisions = [decide(f, policies, by_store, linked.get(f.pk)) for f in files]
     return [d for d in decisions if d.due_at is not None and d.due_at <= when]
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, visible_q
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope, visible_q
 from shopwatch.core.errors import FieldError, ServiceError
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
 
-from .models import CustodyAction, EvidenceFile, EvidenceShare
+from .models import CustodyAction, EvidenceFile, EvidenceLink, EvidenceShare
 
 
 class Gone(ServiceError):
@@ -30,21 +32,60 @@ def _shares_for(viewer: Viewer) -> QuerySet[EvidenceShare]:
 
 
 def evidence_queryset(viewer: Viewer) -> QuerySet[EvidenceFile]:
-    """What the viewer may see: the incident's audience (``visible_q``) and unexpired shares with them."""
+    """What the viewer may see: the audience (``visible_q``) of the file's incident or of any incident it is
+    linked to, and unexpired shares with them."""
     qs = EvidenceFile.objects.select_related("incident", "incident__store")
     if viewer.user_id is None:
         return qs.none()
     shared = _shares_for(viewer).filter(evidence=OuterRef("pk"), expires_at__gt=timezone.now())
-    return qs.filter(visible_q(viewer, EvidenceFile.audience) | Q(Exists(shared)))
+    linked = EvidenceLink.objects.filter(
+        evidence=OuterRef("pk"), incident__in=scope(Incident.objects.all(), viewer).values("pk")
+    )
+    return qs.filter(visible_q(viewer, EvidenceFile.audience) | Q(Exists(shared)) | Q(Exists(linked)))
+
+
+def on_incidents_q(incident_ids: list[int]) -> Q:
+    """Files that belong to any of the incidents: arrived on one, or linked to one afterwards."""
+    linked = EvidenceLink.objects.filter(evidence=OuterRef("pk"), incident_id__in=incident_ids)
+    return Q(incident_id__in=incident_ids) | Q(Exists(linked))
 
 
 def evidence_for_incident(*, viewer: Viewer, incident: Incident) -> list[EvidenceFile]:
-    """The files on an incident that the viewer may see, oldest first (listing them is not a view)."""
+    """The files on an incident (and linked to it) that the viewer may see, oldest first (listing them is
+    not a view)."""
     return list(
         evidence_queryset(viewer)
-        .filter(incident=incident, deleted_at__isnull=True)
+        .filter(on_incidents_q([incident.pk]), deleted_at__isnull=True)
         .order_by("created_at", "id")
     )
+
+
+def evidence_for_incidents(*, viewer: Viewer, incident_ids: list[int]) -> list[EvidenceFile]:
+    """The files of several incidents (a series, a case file), each once, that the viewer may see and that
+    still exist (retention may have deleted some), oldest first."""
+    return list(
+        evidence_queryset(viewer)
+        .filter(on_incidents_q(incident_ids), deleted_at__isnull=True)
+        .order_by("created_at", "id")
+    )
+
+
+def evidence_incidents(
+    *, viewer: Viewer, evidence: EvidenceFile
+) -> list[tuple[Incident, EvidenceLink | None]]:
+    """The incidents the file belongs to that the viewer may see: its first incident (link None), then
+    those it was linked to, in the order they were linked."""
+    visible = scope(Incident.objects.all(), viewer).values("pk")
+    out: list[tuple[Incident, EvidenceLink | None]] = []
+    if Incident.objects.filter(pk=evidence.incident_id, pk__in=visible).exists():
+        out.append((evidence.incident, None))
+    links = (
+        EvidenceLink.objects.filter(evidence=evidence, incident__in=visible)
+        .select_related("incident", "linked_by")
+        .order_by("linked_at", "id")
+    )
+    out.extend((link.incident, link) for link in links)
+    return out
 
 
 def evidence_page(
@@ -52,7 +93,11 @@ def evidence_page(
 ) -> tuple[list[EvidenceFile], list[object] | None]:
     """One page of an incident's evidence, oldest first, and the keyset cursor for the next; audited."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
-    qs = evidence_queryset(viewer).filter(incident=incident, deleted_at__isnull=True).order_by("id")
+    qs = (
+        evidence_queryset(viewer)
+        .filter(on_incidents_q([incident.pk]), deleted_at__isnull=True)
+        .order_by("id")
+    )
     if after:
         try:
             qs = qs.filter(id__gt=int(str(after[0])))
@@ -78,11 +123,19 @@ def _ended_share(viewer: Viewer, evidence_id: object) -> EvidenceShare | None:
     return _shares_for(viewer).filter(evidence_id=int(str(evidence_id))).order_by("-expires_at").first()
 
 
-def evidence_get(*, viewer: Viewer, evidence_id: object, purpose: str = "content") -> EvidenceFile:
+def evidence_get(
+    *,
+    viewer: Viewer,
+    evidence_id: object,
+    purpose: str = "content",
+    record_if: Callable[[EvidenceFile], bool] | None = None,
+) -> EvidenceFile:
     """One evidence file for viewing or downloading; the same 404 for missing and forbidden.
 
     The access is audited and enters the file's chain of custody ("downloaded" for ``purpose="download"``,
     "viewed" otherwise). A share that has ended, or a file deleted under retention, says so (410).
+    ``record_if`` may say that an access continues one already recorded (a video player's next byte range):
+    it is checked exactly the same, and not recorded again.
     """
     from .custody import custody_append
 
@@ -115,6 +168,8 @@ def evidence_get(*, viewer: Viewer, evidence_id: object, purpose: str = "content
                 )
             ]
         )
+    if record_if is not None and not record_if(evidence):
+        return evidence
     audit_record(
         viewer=viewer,
         action=AuditAction.VIEW,

@@ -34,6 +34,7 @@ from shopwatch.reporting.models import Incident
 
 from . import thumbnails
 from .custody import custody_append
+from .linking import link_same_file
 from .models import CustodyAction, EvidenceFile
 from .sniff import ImageRejected, check_image, read_image_facts
 
@@ -196,7 +197,8 @@ def evidence_add(
     """Attach a photo to an incident: checked, stored once, hashed while streaming, audited.
 
     The content type is decided from the bytes; ``declared_type`` (what the phone said) is only
-    recorded. The same bytes added twice to one incident give back the first record.
+    recorded. The same bytes added twice to one incident give back the first record; bytes the
+    organisation already holds for another incident are linked to this one, not stored again.
     """
     if not viewer.can_report_for(incident.store_id):
         raise NotEntitled(
@@ -218,8 +220,8 @@ def evidence_add(
             raise ValidationFailed(
                 [FieldError("photos", f"“{name}” changed while it was being stored; send it again.")]
             )
-        existing = EvidenceFile.objects.filter(incident=incident, sha256=sha256).first()
-        if existing is not None:
+        existing = link_same_file(viewer=viewer, incident=incident, sha256=sha256)
+        if existing is not None:  # stored once: already on the incident, or linked to it now
             default_storage.delete(stored)
             return existing
         try:
@@ -322,10 +324,11 @@ def evidence_add_received(
     """A fully received, checked and hashed file becomes evidence on an incident, once; audited.
 
     The same bytes already on the incident (a retried upload) give back that record, and the file
-    is not stored again. Returns (evidence, created). Must run inside the caller's transaction.
+    is not stored again; bytes the organisation holds for another incident are linked to this one.
+    Returns (evidence, created). Must run inside the caller's transaction.
     """
-    existing = EvidenceFile.objects.filter(incident=incident, sha256=sha256).first()
-    if existing is not None:
+    existing = link_same_file(viewer=viewer, incident=incident, sha256=sha256)
+    if existing is not None:  # stored once: already on the incident, or linked to it now
         return existing, False
     stored = _place_in_storage(path, content_type)
     try:

@@ -8,4 +8,6 @@ urlpatterns = [
     path("<int:pk>/content", views.evidence_content, name="content"),
     path("<int:pk>/download", views.evidence_download, name="download"),
     path("<int:pk>/thumb", views.evidence_thumb, name="thumb"),
+    path("<int:pk>/links", views.evidence_link, name="link"),
+    path("<int:pk>/links/<int:incident_id>/remove", views.evidence_unlink, name="unlink"),
 ]

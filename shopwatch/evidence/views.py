@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from shopwatch.core.entitlements import viewer_for
+from shopwatch.core.entitlements import Viewer, viewer_for
+from shopwatch.core.errors import NotEntitled, ValidationFailed
 
-from . import selectors, services, thumbnails
+from . import linking, selectors, services, serving, thumbnails
+from .forms import LinkForm, UnlinkForm
+from .models import EvidenceFile
 
 _CACHE = "private, max-age=3600"
 
@@ -23,18 +27,17 @@ def _unavailable(request: HttpRequest, exc: selectors.Gone) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_content(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The original shown in the page (image viewer, video player); players' byte ranges are answered."""
     try:
-        evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="content")
+        evidence = selectors.evidence_get(
+            viewer=viewer_for(request.user),
+            evidence_id=pk,
+            purpose="content",
+            record_if=lambda e: not serving.is_continuation(request, e),
+        )
     except selectors.Gone as exc:  # a share that ended, or a file deleted under retention: say so
         return _unavailable(request, exc)
-    response = FileResponse(
-        default_storage.open(evidence.file.name, "rb"),
-        content_type=evidence.content_type,
-        as_attachment=False,
-        filename=evidence.original_filename,
-    )
-    response["Cache-Control"] = _CACHE
-    return response
+    return serving.send(request, evidence, attachment=False, cache_control=_CACHE)
 
 
 @login_required
@@ -59,15 +62,19 @@ _PLAYABLE_VIDEO = {"video/mp4", "video/quicktime"}
 _SHOWABLE_IMAGES = {"image/jpeg", "image/png"}
 
 
-@login_required
-@require_GET
-def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """One file: a photo shown, browser-playable video played, anything else offered for download; with its
-    facts and its chain of custody. Opening the page is a view in the chain."""
-    try:
-        evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="page")
-    except selectors.Gone as exc:
-        return _unavailable(request, exc)
+def _may_link(viewer: Viewer) -> bool:
+    return viewer.is_police or bool(viewer.reportable_store_ids) or viewer.platform_admin
+
+
+def _render_detail(
+    request: HttpRequest,
+    viewer: Viewer,
+    evidence: EvidenceFile,
+    *,
+    link_form: LinkForm | None = None,
+    unlink_errors: dict[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     kind = (
         "image"
         if evidence.content_type in _SHOWABLE_IMAGES
@@ -75,6 +82,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
         if evidence.content_type in _PLAYABLE_VIDEO
         else "download"
     )
+    may_link = _may_link(viewer)
     return render(
         request,
         "evidence/detail.html",
@@ -82,8 +90,81 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             "evidence": evidence,
             "kind": kind,
             "custody": list(evidence.custody.order_by("seq")),
+            "incidents": [
+                {"incident": incident, "link": link, "error": (unlink_errors or {}).get(incident.pk, "")}
+                for incident, link in selectors.evidence_incidents(viewer=viewer, evidence=evidence)
+            ],
+            "link_form": (link_form or LinkForm()) if may_link else None,
+            "may_link": may_link,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """One file: a photo shown, browser-playable video played, anything else offered for download; with its
+    facts, the incidents it belongs to and its chain of custody. Opening the page is a view in the chain."""
+    viewer = viewer_for(request.user)
+    try:
+        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    return _render_detail(request, viewer, evidence)
+
+
+@login_required
+@require_POST
+def evidence_link(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Link the file to another incident it shows too (by reference, with a reason)."""
+    viewer = viewer_for(request.user)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        try:
+            link = linking.evidence_link(
+                viewer=viewer,
+                evidence_id=pk,
+                incident=form.cleaned_data["incident"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationFailed, NotEntitled) as exc:
+            for e in exc.errors:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"The file is now on {link.incident.reference} too.")
+            return redirect("evidence:detail", pk=pk)
+    try:
+        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    return _render_detail(request, viewer, evidence, link_form=form, status=400)
+
+
+@login_required
+@require_POST
+def evidence_unlink(request: HttpRequest, pk: int, incident_id: int) -> HttpResponseBase:
+    """Take the file off an incident it was linked to, with a reason."""
+    viewer = viewer_for(request.user)
+    form = UnlinkForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            linking.evidence_unlink(
+                viewer=viewer, evidence_id=pk, incident_id=incident_id, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationFailed, NotEntitled) as exc:
+            error = " ".join(e.message for e in exc.errors)
+        else:
+            messages.success(request, "The file was taken off that incident.")
+            return redirect("evidence:detail", pk=pk)
+    else:
+        error = "Say why the file does not belong to that incident."
+    try:
+        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    return _render_detail(request, viewer, evidence, unlink_errors={incident_id: error}, status=400)
 
 
 @login_required
@@ -91,14 +172,12 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The original as a download, exactly as received; a "downloaded" entry in the chain of custody."""
     try:
-        evidence = selectors.evidence_get(viewer=viewer_for(request.user), evidence_id=pk, purpose="download")
+        evidence = selectors.evidence_get(
+            viewer=viewer_for(request.user),
+            evidence_id=pk,
+            purpose="download",
+            record_if=lambda e: not serving.is_continuation(request, e),
+        )
     except selectors.Gone as exc:
         return _unavailable(request, exc)
-    response = FileResponse(
-        default_storage.open(evidence.file.name, "rb"),
-        content_type=evidence.content_type,
-        as_attachment=True,
-        filename=evidence.original_filename,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serving.send(request, evidence, attachment=True, cache_control="private, no-store")

@@ -98,8 +98,33 @@ def test_same_bytes_on_same_incident_are_stored_once(world: World) -> None:
     assert EvidenceFile.objects.filter(incident=inc).count() == 1
     _, files = default_storage.listdir(first.file.name.rsplit("/", 1)[0])
     assert len(files) == 1
-    other = world.report("reporter", "nw-brighton")
-    assert _add(world, "reporter", other, data).pk != first.pk
+
+
+def test_the_same_bytes_for_another_incident_are_linked_not_stored_again(world: World) -> None:
+    from shopwatch.evidence.models import CustodyAction, EvidenceLink
+    from shopwatch.evidence.selectors import evidence_for_incident
+
+    inc = world.report("reporter", "nw-brighton")
+    data = jpeg_bytes()
+    first = _add(world, "reporter", inc, data, "a.jpg")
+    other = world.report("other_store_reporter", "nw-hove")  # the same retailer, another store
+    again = _add(world, "other_store_reporter", other, data, "till-2.jpg")
+    assert again.pk == first.pk
+    assert EvidenceFile.objects.count() == 1
+    _, files = default_storage.listdir(first.file.name.rsplit("/", 1)[0])
+    assert len(files) == 1
+    link = EvidenceLink.objects.get(evidence=first)
+    assert link.incident_id == other.pk
+    assert link.via == "same_file"
+    viewer = world.viewer("other_store_reporter")
+    assert [e.pk for e in evidence_for_incident(viewer=viewer, incident=other)] == [first.pk]
+    assert list(first.custody.values_list("action", flat=True)) == [
+        CustodyAction.RECEIVED,
+        CustodyAction.LINKED,
+    ]
+    # Another organisation's identical photo is its own evidence: nothing links across organisations.
+    theirs = world.report("unconnected_reporter", "oxshop-oxford")
+    assert _add(world, "unconnected_reporter", theirs, data).pk != first.pk
 
 
 def test_png_is_accepted(world: World) -> None:

@@ -1,0 +1,202 @@
+"""One file, several incidents: linking evidence to further incidents, and unlinking it.
+
+A CCTV export often covers more than one incident, and the same photo is sent with more than one report.
+The bytes are stored once (the file's first incident stays its home); every other incident gets an
+``EvidenceLink``. A linked file is listed on each of its incidents, is seen by the audience of any of them
+(``selectors.evidence_queryset``), and is kept for the longest retention period among them
+(``retention.decide``). Linking and unlinking enter the file's chain of custody and the audit trail.
+
+Links are made by hand (``evidence_link``: police of the incident's force, or people who report for its
+store) or when the same bytes arrive again for another incident of the same organisation
+(``link_same_file``, used by the upload paths in ``services``).
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible
+from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.models import AuditAction
+from shopwatch.reporting.models import Incident
+from shopwatch.reporting.selectors import incident_queryset
+
+from .custody import custody_append
+from .models import CustodyAction, EvidenceFile, EvidenceLink, LinkVia
+from .selectors import evidence_queryset, on_incidents_q
+
+MAX_REASON = 500
+
+
+def may_attach(viewer: Viewer, incident: Incident) -> bool:
+    """Who may put evidence on an incident: people who report for its store, its force's police."""
+    return (
+        viewer.platform_admin
+        or viewer.can_report_for(incident.store_id)
+        or (incident.force_id is not None and incident.force_id in viewer.police_force_ids)
+    )
+
+
+def _record(
+    *, viewer: Viewer, evidence: EvidenceFile, incident: Incident, via: str, reason: str
+) -> EvidenceLink:
+    link = EvidenceLink.objects.create(
+        evidence=evidence, incident=incident, via=via, reason=reason, linked_by_id=viewer.user_id
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="evidence",
+        object_id=evidence.pk,
+        store_id=incident.store_id,
+        summary=f"{evidence.original_filename} ({evidence.incident.reference}) "
+        f"linked to {incident.reference}",
+        detail={"incident": incident.pk, "via": via, "reason": reason},
+    )
+    custody_append(
+        evidence=evidence,
+        action=CustodyAction.LINKED,
+        viewer=viewer,
+        detail={"incident": incident.pk, "reference": incident.reference, "via": via, "reason": reason},
+    )
+    return link
+
+
+def link_same_file(*, viewer: Viewer, incident: Incident, sha256: str) -> EvidenceFile | None:
+    """The file with these bytes the incident already has, or one its organisation holds for another
+    incident, which is then linked to this one (stored once); None when the bytes are new."""
+    on_incident = (
+        EvidenceFile.objects.filter(on_incidents_q([incident.pk]), sha256=sha256).order_by("id").first()
+    )
+    if on_incident is not None:
+        return on_incident
+    held = (
+        EvidenceFile.objects.filter(
+            owner_org_id=incident.owner_org_id, sha256=sha256, deleted_at__isnull=True
+        )
+        .select_related("incident")
+        .order_by("id")
+        .first()
+    )
+    if held is None:
+        return None
+    try:
+        with transaction.atomic():
+            _record(
+                viewer=viewer,
+                evidence=held,
+                incident=incident,
+                via=LinkVia.SAME_FILE,
+                reason="The same file was uploaded to this incident.",
+            )
+    except IntegrityError:  # linked at the same moment by another request
+        pass
+    return held
+
+
+def _evidence(viewer: Viewer, evidence_id: object) -> EvidenceFile:
+    evidence = (
+        evidence_queryset(viewer).filter(pk=int(str(evidence_id)), deleted_at__isnull=True).first()
+        if str(evidence_id).isdigit()
+        else None
+    )
+    if evidence is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return evidence
+
+
+def _target(viewer: Viewer, reference: str) -> Incident:
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationFailed([FieldError("incident", "Give the reference of the incident to link to.")])
+    lookup: dict[str, object] = (
+        {"pk": int(reference)} if reference.isdigit() else {"reference__iexact": reference}
+    )
+    try:
+        return get_visible(incident_queryset(viewer), viewer, **lookup)
+    except Http404 as exc:
+        raise ValidationFailed(
+            [FieldError("incident", f"No incident '{reference[:40]}' that you can see.")]
+        ) from exc
+
+
+@transaction.atomic
+def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason: str = "") -> EvidenceLink:
+    """Link a file to a further incident, named by its reference (or id). The viewer must see the file and
+    the incident and be entitled to add evidence to that incident."""
+    evidence = _evidence(viewer, evidence_id)
+    target = _target(viewer, incident)
+    reason = (reason or "").strip()
+    errors = []
+    if not may_attach(viewer, target):
+        raise NotEntitled(
+            [
+                FieldError(
+                    "incident",
+                    f"Only police of the force, or people who report for the store, add evidence to "
+                    f"{target.reference}.",
+                )
+            ]
+        )
+    already = EvidenceLink.objects.filter(evidence=evidence, incident=target).exists()
+    if target.pk == evidence.incident_id or already:
+        errors.append(FieldError("incident", f"This file is already on {target.reference}."))
+    if not reason:
+        errors.append(FieldError("reason", "Say why the file belongs to this incident too."))
+    elif len(reason) > MAX_REASON:
+        errors.append(FieldError("reason", f"At most {MAX_REASON} characters (this is {len(reason)})."))
+    if errors:
+        raise ValidationFailed(errors)
+    return _record(viewer=viewer, evidence=evidence, incident=target, via=LinkVia.BY_HAND, reason=reason)
+
+
+@transaction.atomic
+def evidence_unlink(*, viewer: Viewer, evidence_id: object, incident_id: object, reason: str = "") -> None:
+    """Take a file off an incident it was linked to (its first incident stays its home)."""
+    evidence = _evidence(viewer, evidence_id)
+    link = (
+        EvidenceLink.objects.select_for_update()
+        .filter(evidence=evidence, incident_id=int(str(incident_id)))
+        .select_related("incident")
+        .first()
+        if str(incident_id).isdigit()
+        else None
+    )
+    if link is None or not incident_queryset(viewer).filter(pk=link.incident_id).exists():
+        raise Http404(NOT_FOUND_MESSAGE)
+    if not may_attach(viewer, link.incident):
+        raise NotEntitled(
+            [
+                FieldError(
+                    "incident",
+                    f"Only police of the force, or people who report for the store, change "
+                    f"{link.incident.reference}'s evidence.",
+                )
+            ]
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([FieldError("reason", "Say why the file does not belong to this incident.")])
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(
+            [FieldError("reason", f"At most {MAX_REASON} characters (this is {len(reason)}).")]
+        )
+    incident = link.incident
+    EvidenceLink.objects.filter(pk=link.pk).delete()
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="evidence",
+        object_id=evidence.pk,
+        store_id=incident.store_id,
+        summary=f"{evidence.original_filename} unlinked from {incident.reference}",
+        detail={"incident": incident.pk, "reason": reason},
+    )
+    custody_append(
+        evidence=evidence,
+        action=CustodyAction.UNLINKED,
+        viewer=viewer,
+        detail={"incident": incident.pk, "reference": incident.reference, "reason": reason},
+    )
