@@ -18,7 +18,9 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import STORE_ROLES, AuditAction, Membership, Role, User
-from shopwatch.evidence.models import EvidenceFile
+from shopwatch.evidence.custody import custody_append
+from shopwatch.evidence.models import CustodyAction, EvidenceFile, EvidenceLink
+from shopwatch.evidence.selectors import evidence_for_incidents, on_incidents_q
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
 
@@ -300,34 +302,63 @@ class Exhibit:
     matches: bool = False
 
 
-def _exhibits(case: CaseFile, incidents: list[Incident]) -> list[Exhibit]:
+def _exhibits(viewer: Viewer, case: CaseFile, incidents: list[Incident]) -> list[Exhibit]:
+    """The case's exhibits: each file of its incidents once (a file linked to several of them is one
+    exhibit, listed under the earliest), only what the investigator may see and what still exists."""
     by_id = {i.pk: i for i in incidents}
-    files = EvidenceFile.objects.filter(incident_id__in=by_id).order_by(
-        "incident__occurred_at", "created_at", "id"
+    files = evidence_for_incidents(viewer=viewer, incident_ids=list(by_id))
+    links: dict[int, list[int]] = {}
+    for evidence_id, incident_id in EvidenceLink.objects.filter(
+        evidence_id__in=[f.pk for f in files], incident_id__in=list(by_id)
+    ).values_list("evidence_id", "incident_id"):
+        links.setdefault(evidence_id, []).append(incident_id)
+
+    def home(f: EvidenceFile) -> Incident:
+        ids = ([f.incident_id] if f.incident_id in by_id else []) + links.get(f.pk, [])
+        return min((by_id[i] for i in ids), key=lambda i: (i.occurred_at, i.pk))
+
+    placed = sorted(
+        ((home(f), f) for f in files), key=lambda p: (p[0].occurred_at, p[0].pk, p[1].created_at, p[1].pk)
     )
     initials = (
         "".join(w[0] for w in (case.created_by.full_name.split() if case.created_by else []) if w)[:3] or "EX"
     )
     out = []
-    for n, f in enumerate(files, start=1):
+    for n, (incident, f) in enumerate(placed, start=1):
         ref = f"{initials.upper()}/{n}"
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f.original_filename)[:100]
-        out.append(
-            Exhibit(ref=ref, evidence=f, incident=by_id[f.incident_id], zip_name=f"exhibits/{n:04d}-{safe}")
-        )
+        out.append(Exhibit(ref=ref, evidence=f, incident=incident, zip_name=f"exhibits/{n:04d}-{safe}"))
     return out
+
+
+def _deleted_under_retention(incidents: list[Incident]) -> list[dict[str, object]]:
+    """Files of the case's incidents that retention deleted: named in the manifest, not exported."""
+    ids = [i.pk for i in incidents]
+    return [
+        {
+            "incident": f.incident.reference,
+            "original_filename": f.original_filename,
+            "sha256": f.sha256,
+            "deleted_at": f.deleted_at.isoformat() if f.deleted_at else None,
+        }
+        for f in EvidenceFile.objects.filter(on_incidents_q(ids), deleted_at__isnull=False)
+        .select_related("incident")
+        .order_by("id")
+    ]
 
 
 def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
     """The ZIP: case-file.pdf, every exhibit's original bytes, and manifest.json with each file's SHA-256.
 
     Each exhibit is hashed as it is copied; the manifest says whether it matches the hash taken on arrival.
+    Files deleted under retention are named in the manifest, not exported. Each exported file's chain of
+    custody records the export (case file and exhibit reference), in the same transaction as the audit.
     """
     require_investigator(viewer)
     from ..pdf import casefile_pdf
 
     incidents = list(casefile_incidents(viewer, case_file))
-    exhibits = _exhibits(case_file, incidents)
+    exhibits = _exhibits(viewer, case_file, incidents)
     statements = list(
         WitnessStatement.objects.filter(case_file=case_file)
         .select_related("witness", "incident")
@@ -390,8 +421,29 @@ def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
             ],
             "files": manifest_files,
             "all_exhibits_match": all(e.matches for e in exhibits),
+            "deleted_under_retention": _deleted_under_retention(incidents),
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+    with transaction.atomic():
+        for ex in exhibits:
+            custody_append(
+                evidence=ex.evidence,
+                action=CustodyAction.EXPORTED,
+                viewer=viewer,
+                detail={
+                    "case_file": case_file.pk,
+                    "exhibit": ex.ref,
+                    "incident": ex.incident.reference,
+                    "sha256_exported": ex.sha256,
+                },
+            )
+        _audit_export(viewer, case_file, incidents, exhibits)
+    return buffer.getvalue()
+
+
+def _audit_export(
+    viewer: Viewer, case_file: CaseFile, incidents: list[Incident], exhibits: list[Exhibit]
+) -> None:
     audit_record(
         viewer=viewer,
         action=AuditAction.EXPORT,
@@ -400,9 +452,8 @@ def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
         organisation_id=case_file.force_id,
         summary=f"Case file '{case_file.title}' exported: {len(incidents)} incidents, "
         f"{len(exhibits)} exhibits",
-        detail={"incidents": [i.pk for i in incidents]},
+        detail={"incidents": [i.pk for i in incidents], "evidence": [e.evidence.pk for e in exhibits]},
     )
-    return buffer.getvalue()
 
 
 @transaction.atomic
