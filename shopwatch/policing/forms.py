@@ -141,17 +141,82 @@ class ReferralForm(forms.Form):
     )
 
 
-class SeriesForm(forms.Form):
+class SeriesLinkForm(forms.Form):
+    """Link incidents into a new series or one the force already has. ``candidates`` are the incidents
+    offered (the chosen ones and the search results); ``series`` the force's existing series."""
+
+    q = forms.CharField(
+        label="Search by reference",
+        required=False,
+        max_length=40,
+        help_text="Any part of the incident reference.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "type": "search"}),
+    )
+    incidents = forms.TypedMultipleChoiceField(
+        label="Incidents to link",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose incidents from the list."},
+    )
+    target = forms.ChoiceField(
+        label="Link them into",
+        choices=[("new", "A new series"), ("existing", "A series you already have")],
+        initial="new",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a new or an existing series."},
+    )
+    series = forms.TypedChoiceField(
+        label="Existing series",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose one of your force's series."},
+    )
+    # Needed for a new series only (see __init__).
     name = forms.CharField(
-        label="Name of the series", max_length=200, error_messages={"required": "Give the series a name."}
+        label="Name of the new series",
+        max_length=200,
+        error_messages={"required": "Give the series a name."},
     )
     basis = forms.ChoiceField(
-        label="Linked by",
+        label="What links them",
         choices=LinkBasis.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what links the incidents."},
     )
     method = forms.CharField(label="Method (for a series linked by method)", max_length=300, required=False)
+    reason = forms.CharField(
+        label="Why these incidents are linked",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with each link and in the audit trail.",
+        error_messages={"required": "Say why these incidents are linked."},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        candidates: list[tuple[int, str]],
+        series: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        incidents = self.fields["incidents"]
+        assert isinstance(incidents, forms.ChoiceField)
+        incidents.choices = candidates
+        field = self.fields["series"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose a series"), *series]
+        if self.is_bound and self.data.get("target") == "existing":
+            self.fields["name"].required = False
+            self.fields["basis"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("target") == "existing" and not data.get("series") and "series" not in self.errors:
+            self.add_error("series", "Choose the series to add them to.")
+        return data
 
 
 class SignStatementForm(forms.Form):

@@ -230,6 +230,10 @@ class CrimeRecordChange(models.Model):
         return f"{self.incident_id}: {self.crime_reference} {self.status} {self.outcome}".strip()
 
 
+# The audit trail's object type for a callback refused (bad signature, bad body, unknown incident, ...).
+CALLBACK_REFUSED = "handoff_callback_refused"
+
+
 class CallbackReceipt(models.Model):
     """A signed callback already handled: a repeat of the same body is answered without applying twice."""
 
@@ -304,6 +308,8 @@ class SeriesMember(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="series_links")
     added_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
+    # Why the investigator linked it (or which suggestion they accepted).
+    reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         constraints: ClassVar = [

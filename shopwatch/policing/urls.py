@@ -22,6 +22,7 @@ urlpatterns = [
     path("incidents/<int:pk>/links/", views_cases.links, name="links"),
     path("links/<int:pk>/decide/", views_cases.suggestion_decide, name="suggestion-decide"),
     path("series/", views_cases.series_list, name="series-list"),
+    path("series/link/", views_cases.series_link, name="series-link"),
     path("series/<int:pk>/", views_cases.series_detail, name="series"),
     path("case-files/", views_cases.casefile_list, name="casefile-list"),
     path("case-files/<int:pk>/", views_cases.casefile_detail, name="casefile"),

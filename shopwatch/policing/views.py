@@ -100,6 +100,7 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
         "vehicles": list(IncidentVehicle.objects.filter(incident=incident).select_related("vehicle")),
         "evidence": list(EvidenceFile.objects.filter(incident=incident).order_by("created_at", "id")),
         "referrals": list(VictimReferral.objects.filter(incident=incident).order_by("referred_at")),
+        "in_series": selectors.series_for_incident(viewer=viewer, incident=incident),
         "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),
         "decision_form": DecisionForm(),
         "assign_form": AssignForm(officers=officers),

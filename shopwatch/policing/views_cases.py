@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_POST
 
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.forms import add_service_errors
 from shopwatch.core.models import STORE_ROLES, User
-from shopwatch.subjects.models import Person
 
 from . import selectors
-from .forms import SignStatementForm
-from .models import CaseFile, LinkSuggestion, Series, WitnessStatement
+from .forms import SeriesLinkForm, SignStatementForm
+from .models import CaseFile
 from .services import casefiles, linking
 from .views import _police
 
@@ -30,28 +31,87 @@ from .views import _police
 @login_required
 def series_list(request: HttpRequest) -> HttpResponse:
     viewer = _police(request)
-    rows = Series.objects.filter(force_id__in=viewer.police_force_ids).prefetch_related("members")
-    return render(request, "policing/series_list.html", {"rows": rows[:200]})
-
-
-def _series(viewer: Any, pk: int) -> Series:
-    series = Series.objects.filter(pk=pk, force_id__in=viewer.police_force_ids).first()
-    if series is None:
-        raise Http404("Not found.")
-    return series
+    rows, _ = selectors.series_list(viewer=viewer)
+    return render(request, "policing/series_list.html", {"rows": rows})
 
 
 @login_required
 def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
-    series = _series(viewer, pk)
-    incidents = (
-        selectors.force_incidents(viewer)
-        .filter(series_links__series=series)
-        .select_related("store")
-        .order_by("occurred_at")
+    series = selectors.series_get(viewer=viewer, series_id=pk)
+    members = selectors.series_members(viewer=viewer, series=series)
+    return render(request, "policing/series_detail.html", {"series": series, "members": members})
+
+
+def _ids(values: list[str]) -> list[int]:
+    out = []
+    for v in values:
+        with contextlib.suppress(ValueError):
+            out.append(int(v))
+    return list(dict.fromkeys(out))
+
+
+def _incident_label(i: Any) -> str:
+    when = dateformat.format(timezone.localtime(i.occurred_at), "j M Y, H:i")
+    return f"{i.reference} · {i.get_type_display()} · {when} · {i.store.name}"
+
+
+@login_required
+def series_link(request: HttpRequest) -> HttpResponse:
+    """An investigator chooses incidents of their force's queue (searching by reference) and links them into
+    a new series or one the force already has, saying why; then sees the series."""
+    viewer = _police(request)
+    data = request.POST if request.method == "POST" else request.GET
+    chosen_ids = _ids(data.getlist("incidents") or data.getlist("incident"))
+    query = data.get("q", "").strip()[:40]
+    chosen = selectors.linkable_incidents(viewer=viewer, ids=chosen_ids, limit=linking.MAX_LINK)
+    found = selectors.linkable_incidents(viewer=viewer, reference=query, limit=20)
+    candidates = chosen + [i for i in found if i.pk not in {c.pk for c in chosen}]
+    series_rows, _ = selectors.series_list(viewer=viewer)
+    kwargs: dict[str, Any] = {
+        "candidates": [(i.pk, _incident_label(i)) for i in candidates],
+        "series": [(s.pk, f"{s.name} (series {s.pk})") for s in series_rows],
+    }
+    linking_now = request.method == "POST" and request.POST.get("action") == "link"
+    if linking_now:
+        form = SeriesLinkForm(request.POST, **kwargs)
+    else:
+        initial: dict[str, Any] = {"incidents": [i.pk for i in chosen], "q": query}
+        if data.get("series"):
+            initial.update(target="existing", series=data.get("series"))
+        for key in ("target", "name", "basis", "method", "reason"):
+            if request.method == "POST" and key in data:
+                initial[key] = data.get(key)
+        form = SeriesLinkForm(initial=initial, **kwargs)
+    if linking_now and form.is_valid():
+        d = form.cleaned_data
+        picked = [i for i in candidates if i.pk in set(d["incidents"])]
+        try:
+            if d["target"] == "existing":
+                series = selectors.series_get(viewer=viewer, series_id=d["series"])
+                added = linking.series_add(viewer=viewer, series=series, incidents=picked, reason=d["reason"])
+                done = f"{len(added)} incident{'s' if len(added) != 1 else ''} added to {series.name}."
+            else:
+                series = linking.series_create(
+                    viewer=viewer,
+                    name=d["name"],
+                    basis=d["basis"],
+                    method=d["method"],
+                    incidents=picked,
+                    reason=d["reason"],
+                )
+                done = f"Series {series.name} made with {len(picked)} incidents."
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors)
+        else:
+            messages.success(request, done)
+            return redirect("policing:series", pk=series.pk)
+    return render(
+        request,
+        "policing/series_link.html",
+        {"form": form, "query": query, "found": found, "has_series": bool(series_rows)},
+        status=422 if form.is_bound and form.errors else 200,
     )
-    return render(request, "policing/series_detail.html", {"series": series, "incidents": incidents})
 
 
 @login_required
@@ -81,9 +141,7 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
-    suggestion = LinkSuggestion.objects.filter(pk=pk, force_id__in=viewer.police_force_ids).first()
-    if suggestion is None:
-        raise Http404("Not found.")
+    suggestion = selectors.suggestion_get(viewer=viewer, suggestion_id=pk)
     back = request.POST.get("incident") or suggestion.incident_a_id
     try:
         linking.suggestion_decide(
@@ -161,14 +219,18 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
         kind, target = d["kind"], d["target"]
         try:
             incident = (
-                selectors.force_incidents(viewer).filter(pk=target).first() if kind == "incident" else None
+                selectors.casefile_target_incident(viewer=viewer, incident_id=target)
+                if kind == "incident"
+                else None
             )
-            series = Series.objects.filter(pk=target).first() if kind == "series" else None
+            series = (
+                selectors.casefile_target_series(viewer=viewer, series_id=target)
+                if kind == "series"
+                else None
+            )
             person = None
             if kind == "offender":
-                from shopwatch.core.entitlements import scope
-
-                person = scope(Person.objects.all(), viewer).filter(pk=target).first()
+                person = selectors.casefile_target_person(viewer=viewer, person_id=target)
                 if person is None:
                     raise ValidationFailed([FieldError("target", "No such person you may see.")])
             case = casefiles.casefile_create(
@@ -192,7 +254,7 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
                 )
         else:
             return redirect("policing:casefile", pk=case.pk)
-    rows = CaseFile.objects.filter(force_id__in=viewer.police_force_ids)[:200]
+    rows, _ = selectors.casefile_list(viewer=viewer)
     return render(
         request,
         "policing/casefile_list.html",
@@ -202,12 +264,7 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
 
 
 def _case(viewer: Any, pk: int) -> CaseFile:
-    case = (
-        CaseFile.objects.filter(pk=pk, force_id__in=viewer.police_force_ids).select_related("force").first()
-    )
-    if case is None:
-        raise Http404("Not found.")
-    return case
+    return selectors.casefile_get(viewer=viewer, casefile_id=pk)
 
 
 def _witness_choices(incidents: list[Any]) -> list[tuple[int, str]]:
@@ -224,7 +281,7 @@ def _witness_choices(incidents: list[Any]) -> list[tuple[int, str]]:
 def casefile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     case = _case(viewer, pk)
-    incidents = list(casefiles.casefile_incidents(viewer, case))
+    incidents = selectors.casefile_incidents(viewer=viewer, case=case)
     form = StatementForm(request.POST or None)
     witness_field = form.fields["witness"]
     assert isinstance(witness_field, forms.ChoiceField)
@@ -253,7 +310,7 @@ def casefile_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 request, "Statement written. The witness has been asked to sign it on their phone."
             )
             return redirect("policing:casefile", pk=case.pk)
-    statements = WitnessStatement.objects.filter(case_file=case).select_related("witness", "incident")
+    statements = selectors.casefile_statements(case)
     return render(
         request,
         "policing/casefile_detail.html",

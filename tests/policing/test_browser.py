@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
 
-from shopwatch.policing.models import Triage, TriageState, WitnessStatement
+from shopwatch.policing.models import Series, Triage, TriageState, WitnessStatement
 from shopwatch.policing.services import casefiles
 from tests.policing.conftest import signed_in
 from tests.world import PASSWORD, World
@@ -114,6 +114,12 @@ def test_investigator_triages_on_a_phone(
 ) -> None:
     context, csp_errors = phone
     inc = world.report("reporter", "nw-brighton", report_to_police=True, type="violence", flags=["violence"])
+    earlier = world.report(
+        "connected_reporter",
+        "kiosk-crawley",
+        report_to_police=True,
+        occurred_at=timezone.now() - dt.timedelta(days=2),
+    )
     client = signed_in(world, "police_sussex")
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
@@ -136,4 +142,26 @@ def test_investigator_triages_on_a_phone(
     for path in ("/police/outcomes/", "/police/handoff/deliveries/", "/police/case-files/"):
         page.goto(f"{live_server.url}{path}")
         check_page(page)
+
+    # Linking by hand: from the incident, find the earlier one by its reference and make a series.
+    page.goto(f"{live_server.url}/police/incidents/{inc.pk}/")
+    page.get_by_role("link", name="Link into a series by hand").click()
+    expect(page.get_by_role("heading", name="Link incidents into a series")).to_be_visible()
+    expect(page.get_by_label(inc.reference)).to_be_checked()
+    check_page(page)
+    page.get_by_label("Search by reference").fill(earlier.reference)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label(earlier.reference).check()
+    page.get_by_role("button", name="Link incidents").click()
+    expect(page.get_by_role("alert")).to_contain_text("Say why these incidents are linked")
+    expect(page.get_by_label(inc.reference)).to_be_checked()
+    check_page(page)
+    page.get_by_label("Name of the new series").fill("Violence at Brighton and Crawley")
+    page.get_by_label("Same person").check()
+    page.get_by_label("Why these incidents are linked").fill("The same man threatens staff in both")
+    page.get_by_role("button", name="Link incidents").click()
+    expect(page.get_by_role("heading", name="Violence at Brighton and Crawley")).to_be_visible()
+    expect(page.get_by_text("The same man threatens staff in both").first).to_be_visible()
+    check_page(page)
+    assert set(Series.objects.get().members.values_list("incident_id", flat=True)) == {inc.pk, earlier.pk}
     assert csp_errors == []

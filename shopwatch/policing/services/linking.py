@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import Conflict, FieldError, ValidationFailed
+from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident, IncidentOffender, IncidentVehicle
 
@@ -24,6 +24,9 @@ from .common import force_incidents, require_investigator
 DEFAULT_WINDOW_DAYS = 30
 SCORES = {LinkBasis.PERSON: 0.9, LinkBasis.VEHICLE: 0.8, LinkBasis.STORE: 0.4}
 MAX_SUGGESTIONS = 200
+MAX_REASON = 1000
+MAX_LINK = 200  # incidents linked in one go
+WHY = "Say why these incidents are linked."
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -146,8 +149,13 @@ def suggestion_decide(*, viewer: Viewer, suggestion: LinkSuggestion, accept: boo
                 created_by_id=viewer.user_id,
                 created_at=now,
             )
+        basis = suggestion.get_basis_display().lower()
+        reason = f"Accepted suggestion: {basis} (score {suggestion.score:.1f})"
         SeriesMember.objects.bulk_create(
-            [SeriesMember(series=series, incident_id=i, added_by_id=viewer.user_id) for i in pair],
+            [
+                SeriesMember(series=series, incident_id=i, added_by_id=viewer.user_id, reason=reason)
+                for i in pair
+            ],
             ignore_conflicts=True,
         )
         suggestion.series = series
@@ -164,34 +172,65 @@ def suggestion_decide(*, viewer: Viewer, suggestion: LinkSuggestion, accept: boo
     return suggestion
 
 
+def _linkable(viewer: Viewer, incidents: list[Incident], errors: list[FieldError]) -> list[Incident]:
+    """The chosen incidents, once each, checked against the caller's force queue (the one entitlement
+    filter): one the caller may not see is refused like one that does not exist."""
+    ids = list(dict.fromkeys(i.pk for i in incidents))
+    if len(ids) > MAX_LINK:
+        errors.append(FieldError("incidents", f"Link at most {MAX_LINK} incidents at a time."))
+        return []
+    visible = {i.pk: i for i in force_incidents(viewer).filter(pk__in=ids)}
+    missing = [pk for pk in ids if pk not in visible]
+    if missing:
+        errors.append(
+            FieldError("incidents", f"Not incidents of your force's queue: {', '.join(map(str, missing))}.")
+        )
+    return [visible[pk] for pk in ids if pk in visible]
+
+
+def _text(errors: list[FieldError], name: str, value: str, limit: int, *, missing: str = "") -> str:
+    """Cleaned text; ``missing`` (when given) is required and is the message when it is left empty."""
+    found: list[FieldError] = []
+    value = clean_text(name, value, limit, found, required=bool(missing))
+    errors.extend(FieldError(name, missing) if e.message == "Required." else e for e in found)
+    return value
+
+
 @transaction.atomic
 def series_create(
-    *, viewer: Viewer, name: str, basis: str, incidents: list[Incident], method: str = ""
+    *, viewer: Viewer, name: str, basis: str, incidents: list[Incident], reason: str, method: str = ""
 ) -> Series:
-    """An investigator links incidents by hand."""
+    """An investigator links two or more incidents of their force by hand, saying why."""
     require_investigator(viewer)
-    errors = []
-    if not name.strip():
-        errors.append(FieldError("name", "Give the series a name."))
+    errors: list[FieldError] = []
+    name = _text(errors, "name", name, 200, missing="Give the series a name.")
     if basis not in LinkBasis.values:
         errors.append(FieldError("basis", "Choose what links the incidents."))
-    if basis == LinkBasis.METHOD and not method.strip():
-        errors.append(FieldError("method", "Describe the method."))
-    forces = {i.force_id for i in incidents}
-    if len(forces) != 1 or not forces <= viewer.police_force_ids:
-        errors.append(FieldError("incidents", "Choose incidents of your force."))
+    by_method = basis == LinkBasis.METHOD
+    method = _text(errors, "method", method, 300, missing="Describe the method." if by_method else "")
+    reason = _text(errors, "reason", reason, MAX_REASON, missing=WHY)
+    chosen = _linkable(viewer, incidents, errors)
+    if not any(e.field == "incidents" for e in errors):
+        if len(chosen) < 2:
+            errors.append(FieldError("incidents", "Choose at least two incidents to link."))
+        elif len({i.force_id for i in chosen}) != 1:
+            errors.append(FieldError("incidents", "Choose incidents of one force."))
     if errors:
         raise ValidationFailed(errors)
+    now = timezone.now()
     series = Series.objects.create(
-        force_id=forces.pop(),
-        name=name.strip()[:200],
+        force_id=chosen[0].force_id,
+        name=name,
         basis=basis,
-        method=method.strip()[:300],
+        method=method,
         created_by_id=viewer.user_id,
+        created_at=now,
     )
     SeriesMember.objects.bulk_create(
-        [SeriesMember(series=series, incident=i, added_by_id=viewer.user_id) for i in incidents],
-        ignore_conflicts=True,
+        [
+            SeriesMember(series=series, incident=i, added_by_id=viewer.user_id, added_at=now, reason=reason)
+            for i in chosen
+        ]
     )
     audit_record(
         viewer=viewer,
@@ -199,25 +238,76 @@ def series_create(
         object_type="series",
         object_id=series.pk,
         organisation_id=series.force_id,
-        summary=f"Series '{series.name}' of {len(incidents)} incidents",
+        summary=f"Series '{series.name}' of {len(chosen)} incidents",
+        detail={"incidents": [i.pk for i in chosen], "reason": reason},
     )
     return series
 
 
 @transaction.atomic
-def series_add(*, viewer: Viewer, series: Series, incident: Incident) -> None:
+def series_add(*, viewer: Viewer, series: Series, incidents: list[Incident], reason: str) -> list[Incident]:
+    """Link more incidents into an existing series of the caller's force. Returns those newly added
+    (an incident already in the series is left as it is)."""
     require_investigator(viewer)
-    if series.force_id != incident.force_id:
-        raise ValidationFailed([FieldError("incident", "Only incidents of the series' force can join it.")])
-    _, created = SeriesMember.objects.get_or_create(
-        series=series, incident=incident, defaults={"added_by_id": viewer.user_id}
+    errors: list[FieldError] = []
+    if series.force_id not in viewer.police_force_ids:
+        errors.append(FieldError("series", "Choose a series of your force."))
+    reason = _text(errors, "reason", reason, MAX_REASON, missing=WHY)
+    chosen = _linkable(viewer, incidents, errors)
+    if not any(e.field == "incidents" for e in errors):
+        if not chosen:
+            errors.append(FieldError("incidents", "Choose at least one incident to add."))
+        elif any(i.force_id != series.force_id for i in chosen):
+            errors.append(FieldError("incidents", "Only incidents of the series' force can join it."))
+    if errors:
+        raise ValidationFailed(errors)
+    already = set(
+        SeriesMember.objects.filter(series=series, incident__in=chosen).values_list("incident_id", flat=True)
     )
-    if created:
-        audit_record(
-            viewer=viewer,
-            action=AuditAction.CHANGE,
-            object_type="series",
-            object_id=series.pk,
-            organisation_id=series.force_id,
-            summary=f"{incident.reference} added to '{series.name}'",
-        )
+    new = [i for i in chosen if i.pk not in already]
+    if not new:
+        return []
+    now = timezone.now()
+    SeriesMember.objects.bulk_create(
+        [
+            SeriesMember(series=series, incident=i, added_by_id=viewer.user_id, added_at=now, reason=reason)
+            for i in new
+        ],
+        ignore_conflicts=True,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="series",
+        object_id=series.pk,
+        organisation_id=series.force_id,
+        summary=f"{', '.join(i.reference for i in new)[:200]} added to '{series.name}'",
+        detail={"added": [i.pk for i in new], "reason": reason},
+    )
+    return new
+
+
+@transaction.atomic
+def series_remove(*, viewer: Viewer, series: Series, incident: Incident, reason: str = "") -> bool:
+    """Take an incident out of a series of the caller's force. False when it was not in it."""
+    require_investigator(viewer)
+    errors: list[FieldError] = []
+    if series.force_id not in viewer.police_force_ids:
+        errors.append(FieldError("series", "Choose a series of your force."))
+    reason = _text(errors, "reason", reason, MAX_REASON)
+    _linkable(viewer, [incident], errors)
+    if errors:
+        raise ValidationFailed(errors)
+    removed, _ = SeriesMember.objects.filter(series=series, incident=incident).delete()
+    if not removed:
+        return False
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="series",
+        object_id=series.pk,
+        organisation_id=series.force_id,
+        summary=f"{incident.reference} removed from '{series.name}'",
+        detail={"removed": incident.pk, "reason": reason},
+    )
+    return True
