@@ -7,8 +7,12 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import pillow_heif
 from django.utils import timezone
 from PIL import Image
+
+# iPhones take HEIC: with libheif's opener Pillow reads their size, EXIF and pixels (for thumbnails).
+pillow_heif.register_heif_opener()
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif"}
 _EARLIEST_CAPTURE = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
@@ -45,13 +49,14 @@ def check_image(data_head: bytes, fileobj: Any) -> str:
     content_type = sniff_content_type(data_head)
     if content_type not in IMAGE_TYPES:
         raise ImageRejected("This file is not a photo ShopWatch accepts (JPEG, PNG or HEIC).")
-    if content_type in ("image/jpeg", "image/png"):
+    if content_type in IMAGE_TYPES:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
                 fileobj.seek(0)
-                with Image.open(fileobj) as img:
-                    img.verify()
+                with Image.open(fileobj) as img:  # opening checks the pixel count (bombs)
+                    if content_type in ("image/jpeg", "image/png"):
+                        img.verify()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
                 raise ImageRejected("This image is too large to open safely (decompression bomb).") from exc
             except Exception as exc:

@@ -60,6 +60,7 @@ def evidence_thumb(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 _PLAYABLE_VIDEO = {"video/mp4", "video/quicktime"}
 _SHOWABLE_IMAGES = {"image/jpeg", "image/png"}
+_PREVIEWED_IMAGES = {"image/heic", "image/heif"}  # most browsers cannot show HEIC: a JPEG preview instead
 
 
 def _may_link(viewer: Viewer) -> bool:
@@ -78,6 +79,8 @@ def _render_detail(
     kind = (
         "image"
         if evidence.content_type in _SHOWABLE_IMAGES
+        else "preview"
+        if evidence.content_type in _PREVIEWED_IMAGES
         else "video"
         if evidence.content_type in _PLAYABLE_VIDEO
         else "download"

@@ -136,13 +136,14 @@ def decide(path: Path, declared: str | None) -> Decision:
     with path.open("rb") as f:
         content_type = check_head(f.read(HEAD_BYTES), declared)
         f.seek(0)
-        if content_type in ("image/jpeg", "image/png"):
+        if content_type in ("video/mp4", "video/quicktime", "image/heic", "image/heif"):
+            _check_iso_boxes(f, size)
+        if content_type in IMAGE_TYPES:
+            f.seek(0)
             try:
                 check_image(f.read(HEAD_BYTES), f)
             except ImageRejected as exc:
                 raise Refused(str(exc)) from exc
-        elif content_type in ("video/mp4", "video/quicktime", "image/heic", "image/heif"):
-            _check_iso_boxes(f, size)
         elif content_type == "video/x-msvideo":
             _check_riff(f, size)
     if content_type == ZIP_TYPE:

@@ -48,3 +48,13 @@ def png_bomb_bytes(width: int = 20_000, height: int = 20_000) -> bytes:
     compressor = zlib.compressobj(9)
     body = b"".join(compressor.compress(row) for _ in range(64)) + compressor.flush()
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def heic_bytes(size: tuple[int, int] = (800, 600), color: tuple[int, int, int] = (10, 120, 200)) -> bytes:
+    """An iPhone-style HEIC photo (encoded by libheif through pillow-heif)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "HEIF")
+    return out.getvalue()

@@ -8,7 +8,7 @@ from django.test import Client
 from shopwatch.core.models import AuditEvent
 from shopwatch.evidence import services
 from shopwatch.evidence.models import EvidenceFile
-from tests.evidence.images import jpeg_bytes
+from tests.evidence.images import heic_bytes, jpeg_bytes
 from tests.world import World
 
 
@@ -58,6 +58,46 @@ def test_thumbnail_is_small_jpeg_and_audited(world: World, photo: EvidenceFile) 
     assert AuditEvent.objects.filter(
         object_type="evidence", object_id=str(photo.pk), action="view", detail__purpose="thumbnail"
     ).exists()
+
+
+def test_an_iphone_heic_photo_is_kept_as_is_and_previewed_as_jpeg(world: World) -> None:
+    data = heic_bytes(size=(1200, 900))
+    evidence = services.evidence_add(
+        viewer=world.viewer("reporter"),
+        incident=world.report("reporter", "nw-brighton"),
+        fileobj=io.BytesIO(data),
+        filename="IMG_0042.HEIC",
+    )
+    assert evidence.content_type == "image/heic"
+    assert (evidence.width, evidence.height) == (1200, 900)
+    client = _client(world, "manager")
+    original = client.get(f"/evidence/{evidence.pk}/content")
+    assert b"".join(original.streaming_content) == data  # type: ignore[attr-defined]
+    thumb = client.get(f"/evidence/{evidence.pk}/thumb")
+    assert thumb["Content-Type"] == "image/jpeg"
+    from PIL import Image
+
+    with Image.open(io.BytesIO(b"".join(thumb.streaming_content))) as img:  # type: ignore[attr-defined]
+        assert (img.format, img.size) == ("JPEG", (480, 360))
+    page = client.get(f"/evidence/{evidence.pk}/").content.decode()
+    assert f'src="/evidence/{evidence.pk}/thumb"' in page
+    assert "A JPEG preview of the image/heic original" in page
+
+
+def test_a_damaged_heic_is_refused_with_its_name(world: World) -> None:
+    from shopwatch.core.errors import ValidationFailed
+
+    data = heic_bytes()
+    broken = data[:40] + b"\x00" * (len(data) - 40)
+    with pytest.raises(ValidationFailed) as exc:
+        services.evidence_add(
+            viewer=world.viewer("reporter"),
+            incident=world.report("reporter", "nw-brighton"),
+            fileobj=io.BytesIO(broken),
+            filename="IMG_0043.HEIC",
+        )
+    assert "IMG_0043.HEIC" in exc.value.errors[0].message
+    assert not EvidenceFile.objects.exists()
 
 
 @pytest.mark.parametrize("path", ["content", "thumb"])

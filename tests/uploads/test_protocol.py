@@ -19,7 +19,7 @@ from shopwatch.evidence.models import EvidenceFile
 from shopwatch.reporting.models import Incident
 from shopwatch.uploads import services
 from shopwatch.uploads.models import Upload, UploadState
-from tests.evidence.images import jpeg_bytes, png_bomb_bytes, png_bytes
+from tests.evidence.images import heic_bytes, jpeg_bytes, png_bomb_bytes, png_bytes
 from tests.uploads.support import encode_metadata, mp4_bytes, zip_bytes
 from tests.world import World
 
@@ -251,6 +251,21 @@ def test_an_image_decompression_bomb_is_refused(world: World, incident: Incident
     assert response.status_code == 422
     assert "decompression bomb" in refusal(response)
     assert not EvidenceFile.objects.exists()
+
+
+def test_an_iphone_heic_is_accepted_with_its_size_and_a_damaged_one_refused(
+    world: World, incident: Incident
+) -> None:
+    photo = heic_bytes(size=(1008, 756))
+    response = tus_for(world, "reporter").send(photo, incident, "IMG_0001.HEIC", filetype="image/heic")
+    assert response.status_code == 204
+    evidence = EvidenceFile.objects.get()
+    assert (evidence.content_type, evidence.width, evidence.height) == ("image/heic", 1008, 756)
+    # The boxes still tile the file, but the picture inside is garbage: libheif cannot open it.
+    damaged = photo[:24] + bytes(len(photo) - 24)
+    response = tus_for(world, "reporter").send(damaged, incident, "IMG_0002.HEIC")
+    assert response.status_code == 422
+    assert EvidenceFile.objects.count() == 1
 
 
 def test_a_zip_bomb_is_refused_without_extracting_it(world: World, incident: Incident) -> None:
