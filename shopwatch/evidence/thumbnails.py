@@ -7,7 +7,10 @@ import warnings
 from functools import cache
 from typing import Any
 
+import pillow_heif
 from PIL import Image, ImageDraw, ImageOps
+
+pillow_heif.register_heif_opener()  # thumbnails of iPhone photos (HEIC)
 
 THUMB_SIZE = (480, 480)
 THUMB_QUALITY = 80
