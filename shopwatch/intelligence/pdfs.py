@@ -9,6 +9,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from fpdf import FPDF
 
+from shopwatch.subjects.services import person_photo_thumbnail_ensure
+
 from .models import ExclusionNotice, WarningLetter
 from .selectors import GalleryCard
 
@@ -69,8 +71,10 @@ def gallery_pdf(*, partnership_name: str, cards: list[GalleryCard], printed_by: 
         top = pdf.get_y()
         if card.photo_id is not None:
             photo = card.person.photos.filter(pk=card.photo_id).first()
-            if photo is not None and photo.content_type in ("image/jpeg", "image/png"):
-                with default_storage.open(photo.file.name, "rb") as fh:
+            # The thumbnail: upright, small whatever the phone took, and any image type it could render.
+            thumbnail = person_photo_thumbnail_ensure(photo=photo) if photo is not None else None
+            if thumbnail is not None:
+                with default_storage.open(thumbnail, "rb") as fh:
                     pdf.image(io.BytesIO(fh.read()), x=10, y=top, w=28)
         pdf.set_xy(42, top)
         pdf.set_font("Helvetica", style="B", size=11)

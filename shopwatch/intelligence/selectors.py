@@ -11,13 +11,14 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import Viewer, get_visible, scope
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope
 from shopwatch.core.models import AuditAction, AuditEvent, Organisation, OrganisationKind
 from shopwatch.reporting.models import Incident, IncidentOffender
-from shopwatch.subjects.models import Person
+from shopwatch.subjects.models import Person, PersonPhoto
 
 from .models import (
     ExclusionNotice,
@@ -121,8 +122,6 @@ def gallery_cards(
         person_id__in=person_ids, status=ExclusionStatus.ACTIVE, starts_on__lte=today, ends_on__gte=today
     ).values_list("person_id", "ends_on"):
         excluded[pid] = max(ends, excluded.get(pid, ends))
-    from shopwatch.subjects.models import PersonPhoto
-
     photos: dict[int, int] = {}
     for pid, photo_id in (
         PersonPhoto.objects.filter(person_id__in=person_ids)
@@ -168,10 +167,6 @@ def gallery_entry(*, viewer: Viewer, entry_id: object) -> GalleryCard:
                 summary="Gallery entry opened",
             )
             return card
-    from django.http import Http404
-
-    from shopwatch.core.entitlements import NOT_FOUND_MESSAGE
-
     raise Http404(NOT_FOUND_MESSAGE)
 
 
@@ -186,6 +181,28 @@ def person_photo_visible(*, viewer: Viewer, person_id: int) -> bool:
         ),
         viewer,
     ).exists()
+
+
+def person_photo_get(*, viewer: Viewer, photo_id: object, purpose: str = "image") -> PersonPhoto:
+    """One image of a person, to serve in full (``purpose="image"``) or as a thumbnail: the same 404 for
+    missing and forbidden, and the access audited as a view of the person, naming the image."""
+    photo = (
+        PersonPhoto.objects.select_related("person").filter(pk=int(str(photo_id))).first()
+        if str(photo_id).isdigit()
+        else None
+    )
+    if photo is None or not person_photo_visible(viewer=viewer, person_id=photo.person_id):
+        raise Http404(NOT_FOUND_MESSAGE)
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="person",
+        object_id=photo.person_id,
+        partnership_id=photo.person.partnership_id,
+        summary=f"Image {photo.sha256[:12]} viewed ({purpose})",
+        detail={"photo": photo.pk, "purpose": purpose},
+    )
+    return photo
 
 
 # --- Intelligence as each person may see it ------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("galleries/<slug:slug>/merge/", views.person_merge, name="person-merge"),
     path("gallery-entries/<int:pk>/", views.gallery_entry, name="gallery-entry"),
     path("photos/<int:pk>/", views.person_photo, name="person-photo"),
+    path("photos/<int:pk>/thumbnail.jpg", views.person_photo_thumbnail, name="person-photo-thumbnail"),
     path("partnerships/<slug:slug>/exclusions/", views.exclusions, name="exclusions"),
     path("exclusions/<int:pk>/", views.exclusion, name="exclusion"),
     path("exclusions/<int:pk>/notice.pdf", views.exclusion_pdf, name="exclusion-pdf"),

@@ -11,17 +11,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.models import Organisation, Store
+from shopwatch.evidence.thumbnails import placeholder_png
 from shopwatch.reporting.models import Incident
-from shopwatch.subjects.models import Person, PersonPhoto
+from shopwatch.subjects.models import Person
 from shopwatch.subjects.selectors import person_queryset
-from shopwatch.subjects.services import person_erase, person_photo_add, person_rectify
+from shopwatch.subjects.services import (
+    person_erase,
+    person_photo_add,
+    person_photo_thumbnail_ensure,
+    person_rectify,
+)
 
 from . import pdfs, selectors, services
 from .forms import (
@@ -215,14 +221,28 @@ def gallery_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_photo(request: HttpRequest, pk: int) -> FileResponse:
-    """A person's image, through the person's own entitlement (and audited as a view of the person)."""
+    """A person's image in full, through the person's own entitlement, audited as a view of the person."""
     viewer = viewer_for(request.user)
-    photo = PersonPhoto.objects.filter(pk=pk).select_related("person").first()
-    if photo is None:
-        raise Http404(NOT_FOUND_MESSAGE)
-    if not selectors.person_photo_visible(viewer=viewer, person_id=photo.person_id):
-        raise Http404(NOT_FOUND_MESSAGE)
+    with transaction.atomic():
+        photo = selectors.person_photo_get(viewer=viewer, photo_id=pk, purpose="image")
     response = FileResponse(default_storage.open(photo.file.name, "rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def person_photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A person's image as a small JPEG for galleries and lists: the same entitlement and audit as the full
+    image; a plain tile where the image cannot be rendered."""
+    viewer = viewer_for(request.user)
+    with transaction.atomic():
+        photo = selectors.person_photo_get(viewer=viewer, photo_id=pk, purpose="thumbnail")
+    name = person_photo_thumbnail_ensure(photo=photo)
+    response: HttpResponseBase
+    if name is None:
+        response = HttpResponse(placeholder_png(), content_type="image/png")
+    else:
+        response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

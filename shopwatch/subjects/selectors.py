@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible, scope
 from shopwatch.core.models import AuditAction
 
-from .models import Person
+from .models import Person, PersonPhoto
 
 
 def person_queryset(viewer: Viewer) -> QuerySet[Person]:
@@ -26,14 +26,16 @@ def person_choices(*, viewer: Viewer, q: str = "", limit: int = 200) -> list[Per
 
 
 def person_list(*, viewer: Viewer, q: str = "", after_id: int | None = None, limit: int = 50) -> list[Person]:
-    qs = person_queryset(viewer).order_by("id")
+    """One page of the persons the viewer may see, each with ``photo_id``: their latest image, or None."""
+    latest_photo = PersonPhoto.objects.filter(person=OuterRef("pk")).order_by("-created_at", "-id")
+    qs = person_queryset(viewer).annotate(photo_id=Subquery(latest_photo.values("id")[:1])).order_by("id")
     if q:
         qs = qs.filter(
             Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)
         ).distinct()
     if after_id is not None:
         qs = qs.filter(id__gt=after_id)
-    rows = list(qs[:limit])
+    rows: list[Person] = list(qs[:limit])
     if rows:
         audit_record(
             viewer=viewer,
@@ -46,7 +48,7 @@ def person_list(*, viewer: Viewer, q: str = "", after_id: int | None = None, lim
 
 
 def person_detail(*, viewer: Viewer, person_id: object) -> Person:
-    person = get_visible(person_queryset(viewer), viewer, pk=person_id)
+    person = get_visible(person_queryset(viewer).prefetch_related("photos"), viewer, pk=person_id)
     audit_record(
         viewer=viewer,
         action=AuditAction.VIEW,

@@ -127,6 +127,35 @@ def person_photo_add(
     return photo
 
 
+def person_photo_thumbnail_ensure(*, photo: PersonPhoto) -> str | None:
+    """The storage name of the photo's thumbnail, made and kept on first request (None if not renderable).
+
+    A derived file (at most 480 px, upright, JPEG without metadata) stored under thumbs/people/ apart from
+    the original, which is never changed. Not audited itself: serving it is, as a view of the person.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .thumbnails import person_thumbnail
+
+    if photo.thumbnail:
+        return str(photo.thumbnail.name)
+    with default_storage.open(photo.file.name, "rb") as original:
+        data = person_thumbnail(original)
+    if data is None:
+        return None
+    name = default_storage.save(
+        f"thumbs/people/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg", ContentFile(data)
+    )
+    claimed = PersonPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=name)
+    if not claimed:  # another request made one first (or the photo is gone): keep theirs
+        default_storage.delete(name)
+        photo.refresh_from_db(fields=["thumbnail"])
+        return str(photo.thumbnail.name) if photo.thumbnail else None
+    photo.thumbnail.name = name
+    return name
+
+
 def _may_manage(viewer: Viewer, person: Person) -> bool:
     return (
         viewer.platform_admin
