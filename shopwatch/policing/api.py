@@ -406,3 +406,8 @@ def police_feedback(request: HttpRequest, incident_id: int) -> Any:
         "cbo_granted": f.cbo_granted,
         "updated_at": f.updated_at,
     }
+
+
+from .api_cases import router as cases_router  # noqa: E402  (linking and case files, same tag)
+
+router.add_router("", cases_router)
