@@ -326,7 +326,12 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "policing/deliveries.html",
-        {"rows": rows, "status": status, "statuses": DeliveryStatus.choices},
+        {
+            "rows": rows,
+            "status": status,
+            "statuses": DeliveryStatus.choices,
+            "refused": selectors.refused_callbacks(viewer=viewer),
+        },
     )
 
 

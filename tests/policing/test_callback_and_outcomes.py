@@ -339,3 +339,88 @@ def test_store_system_reads_police_feedback_through_the_api(
     r = api("police_sussex").post(f"/api/v1/incidents/{inc.pk}/attendance", {"attended_at": future})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "attended_at"
+
+
+def _refusals() -> list[Any]:
+    from shopwatch.core.models import AuditEvent
+    from shopwatch.policing.models import CALLBACK_REFUSED
+
+    return list(AuditEvent.objects.filter(object_type=CALLBACK_REFUSED).order_by("id"))
+
+
+@pytest.mark.parametrize(
+    ("how", "status", "force"),
+    [
+        ("unsigned", 401, "sussex"),
+        ("wrong-secret", 401, "sussex"),
+        ("unsigned-garbage", 401, None),
+        ("bad-body", 422, "sussex"),
+        ("unknown-incident", 404, "sussex"),
+        ("other-force", 404, "thames-valley"),
+    ],
+)
+def test_refused_callbacks_are_in_the_audit_trail_of_the_force(
+    world: World, forces: None, how: str, status: int, force: str | None
+) -> None:
+    inc = _accepted(world)
+    body: dict[str, Any] | bytes = {
+        "incident": inc.pk,
+        "crime_reference": "4725001",
+        "status": "crime_recorded",
+    }
+    if how == "unsigned":
+        r = _post(body, None)
+    elif how == "wrong-secret":
+        r = _post(body, "not-the-secret-at-all-000")
+    elif how == "unsigned-garbage":
+        r = _post(b"\xff not json", None, signature="sha256=00")
+    elif how == "bad-body":
+        r = _post({"incident": inc.pk, "status": "solved"}, SUSSEX_SECRET)
+    elif how == "unknown-incident":
+        r = _post({**body, "incident": inc.pk + 1000}, SUSSEX_SECRET)  # type: ignore[dict-item]
+    else:
+        r = _post(body, TV_SECRET)
+    assert r.status_code == status
+    [event] = _refusals()
+    assert event.organisation_id == (world.orgs[force].pk if force else None)
+    assert event.detail["status"] == status
+    assert event.detail["remote"] == "127.0.0.1"
+    assert f"({status})" in event.summary
+    # The store sees it in its partnership's trail only when the body named its incident and that was not
+    # answered by another force's system.
+    named = how in ("unsigned", "wrong-secret")
+    assert event.store_id == (inc.store_id if named else None)
+    if how == "bad-body":
+        assert {e["field"] for e in event.detail["errors"]} == {"crime_reference", "status"}
+    assert not CrimeRecord.objects.filter(incident=inc).exists()
+
+
+def test_a_contradicting_callback_is_refused_and_seen_by_the_force_and_the_partnership(
+    world: World, forces: None
+) -> None:
+    from shopwatch.core.selectors import audit_trail_for_partnership
+    from tests.policing.conftest import signed_in
+
+    inc = _accepted(world)
+    _post({"incident": inc.pk, "crime_reference": "X1", "status": "charged"}, SUSSEX_SECRET)
+    records.outcome_record(viewer=world.viewer("police_sussex"), incident=inc, outcome="1")
+    r = _post({"incident": inc.pk, "crime_reference": "X1", "status": "no_crime"}, SUSSEX_SECRET)
+    assert r.status_code == 409
+    [event] = _refusals()
+    assert (event.organisation_id, event.store_id, event.object_id) == (
+        world.orgs["sussex"].pk,
+        inc.store_id,
+        str(inc.pk),
+    )
+    assert "cannot have an outcome" in event.summary
+    trail = audit_trail_for_partnership(
+        viewer=world.viewer("partnership_manager"), partnership_id=world.orgs["brighton-bcrp"].pk
+    )
+    assert event in list(trail)
+    page = signed_in(world, "supervisor_sussex").get("/police/handoff/deliveries/").content.decode()
+    assert "Refused callbacks" in page
+    assert "cannot have an outcome" in page
+    other = signed_in(world, "police_tv").get("/police/handoff/deliveries/").content.decode()
+    assert "cannot have an outcome" not in other
+    # The refusal wrote nothing else: the record is as it was.
+    assert CrimeRecord.objects.get(incident=inc).status == "charged"

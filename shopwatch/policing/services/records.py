@@ -15,10 +15,12 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, ServiceError, ValidationFailed
 from shopwatch.core.models import AuditAction, Channel
+from shopwatch.core.ratelimit import allow
 from shopwatch.reporting.models import STATUS_ORDER, Incident, IncidentStatus
 from shopwatch.reporting.services import incident_set_status
 
 from ..models import (
+    CALLBACK_REFUSED,
     CHARGE_OUTCOMES,
     CallbackReceipt,
     CrimeRecord,
@@ -45,6 +47,11 @@ _RECORDED = (
 class Unauthorised(ServiceError):
     status_code = 401
     title = "Signature missing or wrong"
+
+
+class CallbackNotFound(ServiceError):
+    status_code = 404
+    title = "Not found"
 
 
 @dataclass
@@ -320,35 +327,107 @@ def _parse_callback(body: bytes) -> dict[str, Any]:
     return data
 
 
-def callback_force(*, body: bytes, signature: str | None, remote: str = "") -> ForceEndpoint:
-    """The force whose secret signed this body; refuses (and logs) an unsigned or wrongly signed one."""
-    if not signature or not signature.startswith("sha256="):
-        log.warning("Hand-off callback refused from %s: no signature", remote or "unknown address")
-        raise Unauthorised(
-            [FieldError("X-ShopWatch-Signature", "Send sha256=<hex HMAC-SHA256 of the body>.")]
+# Unsigned or wrongly signed callbacks recorded in the audit trail per second from one address; more are only
+# logged (anyone can send them, so they must not be able to fill the trail).
+REFUSED_AUDITS_PER_SECOND = 10
+
+
+def _claimed_incident(body: bytes) -> Incident | None:
+    """The incident a body says it is about, if it names one that was sent to police (nothing is trusted)."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    claimed = data.get("incident") if isinstance(data, dict) else None
+    if not isinstance(claimed, int) or isinstance(claimed, bool):
+        return None
+    return Incident.objects.filter(pk=claimed, sent_to_police=True).first()
+
+
+def callback_refused(
+    *,
+    body: bytes,
+    remote: str,
+    status: int,
+    why: str,
+    errors: list[FieldError],
+    force_id: int | None = None,
+    incident: Incident | None = None,
+) -> None:
+    """Log a refused callback and record it in the audit trail against the force (the one whose secret signed
+    it; for an unsigned one, the force of the incident it names) and the incident's store, so the force's
+    team and the store's partnership managers can see it."""
+    log.warning("Hand-off callback refused from %s: %s", remote or "unknown address", why)
+    if force_id is None:
+        incident = incident or _claimed_incident(body)
+        if not allow(f"callback-refused:{remote}", per_second=REFUSED_AUDITS_PER_SECOND)[0]:
+            return
+        force_id = incident.force_id if incident else None
+    viewer = system_viewer(force_id=force_id, channel=Channel.API)
+    with transaction.atomic():
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.CREATE,
+            object_type=CALLBACK_REFUSED,
+            object_id=incident.pk if incident else "",
+            store_id=incident.store_id if incident else None,
+            organisation_id=force_id,
+            summary=f"Hand-off callback refused ({status}): {why}",
+            detail={
+                "status": status,
+                "remote": remote[:100],
+                "body_sha256": hashlib.sha256(body).hexdigest(),
+                "body_bytes": len(body),
+                "incident": incident.pk if incident else None,
+                "errors": [e.as_dict() for e in errors[:20]],
+            },
         )
+
+
+def callback_force(*, body: bytes, signature: str | None, remote: str = "") -> ForceEndpoint:
+    """The force whose secret signed this body; refuses (and audits) an unsigned or wrongly signed one."""
+    if not signature or not signature.startswith("sha256="):
+        errors = [FieldError("X-ShopWatch-Signature", "Send sha256=<hex HMAC-SHA256 of the body>.")]
+        callback_refused(body=body, remote=remote, status=401, why="no signature", errors=errors)
+        raise Unauthorised(errors)
     for endpoint in ForceEndpoint.objects.filter(active=True).select_related("force"):
         if signature_matches(body, endpoint.secret, signature):
             return endpoint
-    log.warning("Hand-off callback refused from %s: signature matches no force", remote or "unknown address")
-    raise Unauthorised([FieldError("X-ShopWatch-Signature", "The signature does not match.")])
+    errors = [FieldError("X-ShopWatch-Signature", "The signature does not match.")]
+    callback_refused(
+        body=body, remote=remote, status=401, why="the signature matches no force", errors=errors
+    )
+    raise Unauthorised(errors)
 
 
 def callback_apply(*, body: bytes, signature: str | None, remote: str = "") -> CallbackResult:
     """Apply a force's signed callback. A repeat of a body already applied is answered and not re-applied."""
     endpoint = callback_force(body=body, signature=signature, remote=remote)
-    data = _parse_callback(body)
+    force_id = endpoint.force_id
+    try:
+        data = _parse_callback(body)
+    except ValidationFailed as exc:
+        why = "the body is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        callback_refused(body=body, remote=remote, status=422, why=why, errors=exc.errors, force_id=force_id)
+        raise
     digest = hashlib.sha256(body).hexdigest()
-    viewer = system_viewer(force_id=endpoint.force_id, channel=Channel.API)
+    viewer = system_viewer(force_id=force_id, channel=Channel.API)
     incident = (
         Incident.objects.select_related("force", "store")
-        .filter(pk=data["incident"], force_id=endpoint.force_id, sent_to_police=True)
+        .filter(pk=data["incident"], force_id=force_id, sent_to_police=True)
         .first()
     )
     if incident is None:
-        from django.http import Http404
-
-        raise Http404("Not found.")
+        errors = [FieldError("incident", "No incident with this id was sent to your force.")]
+        callback_refused(
+            body=body,
+            remote=remote,
+            status=404,
+            why=f"incident {data['incident']} is not one sent to this force",
+            errors=errors,
+            force_id=force_id,
+        )
+        raise CallbackNotFound(errors)
     try:
         with transaction.atomic():
             receipt = CallbackReceipt.objects.create(
@@ -368,10 +447,21 @@ def callback_apply(*, body: bytes, signature: str | None, remote: str = "") -> C
         record = CrimeRecord.objects.get(incident=incident)
         return CallbackResult(incident.pk, False, True, record.crime_reference, record.status, [])
     except ServiceError as exc:
-        log.warning("Hand-off callback for incident %s refused: %s", incident.pk, exc)
+        refused: ServiceError = exc
         if isinstance(exc, ValidationFailed) and exc.title.startswith("The update contradicts"):
-            raise Conflict(exc.errors, title=exc.title) from exc
-        raise
+            refused = Conflict(exc.errors, title=exc.title)
+        callback_refused(
+            body=body,
+            remote=remote,
+            status=refused.status_code,
+            why=f"{incident.reference}: " + "; ".join(e.message for e in exc.errors),
+            errors=exc.errors,
+            force_id=force_id,
+            incident=incident,
+        )
+        if refused is exc:
+            raise
+        raise refused from exc
     return CallbackResult(
         incident.pk,
         result.changed,
