@@ -689,12 +689,16 @@ class _Generator:
         if distribution != Distribution.ORGANISATION:
             trail.append((IncidentStatus.SHARED, plan.created, reporter, ""))
         crime_reference = ""
+        sent_at: dt.datetime | None = None
         if to_police:
+            # Most stores send it to police within minutes of reporting it; some decide hours later.
+            wait = dt.timedelta(minutes=r.uniform(1, 15) if r.random() < 0.8 else r.uniform(60, 1440))
+            sent_at = min(plan.created + wait, self.end)
             trail.append(
-                (IncidentStatus.SENT_TO_POLICE, plan.created, reporter, "Reported to police by the store")
+                (IncidentStatus.SENT_TO_POLICE, sent_at, reporter, "Reported to police by the store")
             )
             officer = self.w.investigator.get(spec.force)
-            at = plan.created + dt.timedelta(hours=r.uniform(2, 72))
+            at = sent_at + dt.timedelta(hours=r.uniform(2, 72))
             if r.random() < 0.7 and at < self.end:
                 trail.append((IncidentStatus.WITH_POLICE, at, officer, "Reviewed by the business crime team"))
                 at += dt.timedelta(hours=r.uniform(1, 120))
@@ -728,6 +732,7 @@ class _Generator:
             goods_value=goods_value,
             report_to_police=to_police,
             sent_to_police=to_police,
+            sent_to_police_at=ts(sent_at) if sent_at else None,
             status=str(trail[-1][0]),
             priority=str(priority.priority),
             priority_score=priority.score,
