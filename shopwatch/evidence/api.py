@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 
 from shopwatch.core.api import decode_cursor, encode_cursor, next_url, viewer_of
 
-from . import bundle, linking, retention, selectors, serving, sharing
+from . import bundle, linking, people, retention, selectors, serving, sharing
 
 router = Router(tags=["evidence"])
 
@@ -181,6 +181,65 @@ def unlink_evidence(request: HttpRequest, evidence_id: int, incident_id: int, q:
         viewer=viewer_of(request), evidence_id=evidence_id, incident_id=incident_id, reason=q.reason
     )
     return Status(204, None)
+
+
+class PersonPairIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    person: int | None = None
+    note: str = ""
+
+
+class PersonPairOut(Schema):
+    evidence: int
+    person: int
+    note: str
+    added_at: dt.datetime
+
+
+@router.post(
+    "/evidence/{evidence_id}/persons",
+    response={201: PersonPairOut},
+    summary="Record that a file shows a person",
+)
+def pair_person(request: HttpRequest, evidence_id: int, payload: PersonPairIn) -> Any:
+    """Both the file and the person must be visible to the caller; police, and people who report for one of
+    the file's incidents' stores. Grants no one access to either. Enters the chain of custody (person id)."""
+    pairing = people.evidence_person_add(
+        viewer=viewer_of(request), evidence_id=evidence_id, person_id=payload.person, note=payload.note
+    )
+    return Status(
+        201,
+        PersonPairOut(
+            evidence=pairing.evidence_id,
+            person=pairing.person_id,
+            note=pairing.note,
+            added_at=pairing.added_at,
+        ),
+    )
+
+
+@router.delete(
+    "/evidence/{evidence_id}/persons/{person_id}", response={204: None}, summary="The file does not show them"
+)
+def unpair_person(request: HttpRequest, evidence_id: int, person_id: int, q: Query[UnlinkQuery]) -> Any:
+    """`reason` (query) is required."""
+    people.evidence_person_remove(
+        viewer=viewer_of(request), evidence_id=evidence_id, person_id=person_id, reason=q.reason
+    )
+    return Status(204, None)
+
+
+class PersonEvidenceOut(Schema):
+    items: list[EvidenceOut]
+
+
+@router.get("/persons/{person_id}/evidence", response=PersonEvidenceOut, summary="Files that show a person")
+def person_evidence(request: HttpRequest, person_id: int) -> Any:
+    """Newest first; only files the caller may see. 404 for a person the caller may not see."""
+    with transaction.atomic():
+        _, files = selectors.evidence_for_person(viewer=viewer_of(request), person_id=person_id)
+    return {"items": [evidence_body(f) for f in files]}
 
 
 @router.get(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from shopwatch.core.entitlements import Audience
 from shopwatch.core.models import Organisation, Store, User
 from shopwatch.reporting.models import Incident
+from shopwatch.subjects.models import Person
 
 
 def _evidence_in_partnerships(ids: frozenset[int]) -> Q:
@@ -94,6 +95,27 @@ class EvidenceLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evidence_id} also on incident {self.incident_id}"
+
+
+class EvidencePerson(models.Model):
+    """The file shows this person (a CCTV still of an offender). It grants no one access: the file is seen by
+    its incidents' audiences and the person by theirs, and each viewer sees the pairing only if they see
+    both. Erasing the person removes the pairing; the chain of custody keeps only the person's id."""
+
+    evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="persons")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="evidence_links")
+    note = models.CharField(max_length=500, blank=True)
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["added_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["evidence", "person"], name="uniq_evidence_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} shows person {self.person_id}"
 
 
 # --- Chain of custody, sharing, retention --------------------------------------------------------------

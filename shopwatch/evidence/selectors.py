@@ -14,8 +14,10 @@ from shopwatch.core.errors import FieldError, ServiceError
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
+from shopwatch.subjects.models import Person
+from shopwatch.subjects.selectors import person_queryset
 
-from .models import CustodyAction, EvidenceFile, EvidenceLink, EvidenceShare
+from .models import CustodyAction, EvidenceFile, EvidenceLink, EvidencePerson, EvidenceShare
 
 
 class Gone(ServiceError):
@@ -186,3 +188,32 @@ def evidence_get(
         detail={"purpose": purpose},
     )
     return evidence
+
+
+def evidence_persons(*, viewer: Viewer, evidence: EvidenceFile) -> list[EvidencePerson]:
+    """Who the file shows, among the persons the viewer may see."""
+    return list(
+        EvidencePerson.objects.filter(evidence=evidence, person__in=person_queryset(viewer))
+        .select_related("person")
+        .order_by("added_at", "id")
+    )
+
+
+def evidence_for_person(*, viewer: Viewer, person_id: object) -> tuple[Person, list[EvidenceFile]]:
+    """The person (404 if the viewer may not see them) and the files that show them, among those the viewer
+    may see (not deleted), newest first; the listing is audited."""
+    person = get_visible(person_queryset(viewer), viewer, pk=person_id)
+    files = list(
+        evidence_queryset(viewer)
+        .filter(persons__person=person, deleted_at__isnull=True)
+        .order_by("-created_at", "-id")
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.LIST,
+        object_type="evidence",
+        partnership_id=person.partnership_id,
+        summary=f"Listed {len(files)} evidence files showing person #{person.pk}",
+        detail={"person": person.pk, "ids": [f.pk for f in files]},
+    )
+    return person, files

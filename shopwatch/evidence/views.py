@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import NotEntitled, ValidationFailed
 
-from . import linking, selectors, services, serving, thumbnails
-from .forms import LinkForm, UnlinkForm
+from . import linking, people, selectors, services, serving, thumbnails
+from .forms import LinkForm, PersonForm, UnlinkForm
 from .models import EvidenceFile
 
 _CACHE = "private, max-age=3600"
@@ -74,6 +74,8 @@ def _render_detail(
     *,
     link_form: LinkForm | None = None,
     unlink_errors: dict[int, str] | None = None,
+    person_form: PersonForm | None = None,
+    person_errors: dict[int, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     kind = (
@@ -86,6 +88,7 @@ def _render_detail(
         else "download"
     )
     may_link = _may_link(viewer)
+    candidates = people.person_candidates(viewer=viewer, evidence=evidence)
     return render(
         request,
         "evidence/detail.html",
@@ -99,6 +102,13 @@ def _render_detail(
             ],
             "link_form": (link_form or LinkForm()) if may_link else None,
             "may_link": may_link,
+            "persons": [
+                {"pairing": p, "error": (person_errors or {}).get(p.person_id, "")}
+                for p in selectors.evidence_persons(viewer=viewer, evidence=evidence)
+            ],
+            "person_form": person_form
+            or (PersonForm(people=[(p.pk, p.display_name) for p in candidates]) if candidates else None),
+            "photo_types": people.PHOTO_TYPES,
         },
         status=status,
     )
@@ -168,6 +178,73 @@ def evidence_unlink(request: HttpRequest, pk: int, incident_id: int) -> HttpResp
     except selectors.Gone as exc:
         return _unavailable(request, exc)
     return _render_detail(request, viewer, evidence, unlink_errors={incident_id: error}, status=400)
+
+
+def _page_again(request: HttpRequest, viewer: Viewer, pk: int, **kwargs: object) -> HttpResponseBase:
+    try:
+        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    return _render_detail(request, viewer, evidence, status=400, **kwargs)  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def evidence_person_add(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Record that the file shows one of the persons recorded on its incidents."""
+    viewer = viewer_for(request.user)
+    evidence = selectors.evidence_queryset(viewer).filter(pk=pk, deleted_at__isnull=True).first()
+    candidates = people.person_candidates(viewer=viewer, evidence=evidence) if evidence else []
+    form = PersonForm(request.POST, people=[(p.pk, p.display_name) for p in candidates])
+    if form.is_valid():
+        try:
+            pairing = people.evidence_person_add(
+                viewer=viewer,
+                evidence_id=pk,
+                person_id=form.cleaned_data["person"],
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationFailed, NotEntitled) as exc:
+            for e in exc.errors:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"Recorded: this file shows {pairing.person.display_name}.")
+            return redirect("evidence:detail", pk=pk)
+    return _page_again(request, viewer, pk, person_form=form)
+
+
+@login_required
+@require_POST
+def evidence_person_remove(request: HttpRequest, pk: int, person_id: int) -> HttpResponseBase:
+    viewer = viewer_for(request.user)
+    form = UnlinkForm(request.POST)
+    error = "Say why the file does not show this person."
+    if form.is_valid():
+        try:
+            people.evidence_person_remove(
+                viewer=viewer, evidence_id=pk, person_id=person_id, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationFailed, NotEntitled) as exc:
+            error = " ".join(e.message for e in exc.errors)
+        else:
+            messages.success(request, "Removed.")
+            return redirect("evidence:detail", pk=pk)
+    return _page_again(request, viewer, pk, person_errors={person_id: error})
+
+
+@login_required
+@require_POST
+def evidence_person_photo(request: HttpRequest, pk: int, person_id: int) -> HttpResponseBase:
+    """Take the still as the person's photo (for galleries)."""
+    viewer = viewer_for(request.user)
+    try:
+        people.evidence_person_photo(viewer=viewer, evidence_id=pk, person_id=person_id)
+    except (ValidationFailed, NotEntitled) as exc:
+        return _page_again(
+            request, viewer, pk, person_errors={person_id: " ".join(e.message for e in exc.errors)}
+        )
+    messages.success(request, "The still is now one of the person's photos.")
+    return redirect("evidence:detail", pk=pk)
 
 
 @login_required

@@ -100,6 +100,15 @@ def test_a_damaged_heic_is_refused_with_its_name(world: World) -> None:
     assert not EvidenceFile.objects.exists()
 
 
+def test_platform_admins_open_any_evidence(world: World, photo: EvidenceFile) -> None:
+    from tests.core.support import sign_in_verified
+
+    client = Client()
+    sign_in_verified(client, world.users["admin"])
+    response = client.get(f"/evidence/{photo.pk}/content")
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("path", ["content", "thumb"])
 @pytest.mark.parametrize("user", ["unconnected_reporter", "connected_reporter", "pcc", "navigator"])
 def test_unentitled_get_the_same_404_as_missing(
