@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from shopwatch.core.entitlements import viewer_for
+from shopwatch.evidence import selectors as evidence_selectors
 from shopwatch.reporting.selectors import incident_queryset
 
 from . import selectors
@@ -41,10 +42,15 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     with transaction.atomic():
         person = selectors.person_detail(viewer=viewer, person_id=pk)
+        _, evidence = evidence_selectors.evidence_for_person(viewer=viewer, person_id=person.pk)
     incidents = list(
         incident_queryset(viewer).filter(offenders__person=person).distinct().order_by("-occurred_at")[:50]
     )
-    return render(request, "subjects/person_detail.html", {"person": person, "incidents": incidents})
+    return render(
+        request,
+        "subjects/person_detail.html",
+        {"person": person, "incidents": incidents, "evidence": evidence},
+    )
 
 
 @login_required

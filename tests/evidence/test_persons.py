@@ -175,3 +175,21 @@ def test_the_api_and_the_page(world: World) -> None:
     refused = client.post(f"/evidence/{evidence.pk}/persons/{person.pk}/remove", {"reason": ""})
     assert refused.status_code == 400
     assert "Say why the file does not show this person." in refused.content.decode()
+
+
+def test_the_person_page_lists_the_evidence_that_shows_them(world: World) -> None:
+    person = _person(world, distribution="connected")
+    _, evidence = _still(world, person, distribution="organisation")
+    people.evidence_person_add(viewer=world.viewer("reporter"), evidence_id=evidence.pk, person_id=person.pk)
+    client = Client()
+    client.force_login(world.users["reporter"])
+    page = client.get(f"/people/{person.pk}/").content.decode()
+    assert "Evidence that shows them" in page
+    assert f'href="/evidence/{evidence.pk}/"' in page
+    # Crawley's reporter sees the person but not Northway's file: the section says so, nothing more.
+    other = Client()
+    other.force_login(world.users["connected_reporter"])
+    response = other.get(f"/people/{person.pk}/")
+    assert response.status_code == 200
+    assert "Danny Fletcher" in response.content.decode()
+    assert f'href="/evidence/{evidence.pk}/"' not in response.content.decode()
