@@ -94,13 +94,27 @@ class ForceEndpoint(models.Model):
 
     force = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="handoff_endpoint")
     url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=200)
+    # The shared secret, Fernet-encrypted (see secrets.py); read and set it through ``secret``.
+    secret_encrypted = models.TextField()
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:
         return f"{self.force}: {self.url}"
+
+    @property
+    def secret(self) -> str:
+        """The shared secret in plain text. Raises ``secrets.SecretUnreadable`` when no key decrypts it."""
+        from .secrets import decrypt
+
+        return decrypt(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        from .secrets import encrypt
+
+        self.secret_encrypted = encrypt(value)
 
 
 class DeliveryStatus(models.TextChoices):

@@ -29,6 +29,7 @@ from shopwatch.reporting.models import Incident
 
 from ..models import Delivery, DeliveryStatus, ForceEndpoint
 from ..payload import PAYLOAD_VERSION, SIGNATURE_HEADER, build_payload, encode, sign
+from ..secrets import SecretUnreadable, encrypt
 from .common import require_supervisor, system_viewer
 
 log = logging.getLogger("shopwatch.policing.handoff")
@@ -89,7 +90,7 @@ def endpoint_configure(
         force=force,
         defaults={
             "url": url.strip(),
-            "secret": secret,
+            "secret_encrypted": encrypt(secret),
             "active": True,
             "updated_at": timezone.now(),
             "updated_by_id": viewer.user_id,
@@ -222,10 +223,17 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Att
     if not claimed:
         return AttemptResult(delivery_id, False, delivery.status)
     endpoint = ForceEndpoint.objects.filter(force_id=delivery.force_id, active=True).first()
+    secret = None
     if endpoint is None:
         code, error = None, "No active endpoint is configured for this force."
     else:
-        code, error = _post(endpoint.url, delivery.body.encode(), endpoint.secret)
+        try:
+            secret = endpoint.secret
+        except SecretUnreadable as exc:
+            log.error("Hand-off %s not sent: %s", delivery.pk, exc)
+            code, error = None, "The shared secret cannot be read; a supervisor must set it again."
+    if endpoint is not None and secret is not None:
+        code, error = _post(endpoint.url, delivery.body.encode(), secret)
         if code is not None and not 200 <= code < 300 and not error:
             error = f"HTTP {code}"
     return _attempt_record(delivery, code, error, now)

@@ -30,6 +30,7 @@ from ..models import (
     PoliceStatus,
 )
 from ..payload import signature_matches
+from ..secrets import SecretUnreadable
 from .common import require_investigator, system_viewer
 from .notifications import notification_create_for_store
 
@@ -391,7 +392,12 @@ def callback_force(*, body: bytes, signature: str | None, remote: str = "") -> F
         callback_refused(body=body, remote=remote, status=401, why="no signature", errors=errors)
         raise Unauthorised(errors)
     for endpoint in ForceEndpoint.objects.filter(active=True).select_related("force"):
-        if signature_matches(body, endpoint.secret, signature):
+        try:
+            secret = endpoint.secret
+        except SecretUnreadable as exc:
+            log.error("Hand-off callback: %s (force %s)", exc, endpoint.force.slug)
+            continue
+        if signature_matches(body, secret, signature):
             return endpoint
     errors = [FieldError("X-ShopWatch-Signature", "The signature does not match.")]
     callback_refused(
