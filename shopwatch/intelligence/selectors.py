@@ -262,6 +262,41 @@ def _iso(value: Any) -> Any:
     return value
 
 
+SAR_EVIDENCE_BYTES = 50 * 1024 * 1024  # larger files (video) are listed, and supplied on request
+
+
+def _evidence_showing(z: zipfile.ZipFile, viewer: Viewer, person: Person) -> None:
+    """Evidence recorded as showing the person that the requester may see: listed in evidence.json, photos
+    and files up to 50 MB copied under evidence/ (video is listed with its size and supplied separately)."""
+    from shopwatch.evidence.selectors import evidence_queryset
+
+    files = list(
+        evidence_queryset(viewer)
+        .filter(persons__person=person, deleted_at__isnull=True)
+        .order_by("created_at", "id")
+    )
+    listed = []
+    for f in files:
+        included = f.size <= SAR_EVIDENCE_BYTES
+        path = f"evidence/{f.pk}-{f.sha256[:12]}" if included else None
+        if path:
+            with default_storage.open(f.file.name, "rb") as fh:
+                z.writestr(path, fh.read())
+        listed.append(
+            {
+                "incident": f.incident.reference,
+                "filename": f.original_filename,
+                "content_type": f.content_type,
+                "size": f.size,
+                "sha256": f.sha256,
+                "received_at": _iso(f.created_at),
+                "path": path,
+                "note": None if included else "Too large for this archive; supplied separately on request.",
+            }
+        )
+    z.writestr("evidence.json", json.dumps(listed, indent=2))
+
+
 def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
     """Everything held about one person, in one ZIP: records, images, incidents, notices, intelligence,
     and the audit of who viewed them. Only the partnership that keeps the record may produce it."""
@@ -289,6 +324,7 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
         for photo in person.photos.all():
             with default_storage.open(photo.file.name, "rb") as fh:
                 z.writestr(f"images/{photo.pk}-{photo.sha256[:12]}", fh.read())
+        _evidence_showing(z, viewer, person)
         incidents = Incident.objects.filter(offenders__person=person).distinct().select_related("store")
         z.writestr(
             "incidents.json",
@@ -381,7 +417,9 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
                 "Subject access: everything ShopWatch holds about this person for the partnership, produced "
                 f"{timezone.now():%d %B %Y %H:%M} by {viewer.user_id}.\n"
                 "person.json: the record, aliases and corrections; images/: images as stored; "
-                "incidents.json: incidents they are linked to; gallery.json: gallery listings; "
+                "incidents.json: incidents they are linked to; evidence.json and evidence/: CCTV and "
+                "photos recorded as showing them (video over 50 MB listed, supplied on request); "
+                "gallery.json: gallery listings; "
                 "notices/: warning letters and exclusion notices; intelligence.json: graded intelligence "
                 "about them (sources withheld); audit.json: who viewed or changed the record.\n"
             ),

@@ -4,6 +4,7 @@ and source protection, retention with a controlled clock, and subject access."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -367,6 +368,13 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
         evidence_ids=[inc.pk],
     )
     selectors.gallery_cards(viewer=world.viewer("reporter"), partnership=world.orgs["brighton-bcrp"])
+    from shopwatch.evidence.people import evidence_person_add
+    from shopwatch.evidence.services import evidence_add
+
+    still = evidence_add(
+        viewer=world.viewer("reporter"), incident=inc, fileobj=_jpeg(), filename="till-still.jpg"
+    )
+    evidence_person_add(viewer=world.viewer("reporter"), evidence_id=still.pk, person_id=person.pk)
     from tests.core.support import sign_in_verified
 
     sign_in_verified(client, world.users["partnership_manager"])
@@ -387,6 +395,9 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
     assert any(n.startswith("images/") for n in names)
     assert json.loads(z.read("person.json"))["family_name"] == "Marsh"
     assert [i["reference"] for i in json.loads(z.read("incidents.json"))] == [inc.reference]
+    [shown] = json.loads(z.read("evidence.json"))
+    assert (shown["incident"], shown["sha256"]) == (inc.reference, still.sha256)
+    assert hashlib.sha256(z.read(shown["path"])).hexdigest() == still.sha256
     who = {a["who"] for a in json.loads(z.read("audit.json"))}
     assert world.users["reporter"].full_name in who  # the gallery view by the reporter
     # A member who is not the partnership's manager cannot produce it.
