@@ -212,6 +212,7 @@ def person_merge(*, viewer: Viewer, keep: Person, remove: Person, reason: str) -
         else:
             entry.person = keep
             entry.save(update_fields=["person"])
+    _move_evidence_pairings(viewer, keep=keep, remove=remove)
     ExclusionNotice.objects.filter(person=remove).update(person=keep)
     WarningLetter.objects.filter(person=remove).update(person=keep)
     IntelligenceReport.objects.filter(person=remove).update(person=keep)
@@ -232,6 +233,27 @@ def person_merge(*, viewer: Viewer, keep: Person, remove: Person, reason: str) -
     )
     person_erase(viewer=viewer, person=remove, reason=f"Merged into record {keep.pk}: {reason}"[:300])
     return keep
+
+
+def _move_evidence_pairings(viewer: Viewer, *, keep: Person, remove: Person) -> None:
+    """Files recorded as showing the merged-away record now show the kept one; each file's chain of custody
+    records the move (ids only)."""
+    from shopwatch.evidence.custody import custody_append
+    from shopwatch.evidence.models import CustodyAction, EvidencePerson
+
+    already = EvidencePerson.objects.filter(person=keep).values("evidence_id")
+    for pairing in (
+        EvidencePerson.objects.filter(person=remove)
+        .exclude(evidence_id__in=already)
+        .select_related("evidence")
+    ):
+        EvidencePerson.objects.filter(pk=pairing.pk).update(person=keep)
+        custody_append(
+            evidence=pairing.evidence,
+            action=CustodyAction.LINKED,
+            viewer=viewer,
+            detail={"person": keep.pk, "merged_from": remove.pk},
+        )
 
 
 # --- Reports arriving: renew listings, detect breaches --------------------------------------------

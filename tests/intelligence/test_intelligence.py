@@ -100,12 +100,20 @@ def test_duplicates_are_offered_for_merge_never_silently(world: World) -> None:
     assert f"record {first.person.pk}" in exc.value.errors[0].message
     second = _list(world, confirm_new=True)
     second_id = second.person.pk
-    world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=second.person.pk)])
+    inc = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=second.person.pk)])
+    from shopwatch.evidence.people import evidence_person_add
+    from shopwatch.evidence.services import evidence_add
+
+    still = evidence_add(viewer=world.viewer("reporter"), incident=inc, fileobj=_jpeg(), filename="s.jpg")
+    evidence_person_add(viewer=world.viewer("reporter"), evidence_id=still.pk, person_id=second_id)
     kept = services.person_merge(
         viewer=world.viewer("partnership_manager"), keep=first.person, remove=second.person, reason="Same man"
     )
     assert not Person.objects.filter(pk=second_id).exists()
     assert kept.incident_links.count() == 1
+    # The still now shows the kept record, and its chain says so.
+    assert list(kept.evidence_links.values_list("evidence_id", flat=True)) == [still.pk]
+    assert still.custody.order_by("-seq").first().detail == {"person": kept.pk, "merged_from": second_id}  # type: ignore[union-attr]
     assert PersonTombstone.objects.filter(person_id=second_id).exists()
 
 
