@@ -1,59 +1,175 @@
-"""The ASGI application `shopwatch serve` runs under uvicorn: Django's, with two serving fixes.
+"""The ASGI application `shopwatch serve` runs under uvicorn: Django's ASGI handler, serving each request in
+one hop to a shared pool of threads.
 
-1. Files stream. Django's ASGI handler reads a response built on a synchronous iterator (FileResponse:
-   evidence downloads, person photos, whitenoise's static files) into memory whole before sending the first
-   byte, so one download of a 2 GB video would hold 2 GB. Here such a response is read a chunk at a time in
-   a worker thread and each chunk is sent before the next is read (the client's pace limits the reading).
-2. No persistent database connections. Under ASGI each request runs its synchronous code on a thread of its
-   own, so a connection kept open for reuse (CONN_MAX_AGE) would never be reused, only left behind; Django's
-   documentation says to disable persistent connections under ASGI. Each request closes its connections.
+1. One hop per request. Django's own ASGI handler runs every request in a fresh asgiref thread-sensitive
+   context (a new single-thread executor per request) and, because all our middleware is synchronous,
+   hops between the event loop and that thread for each middleware's request and response halves, the view,
+   the signals and the closing: about 8 ms of CPU per API request on this project (docs/benchmarks.md,
+   "One hop per request"). Here the body is read on the event loop (into a temporary file that rolls over to
+   disk past FILE_UPLOAD_MAX_MEMORY_SIZE, as Django does), then Django's synchronous request handling (the
+   same middleware chain as under WSGI) runs in one call on a bounded, shared thread pool
+   (SHOPWATCH_REQUEST_THREADS per process, default 4), and the event loop sends the answer.
+2. Files stream. A response built on a synchronous iterator (FileResponse: evidence downloads, person photos,
+   whitenoise's static files) is read a chunk at a time on the pool and each chunk is sent before the next
+   is read (Django's handler would read it into memory whole first), so the client's pace limits the
+   reading and a 2 GB download never holds 2 GB.
+3. Server-sent event streams (GET /api/v1/alerts/stream) are asynchronous generators: the view returns on
+   the pool, the request's database connections are closed there, and the stream then runs on the event loop
+   alone, holding no thread however long the page stays open.
+4. No persistent database connections (CONN_MAX_AGE 0): request_started and request_finished are sent as
+   under WSGI, and finishing a request closes the connections its thread opened.
 
-Server-sent event streams (GET /api/v1/alerts/stream) are asynchronous generators and cost no thread while
-they wait.
+A client that disconnects ends a streamed response (the file is no longer read, the event stream
+unsubscribes); an ordinary response's view runs to its end, as under WSGI, and its answer is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextvars
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Any
+from typing import IO, Any
 
 import django
-from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
 from django.db import connections
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
+from django.urls import set_script_prefix
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
 
+REQUEST_THREADS_ENV = "SHOPWATCH_REQUEST_THREADS"
+DEFAULT_REQUEST_THREADS = 4
+
 _DONE = object()
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 
 
 def _next_chunk(iterator: Iterator[Any]) -> Any:
     return next(iterator, _DONE)
 
 
-def _release_request_thread() -> None:
-    """Let the request's own thread go (asgiref runs a request's synchronous code on a thread kept for the
-    whole request; an open event stream would keep it idle for hours)."""
-    context = getattr(SyncToAsync, "thread_sensitive_context", None)
-    current = context.get(None) if context is not None else None
-    if current is None or getattr(current, "_executor", None) is not None:
-        return
-    executor = SyncToAsync.context_to_thread_executor.pop(current, None)
-    if executor is not None:
-        executor.shutdown(wait=False)
+def request_threads() -> int:
+    """Threads per process that run requests: SHOPWATCH_REQUEST_THREADS, default 4."""
+    raw = os.environ.get(REQUEST_THREADS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_REQUEST_THREADS
+    try:
+        threads = int(raw)
+    except ValueError:
+        raise ValueError(f"{REQUEST_THREADS_ENV} must be a whole number, not {raw!r}.") from None
+    if not 1 <= threads <= 256:
+        raise ValueError(f"{REQUEST_THREADS_ENV} must be between 1 and 256, not {threads}.")
+    return threads
 
 
 class StreamingASGIHandler(ASGIHandler):
+    """Django's ASGI handler with synchronous request handling in one hop to a shared thread pool."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        BaseHandler.__init__(self)
+        # The synchronous middleware chain, as under WSGI; the event loop only reads and sends.
+        self.load_middleware(is_async=False)
+        self.threads = threads or request_threads()
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.threads, thread_name_prefix="shopwatch-request"
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            context = contextvars.copy_context()
+            job = self._pool.submit(context.run, self._respond, scope, body_file)
+            response = await asyncio.wrap_future(job)
+            if response.streaming:
+                await self._send_streaming(response, receive, send, context)
+            else:
+                await self.send_response(response, send)
+        finally:
+            body_file.close()
+
+    def _respond(self, scope: Mapping[str, Any], body_file: IO[bytes]) -> HttpResponseBase:
+        """On a pool thread: the whole of Django's request handling, as its WSGI handler does it."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            assert error_response is not None
+            response: HttpResponseBase = error_response
+        else:
+            response = self.get_response(request)
+            response._handler_class = self.__class__  # type: ignore[attr-defined]
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size  # uvicorn does the low-level chunking
+        if response.streaming:
+            # Whatever it streams, it streams without this thread: let its connections go now.
+            connections.close_all()
+        else:
+            # The content is in memory: finish the request here (request_finished closes this thread's
+            # database connections) and let the event loop send it.
+            response.close()
+        return response
+
+    async def _send_streaming(
+        self, response: HttpResponseBase, receive: Receive, send: Send, context: contextvars.Context
+    ) -> None:
+        """Send a streamed response until it ends or the client goes away, then finish the request."""
+        reading: list[concurrent.futures.Future[Any]] = []
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(self._send_body(response, send, context, reading)),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()  # the one still running: the sending, or the listening once it has ended
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            # A chunk being read when the client left is finished before the response is closed.
+            await asyncio.wrap_future(self._pool.submit(self._finish, response, context, list(reading)))
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(
+                outcome, asyncio.CancelledError | RequestAborted
+            ):
+                raise outcome
+
+    @staticmethod
+    def _finish(
+        response: HttpResponseBase,
+        context: contextvars.Context,
+        reading: list[concurrent.futures.Future[Any]],
+    ) -> None:
+        concurrent.futures.wait(reading)
+        context.run(response.close)  # request_finished; closes the file
+
     async def send_response(self, response: Any, send: Send) -> None:
-        if response.streaming and getattr(response, "is_async", False):
-            # An asynchronous stream (live alerts) needs no thread while it lasts: close the request's
-            # database connections on the thread that opened them, then release that thread.
-            await sync_to_async(connections.close_all)()
-            _release_request_thread()
-        if not response.streaming or getattr(response, "is_async", False):
+        if response.streaming and not getattr(response, "is_async", False):
+            await self._send_body(response, send, contextvars.copy_context(), [])
+        else:
+            await super().send_response(response, send)
+
+    async def _send_body(
+        self,
+        response: Any,
+        send: Send,
+        context: contextvars.Context,
+        reading: list[concurrent.futures.Future[Any]],
+    ) -> None:
+        if getattr(response, "is_async", False):
+            # An event stream: an asynchronous generator that runs on the event loop.
             await super().send_response(response, send)
             return
         headers = [(str(k).encode("ascii"), str(v).encode("latin1")) for k, v in response.items()]
@@ -61,8 +177,14 @@ class StreamingASGIHandler(ASGIHandler):
             (b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()
         ]
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-        iterator = iter(response.streaming_content)  # Django's handler closes the response afterwards
-        while (part := await sync_to_async(_next_chunk, thread_sensitive=False)(iterator)) is not _DONE:
+        iterator = iter(response.streaming_content)
+        while True:
+            future = self._pool.submit(context.run, _next_chunk, iterator)
+            reading[:] = [future]
+            part = await asyncio.wrap_future(future)
+            reading.clear()
+            if part is _DONE:
+                break
             for chunk, _ in self.chunk_bytes(part):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body"})
