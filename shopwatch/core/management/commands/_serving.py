@@ -88,24 +88,72 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 SERVERS = ("uvicorn", "gunicorn")
+GUNICORN_THREADS = 8
+REQUEST_THREADS_ENV = "SHOPWATCH_REQUEST_THREADS"  # read by shopwatch.core.asgi (its pool, default 4)
 ASGI_APP = "shopwatch.core.asgi:application"
 GRACEFUL_SECONDS = 10  # open alert streams never end by themselves: stop waiting for them after this
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The web server's listening socket, with Nagle's algorithm off on every connection it accepts.
+
+    uvicorn's own binding for several workers leaves the socket's protocol at 0, so asyncio never sets
+    TCP_NODELAY on the connections, and each keep-alive response waits for the client's delayed ACK: about
+    40 ms a request on Linux (Kludex/uvicorn#3149). Declaring the protocol makes asyncio set it; the option
+    on the listening socket is inherited by accepted connections as well.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def run_uvicorn(*, host: str, port: int, workers: int, http: str = "auto", access_log: bool = True) -> int:
+    """Serve the ASGI application with uvicorn on our own listening socket (see listening_socket)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        ASGI_APP,
+        host=host,
+        port=port,
+        workers=workers,
+        http=http,
+        access_log=access_log,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+    sock = listening_socket(host, port)
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0 if workers > 1 or server.started else 3  # uvicorn's exit status for a failed start
+
+
 def uvicorn_command(*, host: str, port: int, workers: int) -> list[str]:
+    """`python -m shopwatch.core.management.commands._serving`: run_uvicorn in a process of its own."""
     return [
         sys.executable,
         "-m",
-        "uvicorn",
-        ASGI_APP,
+        __name__,
         "--host",
         host,
         "--port",
         str(port),
         "--workers",
         str(workers),
-        "--timeout-graceful-shutdown",
-        str(GRACEFUL_SECONDS),
     ]
 
 
@@ -141,7 +189,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    threads: int,
+    threads: int | None,
     write: Callable[[str], None],
     worker: bool = True,
     scheduler: bool = True,
@@ -156,8 +204,10 @@ def serve(
     env["PYTHONUNBUFFERED"] = "1"  # the children's logs appear as they happen, and survive a stop
     if server == "uvicorn":
         web_cmd = uvicorn_command(host=host, port=port, workers=workers)
+        if threads is not None:
+            env[REQUEST_THREADS_ENV] = str(threads)
     else:
-        web_cmd = gunicorn_command(host=host, port=port, workers=workers, threads=threads)
+        web_cmd = gunicorn_command(host=host, port=port, workers=workers, threads=threads or GUNICORN_THREADS)
     procs: list[subprocess.Popen[bytes]] = []
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -187,5 +237,32 @@ def serve(
         write("Stopping...")
         return 0
     finally:
-        _stop(procs)
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stopping short
+        try:
+            _stop(procs)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="uvicorn on the ASGI application, for `shopwatch serve`")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--http", default="auto", choices=("auto", "h11", "httptools"))
+    parser.add_argument("--no-access-log", action="store_true")
+    args = parser.parse_args(argv)
+    return run_uvicorn(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        http=args.http,
+        access_log=not args.no_access_log,
+    )
+
+
+# The web server child of `shopwatch serve` (uvicorn's worker processes re-import this module as __mp_main__).
+if __name__ == "__main__":
+    sys.exit(main())

@@ -32,7 +32,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--workers", type=int, default=2, help="Web server worker processes (default 2)")
         parser.add_argument(
-            "--threads", type=int, default=8, help="Threads per worker with --server gunicorn (default 8)"
+            "--threads",
+            type=int,
+            default=None,
+            help="Request threads per worker process (default: 4 under uvicorn, 8 under gunicorn)",
         )
         parser.add_argument("--no-task-worker", action="store_true", help="Do not start the task worker")
         parser.add_argument(
@@ -43,7 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in ("workers", "threads"):
-            if not 1 <= options[name] <= 64:
+            if options[name] is not None and not 1 <= options[name] <= 64:
                 raise CommandError(f"--{name} must be between 1 and 64.")
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port must be between 1 and 65535.")
