@@ -222,6 +222,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SHOPWATCH_MAX_BODY_BYTES", str
 SHOPWATCH_MAX_PHOTO_BYTES = int(os.environ.get("SHOPWATCH_MAX_PHOTO_BYTES", str(25 * 1024 * 1024)))
 
 # --- Resumable uploads (tus 1.0 at /api/v1/uploads) -------------------------------------------
+# Fernet key(s) encrypting stored secrets (force hand-off HMAC secrets); comma-separated, newest first, to
+# rotate. Empty: a key derived from SECRET_KEY (set this in production so SECRET_KEY can rotate on its own).
+SHOPWATCH_SECRETS_KEY = os.environ.get("SHOPWATCH_SECRETS_KEY", "")
 SHOPWATCH_MAX_UPLOAD_BYTES = int(os.environ.get("SHOPWATCH_MAX_UPLOAD_BYTES", str(10 * 1024**3)))
 # An upload with no bytes arriving for this long is abandoned: its partial file is deleted.
 SHOPWATCH_UPLOAD_ABANDON_HOURS = float(os.environ.get("SHOPWATCH_UPLOAD_ABANDON_HOURS", "24"))
