@@ -339,3 +339,17 @@ def test_retailer_manager_gives_impact_statement_when_asked(world: World) -> Non
         signed_in(world, "unconnected_reporter").get(f"/police/case-files/{case.pk}/impact/").status_code
         == 404
     )
+
+
+def test_an_offender_case_file_needs_an_offender_the_force_knows(world: World) -> None:
+    person = _person(world)
+    _report(world, 1, offenders=[OffenderInput(person_id=person.pk)])  # a Sussex incident
+    with pytest.raises(ServiceError) as exc:
+        casefiles.casefile_create(
+            viewer=world.viewer("police_tv"), kind="offender", title="CBO", person=person
+        )
+    assert {e.field for e in exc.value.errors} == {"person"}
+    made = casefiles.casefile_create(
+        viewer=world.viewer("police_sussex"), kind="offender", title="CBO", person=person
+    )
+    assert made.person_id == person.pk

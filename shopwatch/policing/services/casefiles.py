@@ -23,6 +23,7 @@ from shopwatch.evidence.models import CustodyAction, EvidenceFile, EvidenceLink
 from shopwatch.evidence.selectors import evidence_for_incidents, on_incidents_q
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
+from shopwatch.subjects.selectors import person_queryset
 
 from ..models import STATUTORY_DECLARATION, CaseFile, ImpactStatement, Series, WitnessStatement
 from .common import force_incidents, require_investigator
@@ -77,6 +78,12 @@ def casefile_create(
     elif kind == CaseFile.Kind.OFFENDER:
         if person is None:
             errors.append(FieldError("person", "Choose the offender."))
+        elif not (
+            person_queryset(viewer).filter(pk=person.pk).exists()
+            or force_incidents(viewer).filter(offenders__person=person).exists()
+        ):
+            # Police know an offender from the incidents sent to them, or from a record shared with them.
+            errors.append(FieldError("person", "Choose an offender named in your force's incidents."))
     else:
         errors.append(FieldError("kind", "Choose one incident, a series or an offender."))
     if force_id is None:
