@@ -1,17 +1,17 @@
-"""Benchmark: resumable uploads through the tus endpoint, against a real gunicorn server on this machine.
+"""Benchmark: resumable uploads through the tus endpoint, against `shopwatch serve` on this machine.
 
-    uv run python bench/upload.py                   # 1 GB and 4 GB
-    uv run python bench/upload.py --sizes 1 --chunk-mb 64 --workers 2 --threads 4
+    uv run python bench/upload.py                   # 1 GB and 4 GB, uvicorn (what `shopwatch serve` runs)
+    uv run python bench/upload.py --sizes 1 --chunk-mb 64 --server gunicorn --workers 2 --threads 4
 
 For each size: a file of that many GiB (an MP4 container: ftyp box, then one mdat box of random bytes)
 is made in a fresh data directory; the machine's own speed is measured in the same run as the time of
 ``cat FILE > /dev/null`` plus the time of ``sha256sum FILE``; then the file is sent with tuspy (a real
-tus client) to ``/api/v1/uploads`` on ``gunicorn shopwatch.wsgi:application -k gthread``. Reported:
+tus client) to ``/api/v1/uploads`` on ``shopwatch serve`` (uvicorn by default). Reported:
 
 * upload seconds (POST to the PATCH that makes it evidence) and MB/s;
 * the ratio (cat + sha256sum seconds) / (upload seconds): 1.0 would mean the upload costs the same as
   reading and hashing the file once; the target is at least 0.5;
-* the server's peak memory: the highest VmHWM of the gunicorn worker processes (target: flat, < 300 MB);
+* the server's peak memory: the highest VmHWM of the web server's processes (target: flat, < 300 MB);
 * that the stored evidence's SHA-256 equals sha256sum's.
 
 Then thumbnail generation for a 12-megapixel photo (4000x3000 JPEG): the median of 5 runs of the same
@@ -99,26 +99,26 @@ print(json.dumps({"key": new.secret, "incident": incident.pk}))
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int, threads: int, log: Path
+    env: dict[str, str], port: int, workers: int, threads: int, log: Path, server: str
 ) -> subprocess.Popen[bytes]:
+    """`shopwatch serve` (what production runs: uvicorn by default, or `--server gunicorn`), without the
+    task worker and scheduler (the benchmark runs background tasks in the request)."""
     cmd = [
         UV,
         "run",
         "--no-sync",
-        "gunicorn",
-        "shopwatch.wsgi:application",
-        "-k",
-        "gthread",
+        "shopwatch",
+        "serve",
+        "--server",
+        server,
+        "--port",
+        str(port),
         "--workers",
         str(workers),
         "--threads",
         str(threads),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "120",
-        "--keep-alive",
-        "30",
+        "--no-task-worker",
+        "--no-scheduler",
     ]
     with log.open("wb") as fh:
         proc = subprocess.Popen(
@@ -172,16 +172,17 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
-def is_gunicorn_worker(pid: int) -> bool:
+def is_web_process(pid: int) -> bool:
+    """A process of the web server: gunicorn's or uvicorn's (uvicorn's workers are multiprocessing spawns)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\x00", b" ")
     except FileNotFoundError:
         return False
-    return b"gunicorn" in cmdline
+    return any(mark in cmdline for mark in (b"gunicorn", b"uvicorn", b"spawn_main"))
 
 
 class MemoryWatch(threading.Thread):
-    """Samples the gunicorn workers' VmHWM (peak resident memory) every 100 ms while an upload runs."""
+    """Samples the web server processes' VmHWM (peak resident memory) every 100 ms while an upload runs."""
 
     def __init__(self, root_pid: int) -> None:
         super().__init__(daemon=True)
@@ -196,7 +197,7 @@ class MemoryWatch(threading.Thread):
 
     def sample(self) -> None:
         for pid in descendants(self.root_pid):
-            if is_gunicorn_worker(pid):
+            if is_web_process(pid):
                 self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), status_kb(pid, "VmHWM"))
 
 
@@ -250,6 +251,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=float, nargs="+", default=[1, 4], help="file sizes in GiB (default 1 4)")
     p.add_argument("--chunk-mb", type=int, default=128, help="tuspy chunk (bytes per PATCH), MiB")
+    p.add_argument(
+        "--server", choices=["uvicorn", "gunicorn"], default="uvicorn", help="as `shopwatch serve`"
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -268,7 +272,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "when": dt.datetime.now(dt.UTC).isoformat(),
         "cpus": os.cpu_count(),
-        "server": f"gunicorn gthread --workers {args.workers} --threads {args.threads}",
+        "server": f"shopwatch serve --server {args.server} --workers {args.workers} --threads {args.threads}",
         "client": f"tuspy, {args.chunk_mb} MiB per PATCH",
         "uploads": [],
     }
@@ -276,7 +280,7 @@ def main() -> None:
     try:
         world = prepare(env)
         port = free_port()
-        proc = start_server(env, port, args.workers, args.threads, workdir / "server.log")
+        proc = start_server(env, port, args.workers, args.threads, workdir / "server.log", args.server)
         base = f"http://127.0.0.1:{port}"
         print(f"server: {results['server']} on {base}; data dir {workdir}; {os.cpu_count()} CPUs")
         for gib in args.sizes:
