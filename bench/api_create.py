@@ -3,6 +3,7 @@
     uv run python bench/api_create.py                 # SQLite, the server's default configuration
     uv run python bench/api_create.py --postgres      # also on PostgreSQL (see --help)
     uv run python bench/api_create.py --workers 2 --threads 4 --duration 10
+    uv run python bench/api_create.py --server gunicorn --clients 1,8 --batch-clients ''
 
 For each database: a fresh data directory (on PostgreSQL also a new database ``shopwatch_bench_<random>``,
 dropped afterwards), `migrate`, a small world (`shopwatch seed --incidents 500`; the test world where `seed`
@@ -14,8 +15,9 @@ does not exist), an API key for a store reporter, then the server: `shopwatch se
 * POST /api/v1/incidents/batch, 500 reports per request, at 1, 2 and 4 clients: reports/s, request latency.
 
 The per-key rate limit is raised for the run (SHOPWATCH_API_RATE_LIMIT) so the figures show the server, not
-the limiter. The load generator runs on the same machine and takes some of its CPU. Results are printed and
-written to bench/results/api_create-<database>-<time>.json.
+the limiter. The load generator runs on the same machine and takes some of its CPU. Each level also records
+the machine's load average when it ended: on a shared machine throughput and latency follow the load, server
+CPU per report much less. Results are printed and written to bench/results/api_create-<time>.json.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Level:
     max_ms: float
     server_cpu_ms_per_report: float = float("nan")
     client_cpu_ms_per_report: float = float("nan")
+    load_average: float = float("nan")
     error_samples: list[str] = field(default_factory=list)
 
 
@@ -244,6 +247,7 @@ def measure(
         max_ms=round((lat[-1] if lat else float("nan")) * 1000, 1),
         server_cpu_ms_per_report=round((cpu["server_end"] - cpu["server_start"]) / max(reports, 1) * 1000, 2),
         client_cpu_ms_per_report=round((cpu["client_end"] - cpu["client_start"]) / max(reports, 1) * 1000, 2),
+        load_average=round(os.getloadavg()[0], 2),
         error_samples=sorted(set(errors))[:5],
     )
 
@@ -315,9 +319,15 @@ print(json.dumps({{"key": new.secret, "store": m.store_id}}))
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int | None, threads: int | None, no_task_worker: bool, log: Path
+    env: dict[str, str],
+    port: int,
+    workers: int | None,
+    threads: int | None,
+    no_task_worker: bool,
+    log: Path,
+    server: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    extra = [f"--{n}={v}" for n, v in (("workers", workers), ("threads", threads)) if v]
+    extra = [f"--{n}={v}" for n, v in (("server", server), ("workers", workers), ("threads", threads)) if v]
     if no_task_worker:
         extra.append("--no-task-worker")
     if has_command(env, "serve"):
@@ -403,7 +413,7 @@ def run_levels(
             f"[{label}] POST /api/v1/incidents {clients:>3} clients: {lv.reports_per_s:>7.1f} reports/s  "
             f"p50 {lv.p50_ms:>6.1f} ms  p95 {lv.p95_ms:>6.1f} ms  p99 {lv.p99_ms:>6.1f} ms  "
             f"errors {lv.errors}  CPU/report: server {lv.server_cpu_ms_per_report:.1f} ms, "
-            f"client {lv.client_cpu_ms_per_report:.1f} ms",
+            f"client {lv.client_cpu_ms_per_report:.1f} ms  load average {lv.load_average:.1f}",
             flush=True,
         )
         for e in lv.error_samples:
@@ -426,7 +436,8 @@ def run_levels(
             f"[{label}] POST /api/v1/incidents/batch ({args.batch_size}/request) {clients:>2} clients: "
             f"{lv.reports_per_s:>7.1f} reports/s  {lv.requests} requests, p50 {lv.p50_ms:.0f} ms  "
             f"p95 {lv.p95_ms:.0f} ms  errors {lv.errors}  CPU/report: server "
-            f"{lv.server_cpu_ms_per_report:.2f} ms, client {lv.client_cpu_ms_per_report:.2f} ms",
+            f"{lv.server_cpu_ms_per_report:.2f} ms, client {lv.client_cpu_ms_per_report:.2f} ms  "
+            f"load average {lv.load_average:.1f}",
             flush=True,
         )
         for e in lv.error_samples:
@@ -455,7 +466,7 @@ def run_database(args: argparse.Namespace, label: str, database_url: str | None)
         for workers, threads in args.configs or [(args.workers, args.threads)]:
             port = args.port or free_port()
             proc, server = start_server(
-                env, port, workers, threads, args.no_task_worker, data_dir / "server.log"
+                env, port, workers, threads, args.no_task_worker, data_dir / "server.log", args.server
             )
             try:
                 print(
@@ -488,8 +499,11 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     p.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
-    p.add_argument("--workers", type=int, help="gunicorn workers (default: shopwatch serve's)")
-    p.add_argument("--threads", type=int, help="threads per worker (default: shopwatch serve's)")
+    p.add_argument(
+        "--server", choices=("uvicorn", "gunicorn"), help="shopwatch serve --server (default: uvicorn)"
+    )
+    p.add_argument("--workers", type=int, help="web server processes (default: shopwatch serve's)")
+    p.add_argument("--threads", type=int, help="request threads per process (default: shopwatch serve's)")
     p.add_argument(
         "--configs",
         type=lambda s: [tuple(int(n) for n in c.split("x")) for c in s.split(",")],

@@ -4,11 +4,12 @@ one hop to a shared pool of threads.
 1. One hop per request. Django's own ASGI handler runs every request in a fresh asgiref thread-sensitive
    context (a new single-thread executor per request) and, because all our middleware is synchronous,
    hops between the event loop and that thread for each middleware's request and response halves, the view,
-   the signals and the closing: about 8 ms of CPU per API request on this project (docs/benchmarks.md,
-   "One hop per request"). Here the body is read on the event loop (into a temporary file that rolls over to
-   disk past FILE_UPLOAD_MAX_MEMORY_SIZE, as Django does), then Django's synchronous request handling (the
-   same middleware chain as under WSGI) runs in one call on a bounded, shared thread pool
-   (SHOPWATCH_REQUEST_THREADS per process, default 4), and the event loop sends the answer.
+   the signals and the closing: about 5 ms of CPU per API request more than its WSGI handler
+   (docs/benchmarks.md, "One hop per request and TCP_NODELAY"). Here the body is read on the event loop
+   (into a temporary file that rolls over to disk past FILE_UPLOAD_MAX_MEMORY_SIZE, as Django does), then
+   Django's synchronous request handling (the same middleware chain as under WSGI) runs in one call on a
+   bounded, shared thread pool (SHOPWATCH_REQUEST_THREADS per process, default 4), and the event loop sends
+   the answer.
 2. Files stream. A response built on a synchronous iterator (FileResponse: evidence downloads, person photos,
    whitenoise's static files) is read a chunk at a time on the pool and each chunk is sent before the next
    is read (Django's handler would read it into memory whole first), so the client's pace limits the
