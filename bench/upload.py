@@ -172,6 +172,19 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pids: list[int], fields_wanted: tuple[int, ...] = (11, 12)) -> float:
+    """CPU time the processes have used so far (from /proc/PID/stat): user + system by default."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(fields[i]) for i in fields_wanted)  # 11 utime, 12 stime
+    return total / tick
+
+
 def is_web_process(pid: int) -> bool:
     """A process of the web server: gunicorn's or uvicorn's (uvicorn's workers are multiprocessing spawns)."""
     try:
@@ -295,8 +308,18 @@ def main() -> None:
             watch = MemoryWatch(proc.pid)
             watch.sample()
             before_kb = max(watch.peak_kb.values(), default=0)
+            web = [p for p in descendants(proc.pid) if is_web_process(p)]
+            server_cpu_before = cpu_seconds(web)
+            server_sys_before = cpu_seconds(web, (12,))
+            client_before = os.times()
             watch.start()
             t_up, headers = upload(base, world["key"], world["incident"], path, args.chunk_mb * 1024 * 1024)
+            client_after = os.times()
+            server_cpu = cpu_seconds(web) - server_cpu_before
+            server_sys = cpu_seconds(web, (12,)) - server_sys_before
+            client_cpu = (client_after.user - client_before.user) + (
+                client_after.system - client_before.system
+            )
             watch.stop.set()
             watch.join()
             watch.sample()
@@ -309,6 +332,9 @@ def main() -> None:
                 "upload_MB_per_s": round(size / t_up / 1e6, 1),
                 "ratio": round((t_cat + t_sha) / t_up, 3),
                 "server_peak_rss_MB": round(max(watch.peak_kb.values(), default=0) / 1024, 1),
+                "server_cpu_s": round(server_cpu, 2),
+                "server_cpu_system_s": round(server_sys, 2),
+                "client_cpu_s": round(client_cpu, 2),
                 "server_rss_before_MB": round(before_kb / 1024, 1),
                 "evidence_id": headers.get("shopwatch-evidence-id"),
                 "sha256_matches": sha == expected,
@@ -317,7 +343,9 @@ def main() -> None:
             print(
                 f"{gib:g} GiB: upload {t_up:.2f} s ({row['upload_MB_per_s']} MB/s); cat {t_cat:.2f} s + "
                 f"sha256sum {t_sha:.2f} s; ratio {row['ratio']} (target >= 0.5); server peak RSS "
-                f"{row['server_peak_rss_MB']} MB (target < 300); sha256 matches: {row['sha256_matches']}"
+                f"{row['server_peak_rss_MB']} MB (target < 300); sha256 matches: {row['sha256_matches']}; "
+                f"CPU: server {server_cpu:.2f} s ({server_sys:.2f} s in the kernel), "
+                f"client {client_cpu:.2f} s"
             )
             path.unlink()
         sys.path.insert(0, str(ROOT))

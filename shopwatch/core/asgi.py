@@ -19,6 +19,9 @@ one hop to a shared pool of threads.
    alone, holding no thread however long the page stays open.
 4. No persistent database connections (CONN_MAX_AGE 0): request_started and request_finished are sent as
    under WSGI, and finishing a request closes the connections its thread opened.
+5. Upload bodies stream. A resumable upload's PATCH (under /api/v1/uploads/) is not copied into a temporary
+   file before the view starts: the view reads it as it arrives (``StreamedBody``), so each byte is written
+   to disk once, storing overlaps receiving, and a connection that drops part-way keeps what arrived.
 
 A client that disconnects ends a streamed response (the file is no longer read, the event stream
 unsubscribes); an ordinary response's view runs to its end, as under WSGI, and its answer is dropped.
@@ -72,6 +75,87 @@ def request_threads() -> int:
     return threads
 
 
+# Requests whose body goes straight to the view as it arrives instead of into a temporary file first:
+# resumable uploads (tus PATCH, or POST with X-HTTP-Method-Override), which may carry gigabytes.
+STREAMED_BODY_PREFIX = "/api/v1/uploads/"
+BODY_PIECE = 4 * 1024 * 1024
+
+
+def streams_body(scope: Mapping[str, Any]) -> bool:
+    return scope.get("method") in ("PATCH", "POST") and str(scope.get("path", "")).startswith(
+        STREAMED_BODY_PREFIX
+    )
+
+
+class StreamedBody:
+    """A request body read by the view (on a pool thread) as it arrives (on the event loop).
+
+    Each ``read`` takes from a piece of up to 4 MiB gathered from the ASGI ``receive`` messages by a
+    coroutine on the event loop; the next piece is gathered while the view writes and hashes this one, so
+    receiving and storing overlap and at most two pieces are held. Nothing is read ahead of what the view
+    asks for beyond that, so the server's flow control slows a client the disk cannot keep up with. A client
+    that disconnects ends the body: the view keeps what arrived (a resumable upload resumes from there).
+    """
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._buffer = b""
+        self._pos = 0
+        self._ended = False
+        self._next: concurrent.futures.Future[tuple[bytes, bool]] | None = None
+
+    async def _gather(self) -> tuple[bytes, bool]:
+        parts: list[bytes] = []
+        size = 0
+        while size < BODY_PIECE:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                return b"".join(parts), True
+            body = message.get("body", b"")
+            if body:
+                parts.append(body)
+                size += len(body)
+            if not message.get("more_body", False):
+                return b"".join(parts), True
+        return b"".join(parts), False
+
+    def _fetch(self) -> None:
+        if self._next is None:
+            self._next = asyncio.run_coroutine_threadsafe(self._gather(), self._loop)
+        piece, ended = self._next.result()
+        self._next = None
+        self._buffer, self._pos, self._ended = piece, 0, ended
+        if not ended:  # gather the next piece while this one is written
+            self._next = asyncio.run_coroutine_threadsafe(self._gather(), self._loop)
+
+    def read(self, n: int = -1) -> bytes:
+        out: list[bytes] = []
+        want = n if n is not None and n >= 0 else None
+        while want is None or want > 0:
+            if self._pos >= len(self._buffer):
+                if self._ended:
+                    break
+                self._fetch()
+                continue
+            end = len(self._buffer) if want is None else min(len(self._buffer), self._pos + want)
+            # A whole piece is handed over as it is (no copy); otherwise the part asked for.
+            chunk = (
+                self._buffer if self._pos == 0 and end == len(self._buffer) else self._buffer[self._pos : end]
+            )
+            self._pos = end
+            out.append(chunk)
+            if want is not None:
+                want -= len(chunk)
+        return out[0] if len(out) == 1 else b"".join(out)
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
+        self._buffer = b""
+
+
 class StreamingASGIHandler(ASGIHandler):
     """Django's ASGI handler with synchronous request handling in one hop to a shared thread pool."""
 
@@ -87,10 +171,14 @@ class StreamingASGIHandler(ASGIHandler):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        try:
-            body_file = await self.read_body(receive)
-        except RequestAborted:
-            return
+        body_file: Any
+        if streams_body(scope):
+            body_file = StreamedBody(receive, asyncio.get_running_loop())
+        else:
+            try:
+                body_file = await self.read_body(receive)
+            except RequestAborted:
+                return
         try:
             context = contextvars.copy_context()
             job = self._pool.submit(context.run, self._respond, scope, body_file)

@@ -12,9 +12,11 @@ evidence.
 How the SHA-256 is computed while streaming, across resumed requests: a ``hashlib`` object cannot be
 saved, so each process keeps the running hash of each upload in memory, keyed by the upload's id
 together with the offset it has hashed up to. A request that finds its process holds the hash up to
-the current offset goes on from there. A request that does not (another worker took the previous
-request, or the server restarted) re-hashes the prefix already on disk once, in 1 MiB pieces, then
-goes on. The finished file is never re-read to hash it.
+the current offset goes on from there. One whose process holds an older state (another worker took the
+requests since) hashes only the bytes appended since, from disk, in 1 MiB pieces; one whose process
+never saw the upload (or the server restarted) hashes the prefix from the start. So each process hashes
+each byte at most once, however a client's requests alternate between worker processes, and the
+finished file is never re-read to hash it.
 
 When the last byte arrives the type is decided from the content (see ``content.py``); an accepted
 file is moved, not copied, into evidence storage when that is a local disk on the same file system,
@@ -388,20 +390,26 @@ class _RunningHashes:
         self.rehashed_bytes = 0  # how much prefix had to be re-read (a resume on another process)
 
     def take(self, upload_id: uuid.UUID, offset: int, f: IO[bytes]) -> Any:
+        """The running hash of the first ``offset`` bytes: this process's own, caught up from disk over
+        what other processes appended since it last saw the upload, or (first time here) hashed from the
+        start. Each process hashes each byte at most once, however requests alternate between them."""
         with self._lock:
             item = self._items.pop(upload_id, None)
-        if item is not None and item[0] == offset:
-            return item[1]
-        digest = hashlib.sha256()
-        f.seek(0)
-        remaining = offset
+        if item is not None and item[0] <= offset:
+            hashed, digest = item
+        else:
+            hashed, digest = 0, hashlib.sha256()
+        if hashed == offset:
+            return digest
+        f.seek(hashed)
+        remaining = offset - hashed
         while remaining:
             block = f.read(min(CHUNK, remaining))
             if not block:
                 break
             digest.update(block)
             remaining -= len(block)
-        self.rehashed_bytes += offset - remaining
+        self.rehashed_bytes += offset - hashed - remaining
         return digest
 
     def put(self, upload_id: uuid.UUID, offset: int, digest: Any) -> None:

@@ -228,7 +228,8 @@ def _read_body(request: HttpRequest) -> tuple[Callable[[int], bytes], int | None
         source: Any = request
     elif request.META.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
         length = None
-        source = request.META["wsgi.input"]  # the server decodes chunked bodies; read until it ends
+        # The server decodes chunked bodies; read until it ends (WSGI: the raw input, ASGI: the request).
+        source = request.META.get("wsgi.input") or request
     else:
         raise _Refusal(
             _problem(

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import socket
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -178,3 +179,22 @@ def test_a_refused_file_gets_the_reason_on_the_request_that_completes_it(
     assert not EvidenceFile.objects.exists()
     assert list_originals() == []
     assert c.head(up.url).status_code == 410
+
+
+def test_a_process_with_an_older_hash_catches_up_only_over_what_others_appended(tmp_path: Path) -> None:
+    """Requests alternating between two worker processes: each hashes each byte at most once."""
+    import uuid
+
+    data = bytes(range(256)) * 40  # 10,240 bytes
+    path = tmp_path / "partial"
+    path.write_bytes(data)
+    hashes = services._RunningHashes()
+    upload_id = uuid.uuid4()
+    with path.open("rb") as f:
+        digest = hashes.take(upload_id, 0, f)
+        digest.update(data[:1000])  # this process received the first 1,000 bytes
+        hashes.put(upload_id, 1000, digest)
+        # Another process appended up to 6,000; this one takes the next request.
+        caught_up = hashes.take(upload_id, 6000, f)
+    assert caught_up.hexdigest() == hashlib.sha256(data[:6000]).hexdigest()
+    assert hashes.rehashed_bytes == 5000
