@@ -5,7 +5,8 @@
 
 For each size: a file of that many GiB (an MP4 container: ftyp box, then one mdat box of random bytes)
 is made in a fresh data directory; the machine's own speed is measured in the same run as the time of
-``cat FILE > /dev/null`` plus the time of ``sha256sum FILE``; then the file is sent with tuspy (a real
+``cat FILE > /dev/null`` plus the time of ``sha256sum FILE``; after a few small uploads have warmed every
+worker process, the file is sent with tuspy (a real
 tus client) to ``/api/v1/uploads`` on ``shopwatch serve`` (uvicorn by default). Reported:
 
 * upload seconds (POST to the PATCH that makes it evidence) and MB/s;
@@ -296,6 +297,13 @@ def main() -> None:
         proc = start_server(env, port, args.workers, args.threads, workdir / "server.log", args.server)
         base = f"http://127.0.0.1:{port}"
         print(f"server: {results['server']} on {base}; data dir {workdir}; {os.cpu_count()} CPUs")
+        # Warm every worker process (imports, first queries) with small uploads, as a running server is.
+        warm = workdir / "warm-up.mp4"
+        make_file(warm, 4 * 1024 * 1024)
+        for _ in range(2 * args.workers):
+            upload(base, world["key"], world["incident"], warm, 1024 * 1024)
+            make_file(warm, 4 * 1024 * 1024)  # new random bytes: a new file each time
+        warm.unlink()
         for gib in args.sizes:
             size = int(gib * GiB)
             path = workdir / f"cctv-{gib:g}GiB.mp4"
