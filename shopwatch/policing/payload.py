@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from shopwatch.evidence.models import EvidenceFile
+from shopwatch.evidence.selectors import on_incidents_q
 from shopwatch.reporting.models import GoodsLine, Incident, IncidentOffender, IncidentVehicle
 
 PAYLOAD_SCHEMA = "https://shopwatch.example/schemas/handoff"
@@ -71,7 +72,12 @@ def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, 
         IncidentVehicle.objects.filter(incident=incident).select_related("vehicle").order_by("id")
     )
     goods = list(GoodsLine.objects.filter(incident=incident).order_by("id"))
-    files = list(EvidenceFile.objects.filter(incident=incident).order_by("created_at", "id"))
+    # The incident's files and those linked to it from another incident; not those deleted under retention.
+    files = list(
+        EvidenceFile.objects.filter(on_incidents_q([incident.pk]), deleted_at__isnull=True).order_by(
+            "created_at", "id"
+        )
+    )
 
     people: list[dict[str, Any]] = []
     objects: list[dict[str, Any]] = []

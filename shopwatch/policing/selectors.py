@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope
 from shopwatch.core.models import AuditAction, AuditEvent, Role, User
-from shopwatch.evidence.models import EvidenceFile
+from shopwatch.evidence.models import EvidenceFile, EvidenceLink
 from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person
 
@@ -88,8 +88,15 @@ def queue_queryset(
 
 def _queue_details(ids: list[int]) -> list[Incident]:
     """The rows of one queue page with what triage shows: store, assignee, evidence count, known person."""
-    evidence = (
-        EvidenceFile.objects.filter(incident=OuterRef("pk"))
+    evidence = (  # files that arrived on the incident, and files linked to it from another (not deleted)
+        EvidenceFile.objects.filter(incident=OuterRef("pk"), deleted_at__isnull=True)
+        .order_by()
+        .values("incident")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    linked = (
+        EvidenceLink.objects.filter(incident=OuterRef("pk"), evidence__deleted_at__isnull=True)
         .order_by()
         .values("incident")
         .annotate(n=Count("id"))
@@ -101,7 +108,8 @@ def _queue_details(ids: list[int]) -> list[Incident]:
         .select_related("store", "store__retailer", "triage", "triage__assigned_to")
         .annotate(
             sent_at=_sent_at(),
-            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
+            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0))
+            + Coalesce(Subquery(linked, output_field=IntegerField()), Value(0)),
             known_person=Exists(known),
         )
     )

@@ -81,7 +81,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: Any) -> dict[str, Any]:
     incident = selectors.queue_incident(viewer=viewer, incident_id=pk)
-    from shopwatch.evidence.models import EvidenceFile
+    from shopwatch.evidence import selectors as evidence_selectors
     from shopwatch.reporting.models import IncidentOffender, IncidentVehicle
 
     from .models import CrimeRecord, Triage
@@ -98,7 +98,7 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
         "endpoint": selectors.endpoint_for_force(incident.force_id),
         "offenders": list(IncidentOffender.objects.filter(incident=incident).select_related("person")),
         "vehicles": list(IncidentVehicle.objects.filter(incident=incident).select_related("vehicle")),
-        "evidence": list(EvidenceFile.objects.filter(incident=incident).order_by("created_at", "id")),
+        "evidence": evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident),
         "referrals": list(VictimReferral.objects.filter(incident=incident).order_by("referred_at")),
         "in_series": selectors.series_for_incident(viewer=viewer, incident=incident),
         "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),

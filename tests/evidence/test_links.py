@@ -313,3 +313,27 @@ def test_a_case_file_exports_a_linked_file_once_skips_deleted_files_and_records_
     assert exported.detail["exhibit"].endswith("/1")
     assert not gone.custody.filter(action=CustodyAction.EXPORTED).exists()
     assert evidence_verify().problems == []
+
+
+def test_police_see_a_linked_file_on_the_queue_the_incident_page_and_the_hand_off(world: World) -> None:
+    from shopwatch.policing.payload import build_payload
+    from shopwatch.policing.selectors import queue_page
+
+    officer = world.viewer("police_sussex")
+    a = _incident(world, "reporter", "nw-brighton")
+    b = _incident(world, "reporter", "nw-brighton")
+    shared = _photo(world, a, color=(1, 99, 1))
+    gone = _photo(world, b, color=(99, 1, 1))
+    linking.evidence_link(viewer=officer, evidence_id=shared.pk, incident=b.reference, reason="Same CCTV")
+    EvidenceFile.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+
+    rows, _ = queue_page(viewer=officer, after=None, limit=50)
+    counts = {r.incident.pk: r.evidence_count for r in rows}
+    assert counts[a.pk] == 1
+    assert counts[b.pk] == 1  # the linked file counts; the deleted one does not
+    assert [f["sha256"] for f in build_payload(b)["evidence"]] == [shared.sha256]
+    client = Client()
+    sign_in_verified(client, world.users["police_sussex"])
+    page = client.get(f"/police/incidents/{b.pk}/").content.decode()
+    assert f"/evidence/{shared.pk}/" in page
+    assert f"/evidence/{gone.pk}/" not in page
