@@ -158,14 +158,16 @@ def _who_sees(incident: Incident) -> list[str]:
 
 @login_required
 def incident_submitted(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = selectors.incident_detail(viewer=viewer_for(request.user), incident_id=pk, audit=False)
+    viewer = viewer_for(request.user)
+    incident = selectors.incident_detail(viewer=viewer, incident_id=pk, audit=False)
     return render(
         request,
         "reporting/incident_submitted.html",
         {
             "incident": incident,
             "who_sees": _who_sees(incident),
-            "photo_count": incident.evidence.count(),
+            # Photos the organisation already held (sent with another report) are linked, not stored again.
+            "photo_count": len(evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident)),
             "danger": incident.flag_offender_nearby or incident.flag_weapon or incident.flag_violence,
         },
     )
