@@ -114,17 +114,24 @@ DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _sqlite_default), conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend whose BEGIN IMMEDIATE takes the write lock as soon as it frees
+    # (docs/decisions/0006-sqlite-write-lock.md).
+    DATABASES["default"]["ENGINE"] = "shopwatch.core.db.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
-        # concurrent writers queue on busy_timeout instead of failing with "database is locked".
+        # concurrent writers queue for it instead of failing with "database is locked" half-way.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;"
         ),
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # Seconds a statement waits for the write lock (SQLite's busy timeout), and the deadline for BEGIN.
+        "timeout": 10,
     }
+    # Tests run on a file beside the data, not in memory: each live-server thread then opens its own
+    # connection, as in production (an in-memory test database is one connection shared by all threads).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ------------------------------------------------------------------------
