@@ -1,7 +1,11 @@
 """Shared set-up for the serving benchmarks: a fresh data directory, a server process, its memory.
 
 Used by bench/serving.py, bench/alerts_fanout.py and bench/gallery_page.py. Each benchmark gets its own
-SHOPWATCH_DATA_DIR (SQLite, the embedded default), migrated, and starts the server itself.
+SHOPWATCH_DATA_DIR (SQLite, the embedded default), migrated, and starts the server itself. The "uvicorn"
+server is the web server `shopwatch serve` runs (its launcher: uvicorn on a listening socket with
+TCP_NODELAY, see shopwatch/core/management/commands/_serving.py), without task worker or scheduler;
+"uvicorn-raw" is `python -m uvicorn` binding the socket itself (Nagle's algorithm left on with several
+workers), kept for comparison.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+
+sys.path.insert(0, str(ROOT))
+from shopwatch.core.management.commands._serving import REQUEST_THREADS_ENV, uvicorn_command  # noqa: E402
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -79,7 +86,11 @@ class DataDir:
 
 
 class Server:
-    """A web server on a free port in its own process group: 'uvicorn' (ASGI) or 'gunicorn' (gthread)."""
+    """A web server on a free port in its own process group: 'uvicorn' (ASGI, as `shopwatch serve` runs
+    it), 'uvicorn-raw' (ASGI, uvicorn binding the socket itself) or 'gunicorn' (gthread).
+
+    ``threads`` is gunicorn's threads per worker; ``request_threads`` the ASGI request pool per process
+    (SHOPWATCH_REQUEST_THREADS, `shopwatch serve --threads`; default: its own)."""
 
     def __init__(
         self,
@@ -88,11 +99,20 @@ class Server:
         *,
         workers: int = 2,
         threads: int = 8,
+        request_threads: int | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.kind = kind
+        env = dict(env or {})
         if kind == "uvicorn":
+            cmd = [*uvicorn_command(host="127.0.0.1", port=self.port, workers=workers), "--no-access-log"]
+            if request_threads:
+                env[REQUEST_THREADS_ENV] = str(request_threads)
+            self.label = f"shopwatch serve's uvicorn --workers {workers}" + (
+                f" x {request_threads}" if request_threads else ""
+            )
+        elif kind == "uvicorn-raw":
             cmd = [
                 PY,
                 "-m",
@@ -108,7 +128,7 @@ class Server:
                 "--log-level",
                 "warning",
             ]
-            self.label = f"uvicorn ASGI --workers {workers}"
+            self.label = f"python -m uvicorn --workers {workers}"
         elif kind == "gunicorn":
             cmd = [
                 PY,
@@ -133,7 +153,7 @@ class Server:
         with self.log.open("wb") as fh:
             self.proc = subprocess.Popen(
                 cmd,
-                env={**data.env, **(env or {})},
+                env={**data.env, **env},
                 cwd=ROOT,
                 stdout=fh,
                 stderr=subprocess.STDOUT,
