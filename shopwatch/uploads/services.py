@@ -380,6 +380,38 @@ def _locked(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[IO[bytes]]:
         f.close()  # closing releases the lock
 
 
+class _CacheDropper:
+    """Stream a large upload through the page cache without filling it.
+
+    Bytes written and hashed are not needed in memory again (a resume on another process reads the few it
+    lacks back from disk). Every 32 MiB the kernel is told, with ``posix_fadvise(DONTNEED)`` (as ``dd
+    oflag=nocache`` does), that the piece just written may go: Linux starts writing it back at once. One piece
+    later the same call on the piece before, by then written back, frees its pages. Writeback so runs
+    alongside the upload instead of all at the final fsync, and an upload reuses a few pages instead of
+    claiming gigabytes of fresh memory (on a virtual machine, the costliest part of writing)."""
+
+    STEP = 32 * 1024 * 1024
+
+    def __init__(self, f: IO[bytes], start: int) -> None:
+        self._f = f
+        self._started_to = self._dropped_to = start - start % self.STEP
+        self._enabled = hasattr(os, "posix_fadvise")
+
+    def _advise(self, start: int, end: int) -> None:
+        if end > start:
+            os.posix_fadvise(self._f.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
+
+    def written(self, end: int) -> None:
+        if not self._enabled or end - self._started_to < self.STEP:
+            return
+        upto = end - end % self.STEP
+        self._f.flush()
+        self._advise(self._started_to, upto)  # start writing back the piece just written
+        self._started_to = upto
+        self._advise(self._dropped_to, upto - self.STEP)  # free the piece before it, written back by now
+        self._dropped_to = max(self._dropped_to, upto - self.STEP)
+
+
 class _RunningHashes:
     """Running SHA-256 objects per upload, in this process, with the offset each has hashed up to."""
 
@@ -505,6 +537,7 @@ def upload_receive(
         want = upload.length - offset if content_length is None else content_length
         received = 0
         overflow = False
+        dropper = _CacheDropper(f, offset)
         try:
             while received < want:
                 block = read(min(BODY_PIECE, want - received))
@@ -513,6 +546,7 @@ def upload_receive(
                 f.write(block)
                 digest.update(block)
                 received += len(block)
+                dropper.written(offset + received)
             if content_length is None and received == want and read(1):
                 overflow = True
         finally:
