@@ -178,7 +178,9 @@ def main() -> None:
                 if kind == "serve":
                     server: Server = ServeWebServer(data, workers=args.workers, threads=args.serve_threads)
                 else:
-                    server = Server(data, kind, workers=args.workers, threads=args.threads)
+                    # "uvicorn": bare `python -m uvicorn` (Nagle's algorithm on), to compare with serve's.
+                    raw = "uvicorn-raw" if kind == "uvicorn" else kind
+                    server = Server(data, raw, workers=args.workers, threads=args.threads)
                 try:
                     cpu0 = server.cpu_seconds()
                     r = load(server.port, info["key"], info["store"], args.clients, args.seconds, 2.0)

@@ -18,6 +18,6 @@ SHOPWATCH_API_RATE_LIMIT = 100_000
 # SQLite tests use a file rather than memory: pytest-django hands an in-memory database's single connection
 # to every live-server thread, so concurrent requests would share one connection and one transaction. With a
 # file each request thread opens its own connection, as in production (WAL, BEGIN IMMEDIATE).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 SHOPWATCH_ENTITLEMENT_CACHE_SECONDS = 0  # tests change memberships directly; caching is tested on its own
