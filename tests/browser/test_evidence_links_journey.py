@@ -64,7 +64,14 @@ def test_a_store_worker_links_a_photo_to_a_second_incident_on_a_phone(
     page.get_by_role("button", name="Link the file").click()
     expect(page.get_by_text(f"The file is now on {second.reference} too.")).to_be_visible()
     expect(page.get_by_role("button", name=f"Take off {second.reference}")).to_be_visible()
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    wide = page.evaluate(
+        """(limit) => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > limit + 1)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+            .slice(0, 5)""",
+        PHONE["width"],
+    )
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], wide
     assert_accessible(page)
 
     link = EvidenceLink.objects.get(evidence=photo)
