@@ -69,7 +69,9 @@ def apikey_authenticate(secret: str) -> ApiKey | None:
     parts = secret[len(KEY_PREFIX) :].split("_", 1)
     if len(parts) != 2:
         return None
-    key = ApiKey.objects.select_related("user").filter(prefix=parts[0], revoked_at__isnull=True).first()
+    # The prefix is unique, so at most one row matches: no ORDER BY (as .first() would add) to compile.
+    found = ApiKey.objects.select_related("user").filter(prefix=parts[0], revoked_at__isnull=True)[:1]
+    key = next(iter(found), None)
     if key is None or not key.user.is_active:
         return None
     if not hmac.compare_digest(key.key_hash, _hash(secret)):

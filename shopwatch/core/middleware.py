@@ -34,13 +34,10 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(_EXEMPT_PREFIXES):
+            # Decided before touching request.user, so API requests never load a session or a user.
+            return self.get_response(request)
         user: Any = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(_EXEMPT_PREFIXES)
-            and not user.is_verified()
-            and needs_two_factor(user)
-        ):
+        if user is not None and user.is_authenticated and not user.is_verified() and needs_two_factor(user):
             return redirect(f"{TWO_FACTOR_PATH}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
