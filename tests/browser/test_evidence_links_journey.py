@@ -64,6 +64,10 @@ def test_a_store_worker_links_a_photo_to_a_second_incident_on_a_phone(
     page.get_by_role("button", name="Link the file").click()
     expect(page.get_by_text(f"The file is now on {second.reference} too.")).to_be_visible()
     expect(page.get_by_role("button", name=f"Take off {second.reference}")).to_be_visible()
+    # Measured once the stylesheet applies (under a loaded test server it has occasionally come late).
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('img.evidence-image')).maxWidth === '100%'"
+    )
     wide = page.evaluate(
         """(limit) => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > limit + 1)
