@@ -25,9 +25,18 @@ from shopwatch.reporting.selectors import incident_queryset
 
 from .custody import custody_append
 from .models import CustodyAction, EvidenceFile, EvidenceLink, LinkVia
-from .selectors import evidence_queryset, on_incidents_q
+from .selectors import evidence_to_change, on_incidents_q
 
 MAX_REASON = 500
+
+
+def reason_error(name: str, value: str, *, missing: str) -> FieldError | None:
+    """The problem with a required reason or note (stripped by the caller), if any."""
+    if not value:
+        return FieldError(name, missing) if missing else None
+    if len(value) > MAX_REASON:
+        return FieldError(name, f"At most {MAX_REASON} characters (this is {len(value)}).")
+    return None
 
 
 def may_attach(viewer: Viewer, incident: Incident) -> bool:
@@ -96,17 +105,6 @@ def link_same_file(*, viewer: Viewer, incident: Incident, sha256: str) -> Eviden
     return held
 
 
-def _evidence(viewer: Viewer, evidence_id: object) -> EvidenceFile:
-    evidence = (
-        evidence_queryset(viewer).filter(pk=int(str(evidence_id)), deleted_at__isnull=True).first()
-        if str(evidence_id).isdigit()
-        else None
-    )
-    if evidence is None:
-        raise Http404(NOT_FOUND_MESSAGE)
-    return evidence
-
-
 def _target(viewer: Viewer, reference: str) -> Incident:
     reference = (reference or "").strip()
     if not reference:
@@ -126,7 +124,7 @@ def _target(viewer: Viewer, reference: str) -> Incident:
 def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason: str = "") -> EvidenceLink:
     """Link a file to a further incident, named by its reference (or id). The viewer must see the file and
     the incident and be entitled to add evidence to that incident."""
-    evidence = _evidence(viewer, evidence_id)
+    evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     target = _target(viewer, incident)
     reason = (reason or "").strip()
     errors = []
@@ -143,10 +141,9 @@ def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason:
     already = EvidenceLink.objects.filter(evidence=evidence, incident=target).exists()
     if target.pk == evidence.incident_id or already:
         errors.append(FieldError("incident", f"This file is already on {target.reference}."))
-    if not reason:
-        errors.append(FieldError("reason", "Say why the file belongs to this incident too."))
-    elif len(reason) > MAX_REASON:
-        errors.append(FieldError("reason", f"At most {MAX_REASON} characters (this is {len(reason)})."))
+    problem = reason_error("reason", reason, missing="Say why the file belongs to this incident too.")
+    if problem:
+        errors.append(problem)
     if errors:
         raise ValidationFailed(errors)
     return _record(viewer=viewer, evidence=evidence, incident=target, via=LinkVia.BY_HAND, reason=reason)
@@ -155,7 +152,7 @@ def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason:
 @transaction.atomic
 def evidence_unlink(*, viewer: Viewer, evidence_id: object, incident_id: object, reason: str = "") -> None:
     """Take a file off an incident it was linked to (its first incident stays its home)."""
-    evidence = _evidence(viewer, evidence_id)
+    evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     link = (
         EvidenceLink.objects.select_for_update()
         .filter(evidence=evidence, incident_id=int(str(incident_id)))
@@ -177,12 +174,9 @@ def evidence_unlink(*, viewer: Viewer, evidence_id: object, incident_id: object,
             ]
         )
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed([FieldError("reason", "Say why the file does not belong to this incident.")])
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed(
-            [FieldError("reason", f"At most {MAX_REASON} characters (this is {len(reason)}).")]
-        )
+    problem = reason_error("reason", reason, missing="Say why the file does not belong to this incident.")
+    if problem:
+        raise ValidationFailed([problem])
     incident = link.incident
     EvidenceLink.objects.filter(pk=link.pk).delete()
     audit_record(

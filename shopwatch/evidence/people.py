@@ -22,23 +22,11 @@ from shopwatch.subjects.models import Person, PersonPhoto
 from shopwatch.subjects.selectors import person_queryset
 
 from .custody import custody_append
-from .linking import may_attach
+from .linking import may_attach, reason_error
 from .models import CustodyAction, EvidenceFile, EvidenceLink, EvidencePerson
-from .selectors import evidence_queryset
+from .selectors import evidence_to_change
 
-MAX_NOTE = 500
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif"}
-
-
-def _evidence(viewer: Viewer, evidence_id: object) -> EvidenceFile:
-    evidence = (
-        evidence_queryset(viewer).filter(pk=int(str(evidence_id)), deleted_at__isnull=True).first()
-        if str(evidence_id).isdigit()
-        else None
-    )
-    if evidence is None:
-        raise Http404(NOT_FOUND_MESSAGE)
-    return evidence
 
 
 def _person(viewer: Viewer, person_id: object) -> Person:
@@ -91,12 +79,13 @@ def evidence_person_add(
     *, viewer: Viewer, evidence_id: object, person_id: object, note: str = ""
 ) -> EvidencePerson:
     """Record that the file shows the person (both must be visible to the viewer)."""
-    evidence = _evidence(viewer, evidence_id)
+    evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     person = _person(viewer, person_id)
     _refuse_unless_may_pair(viewer, evidence)
     note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed([FieldError("note", f"At most {MAX_NOTE} characters (this is {len(note)}).")])
+    problem = reason_error("note", note, missing="")
+    if problem:
+        raise ValidationFailed([problem])
     try:
         with transaction.atomic():
             pairing = EvidencePerson.objects.create(
@@ -127,7 +116,7 @@ def evidence_person_remove(
     *, viewer: Viewer, evidence_id: object, person_id: object, reason: str = ""
 ) -> None:
     """The file does not show the person after all: the pairing goes, with a reason."""
-    evidence = _evidence(viewer, evidence_id)
+    evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     pairing = (
         EvidencePerson.objects.select_for_update()
         .filter(evidence=evidence, person__in=person_queryset(viewer), person_id=int(str(person_id)))
@@ -139,12 +128,9 @@ def evidence_person_remove(
         raise Http404(NOT_FOUND_MESSAGE)
     _refuse_unless_may_pair(viewer, evidence)
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed([FieldError("reason", "Say why the file does not show this person.")])
-    if len(reason) > MAX_NOTE:
-        raise ValidationFailed(
-            [FieldError("reason", f"At most {MAX_NOTE} characters (this is {len(reason)}).")]
-        )
+    problem = reason_error("reason", reason, missing="Say why the file does not show this person.")
+    if problem:
+        raise ValidationFailed([problem])
     person_pk = pairing.person_id
     EvidencePerson.objects.filter(pk=pairing.pk).delete()
     audit_record(
@@ -167,7 +153,7 @@ def evidence_person_photo(*, viewer: Viewer, evidence_id: object, person_id: obj
     into the person's record, which names the source file; the chain of custody records the copy."""
     from shopwatch.subjects.services import person_photo_add
 
-    evidence = _evidence(viewer, evidence_id)
+    evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     pairing = (
         EvidencePerson.objects.filter(
             evidence=evidence, person__in=person_queryset(viewer), person_id=int(str(person_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
@@ -15,7 +14,7 @@ from shopwatch.core.models import POLICE_ROLES, AuditAction, Membership, Organis
 
 from .custody import custody_append
 from .models import CustodyAction, EvidenceShare
-from .selectors import evidence_queryset
+from .selectors import evidence_to_change
 
 MAX_SHARE_DAYS = 365
 
@@ -31,13 +30,7 @@ def evidence_share_create(
     reason: str = "",
 ) -> EvidenceShare:
     """Share one file with a force (by its slug) or an investigator (by email) for ``days`` days."""
-    evidence = (
-        evidence_queryset(viewer).filter(pk=int(str(evidence_id)), deleted_at__isnull=True).first()
-        if str(evidence_id).isdigit()
-        else None
-    )
-    if evidence is None:
-        raise Http404("Not found.")
+    evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     incident = evidence.incident
     if not (
         viewer.is_police

@@ -127,6 +127,33 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _render_detail(request, viewer, evidence)
 
 
+def _page_again(
+    request: HttpRequest,
+    viewer: Viewer,
+    pk: int,
+    *,
+    link_form: LinkForm | None = None,
+    unlink_errors: dict[int, str] | None = None,
+    person_form: PersonForm | None = None,
+    person_errors: dict[int, str] | None = None,
+) -> HttpResponseBase:
+    """The evidence page again, with what was wrong in a form posted from it (400)."""
+    try:
+        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
+    except selectors.Gone as exc:
+        return _unavailable(request, exc)
+    return _render_detail(
+        request,
+        viewer,
+        evidence,
+        link_form=link_form,
+        unlink_errors=unlink_errors,
+        person_form=person_form,
+        person_errors=person_errors,
+        status=400,
+    )
+
+
 @login_required
 @require_POST
 def evidence_link(request: HttpRequest, pk: int) -> HttpResponseBase:
@@ -147,11 +174,7 @@ def evidence_link(request: HttpRequest, pk: int) -> HttpResponseBase:
         else:
             messages.success(request, f"The file is now on {link.incident.reference} too.")
             return redirect("evidence:detail", pk=pk)
-    try:
-        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
-    except selectors.Gone as exc:
-        return _unavailable(request, exc)
-    return _render_detail(request, viewer, evidence, link_form=form, status=400)
+    return _page_again(request, viewer, pk, link_form=form)
 
 
 @login_required
@@ -173,19 +196,7 @@ def evidence_unlink(request: HttpRequest, pk: int, incident_id: int) -> HttpResp
             return redirect("evidence:detail", pk=pk)
     else:
         error = "Say why the file does not belong to that incident."
-    try:
-        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
-    except selectors.Gone as exc:
-        return _unavailable(request, exc)
-    return _render_detail(request, viewer, evidence, unlink_errors={incident_id: error}, status=400)
-
-
-def _page_again(request: HttpRequest, viewer: Viewer, pk: int, **kwargs: object) -> HttpResponseBase:
-    try:
-        evidence = selectors.evidence_get(viewer=viewer, evidence_id=pk, purpose="page")
-    except selectors.Gone as exc:
-        return _unavailable(request, exc)
-    return _render_detail(request, viewer, evidence, status=400, **kwargs)  # type: ignore[arg-type]
+    return _page_again(request, viewer, pk, unlink_errors={incident_id: error})
 
 
 @login_required

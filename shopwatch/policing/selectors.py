@@ -558,15 +558,10 @@ def series_queryset(viewer: Viewer) -> QuerySet[Series]:
     return Series.objects.filter(force_id__in=viewer.police_force_ids)
 
 
-def series_list(
-    *, viewer: Viewer, after: list[Any] | None = None, limit: int = 200
-) -> tuple[list[Series], list[Any] | None]:
-    """The force's series, newest first, each with ``member_count`` (incidents the caller may see), and the
-    keyset cursor for the next page."""
-    visible = force_incidents(viewer).values("pk")
-    qs: QuerySet[Series] = series_queryset(viewer).annotate(
-        member_count=Count("members", filter=Q(members__incident__in=visible))
-    )
+def _newest_first(
+    qs: QuerySet[Any], after: list[Any] | None, limit: int
+) -> tuple[list[Any], list[Any] | None]:
+    """One page of ``qs`` newest first (created_at, id), and the keyset cursor for the next."""
     if after:
         since, pk = parse_datetime(str(after[0])), int(after[1])
         if since is None:
@@ -578,6 +573,18 @@ def series_list(
         rows = rows[:limit]
         cursor = [rows[-1].created_at.isoformat(), rows[-1].pk]
     return rows, cursor
+
+
+def series_list(
+    *, viewer: Viewer, after: list[Any] | None = None, limit: int = 200
+) -> tuple[list[Series], list[Any] | None]:
+    """The force's series, newest first, each with ``member_count`` (incidents the caller may see), and the
+    keyset cursor for the next page."""
+    visible = force_incidents(viewer).values("pk")
+    qs: QuerySet[Series] = series_queryset(viewer).annotate(
+        member_count=Count("members", filter=Q(members__incident__in=visible))
+    )
+    return _newest_first(qs, after, limit)
 
 
 def series_get(*, viewer: Viewer, series_id: object) -> Series:
@@ -641,17 +648,7 @@ def casefile_list(
 ) -> tuple[list[CaseFile], list[Any] | None]:
     """The force's case files, newest first, and the keyset cursor for the next page."""
     qs = casefile_queryset(viewer).select_related("created_by")
-    if after:
-        since, pk = parse_datetime(str(after[0])), int(after[1])
-        if since is None:
-            raise ValueError("bad cursor")
-        qs = qs.filter(Q(created_at__lt=since) | Q(created_at=since, id__lt=pk))
-    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
-    cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        cursor = [rows[-1].created_at.isoformat(), rows[-1].pk]
-    return rows, cursor
+    return _newest_first(qs, after, limit)
 
 
 def casefile_get(*, viewer: Viewer, casefile_id: object) -> CaseFile:
