@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
+from shopwatch.alerts.broadcaster import broadcaster
+from tests.live_server import InFlight
 from tests.world import World, build_world
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -12,6 +15,28 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_settles(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a live-server test (its browser pages closed), wait for the server to finish what was asked.
+
+    Torn down after the browser contexts (set up before them) and before the test database is flushed.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue("live_server")
+    httpd = server.thread.httpd
+    in_flight = getattr(httpd, "_shopwatch_in_flight", None)
+    if in_flight is None:
+        in_flight = InFlight(httpd)
+        httpd._shopwatch_in_flight = in_flight
+    yield
+    in_flight.wait_idle()
+    # The closed pages' event streams would otherwise wait for their next heartbeat, polling a database
+    # that is about to be flushed.
+    broadcaster.shutdown()
 
 
 @pytest.fixture(scope="session")

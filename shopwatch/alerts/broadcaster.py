@@ -19,13 +19,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from .models import Alert
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
 IDLE_EXIT_SECONDS = 2.0
+# Handed to a stream to end it (on shutdown): the page reconnects, with Last-Event-ID, to another server.
+END_OF_STREAM = "\x00end"
 
 
 def event_payload(alert: Alert) -> dict[str, Any]:
@@ -80,6 +82,13 @@ def deliver_all(subs: list[Subscriber], frame: str) -> None:
             log.debug("Event loop closed; %d streams dropped", len(queues))
 
 
+def _release_connections() -> None:
+    try:
+        connections.close_all()
+    except Exception:
+        log.debug("Closing the broadcaster's connections failed", exc_info=True)
+
+
 class Broadcaster:
     def __init__(self) -> None:
         self._subs: dict[int, Subscriber] = {}
@@ -87,6 +96,7 @@ class Broadcaster:
         self._thread: threading.Thread | None = None
         self._last_id: int | None = None
         self._ids = itertools.count(1)
+        self._stopping = threading.Event()
 
     def subscribe(self, sub: Subscriber) -> Subscriber:
         self._ensure_running()
@@ -99,6 +109,20 @@ class Broadcaster:
         with self._lock:
             self._subs.pop(sub.id, None)
 
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """End every open stream and stop polling (a server shutting down; a test server between tests).
+
+        The next stream to open starts the poller again.
+        """
+        with self._lock:
+            subs = list(self._subs.values())
+            self._subs.clear()
+            thread = self._thread
+            self._stopping.set()
+        deliver_all(subs, END_OF_STREAM)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
     @property
     def subscriber_count(self) -> int:
         return len(self._subs)
@@ -107,6 +131,7 @@ class Broadcaster:
         # No database work here: an ASGI stream subscribes from the event loop. The thread's first poll
         # reads where the alerts stand.
         with self._lock:
+            self._stopping.clear()  # a page opened: keep (or start) polling
             if self._thread is None or not self._thread.is_alive():
                 self._last_id = None
                 self._thread = threading.Thread(target=self._run, name="alert-broadcaster", daemon=True)
@@ -117,19 +142,22 @@ class Broadcaster:
         while True:
             if self._subs:
                 idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > IDLE_EXIT_SECONDS:
+            elif self._stopping.is_set() or time.monotonic() - idle_since > IDLE_EXIT_SECONDS:
                 with self._lock:
                     if not self._subs:  # no open pages: stop polling; the next subscriber starts it again
                         self._thread = None
-                        close_old_connections()
+                        _release_connections()
                         return
             try:
                 self.poll_once()
             except Exception:  # keep broadcasting through a database hiccup
                 log.warning("Alert broadcast failed; retrying", exc_info=log.isEnabledFor(logging.DEBUG))
             finally:
-                close_old_connections()
-            time.sleep(POLL_SECONDS)
+                try:
+                    close_old_connections()
+                except Exception:  # a broken connection is replaced on the next poll
+                    log.debug("Closing the broadcaster's connection failed", exc_info=True)
+            self._stopping.wait(POLL_SECONDS)
 
     def poll_once(self) -> int:
         from .selectors import stream_recipient_ids

@@ -16,14 +16,18 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core import mail
+from django.db import connection
 from django.test import Client
 
+from shopwatch.alerts.broadcaster import broadcaster
 from shopwatch.alerts.models import Alert, AlertPreference, AlertReceipt, AreaMode, PushSubscription
 from shopwatch.alerts.selectors import alert_recipient_ids, stream_recipient_ids
 from shopwatch.alerts.services import alert_raise
+from shopwatch.alerts.stream import _sync_events
 from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.entitlements import scope
 from shopwatch.core.errors import NotEntitled
+from shopwatch.core.models import User
 from tests.world import World
 
 
@@ -252,6 +256,39 @@ def test_stream_delivers_to_members_only_and_replays_missed(world: World, live_s
             if line.startswith("data: "):
                 assert json.loads(line[6:])["incident"] == second.pk
                 break
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_stream_holds_no_database_connection(world: World) -> None:
+    """Under WSGI a page's stream keeps its worker thread; it must not keep a database connection too."""
+    user_id = world.users["manager"].pk
+    assert User.objects.filter(pk=user_id).exists()  # the request's own queries opened the connection
+    assert connection.connection is not None
+    events = _sync_events(user_id, missed=[])
+    try:
+        assert next(events) == "retry: 3000\n\n"
+        assert connection.connection is None
+    finally:
+        events.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_shutdown_ends_open_streams_and_stops_polling(world: World) -> None:
+    before = broadcaster.subscriber_count  # streams other tests' servers left open end here too
+    events = _sync_events(world.users["manager"].pk, missed=[])
+    ended: list[list[str]] = []
+    try:
+        assert next(events) == "retry: 3000\n\n"
+        reader = threading.Thread(target=lambda: ended.append(list(events)), daemon=True)
+        reader.start()
+        time.sleep(0.2)
+        assert broadcaster.subscriber_count == before + 1
+    finally:
+        broadcaster.shutdown()
+    reader.join(timeout=5)
+    assert ended == [[]]  # the stream ended without another frame
+    assert broadcaster.subscriber_count == 0
+    assert broadcaster._thread is None
 
 
 @pytest.mark.django_db
