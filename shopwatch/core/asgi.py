@@ -17,8 +17,10 @@ one hop to a shared pool of threads.
 3. Server-sent event streams (GET /api/v1/alerts/stream) are asynchronous generators: the view returns on
    the pool, the request's database connections are closed there, and the stream then runs on the event loop
    alone, holding no thread however long the page stays open.
-4. No persistent database connections (CONN_MAX_AGE 0): request_started and request_finished are sent as
-   under WSGI, and finishing a request closes the connections its thread opened.
+4. Each pool thread keeps its database connections between requests (CONN_MAX_AGE, 60 s by default;
+   SHOPWATCH_DB_CONN_MAX_AGE): the threads are few and long-lived, unlike Django's handler's thread per
+   request. request_started and request_finished are sent as under WSGI, so a connection past its age or
+   left in error is closed when a request finishes, and checked before reuse (CONN_HEALTH_CHECKS).
 5. Upload bodies stream. A resumable upload's PATCH (under /api/v1/uploads/) is not copied into a temporary
    file before the view starts: the view reads it as it arrives (``StreamedBody``), so each byte is written
    to disk once, storing overlaps receiving, and a connection that drops part-way keeps what arrived.
@@ -31,13 +33,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import os
+import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import IO, Any
 
 import django
-from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -168,7 +171,40 @@ class StreamingASGIHandler(ASGIHandler):
             max_workers=self.threads, thread_name_prefix="shopwatch-request"
         )
 
+    def close_connections(self) -> None:
+        """Close the database connections every pool thread holds (the server is stopping).
+
+        One task per thread, each held until all have started, so that every thread runs one.
+        """
+        started = threading.Barrier(self.threads)
+
+        def close() -> None:
+            # A thread busy with a long request breaks the wait: its connection goes when the process ends.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                started.wait(timeout=10)
+            connections.close_all()
+
+        for job in [self._pool.submit(close) for _ in range(self.threads)]:
+            job.result()
+
+    async def lifespan(self, receive: Any, send: Any) -> None:
+        """ASGI lifespan: at shutdown, end open alert streams and close the pool's database connections."""
+        from shopwatch.alerts.broadcaster import broadcaster
+
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.get_running_loop().run_in_executor(None, broadcaster.shutdown)
+                await asyncio.get_running_loop().run_in_executor(None, self.close_connections)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         body_file: Any
@@ -280,8 +316,6 @@ class StreamingASGIHandler(ASGIHandler):
 
 
 def get_application() -> StreamingASGIHandler:
-    for db in settings.DATABASES.values():
-        db["CONN_MAX_AGE"] = 0
     django.setup(set_prefix=False)
     return StreamingASGIHandler()
 

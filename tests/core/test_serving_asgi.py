@@ -3,7 +3,8 @@ the listening socket `shopwatch serve` makes, against the test database.
 
 What a user relies on: reports are stored over keep-alive connections, open live-alert streams receive
 alerts and hold no request thread, a resumable upload's large PATCH body arrives whole, a download is the
-original and is read only as fast as it is sent, and each request's database connections are closed.
+original and is read only as fast as it is sent, each request thread keeps its database connection for the
+next request, and stopping the server closes them.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class LiveASGIServer:
         self.sock = listening_socket("127.0.0.1", 0)
         self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+        config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self.thread.start()
@@ -426,13 +427,14 @@ def test_accepted_connections_have_nagles_algorithm_off() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_request_closes_the_database_connections_of_its_thread(world: World) -> None:
+def test_request_threads_keep_their_connection_until_its_age_and_shutdown_closes_it(world: World) -> None:
     handler = StreamingASGIHandler(threads=1)
     key = _key(world, "reporter")
-    body = _report(world.stores["nw-brighton"].pk, 9)
-    sent: list[Mapping[str, Any]] = []
+    store = world.stores["nw-brighton"].pk
+    statuses: list[int] = []
 
-    async def scenario() -> None:
+    async def post(n: int) -> None:
+        body = _report(store, n)
         first = True
 
         async def receive() -> dict[str, Any]:
@@ -444,12 +446,45 @@ def test_each_request_closes_the_database_connections_of_its_thread(world: World
             return {"type": "http.disconnect"}
 
         async def send(message: Mapping[str, Any]) -> None:
-            sent.append(message)
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
 
         await handler(_scope("POST", "/api/v1/incidents", key, body), receive, send)
 
-    _in_own_loop(scenario())
-    assert sent[0]["status"] == 201
-    assert Incident.objects.filter(description__contains="serving test 9").count() == 1
-    # The one request thread has no open connection left behind.
-    assert handler._pool.submit(lambda: connections["default"].connection is None).result(timeout=WAIT)
+    def thread_connection() -> Any:
+        return handler._pool.submit(lambda: connections["default"].connection).result(timeout=WAIT)
+
+    _in_own_loop(post(10))
+    kept = thread_connection()
+    assert kept is not None  # not closed after the request
+    _in_own_loop(post(11))
+    assert thread_connection() is kept  # the next request reused it
+    settings_dict = connections["default"].settings_dict
+    max_age = settings_dict["CONN_MAX_AGE"]
+    try:
+        handler._pool.submit(lambda: connections["default"].close()).result(timeout=WAIT)
+        settings_dict["CONN_MAX_AGE"] = 0  # no reuse: a request's connection closes when it finishes
+        _in_own_loop(post(12))
+        assert thread_connection() is None
+    finally:
+        settings_dict["CONN_MAX_AGE"] = max_age
+    _in_own_loop(post(13))
+    assert thread_connection() is not None
+
+    async def lifespan() -> None:
+        messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+        answers: list[str] = []
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0)
+
+        async def send(message: Mapping[str, Any]) -> None:
+            answers.append(message["type"])
+
+        await handler({"type": "lifespan"}, receive, send)
+        assert answers == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+    _in_own_loop(lifespan())
+    assert thread_connection() is None  # stopping the server closed it
+    assert statuses == [201, 201, 201, 201]
+    assert Incident.objects.filter(description__contains="serving test 1").count() == 4
