@@ -44,13 +44,15 @@ class Alert(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     # Members of the store's partnerships see an alert by its distribution. Police see one in their force
-    # area when it repeats an incident that is in their hands (reported or sent to them, now or later):
-    # an alert from an incident kept within the partnership stays hidden from police, as the incident does.
+    # area when its incident is theirs to see: distributed to police, or in their hands (reported or sent to
+    # them, now or later). An alert from an incident kept within the partnership stays hidden from police, as
+    # the incident does.
     audience: ClassVar[Audience] = Audience(
         in_partnerships=_in_partnerships,
         in_forces=_in_forces,
         store_field="store",
         police_flag_field="incident__sent_to_police",
+        police_distribution_field="incident__distribution",
     )
 
     class Meta:

@@ -9,7 +9,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from shopwatch.core.entitlements import Viewer, get_visible, scope
 from shopwatch.core.models import (
     POLICE_ROLES,
-    Distribution,
     Membership,
     OrganisationKind,
     PartnershipMembership,
@@ -102,11 +101,7 @@ def alert_recipient_ids(alert: Alert) -> set[int]:
 def shared_with_police(alert: Alert) -> bool:
     """Whether police of the store's force area may see the alert: the same facts the alert's audience
     gives the entitlement mechanism (its distribution, and its incident being in police hands)."""
-    audience = Alert.audience
-    shared = Q(**{audience.distribution_field: Distribution.POLICE})
-    if audience.police_flag_field:
-        shared |= Q(**{audience.police_flag_field: True})
-    return Alert.objects.filter(shared, pk=alert.pk).exists()
+    return Alert.objects.filter(Alert.audience.shared_with_police_q(), pk=alert.pk).exists()
 
 
 def force_police_ids(alert: Alert) -> set[int]:

@@ -262,6 +262,17 @@ class Audience:
     police_flag_field: str | None = None
     distribution_field: str = "distribution"
     group_field: str = "sharing_group"
+    # Another distribution that also shares the record with police (an alert follows its incident's).
+    police_distribution_field: str | None = None
+
+    def shared_with_police_q(self) -> Q:
+        """Records police of their force area may see: distributed to police, or in their hands."""
+        shared = Q(**{self.distribution_field: Distribution.POLICE})
+        if self.police_distribution_field:
+            shared |= Q(**{self.police_distribution_field: Distribution.POLICE})
+        if self.police_flag_field:
+            shared |= Q(**{self.police_flag_field: True})
+        return shared
 
 
 class Shareable(Protocol):
@@ -289,9 +300,7 @@ def visible_q(viewer: Viewer, audience: Audience) -> Q:
             viewer.connected_partnership_ids
         )
     if viewer.police_force_ids or viewer.national_police:
-        shared = Q(**{level: Distribution.POLICE})
-        if audience.police_flag_field:
-            shared |= Q(**{audience.police_flag_field: True})
+        shared = audience.shared_with_police_q()
         q |= shared if viewer.national_police else shared & audience.in_forces(viewer.police_force_ids)
     if viewer.sharing_group_ids:
         q |= Q(**{level: Distribution.GROUP, f"{audience.group_field}__in": viewer.sharing_group_ids})

@@ -28,6 +28,7 @@ from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.entitlements import scope
 from shopwatch.core.errors import NotEntitled
 from shopwatch.core.models import User
+from shopwatch.reporting.models import Incident
 from tests.world import World
 
 
@@ -340,6 +341,9 @@ HIDDEN = {"opens": 404, "listed": False, "api": False, "stream": False}
         ("police_sussex", False, "partnership", HIDDEN),
         ("police_sussex", False, "organisation", HIDDEN),
         ("police_tv", False, None, HIDDEN),
+        # Distributed to police without being reported to them: the force sees the incident, so its alert.
+        ("police_sussex", False, "police", SEES),
+        ("police_tv", False, "police", HIDDEN),
     ],
 )
 def test_police_see_alerts_from_incidents_in_their_force_area_that_reach_them(
@@ -351,6 +355,9 @@ def test_police_see_alerts_from_incidents_in_their_force_area_that_reach_them(
     inc = world.report("reporter", "nw-brighton", **kw)
     alert = Alert.objects.get(incident=inc)
     assert _police_sees(world, user, alert) == expected
+    # An officer sees the alert exactly when they see its incident.
+    sees_incident = scope(Incident.objects.all(), world.viewer(user)).filter(pk=inc.pk).exists()
+    assert sees_incident == expected["listed"]
     # Police read alerts on open pages; email and push stay with the area's members.
     assert world.users[user].pk not in alert_recipient_ids(alert)
     # The members of the area see it whatever police see.
