@@ -224,46 +224,99 @@ def evidence_add(
         if existing is not None:  # stored once: already on the incident, or linked to it now
             default_storage.delete(stored)
             return existing
-        try:
-            with transaction.atomic():
-                evidence = EvidenceFile.objects.create(
-                    incident=incident,
-                    owner_org_id=incident.owner_org_id,
-                    file=stored,
-                    original_filename=name,
-                    size=size,
-                    sha256=sha256,
-                    content_type=content_type,
-                    uploaded_by_id=viewer.user_id,
-                    captured_at=facts.captured_at,
-                    width=facts.width,
-                    height=facts.height,
-                    created_at=now,
-                )
-        except IntegrityError:  # the same bytes arrived at the same moment from another request
-            default_storage.delete(stored)
-            return EvidenceFile.objects.get(incident=incident, sha256=sha256)
     except BaseException:
         default_storage.delete(stored)
         raise
-    _remember(stored)
-    audit_record(
+    evidence, created = _record_stored(
         viewer=viewer,
-        action=AuditAction.CREATE,
-        object_type="evidence",
-        object_id=evidence.pk,
-        store_id=incident.store_id,
+        incident=incident,
+        stored=stored,
+        filename=name,
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+        declared_type=declared_type or "",
+        uploaded_by_id=viewer.user_id,
+        facts=(facts.captured_at, facts.width, facts.height),
+        created_at=now,
         summary=f"{incident.reference}: photo {name}",
-        detail={
-            "sha256": sha256,
-            "size": size,
-            "content_type": content_type,
-            "declared_type": declared_type or "",
-            "incident": incident.pk,
-        },
+        detail={},
     )
-    custody_append(evidence=evidence, action=CustodyAction.RECEIVED, viewer=viewer, detail=_receipt(evidence))
+    if created:
+        _remember(stored)
     return evidence
+
+
+# What of a received file's audit detail also goes into its custody receipt.
+_RECEIPT_KEYS = ("via", "upload", "upload_link", "requested_by", "device_time", "server_time")
+
+
+def _record_stored(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    stored: str,
+    filename: str,
+    size: int,
+    sha256: str,
+    content_type: str,
+    declared_type: str,
+    uploaded_by_id: int | None,
+    facts: tuple[dt.datetime | None, int | None, int | None],
+    created_at: dt.datetime | None,
+    summary: str,
+    detail: dict[str, Any],
+) -> tuple[EvidenceFile, bool]:
+    """Make the stored original (storage name ``stored``) evidence on the incident: its row, audit entry and
+    custody receipt in one transaction. The same bytes finishing at the same moment in another request give
+    back that record (False) and this copy is deleted; on any failure the stored copy is deleted too."""
+    captured_at, width, height = facts
+    try:
+        with transaction.atomic():
+            evidence = EvidenceFile.objects.create(
+                incident=incident,
+                owner_org_id=incident.owner_org_id,
+                file=stored,
+                original_filename=filename,
+                size=size,
+                sha256=sha256,
+                content_type=content_type,
+                uploaded_by_id=uploaded_by_id,
+                captured_at=captured_at,
+                width=width,
+                height=height,
+                created_at=created_at or timezone.now(),
+            )
+            audit_record(
+                viewer=viewer,
+                action=AuditAction.CREATE,
+                object_type="evidence",
+                object_id=evidence.pk,
+                store_id=incident.store_id,
+                organisation_id=viewer.primary_org_id or incident.owner_org_id,
+                summary=summary,
+                detail={
+                    "sha256": sha256,
+                    "size": size,
+                    "content_type": content_type,
+                    "declared_type": declared_type,
+                    "incident": incident.pk,
+                    **detail,
+                },
+            )
+            custody_append(
+                evidence=evidence,
+                action=CustodyAction.RECEIVED,
+                viewer=viewer,
+                detail=_receipt(evidence, {k: detail[k] for k in _RECEIPT_KEYS if k in detail}),
+            )
+    except IntegrityError:
+        default_storage.delete(stored)
+        return EvidenceFile.objects.get(incident=incident, sha256=sha256), False
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return evidence, True
 
 
 def _receipt(evidence: EvidenceFile, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -331,65 +384,21 @@ def evidence_add_received(
     if existing is not None:  # stored once: already on the incident, or linked to it now
         return existing, False
     stored = _place_in_storage(path, content_type)
-    try:
-        with transaction.atomic():
-            evidence = EvidenceFile.objects.create(
-                incident=incident,
-                owner_org_id=incident.owner_org_id,
-                file=stored,
-                original_filename=filename,
-                size=size,
-                sha256=sha256,
-                content_type=content_type,
-                uploaded_by_id=uploaded_by_id,
-                captured_at=captured_at,
-                width=width,
-                height=height,
-            )
-            audit_record(
-                viewer=viewer,
-                action=AuditAction.CREATE,
-                object_type="evidence",
-                object_id=evidence.pk,
-                store_id=incident.store_id,
-                organisation_id=viewer.primary_org_id or incident.owner_org_id,
-                summary=f"{incident.reference}: {content_type} {filename}",
-                detail={
-                    "sha256": sha256,
-                    "size": size,
-                    "content_type": content_type,
-                    "declared_type": declared_type,
-                    "incident": incident.pk,
-                    **detail,
-                },
-            )
-            custody_append(
-                evidence=evidence,
-                action=CustodyAction.RECEIVED,
-                viewer=viewer,
-                detail=_receipt(
-                    evidence,
-                    {
-                        k: detail[k]
-                        for k in (
-                            "via",
-                            "upload",
-                            "upload_link",
-                            "requested_by",
-                            "device_time",
-                            "server_time",
-                        )
-                        if k in detail
-                    },
-                ),
-            )
-    except IntegrityError:  # the same bytes finished at the same moment in another request
-        default_storage.delete(stored)
-        return EvidenceFile.objects.get(incident=incident, sha256=sha256), False
-    except BaseException:
-        default_storage.delete(stored)
-        raise
-    return evidence, True
+    return _record_stored(
+        viewer=viewer,
+        incident=incident,
+        stored=stored,
+        filename=filename,
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+        declared_type=declared_type,
+        uploaded_by_id=uploaded_by_id,
+        facts=(captured_at, width, height),
+        created_at=None,
+        summary=f"{incident.reference}: {content_type} {filename}",
+        detail=detail,
+    )
 
 
 def evidence_thumbnail_ensure(*, evidence: EvidenceFile) -> str | None:
