@@ -104,6 +104,12 @@ def new_reference() -> str:
     return f"SW-{chars[:4]}-{chars[4:]}"
 
 
+# Checked for every report (500 in a batch): the choices' values, computed once.
+_TYPES = frozenset(IncidentType.values)
+_FLAGS = frozenset(Flag.values)
+_DISTRIBUTIONS = frozenset(Distribution.values)
+
+
 def _text_errors(name: str, value: str, limit: int, *, required: bool = False) -> list[FieldError]:
     if "\x00" in value:
         return [FieldError(name, "Must not contain NUL characters.")]
@@ -167,7 +173,7 @@ def incident_validate(
         if store is None:
             errors.append(FieldError(f"{p}store", "Unknown store, or you may not report for it."))
 
-    if data.type not in IncidentType.values:
+    if data.type not in _TYPES:
         errors.append(FieldError(f"{p}type", f"Must be one of: {', '.join(IncidentType.values)}."))
 
     occurred = data.occurred_at
@@ -188,7 +194,7 @@ def incident_validate(
 
     seen_flags: set[str] = set()
     for i, flag in enumerate(data.flags):
-        if flag not in Flag.values:
+        if flag not in _FLAGS:
             errors.append(
                 FieldError(f"{p}flags[{i}]", f"Unknown flag '{flag}'; use {', '.join(Flag.values)}.")
             )
@@ -260,7 +266,7 @@ def incident_validate(
 
     distribution = data.distribution
     group_id: int | None = None
-    if distribution is not None and distribution not in Distribution.values:
+    if distribution is not None and distribution not in _DISTRIBUTIONS:
         errors.append(FieldError(f"{p}distribution", f"Must be one of: {', '.join(Distribution.values)}."))
     elif distribution == Distribution.GROUP:
         group = SharingGroup.objects.filter(
@@ -401,11 +407,24 @@ def _vehicles_for(registrations: Iterable[str]) -> dict[str, Vehicle]:
     return found
 
 
-def _write(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
-    """Insert incidents and everything hanging off them, with their audit rows, in bulk."""
+def _build_incidents(viewer: Viewer, prepared: list[_Prepared]) -> list[Incident]:
+    """The unsaved incidents for validated reports (with their priority and offence classification).
+
+    Reads only, so a batch builds them before its transaction starts and holds SQLite's write lock only to
+    insert them.
+    """
     since = timezone.now() - dt.timedelta(days=365)
     history = _offender_history((p for prep in prepared for p in prep.persons), since)
-    incidents = [_build_incident(viewer, prep, history) for prep in prepared]
+    return [_build_incident(viewer, prep, history) for prep in prepared]
+
+
+def _write(
+    viewer: Viewer, prepared: list[_Prepared], incidents: list[Incident] | None = None
+) -> list[Incident]:
+    """Insert incidents (built here unless given) and everything hanging off them, with their audit rows,
+    in bulk."""
+    if incidents is None:
+        incidents = _build_incidents(viewer, prepared)
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -548,9 +567,11 @@ def incidents_create_batch(
                 seen_keys[key] = i
         if not todo:
             return results
+        preps = [prep for _, prep in todo]
+        built = _build_incidents(viewer, preps)
         try:
             with transaction.atomic():
-                created = _write(viewer, [prep for _, prep in todo])
+                created = _write(viewer, preps, built)
                 records = []
                 for (i, _), inc in zip(todo, created, strict=True):
                     results[i].status, results[i].incident = 201, inc
