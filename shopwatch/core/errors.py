@@ -53,5 +53,5 @@ def clean_text(name: str, value: str, limit: int, errors: list[FieldError], *, r
     elif required and not value:
         errors.append(FieldError(name, "Required."))
     elif len(value) > limit:
-        errors.append(FieldError(name, f"At most {limit:,} characters."))
+        errors.append(FieldError(name, f"At most {limit:,} characters (this has {len(value):,})."))
     return value

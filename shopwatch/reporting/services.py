@@ -17,7 +17,7 @@ from django.utils import timezone
 from shopwatch.alerts.services import alerts_for_incidents
 from shopwatch.core.audit import audit_build, audit_record
 from shopwatch.core.entitlements import Viewer, scope
-from shopwatch.core.errors import FieldError, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed, clean_text
 from shopwatch.core.idempotency import check_key
 from shopwatch.core.models import AuditAction, Distribution, IdempotencyRecord, SharingGroup, Store
 from shopwatch.intelligence.services import incidents_reported
@@ -111,13 +111,9 @@ _DISTRIBUTIONS = frozenset(Distribution.values)
 
 
 def _text_errors(name: str, value: str, limit: int, *, required: bool = False) -> list[FieldError]:
-    if "\x00" in value:
-        return [FieldError(name, "Must not contain NUL characters.")]
-    if required and not value.strip():
-        return [FieldError(name, "Must not be empty.")]
-    if len(value) > limit:
-        return [FieldError(name, f"Must be at most {limit:,} characters (got {len(value):,}).")]
-    return []
+    errors: list[FieldError] = []
+    clean_text(name, value, limit, errors, required=required)
+    return errors
 
 
 _RECENT_STORES: dict[tuple[int, int], tuple[float, Store | None]] = {}
