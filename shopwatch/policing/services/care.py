@@ -6,7 +6,7 @@ from django.db import transaction
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 
@@ -40,8 +40,7 @@ def victim_referral_create(
         ("contact", contact, 200),
         ("note", note, 1000),
     ):
-        if len(value) > limit:
-            errors.append(FieldError(name, f"Must be at most {limit} characters."))
+        clean_text(name, value, limit, errors, required=False)
     if errors:
         raise ValidationFailed(errors)
     referral = VictimReferral.objects.create(

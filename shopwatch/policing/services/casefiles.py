@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import STORE_ROLES, AuditAction, Membership, Role, User
 from shopwatch.evidence.custody import custody_append
 from shopwatch.evidence.models import CustodyAction, EvidenceFile, EvidenceLink
@@ -35,14 +35,7 @@ CHARS_PER_PAGE = 3000
 def _text(
     errors: list[FieldError], name: str, value: str, *, required: bool = False, limit: int = MAX_TEXT
 ) -> str:
-    value = (value or "").strip()
-    if "\x00" in value:
-        errors.append(FieldError(name, "Must not contain NUL characters."))
-    elif required and not value:
-        errors.append(FieldError(name, "Required."))
-    elif len(value) > limit:
-        errors.append(FieldError(name, f"Must be at most {limit:,} characters."))
-    return value
+    return clean_text(name, value, limit, errors, required=required)
 
 
 @transaction.atomic
