@@ -42,6 +42,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_answering(
+    proc: subprocess.Popen[bytes],
+    port: int,
+    log: Path,
+    *,
+    path: str = "/api/v1/openapi.json",
+    method: str = "GET",
+    status: int = 200,
+    timeout: float = 120,
+) -> None:
+    """Wait until the server started as ``proc`` answers ``method path`` with ``status`` on ``port``.
+
+    Raises RuntimeError with the end of its log if it exits first or does not answer within ``timeout`` s.
+    """
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request(method, path)
+            if conn.getresponse().status == status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server did not answer within {timeout:.0f} s: {log.read_text()[-3000:]}")
+
+
 class DataDir:
     """A temporary SHOPWATCH_DATA_DIR with a migrated database; removed by close()."""
 
@@ -159,20 +188,11 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/openapi.json")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"server did not answer: {self.log.read_text()[-2000:]}")
+        try:
+            wait_until_answering(self.proc, self.port, self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def pids(self) -> list[int]:
         found = []

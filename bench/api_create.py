@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from _harness import wait_until_answering
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 UV = shutil.which("uv") or "uv"
@@ -355,20 +357,12 @@ def start_server(
         proc = subprocess.Popen(
             cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
         )
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/v1/openapi.json")
-            if conn.getresponse().status == 200:
-                return proc, label
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop_server(proc)
-    raise RuntimeError(f"server did not answer within 180 s: {log.read_text()[-2000:]}")
+    try:
+        wait_until_answering(proc, port, log, timeout=180)
+    except RuntimeError:
+        stop_server(proc)
+        raise
+    return proc, label
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

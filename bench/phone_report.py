@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import shutil
@@ -34,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from _harness import wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -65,18 +66,8 @@ def start_demo(port: int, incidents: int, data_dir: Path) -> subprocess.Popen[by
     proc = subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"shopwatch demo exited: {(data_dir / 'demo.log').read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/account/login/")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("shopwatch demo did not answer within 10 minutes")
+    wait_until_answering(proc, port, data_dir / "demo.log", path="/account/login/", timeout=600)
+    return proc
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

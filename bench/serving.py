@@ -36,7 +36,7 @@ import threading
 import time
 from typing import Any
 
-from _harness import ROOT, DataDir, Server, percentile
+from _harness import ROOT, DataDir, Server, percentile, wait_until_answering
 
 sys.path.insert(0, str(ROOT))
 from shopwatch.core.management.commands._serving import uvicorn_command
@@ -60,20 +60,11 @@ class ServeWebServer(Server):
             self.proc = subprocess.Popen(
                 cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/openapi.json")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"server did not answer: {self.log.read_text()[-2000:]}")
+        try:
+            wait_until_answering(self.proc, self.port, self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
 
 WORLD = """

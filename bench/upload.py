@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import io
 import json
 import os
@@ -40,6 +39,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from _harness import wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -125,18 +126,8 @@ def start_server(
         proc = subprocess.Popen(
             cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
         )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("OPTIONS", "/api/v1/uploads")
-            if conn.getresponse().status == 204:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not answer within 60 s")
+    wait_until_answering(proc, port, log, path="/api/v1/uploads", method="OPTIONS", status=204, timeout=60)
+    return proc
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
