@@ -130,3 +130,29 @@ def test_offender_rollup_counts_incidents_per_person(world: World) -> None:
     )
     rollup_refresh()
     assert sum(OffenderRollup.objects.filter(person_id=person.pk).values_list("incidents", flat=True)) == 4
+
+
+@pytest.mark.django_db
+def test_changes_months_apart_recompute_only_their_months(world: World) -> None:
+    now = timezone.now()
+    made = [
+        world.report("reporter", "nw-brighton", occurred_at=now - dt.timedelta(days=days))
+        for days in (300, 200, 100, 5)
+    ]
+    # Filed an hour ago: past the refresh's overlap window, so only what changes next is dirty.
+    Incident.objects.update(updated_at=now - dt.timedelta(hours=1))
+    rollup_refresh()
+    between = {
+        r.pk
+        for r in DailyRollup.objects.filter(store_id=made[0].store_id)
+        if r.day in {timezone.localtime(made[i].occurred_at, LONDON).date() for i in (1, 2)}
+    }
+    assert len(between) == 2
+
+    # Two incidents ten months apart are sent to police: their months are recomputed, not the months between.
+    incident_send_to_police(viewer=world.viewer("manager"), incident=made[0])
+    incident_send_to_police(viewer=world.viewer("manager"), incident=made[3])
+    result = rollup_refresh()
+    assert not result.full
+    _assert_agree()
+    assert set(DailyRollup.objects.filter(pk__in=between).values_list("pk", flat=True)) == between
