@@ -82,11 +82,15 @@ def deliver_all(subs: list[Subscriber], frame: str) -> None:
             log.debug("Event loop closed; %d streams dropped", len(queues))
 
 
-def _release_connections() -> None:
-    try:
-        connections.close_all()
-    except Exception:
-        log.debug("Closing the broadcaster's connections failed", exc_info=True)
+def release_connections() -> None:
+    """Close this thread's database connections (those outside a transaction, such as a test's atomic
+    block): streams and the poller wait on memory, not on the database. A broken one is only logged."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            try:
+                conn.close()
+            except Exception:
+                log.debug("Closing a database connection failed", exc_info=True)
 
 
 class Broadcaster:
@@ -146,7 +150,7 @@ class Broadcaster:
                 with self._lock:
                     if not self._subs:  # no open pages: stop polling; the next subscriber starts it again
                         self._thread = None
-                        _release_connections()
+                        release_connections()
                         return
             try:
                 self.poll_once()

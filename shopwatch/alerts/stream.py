@@ -12,7 +12,6 @@ import queue
 from collections.abc import AsyncIterator, Iterator
 
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connections
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
@@ -22,7 +21,14 @@ from shopwatch.core.apikeys import apikey_authenticate
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.models import Channel
 
-from .broadcaster import END_OF_STREAM, Subscriber, broadcaster, event_payload, sse_frame
+from .broadcaster import (
+    END_OF_STREAM,
+    Subscriber,
+    broadcaster,
+    event_payload,
+    release_connections,
+    sse_frame,
+)
 from .models import Alert
 from .selectors import stream_recipient_ids
 
@@ -76,19 +82,10 @@ def alerts_stream(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-def _release_connections() -> None:
-    """An open stream needs no database: hand this thread's connections back before waiting for alerts.
-
-    Under WSGI each open page holds a worker thread for as long as it streams; without this it would also
-    hold a PostgreSQL connection. A connection inside a transaction (a test's atomic block) is left alone.
-    """
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
-            conn.close()
-
-
 def _sync_events(user_id: int, missed: list[str]) -> Iterator[str]:
-    _release_connections()
+    # Under WSGI each open page holds a worker thread for as long as it streams; it must not also hold a
+    # (PostgreSQL) connection.
+    release_connections()
     sub = broadcaster.subscribe(Subscriber(user_id=user_id, sync_queue=queue.SimpleQueue()))
     assert sub.sync_queue is not None
     try:

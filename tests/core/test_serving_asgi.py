@@ -79,6 +79,25 @@ def _key(world: World, name: str) -> str:
     return apikey_create(viewer=world.viewer(name), user=user, name="serving tests").secret
 
 
+def _create_upload(
+    server: LiveASGIServer, headers: dict[str, str], incident: int, data: bytes, filename: str
+) -> httpx.Response:
+    """The tus creation request for an MP4 of ``data`` on the incident; asserts it was created."""
+    created = httpx.post(
+        f"{server.url}/api/v1/uploads",
+        headers={
+            **headers,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": encode_metadata(
+                {"incident": str(incident), "filename": filename, "filetype": "video/mp4"}
+            ),
+        },
+        timeout=WAIT,
+    )
+    assert created.status_code == 201, created.text
+    return created
+
+
 def _report(store: int, n: int) -> bytes:
     return json.dumps(
         {
@@ -202,18 +221,7 @@ def test_a_resumable_upload_s_large_patch_arrives_whole_and_downloads_as_the_ori
     assert len(data) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
     key = _key(world, "reporter")
     headers = {"Authorization": f"Bearer {key}", **TUS}
-    created = httpx.post(
-        f"{asgi_server.url}/api/v1/uploads",
-        headers={
-            **headers,
-            "Upload-Length": str(len(data)),
-            "Upload-Metadata": encode_metadata(
-                {"incident": str(incident.pk), "filename": "till-camera.mp4", "filetype": "video/mp4"}
-            ),
-        },
-        timeout=WAIT,
-    )
-    assert created.status_code == 201, created.text
+    created = _create_upload(asgi_server, headers, incident.pk, data, "till-camera.mp4")
     location = created.headers["Location"]
     url = location if location.startswith("http") else f"{asgi_server.url}{urlsplit(location).path}"
     patched = httpx.patch(
@@ -248,17 +256,7 @@ def test_an_upload_patch_cut_off_part_way_keeps_what_arrived_and_resumes(
     data = mp4_bytes(6 * 1024 * 1024)
     key = _key(world, "reporter")
     headers = {"Authorization": f"Bearer {key}", **TUS}
-    created = httpx.post(
-        f"{asgi_server.url}/api/v1/uploads",
-        headers={
-            **headers,
-            "Upload-Length": str(len(data)),
-            "Upload-Metadata": encode_metadata(
-                {"incident": str(incident.pk), "filename": "cam.mp4", "filetype": "video/mp4"}
-            ),
-        },
-        timeout=WAIT,
-    )
+    created = _create_upload(asgi_server, headers, incident.pk, data, "cam.mp4")
     path = urlsplit(created.headers["Location"]).path
     host, port = urlsplit(asgi_server.url).hostname, urlsplit(asgi_server.url).port
     sent = 5 * 1024 * 1024
