@@ -12,7 +12,7 @@ def main() -> None:
 
     argv = sys.argv[1:]
     # `shopwatch import incidents F` and `shopwatch apikey create` read naturally; map them to commands.
-    grouped = ("import", "apikey", "evidence", "handoff", "uploads")
+    grouped = ("import", "apikey", "evidence", "handoff", "uploads", "link", "faces")
     if len(argv) >= 2 and argv[0] in grouped and not argv[1].startswith("-"):
         argv = [f"{argv[0]}_{argv[1]}".replace("-", "_"), *argv[2:]]
     execute_from_command_line(["shopwatch", *argv])
