@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "shopwatch.alerts",
     "shopwatch.intelligence",
     "shopwatch.uploads",
+    "shopwatch.linking",
+    "shopwatch.faces",
 ]
 
 MIDDLEWARE = [

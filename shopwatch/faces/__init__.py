@@ -1,0 +1,1 @@
+"""Retrospective facial recognition: candidate lists from stills, reviewed by a named person, under biometric safeguards."""

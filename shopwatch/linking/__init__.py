@@ -1,0 +1,1 @@
+"""Offender linking: probabilistic link proposals between person records, resolved identities, vehicles and organised groups."""
