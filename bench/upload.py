@@ -227,7 +227,7 @@ def upload(base: str, key: str, incident: int, path: Path, chunk: int) -> tuple[
 def thumbnail_bench(workdir: Path) -> dict[str, Any]:
     from PIL import Image
 
-    from shopwatch.evidence.thumbnails import make_thumbnail
+    from shopwatch.core.files.thumbnails import make_thumbnail
 
     photo = workdir / "12mp.jpg"
     w, h = 4000, 3000

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import errno
-import hashlib
 import os
-import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,16 +27,16 @@ from django.utils import timezone
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.files import thumbnails
+from shopwatch.core.files.hashing import HashingReader, file_size
+from shopwatch.core.files.sniff import clean_filename, photo_check, read_image_facts
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 
-from . import thumbnails
 from .custody import custody_append
 from .linking import link_same_file
 from .models import CustodyAction, EvidenceFile
-from .sniff import ImageRejected, check_image, read_image_facts
 
-HEAD_BYTES = 64
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "image/heif": ".heif"}
 _ALL_EXTENSIONS = {
     **_EXTENSIONS,
@@ -51,107 +49,6 @@ _ALL_EXTENSIONS = {
 
 # Names of files written to storage during the current guarded block (see ``stored_files_guard``).
 _STORED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("shopwatch_stored", default=None)
-
-
-class HashingReader:
-    """A read-only view of a file that hashes the bytes as storage reads them.
-
-    Storage backends read in chunks (the file system in 64 KiB pieces, S3 in multipart parts) and some
-    seek back to measure or retry; only bytes read in order past what was already hashed are added,
-    so the digest is of the file exactly once, and nothing is held in memory beyond one chunk.
-    """
-
-    def __init__(self, raw: Any, size: int, limit: int) -> None:
-        self._raw = raw
-        self.size = size
-        self._limit = limit
-        self._pos = 0
-        self._hashed_to = 0
-        self._digest = hashlib.sha256()
-        raw.seek(0)
-
-    def read(self, n: int = -1) -> bytes:
-        data: bytes = self._raw.read(n)
-        start, end = self._pos, self._pos + len(data)
-        if start <= self._hashed_to < end:
-            self._digest.update(data[self._hashed_to - start :])
-            self._hashed_to = end
-        self._pos = end
-        if self._hashed_to > self._limit:
-            raise ValidationFailed([FieldError("photos", _too_large_message(self._hashed_to, self._limit))])
-        return data
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        self._pos = int(self._raw.seek(offset, whence))
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:  # the caller owns the underlying file
-        return None
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-    def finish(self) -> tuple[str, int]:
-        """Hash whatever storage did not read (never expected), then return (sha256, bytes hashed)."""
-        if self._hashed_to < self.size:
-            self.seek(self._hashed_to)
-            while self.read(64 * 1024):
-                pass
-        return self._digest.hexdigest(), self._hashed_to
-
-
-def _too_large_message(size: int, limit: int) -> str:
-    return f"is too large ({size / 1_048_576:.1f} MB); the limit is {limit / 1_048_576:.0f} MB."
-
-
-def _file_size(fileobj: Any) -> int:
-    size = getattr(fileobj, "size", None)
-    if isinstance(size, int):
-        return size
-    fileobj.seek(0, os.SEEK_END)
-    end = int(fileobj.tell())
-    fileobj.seek(0)
-    return end
-
-
-def clean_filename(filename: str) -> str:
-    """A display name for the file: no path, no control characters, at most 255 characters."""
-    base = os.path.basename((filename or "").replace("\\", "/"))
-    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
-    return base.strip()[:255] or "photo"
-
-
-def photo_check(*, fileobj: Any, filename: str) -> str:
-    """Check one photo before anything is written; returns its content type or raises ValidationFailed.
-
-    The message names the file, so a form with several photos can say which one is wrong.
-    """
-    name = clean_filename(filename)
-    size = _file_size(fileobj)
-    limit = settings.SHOPWATCH_MAX_PHOTO_BYTES
-    if size == 0:
-        raise ValidationFailed(
-            [FieldError("photos", f"“{name}” is empty (0 bytes). Take or choose the photo again.")]
-        )
-    if size > limit:
-        raise ValidationFailed([FieldError("photos", f"“{name}” {_too_large_message(size, limit)}")])
-    fileobj.seek(0)
-    head = fileobj.read(HEAD_BYTES)
-    fileobj.seek(0)
-    try:
-        return check_image(head, fileobj)
-    except ImageRejected as exc:
-        raise ValidationFailed([FieldError("photos", f"“{name}”: {exc}")]) from exc
 
 
 @contextmanager
@@ -207,7 +104,7 @@ def evidence_add(
     name = clean_filename(filename)
     content_type = photo_check(fileobj=fileobj, filename=name)
     facts = read_image_facts(fileobj)
-    size = _file_size(fileobj)
+    size = file_size(fileobj)
     limit = settings.SHOPWATCH_MAX_PHOTO_BYTES
 
     now = timezone.now()

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import NotEntitled, ValidationFailed
+from shopwatch.core.files import thumbnails
 
-from . import linking, people, selectors, services, serving, thumbnails
+from . import linking, people, selectors, services, serving
 from .forms import LinkForm, PersonForm, UnlinkForm
 from .models import EvidenceFile
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
+from shopwatch.core.files.thumbnails import placeholder_png
 from shopwatch.core.models import Organisation, Store
-from shopwatch.evidence.thumbnails import placeholder_png
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.selectors import person_queryset

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
+from shopwatch.core.files.sniff import photo_check
 from shopwatch.core.idempotency import request_fingerprint, run_idempotent
 from shopwatch.core.models import Distribution, Store
 from shopwatch.core.selectors import store_list
@@ -47,7 +48,7 @@ def _photo_errors(photos: list[UploadedFile]) -> list[FieldError]:
     errors: list[FieldError] = []
     for photo in photos:
         try:
-            evidence_services.photo_check(fileobj=photo, filename=photo.name or "photo")
+            photo_check(fileobj=photo, filename=photo.name or "photo")
         except ValidationFailed as exc:
             errors += exc.errors
     return errors

@@ -12,6 +12,8 @@ from django.utils import timezone
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.files.hashing import HashingReader, file_size
+from shopwatch.core.files.sniff import photo_check
 from shopwatch.core.models import AuditAction, Distribution, Organisation, OrganisationKind
 
 from .models import Person, PersonAlias, PersonPhoto, PersonStatus, PersonTombstone, Rectification
@@ -91,14 +93,12 @@ def person_photo_add(
     from django.core.files import File
     from django.core.files.storage import default_storage
 
-    from shopwatch.evidence.services import HashingReader, _file_size, photo_check
-
     if not _may_manage(viewer, person):
         raise NotEntitled(
             [FieldError("person", "Only the partnership that keeps this record may add images.")]
         )
     content_type = photo_check(fileobj=fileobj, filename=filename)
-    size = _file_size(fileobj)
+    size = file_size(fileobj)
     reader = HashingReader(fileobj, size, settings.SHOPWATCH_MAX_PHOTO_BYTES)
     name = f"people/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
     stored = default_storage.save(name, File(reader, name=name))  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shopwatch.evidence.thumbnails import make_thumbnail
+from shopwatch.core.files.thumbnails import make_thumbnail
 
 _SOI, _SOS, _COM = 0xD8, 0xDA, 0xFE
 _APP1, _APP15 = 0xE1, 0xEF  # EXIF, XMP, ICC profile, maker data; APP0 (JFIF) is the format's own header

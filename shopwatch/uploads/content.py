@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from shopwatch.evidence.sniff import ImageRejected, check_image, sniff_content_type
+from shopwatch.core.files.sniff import ImageRejected, check_image, sniff_content_type
 
 HEAD_BYTES = 64
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/heic", "image/heif"})

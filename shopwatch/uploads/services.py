@@ -56,10 +56,10 @@ from django.utils import timezone
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ServiceError, ValidationFailed
+from shopwatch.core.files.sniff import clean_filename, read_image_facts
 from shopwatch.core.models import AuditAction, Channel, User
 from shopwatch.evidence.models import EvidenceFile
-from shopwatch.evidence.services import clean_filename, evidence_add_received
-from shopwatch.evidence.sniff import read_image_facts
+from shopwatch.evidence.services import evidence_add_received
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from shopwatch.core.errors import NotEntitled, ValidationFailed
+from shopwatch.core.files.hashing import HashingReader
 from shopwatch.core.models import AuditEvent
 from shopwatch.evidence import services
 from shopwatch.evidence.models import EvidenceFile
@@ -68,7 +69,7 @@ def test_hash_is_computed_while_streaming_a_large_temporary_upload(world: World)
 
 def test_hashing_reader_hashes_each_byte_once_whatever_the_read_pattern() -> None:
     data = bytes(range(256)) * 1000
-    reader = services.HashingReader(io.BytesIO(data), len(data), limit=10**9)
+    reader = HashingReader(io.BytesIO(data), len(data), limit=10**9)
     reader.read(1000)
     reader.seek(0)  # a backend rewinding to retry
     reader.read(5000)

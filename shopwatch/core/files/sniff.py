@@ -1,19 +1,27 @@
-"""Deciding a file's type from its content, never from its name."""
+"""Deciding a file's type from its content, never from its name, and checking a photo before it is stored."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import pillow_heif
+from django.conf import settings
 from django.utils import timezone
 from PIL import Image
+
+from shopwatch.core.errors import FieldError, ValidationFailed
+
+from .hashing import file_size, too_large_message
 
 # iPhones take HEIC: with libheif's opener Pillow reads their size, EXIF and pixels (for thumbnails).
 pillow_heif.register_heif_opener()
 
+HEAD_BYTES = 64  # enough of a file's start to tell its type
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif"}
 _EARLIEST_CAPTURE = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 _HEIF_BRANDS = {
@@ -120,3 +128,33 @@ def read_image_facts(fileobj: Any) -> ImageFacts:
     if captured is not None and not (_EARLIEST_CAPTURE <= captured <= timezone.now() + dt.timedelta(days=1)):
         captured = None  # a camera clock left at its factory setting, or garbage
     return ImageFacts(width, height, captured)
+
+
+def clean_filename(filename: str) -> str:
+    """A display name for the file: no path, no control characters, at most 255 characters."""
+    base = os.path.basename((filename or "").replace("\\", "/"))
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    return base.strip()[:255] or "photo"
+
+
+def photo_check(*, fileobj: Any, filename: str) -> str:
+    """Check one photo before anything is written; returns its content type or raises ValidationFailed.
+
+    The message names the file, so a form with several photos can say which one is wrong.
+    """
+    name = clean_filename(filename)
+    size = file_size(fileobj)
+    limit = settings.SHOPWATCH_MAX_PHOTO_BYTES
+    if size == 0:
+        raise ValidationFailed(
+            [FieldError("photos", f"“{name}” is empty (0 bytes). Take or choose the photo again.")]
+        )
+    if size > limit:
+        raise ValidationFailed([FieldError("photos", f"“{name}” {too_large_message(size, limit)}")])
+    fileobj.seek(0)
+    head = fileobj.read(HEAD_BYTES)
+    fileobj.seek(0)
+    try:
+        return check_image(head, fileobj)
+    except ImageRejected as exc:
+        raise ValidationFailed([FieldError("photos", f"“{name}”: {exc}")]) from exc
