@@ -8,7 +8,6 @@ bundle's log shows the export itself.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -26,6 +25,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer, get_visible
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction, User
@@ -228,7 +228,7 @@ def evidence_bundle_export(*, viewer: Viewer, incident_id: object) -> Bundle:
                 ),
             )
             text = io.StringIO()
-            writer = csv.writer(text)
+            writer = csv_writer(text)
             writer.writerow(
                 ["exhibit", "path", "original_filename", "size", "sha256", "received_at", "produced_by"]
             )

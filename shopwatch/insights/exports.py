@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from fpdf import FPDF
+
+from shopwatch.core.csvexport import csv_writer
 
 from .selectors import Dashboard
 
@@ -28,7 +29,7 @@ TOTAL_LABELS = {
 
 def dashboard_csv(board: Dashboard) -> str:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)
     w.writerow(["ShopWatch dashboard", board.scope.title])
     w.writerow(["period", board.period.start.isoformat(), board.period.end.isoformat()])
     if board.scope.suppress:

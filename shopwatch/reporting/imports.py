@@ -46,6 +46,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction, Channel, Organisation, OrganisationKind, Store
@@ -114,7 +115,7 @@ def write_error_report(report: ImportReport) -> Path | None:
         target.unlink(missing_ok=True)
         return None
     with target.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow(["row", "field", "message"])
         for e in report.errors:
             writer.writerow([e.row, e.field, e.message])

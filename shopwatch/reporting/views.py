@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.files.sniff import photo_check
@@ -282,15 +282,6 @@ def incident_send_to_police(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reporting:incident-detail", pk=incident.pk)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 EXPORT_COLUMNS = [
     "reference",
     "occurred_at",
@@ -320,30 +311,27 @@ def incident_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="shopwatch-incidents-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(EXPORT_COLUMNS)
     for inc in rows:
         writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    inc.reference,
-                    timezone.localtime(inc.occurred_at).isoformat(timespec="minutes"),
-                    inc.store.name,
-                    inc.store.code,
-                    inc.store.retailer.name,
-                    inc.get_type_display(),
-                    inc.get_status_display(),
-                    inc.priority,
-                    inc.offence_code,
-                    inc.offence_label,
-                    f"{inc.goods_value:.2f}",
-                    "; ".join(_FLAG_LABELS[f] for f in inc.flags),
-                    "yes" if inc.report_to_police else "no",
-                    "yes" if inc.sent_to_police else "no",
-                    inc.crime_reference,
-                    inc.description,
-                )
-            ]
+            (
+                inc.reference,
+                timezone.localtime(inc.occurred_at).isoformat(timespec="minutes"),
+                inc.store.name,
+                inc.store.code,
+                inc.store.retailer.name,
+                inc.get_type_display(),
+                inc.get_status_display(),
+                inc.priority,
+                inc.offence_code,
+                inc.offence_label,
+                f"{inc.goods_value:.2f}",
+                "; ".join(_FLAG_LABELS[f] for f in inc.flags),
+                "yes" if inc.report_to_police else "no",
+                "yes" if inc.sent_to_police else "no",
+                inc.crime_reference,
+                inc.description,
+            )
         )
     return response

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.evidence import selectors as evidence_selectors
 from shopwatch.reporting.selectors import incident_queryset
@@ -61,7 +60,7 @@ def person_export(request: HttpRequest) -> HttpResponse:
         rows = selectors.person_export_rows(viewer=viewer, q=q)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shopwatch-persons.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(
         [
             "id",
