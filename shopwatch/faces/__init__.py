@@ -1,1 +1,4 @@
-"""Retrospective facial recognition: candidate lists from stills, reviewed by a named person, under biometric safeguards."""
+"""Retrospective facial recognition: candidate lists from stills, reviewed by a named person.
+
+Under the ICO's biometric safeguards: see docs/faces.md.
+"""
