@@ -20,7 +20,21 @@ PRODUCTION = ENV == "production"
 TESTING = ENV == "test"
 
 DATA_DIR = Path(os.environ.get("SHOPWATCH_DATA_DIR", BASE_DIR.parent / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _data_dir_unusable(exc: OSError) -> ImproperlyConfigured:
+    """Said instead of a traceback when the data directory cannot be made or written (read-only, full)."""
+    return ImproperlyConfigured(
+        f"The data directory {DATA_DIR} cannot be written ({exc.strerror or exc}). ShopWatch keeps its "
+        "database, stored files and generated keys there: make it writable by the user that runs ShopWatch, "
+        "or point SHOPWATCH_DATA_DIR at one that is."
+    )
+
+
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as _exc:
+    raise _data_dir_unusable(_exc) from _exc
 
 
 def _env_list(name: str) -> list[str]:
@@ -30,10 +44,13 @@ def _env_list(name: str) -> list[str]:
 def _dev_secret_key() -> str:
     """A generated key kept in the data directory, so sessions survive restarts."""
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(50))
+            path.chmod(0o600)
+        return path.read_text().strip()
+    except OSError as exc:
+        raise _data_dir_unusable(exc) from exc
 
 
 if PRODUCTION:
@@ -121,6 +138,9 @@ DATABASES = {
         os.environ.get("DATABASE_URL", _sqlite_default), conn_max_age=_conn_max_age, conn_health_checks=True
     )
 }
+_sqlite_synchronous = os.environ.get("SHOPWATCH_SQLITE_SYNCHRONOUS", "FULL").upper()
+if _sqlite_synchronous not in ("FULL", "NORMAL"):
+    raise ImproperlyConfigured("SHOPWATCH_SQLITE_SYNCHRONOUS must be FULL (the default) or NORMAL.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend whose BEGIN IMMEDIATE takes the write lock as soon as it frees
     # (docs/decisions/0006-sqlite-write-lock.md).
@@ -128,8 +148,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
         # concurrent writers queue for it instead of failing with "database is locked" half-way.
+        # synchronous=FULL syncs the WAL at every commit, so an acknowledged write survives power loss, not
+        # only a killed process (docs/operations.md; NORMAL, faster, only the latter).
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_sqlite_synchronous}; "
             "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;"
         ),
         "transaction_mode": "IMMEDIATE",
@@ -207,7 +229,10 @@ CONTENT_SECURITY_POLICY = {
 # --- Files -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+try:
+    STATIC_ROOT.mkdir(exist_ok=True)
+except OSError as _exc:
+    raise _data_dir_unusable(_exc) from _exc
 # The project-wide stylesheet and scripts live in shopwatch/static (not inside an app).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "files"

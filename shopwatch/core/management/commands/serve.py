@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from shopwatch.core.preflight import startup_problem
+
 from ._serving import SERVERS, port_free, serve
 
 
@@ -50,6 +52,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be between 1 and 64.")
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port must be between 1 and 65535.")
+        problem = startup_problem()
+        if problem is not None:
+            raise CommandError(problem)
         if not port_free(options["host"], options["port"]):
             raise CommandError(
                 f"{options['host']}:{options['port']} is in use (or not ours); choose another --port."
