@@ -113,6 +113,8 @@ JOBS: tuple[Job, ...] = (
         "shopwatch.uploads.tasks.cleanup_abandoned_uploads",
         every=dt.timedelta(hours=1),
     ),
+    Job("linking.score_changed_persons", "shopwatch.linking.tasks.score_changed_persons", every=MINUTE),
+    Job("linking.run_full_linking", "shopwatch.linking.tasks.run_full_linking", at=dt.time(2, 0)),
     Job("intelligence.run_retention", "shopwatch.intelligence.tasks.run_retention", at=dt.time(3, 0)),
     Job("evidence.apply_retention", "shopwatch.evidence.tasks.apply_evidence_retention", at=dt.time(3, 30)),
     Job(

@@ -1,0 +1,50 @@
+"""Who may use linking at all, and who may decide. Which records a viewer may see is never decided here:
+that is the one entitlement mechanism (`shopwatch.core.entitlements`), applied to both persons of a
+proposal."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from shopwatch.core.entitlements import Viewer, scope
+from shopwatch.core.models import Role
+from shopwatch.subjects.models import Person
+
+# Store staff, PCC scrutiny and navigators see nothing of linking.
+LINKING_ROLES = frozenset(
+    {
+        Role.RETAIL_SECURITY_MANAGER,
+        Role.PARTNERSHIP_MANAGER,
+        Role.POLICE_INVESTIGATOR,
+        Role.POLICE_SUPERVISOR,
+        Role.ANALYST,
+    }
+)
+# A named investigator or analyst decides.
+DECIDING_ROLES = frozenset({Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR, Role.ANALYST})
+
+
+def may_link(viewer: Viewer) -> bool:
+    if viewer.user_id is None:
+        return False
+    return viewer.platform_admin or bool(viewer.roles & LINKING_ROLES)
+
+
+def may_decide(viewer: Viewer) -> bool:
+    return viewer.user_id is not None and bool(viewer.roles & DECIDING_ROLES)
+
+
+def is_analyst(viewer: Viewer) -> bool:
+    return viewer.user_id is not None and Role.ANALYST in viewer.roles
+
+
+def visible_persons(viewer: Viewer) -> QuerySet[Person]:
+    """The persons the viewer may see, as a subquery (the subjects' own filter)."""
+    if not may_link(viewer):
+        return Person.objects.none()
+    return scope(Person.objects.all(), viewer)
+
+
+def both_visible_q(viewer: Viewer, prefix: str = "") -> Q:
+    seen = visible_persons(viewer).values("pk")
+    return Q(**{f"{prefix}person_a__in": seen}) & Q(**{f"{prefix}person_b__in": seen})
