@@ -274,6 +274,15 @@ SHOPWATCH_ZIP_MAX_UNCOMPRESSED_BYTES = int(
 SHOPWATCH_ZIP_MAX_RATIO = int(os.environ.get("SHOPWATCH_ZIP_MAX_RATIO", "100"))
 SHOPWATCH_UPLOAD_LINK_HOURS = int(os.environ.get("SHOPWATCH_UPLOAD_LINK_HOURS", "72"))
 
+# --- Outbound requests to addresses users give (web push, force hand-off): shopwatch.core.netguard ----------
+# Web push endpoints must be hosts of these domains (comma-separated; "*": any public host name). Unset: the
+# browsers' push services (shopwatch.alerts.push.DEFAULT_PUSH_SERVICE_DOMAINS).
+SHOPWATCH_PUSH_SERVICE_DOMAINS = _env_list("SHOPWATCH_PUSH_SERVICE_DOMAINS") or None
+# Tests and development only: let outbound requests reach a receiver on this machine (127.0.0.0/8, ::1).
+SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK = (
+    not PRODUCTION and os.environ.get("SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK", "0") == "1"
+)
+
 # --- Background work ---------------------------------------------------------------------------
 TASKS = {
     "default": {

@@ -154,8 +154,11 @@ def preference_set(
 
 @transaction.atomic
 def push_subscribe(*, viewer: Viewer, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
-    if not endpoint.startswith("https://") and not endpoint.startswith("http://127.0.0.1"):
-        raise ValidationFailed([FieldError("endpoint", "A push endpoint must be an https URL.")])
+    from .push import endpoint_refusal
+
+    refusal = endpoint_refusal(endpoint)
+    if refusal:
+        raise ValidationFailed([FieldError("endpoint", refusal)])
     if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
         raise ValidationFailed([FieldError("keys", "The subscription's keys are missing or malformed.")])
     sub, _ = PushSubscription.objects.update_or_create(

@@ -170,8 +170,9 @@ class _PushEndpoint(BaseHTTPRequestHandler):
 
 @pytest.mark.django_db
 def test_web_push_is_encrypted_for_the_subscribed_browser(
-    world: World, django_capture_on_commit_callbacks: Any
+    world: World, django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
+    settings.SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK = True  # the push service here is a server on 127.0.0.1
     server = HTTPServer(("127.0.0.1", 0), _PushEndpoint)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
