@@ -16,9 +16,10 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
-from shopwatch.core.api import problem
+from shopwatch.core.api import TWO_FACTOR_REQUIRED, problem
 from shopwatch.core.apikeys import apikey_authenticate
 from shopwatch.core.entitlements import Viewer, viewer_for
+from shopwatch.core.middleware import session_may_proceed
 from shopwatch.core.models import Channel
 
 from .broadcaster import (
@@ -48,6 +49,19 @@ def _viewer(request: HttpRequest) -> Viewer | None:
     return None
 
 
+def _refusal(request: HttpRequest) -> HttpResponseBase | None:
+    """A signed-in session that has not given its second factor is refused, as on the rest of the API."""
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    if request.user.is_authenticated and not session_may_proceed(request.user):
+        return problem(
+            403,
+            TWO_FACTOR_REQUIRED,
+            [{"field": "session", "message": "Confirm the code from your authenticator app first."}],
+        )
+    return None
+
+
 def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
     if not last_event_id or not last_event_id.isdigit() or viewer.user_id is None:
         return []
@@ -62,6 +76,9 @@ def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
 
 @require_GET
 def alerts_stream(request: HttpRequest) -> HttpResponseBase:
+    refused = _refusal(request)
+    if refused is not None:
+        return refused
     viewer = _viewer(request)
     if viewer is None or viewer.user_id is None:
         return problem(

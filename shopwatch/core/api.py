@@ -18,10 +18,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 from .apikeys import apikey_authenticate
 from .entitlements import Viewer, cached_viewer, viewer_for
 from .errors import FieldError, ServiceError
+from .middleware import session_may_proceed
 from .models import Channel
 from .ratelimit import allow
 
 PROBLEM = "application/problem+json"
+TWO_FACTOR_REQUIRED = "Two-factor sign-in required"
 
 
 class ProblemError(Exception):
@@ -137,6 +139,13 @@ class SessionAuth(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        if not session_may_proceed(user):
+            # The same rule as the web pages: no second factor given, no access (API keys are unaffected).
+            raise ProblemError(
+                403,
+                TWO_FACTOR_REQUIRED,
+                [FieldError("session", "Confirm the code from your authenticator app first.")],
+            )
         viewer = viewer_for(user, channel=Channel.WEB)
         request.viewer = viewer  # type: ignore[attr-defined]
         return viewer

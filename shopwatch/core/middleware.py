@@ -13,7 +13,8 @@ from .entitlements import viewer_for
 from .models import TWO_FACTOR_ROLES
 
 TWO_FACTOR_PATH = "/account/two-factor/"
-# The API authenticates with keys (made from a two-factor session), not with a browser session.
+# The API decides for itself (API keys need no code; a browser session on the API is held to
+# `session_may_proceed`, the same rule as the pages), so the middleware never loads a session for it.
 _EXEMPT_PREFIXES = (TWO_FACTOR_PATH, "/account/logout/", "/static/", "/healthz", "/api/")
 
 
@@ -27,6 +28,15 @@ def needs_two_factor(user: Any) -> bool:
     return bool(viewer_for(user).roles & TWO_FACTOR_ROLES)
 
 
+def session_may_proceed(user: Any) -> bool:
+    """The one rule for a signed-in browser session, on the pages and on the API alike: it may go on
+    when its user needs no second factor or has given a code this session."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    verified = getattr(user, "is_verified", None)
+    return bool(verified and verified()) or not needs_two_factor(user)
+
+
 class TwoFactorRequiredMiddleware:
     """Send a signed-in user who needs two-factor, and has not given a code this session, to the code page."""
 
@@ -38,6 +48,6 @@ class TwoFactorRequiredMiddleware:
             # Decided before touching request.user, so API requests never load a session or a user.
             return self.get_response(request)
         user: Any = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.is_verified() and needs_two_factor(user):
+        if user is not None and user.is_authenticated and not session_may_proceed(user):
             return redirect(f"{TWO_FACTOR_PATH}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

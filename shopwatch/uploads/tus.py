@@ -23,11 +23,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from shopwatch.core.api import problem
+from shopwatch.core.api import TWO_FACTOR_REQUIRED, problem
 from shopwatch.core.apikeys import apikey_authenticate
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
-from shopwatch.core.middleware import needs_two_factor
+from shopwatch.core.middleware import session_may_proceed
 from shopwatch.core.models import Channel
 from shopwatch.core.ratelimit import allow
 
@@ -120,12 +120,12 @@ def _uploader(request: HttpRequest) -> services.Uploader:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         )
-    if needs_two_factor(user) and not user.is_verified():
+    if not session_may_proceed(user):
         raise _Refusal(
             _problem(
-                401,
-                "Two-factor sign-in required",
-                detail="Confirm the code from your authenticator app first.",
+                403,
+                TWO_FACTOR_REQUIRED,
+                [FieldError("session", "Confirm the code from your authenticator app first.")],
             )
         )
     if request.method not in ("GET", "HEAD", "OPTIONS"):
