@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "shopwatch.uploads",
     "shopwatch.linking",
     "shopwatch.faces",
+    "shopwatch.demo",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "shopwatch.urls"
 WSGI_APPLICATION = "shopwatch.wsgi.application"
+# The assembled API (`shopwatch openapi` reads it from here, as Django reads ROOT_URLCONF).
+SHOPWATCH_API = "shopwatch.api.api"
 
 TEMPLATES = [
     {

@@ -6,15 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
 
 MAX_DIFFERENCES = 20
 
 
 def openapi_text() -> str:
     """The document exactly as committed: sorted keys, two-space indent, trailing newline."""
-    from shopwatch.api import api
-
+    api = import_string(settings.SHOPWATCH_API)
     return json.dumps(api.get_openapi_schema(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -9,12 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from shopwatch.core.management.commands._serving import collect_static_if_needed, port_free, serve
 from shopwatch.core.models import TWO_FACTOR_ROLES, User
 from shopwatch.demo.places import NAMED_ACCOUNTS
 from shopwatch.demo.seed import SeedOptions, SeedRefused, database_is_empty, seed_demo
 from shopwatch.demo.world import DEMO_PASSWORD, DEMO_TOTP_KEY_BASE32, demo_email
-
-from ._serving import collect_static_if_needed, port_free, serve
 
 HOST = "127.0.0.1"
 
