@@ -12,6 +12,7 @@ from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction, Distribution, Store
 from shopwatch.core.selectors import store_list
+from shopwatch.reporting.filed import IncidentsFiled
 from shopwatch.reporting.models import Flag, Incident
 
 from .models import Alert, AlertKind, AlertPreference, AlertReceipt, AreaMode, PushSubscription
@@ -82,6 +83,11 @@ def alert_raise(*, viewer: Viewer, store_id: int, message: str, kind: str = Aler
     )
     _schedule_delivery(alert.pk)
     return alert
+
+
+def incidents_filed(event: IncidentsFiled) -> None:
+    """The incident-filed handler (registered in AlertsConfig.ready()): urgent reports alert their area."""
+    alerts_for_incidents(viewer=event.viewer, incidents=event.incidents)
 
 
 def alerts_for_incidents(*, viewer: Viewer, incidents: Iterable[Incident]) -> list[Alert]:

@@ -50,6 +50,8 @@ from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.urls import set_script_prefix
 
+from shopwatch.core.shutdown import run_shutdown_hooks
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
 
 REQUEST_THREADS_ENV = "SHOPWATCH_REQUEST_THREADS"
@@ -188,15 +190,14 @@ class StreamingASGIHandler(ASGIHandler):
             job.result()
 
     async def lifespan(self, receive: Any, send: Any) -> None:
-        """ASGI lifespan: at shutdown, end open alert streams and close the pool's database connections."""
-        from shopwatch.alerts.broadcaster import broadcaster
-
+        """ASGI lifespan: at shutdown, run the apps' shutdown hooks (alerts ends its open streams), then close
+        the pool's database connections."""
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await asyncio.get_running_loop().run_in_executor(None, broadcaster.shutdown)
+                await asyncio.get_running_loop().run_in_executor(None, run_shutdown_hooks)
                 await asyncio.get_running_loop().run_in_executor(None, self.close_connections)
                 await send({"type": "lifespan.shutdown.complete"})
                 return

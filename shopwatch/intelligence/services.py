@@ -17,6 +17,7 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Distribution, Organisation, OrganisationKind, Store
+from shopwatch.reporting.filed import IncidentsFiled
 from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus
 from shopwatch.subjects.registrations import RegistrationError, normalise_registration
@@ -257,6 +258,12 @@ def _move_evidence_pairings(viewer: Viewer, *, keep: Person, remove: Person) -> 
 
 
 # --- Reports arriving: renew listings, detect breaches --------------------------------------------
+
+
+def incidents_filed(event: IncidentsFiled) -> None:
+    """The incident-filed handler (registered in IntelligenceConfig.ready()): reports naming known persons."""
+    if event.person_ids:
+        incidents_reported(incidents=event.incidents)
 
 
 def incidents_reported(*, incidents: Iterable[Incident]) -> list[Breach]:

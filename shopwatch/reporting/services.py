@@ -14,16 +14,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 from django.utils import timezone
 
-from shopwatch.alerts.services import alerts_for_incidents
 from shopwatch.core.audit import audit_build, audit_record
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, ValidationFailed, clean_text
 from shopwatch.core.idempotency import check_key
 from shopwatch.core.models import AuditAction, Distribution, IdempotencyRecord, SharingGroup, Store
-from shopwatch.intelligence.services import incidents_reported
 from shopwatch.subjects.models import Person, Vehicle
 from shopwatch.subjects.registrations import RegistrationError, normalise_registration
 
+from .filed import IncidentsFiled, incident_filed
 from .models import (
     FLAG_FIELDS,
     STATUS_ORDER,
@@ -475,11 +474,11 @@ def _write(
     from shopwatch.core.models import AuditEvent
 
     AuditEvent.objects.bulk_create(audits)
-    # Urgent reports alert their area in the same transaction: a saved report always has its alert.
-    alerts_for_incidents(viewer=viewer, incidents=incidents)
-    # Listed people's gallery entries are renewed, and exclusion breaches flagged, with the report.
-    if touched_persons:
-        incidents_reported(incidents=incidents)
+    # The apps above reporting act on the report in this transaction (reporting.filed): urgent reports alert
+    # their area (alerts), listed people's gallery entries are renewed and exclusion breaches flagged
+    # (intelligence). A handler that fails rolls the report back.
+    filed = IncidentsFiled(viewer=viewer, incidents=incidents, person_ids=frozenset(touched_persons))
+    incident_filed.run(filed)
     if touched_persons:
         latest = max(inc.occurred_at for inc in incidents)
         Person.objects.filter(pk__in=touched_persons).update(

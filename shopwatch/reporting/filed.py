@@ -1,0 +1,65 @@
+"""What happens when incidents are filed, beyond reporting: an explicit, typed list of handlers.
+
+Apps above reporting (alerts, intelligence, and later linking and faces) register a handler in their
+``AppConfig.ready()``; ``reporting.services`` runs every handler, in order, inside the transaction that writes
+the incidents, after their rows, goods, offenders, vehicles, status trail and audit rows exist. A handler
+that raises rolls the whole report back: a saved report always has its alert, gallery renewals and breaches.
+Reporting imports none of those apps (docs/decisions/0008-incident-filed-handlers.md); Django signals are not
+used, so the list, its order and its typing are visible in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from shopwatch.core.entitlements import Viewer
+
+from .models import Incident
+
+
+@dataclass(frozen=True)
+class IncidentsFiled:
+    """Incidents just written in one transaction (one report, or one batch), and by whom."""
+
+    viewer: Viewer
+    incidents: Sequence[Incident]
+    person_ids: frozenset[int]
+    """Known persons named as offenders in any of the incidents (empty when none was named)."""
+
+
+IncidentsFiledHandler = Callable[[IncidentsFiled], object]
+
+
+@dataclass(frozen=True)
+class RegisteredHandler:
+    name: str
+    order: int
+    handler: IncidentsFiledHandler
+
+
+class IncidentFiledHandlers:
+    """The registry: handlers run in ascending ``order`` (ties: in the order registered)."""
+
+    def __init__(self) -> None:
+        self._handlers: list[RegisteredHandler] = []
+
+    def register(self, name: str, handler: IncidentsFiledHandler, *, order: int) -> None:
+        """Add ``handler`` under ``name``; registering a name again replaces it (ready() may run twice)."""
+        kept = [h for h in self._handlers if h.name != name]
+        kept.append(RegisteredHandler(name=name, order=order, handler=handler))
+        self._handlers = sorted(kept, key=lambda h: h.order)
+
+    def unregister(self, name: str) -> None:
+        self._handlers = [h for h in self._handlers if h.name != name]
+
+    def registered(self) -> tuple[RegisteredHandler, ...]:
+        return tuple(self._handlers)
+
+    def run(self, event: IncidentsFiled) -> None:
+        """Call every handler in order; an exception propagates (and rolls the caller's transaction back)."""
+        for registered in self._handlers:
+            registered.handler(event)
+
+
+incident_filed = IncidentFiledHandlers()
