@@ -54,6 +54,10 @@ class OutboundRefused(Exception):
     """The address may not be reached from the server (the message is for the server log, not for users)."""
 
 
+class Unresolvable(OutboundRefused):
+    """The host name has no address (now)."""
+
+
 def allow_loopback() -> bool:
     return bool(getattr(settings, "SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK", False)) and not settings.PRODUCTION
 
@@ -107,7 +111,7 @@ def resolve(host: str, port: int, *, loopback_allowed: bool | None = None) -> li
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise OutboundRefused(f"{host} does not resolve: {exc}") from exc
+        raise Unresolvable(f"{host} does not resolve: {exc}") from exc
     addresses: list[str] = []
     for *_ignored, sockaddr in infos:
         ip = ipaddress.ip_address(str(sockaddr[0]))
@@ -117,7 +121,7 @@ def resolve(host: str, port: int, *, loopback_allowed: bool | None = None) -> li
         if str(ip) not in addresses:
             addresses.append(str(ip))
     if not addresses:
-        raise OutboundRefused(f"{host} has no address")
+        raise Unresolvable(f"{host} has no address")
     return addresses
 
 
@@ -141,6 +145,21 @@ def literal_refusal(host: str, *, loopback_allowed: bool | None = None) -> str |
         except OSError:
             return None
     return address_refusal(ip, loopback_allowed=loopback_allowed)
+
+
+def configured_host_refusal(host: str, port: int) -> str | None:
+    """Why a host given in configuration is refused now: an address literal, or a name resolving to a refused
+    address. A name that does not resolve yet passes: it is checked again whenever a request is sent."""
+    why = literal_refusal(host)
+    if why:
+        return f"{host} is {why}"
+    try:
+        resolve(host, port)
+    except Unresolvable:
+        return None
+    except OutboundRefused as exc:
+        return str(exc)
+    return None
 
 
 # --- Sending -----------------------------------------------------------------------------------------

@@ -82,7 +82,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(settings: Any) -> Iterator[Receiver]:
+    settings.SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK = True  # the force's system here is a server on 127.0.0.1
     state: dict[str, Receiver] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from shopwatch.core import netguard
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, ValidationFailed
@@ -59,10 +59,26 @@ def backoff(attempts: int) -> dt.timedelta:
 def _endpoint_errors(url: str, secret: str) -> list[FieldError]:
     errors = []
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
         errors.append(FieldError("url", "Must be a full http:// or https:// address."))
     elif settings.PRODUCTION and parts.scheme != "https":
         errors.append(FieldError("url", "Must use https:// in production."))
+    elif parts.username is not None or parts.password is not None:
+        errors.append(FieldError("url", "Must not contain a user name or password."))
+    else:
+        # The outbound address rule (docs/decisions/0009-outbound-requests.md), checked again at every send.
+        refusal = netguard.configured_host_refusal(
+            parts.hostname, port or (443 if parts.scheme == "https" else 80)
+        )
+        if refusal:
+            log.warning("Hand-off endpoint refused: %s", refusal)
+            errors.append(
+                FieldError("url", "Must be a public address of the force's system, not an internal one.")
+            )
     if len(url) > 500:
         errors.append(FieldError("url", "Must be at most 500 characters."))
     if len(secret) < 16:
@@ -178,31 +194,35 @@ class AttemptResult:
     error: str = ""
 
 
+UNREACHABLE = "Could not reach the receiving system (the server log has the reason)."
+
+
 def _post(url: str, body: bytes, secret: str) -> tuple[int | None, str]:
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked when the endpoint is configured
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(body, secret),
-            "User-Agent": "ShopWatch-Handoff/1",
-        },
-    )
+    """Send one hand-off under the outbound address rule (no redirects). The error returned is what staff
+    see, so it is generic: why a connection failed (refused, timed out, an internal address) is logged only,
+    or the page would tell open ports from closed ones."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310
-            return int(response.status), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code} {exc.reason}"
-    except TimeoutError:
-        return None, f"Timed out after {timeout_seconds():g} s"
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            return None, f"Timed out after {timeout_seconds():g} s"
-        return None, f"Could not connect: {reason}"
-    except OSError as exc:
-        return None, f"Connection failed: {exc}"
+        response = netguard.post(
+            url,
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: sign(body, secret),
+                "User-Agent": "ShopWatch-Handoff/1",
+            },
+            timeout=timeout_seconds(),
+        )
+    except (netguard.OutboundRefused, urllib3.exceptions.HTTPError, OSError) as exc:
+        log.warning("Hand-off to %s not delivered: %s", urlsplit(url).hostname, exc)
+        return None, UNREACHABLE
+    if 300 <= response.status_code < 400:
+        return (
+            response.status_code,
+            f"The receiving system answered HTTP {response.status_code} (redirects are not followed).",
+        )
+    if not 200 <= response.status_code < 300:
+        return response.status_code, f"The receiving system answered HTTP {response.status_code}."
+    return response.status_code, ""
 
 
 def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> AttemptResult:
@@ -234,8 +254,6 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Att
             code, error = None, "The shared secret cannot be read; a supervisor must set it again."
     if endpoint is not None and secret is not None:
         code, error = _post(endpoint.url, delivery.body.encode(), secret)
-        if code is not None and not 200 <= code < 300 and not error:
-            error = f"HTTP {code}"
     return _attempt_record(delivery, code, error, now)
 
 
