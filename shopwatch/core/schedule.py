@@ -115,6 +115,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job("linking.score_changed_persons", "shopwatch.linking.tasks.score_changed_persons", every=MINUTE),
     Job("linking.run_full_linking", "shopwatch.linking.tasks.run_full_linking", at=dt.time(2, 0)),
+    Job("faces.refresh_face_encodings", "shopwatch.faces.tasks.refresh_face_encodings", every=MINUTE),
     Job("intelligence.run_retention", "shopwatch.intelligence.tasks.run_retention", at=dt.time(3, 0)),
     Job("evidence.apply_retention", "shopwatch.evidence.tasks.apply_evidence_retention", at=dt.time(3, 30)),
     Job(

@@ -200,6 +200,7 @@ class Gallery:
         if len(self.keys) != len(self.vectors):
             raise ValueError("one key per encoding")
         self.index: Any = None
+        self.norms: NDArray[np.float32] = np.einsum("ij,ij->i", self.vectors, self.vectors)
         if len(self.keys) >= FAISS_MIN_GALLERY:
             self.index = build_ivf_index(self.vectors)
 
@@ -220,7 +221,7 @@ class Gallery:
             squared, rows = self.index.search(query, k)
             pairs = [(int(r), float(d)) for r, d in zip(rows[0], squared[0], strict=True) if r >= 0]
         else:
-            squared_all = exact_squared_distances(self.vectors, query[0])
+            squared_all = exact_squared_distances(self.vectors, query[0], norms=self.norms)
             top = np.argpartition(squared_all, k - 1)[:k]
             top = top[np.argsort(squared_all[top], kind="stable")]
             pairs = [(int(r), float(squared_all[r])) for r in top]
@@ -235,11 +236,14 @@ def _from_squared(squared: float) -> float:
     return max(0.0, 1.0 - float(np.sqrt(max(squared, 0.0))))
 
 
-def exact_squared_distances(vectors: NDArray[np.float32], probe: Vector) -> NDArray[np.float32]:
+def exact_squared_distances(
+    vectors: NDArray[np.float32], probe: Vector, *, norms: NDArray[np.float32] | None = None
+) -> NDArray[np.float32]:
     """Squared Euclidean distance from the probe to every row, as one matrix-vector product."""
-    norms = np.einsum("ij,ij->i", vectors, vectors)
-    result: NDArray[np.float32] = norms - 2.0 * (vectors @ probe) + float(probe @ probe)
-    return result
+    if norms is None:
+        norms = np.asarray(np.einsum("ij,ij->i", vectors, vectors), dtype=np.float32)
+    result = norms - np.float32(2.0) * (vectors @ probe) + np.float32(probe @ probe)
+    return np.asarray(result, dtype=np.float32)
 
 
 def ivf_lists(count: int) -> int:
@@ -261,5 +265,5 @@ def build_ivf_index(vectors: NDArray[np.float32], *, nprobe: int | None = None) 
         sample = vectors[rng.choice(count, nlist * 64, replace=False)]
     index.train(sample)
     index.add(vectors)
-    index.nprobe = nprobe if nprobe is not None else max(1, nlist // 16)
+    index.nprobe = nprobe if nprobe is not None else max(1, nlist // 8)
     return index

@@ -42,6 +42,7 @@ def test_jobs_cover_the_scheduled_work_of_each_app() -> None:
         "evidence.apply_retention",
         "linking.score_changed_persons",
         "linking.run_full_linking",
+        "faces.refresh_face_encodings",
     }
     for job in JOBS:
         assert callable(job.load_task().enqueue), job.name

@@ -1,0 +1,42 @@
+"""Forms for face search pages (checking is done by the services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class SearchForm(forms.Form):
+    evidence = forms.IntegerField(label="Evidence still (its number)", min_value=1)
+    purpose = forms.CharField(
+        label="Purpose (the offence or enquiry this search is for)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(forms.Form):
+    """``choice`` is ``match:<candidate id>``, ``no_match`` or ``inconclusive``."""
+
+    choice = forms.CharField(
+        label="Your decision", max_length=40, error_messages={"required": "Pick a decision."}
+    )
+    reason = forms.CharField(label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def outcome(self) -> tuple[str, str | None]:
+        outcome, _, candidate = str(self.cleaned_data["choice"]).partition(":")
+        return outcome, candidate or None
+
+
+class SettingsForm(forms.Form):
+    dpia_reference = forms.CharField(label="DPIA reference", max_length=200, required=False)
+    dpia_approved_on = forms.DateField(label="DPIA approved on", required=False, widget=DATE)
+    enabled = forms.BooleanField(label="Partnership managers may search faces", required=False)
+    second_reviewer_required = forms.BooleanField(
+        label="A second reviewer must confirm each decision", required=False
+    )
+
+
+class VulnerableForm(forms.Form):
+    note = forms.CharField(label="Why (kept with the flag)", max_length=500)
