@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.core.errors import ServiceError
+from shopwatch.core.forms import add_service_errors
 from shopwatch.core.selectors import store_list
 
 from . import push, selectors, services
@@ -38,8 +39,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
             )
         except ServiceError as exc:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+            add_service_errors(form, exc.errors)
         else:
             messages.success(request, "Alert sent to members of the area.")
             return redirect("alerts:list")
@@ -80,8 +80,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             services.preference_set(viewer=viewer, **form.cleaned_data)
         except ServiceError as exc:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+            add_service_errors(form, exc.errors)
         else:
             messages.success(request, "Your alert choices are saved.")
             return redirect("alerts:preferences")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -53,10 +53,24 @@ class SignInForm(AuthenticationForm):
         return str(self.cleaned_data.get("username") or "").strip().lower()
 
 
-def add_service_errors(form: forms.Form, errors: list[FieldError]) -> None:
-    """Put a service's per-field errors on the form; errors about other things go at the top."""
+def top_level_field(service_field: str) -> str:
+    """The form field a nested service field is about: ``goods[0].value`` is about ``goods``."""
+    return service_field.split(".")[0].split("[")[0]
+
+
+def add_service_errors(
+    form: forms.Form,
+    errors: Iterable[FieldError],
+    *,
+    field_for: Callable[[str], str | None] | None = None,
+) -> None:
+    """Put a service's per-field errors next to the form fields they are about; the rest go at the top.
+
+    ``field_for`` names the form field for a service field where the two differ (None: the same name).
+    """
     for error in errors:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        name = field_for(error.field) if field_for is not None else error.field
+        form.add_error(name if name in form.fields else None, error.message)
 
 
 class TokenForm(forms.Form):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.files.thumbnails import placeholder_png
+from shopwatch.core.forms import add_service_errors, top_level_field
 from shopwatch.core.models import Organisation, Store
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
@@ -46,12 +47,6 @@ from .forms import (
 from .models import Appeal, ExclusionNotice, IntelligenceReport, SubjectKind, WarningLetter
 
 REF = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
-
-
-def _errors_to_form(form: Any, exc: ServiceError) -> None:
-    for e in exc.errors:
-        name = e.field.split(".")[0].split("[")[0]
-        form.add_error(name if name in form.fields else None, e.message)
 
 
 def _partnership(slug: str, allowed: QuerySet[Organisation]) -> Organisation:
@@ -153,7 +148,7 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
                         viewer=viewer, person=entry.person, fileobj=d["photo"], filename=d["photo"].name
                     )
         except ServiceError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc.errors, field_for=top_level_field)
             duplicates = services.possible_duplicates(
                 partnership=partnership,
                 given_name=d["given_name"],
@@ -210,7 +205,7 @@ def gallery_entry(request: HttpRequest, pk: int) -> HttpResponse:
                 source_details=form.cleaned_data["source_details"],
             )
         except ServiceError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
             messages.success(
                 request, "Thank you. A partnership manager or the police will review your suggestion."
@@ -271,7 +266,7 @@ def intelligence_home(request: HttpRequest) -> HttpResponse:
                 place=d["place"],
             )
         except ServiceError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
             messages.success(request, "Intelligence submitted for grading.")
             return redirect("intelligence:home")
@@ -312,7 +307,7 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.intelligence_grade(viewer=viewer, report=report, **form.cleaned_data)
         except ServiceError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
             messages.success(request, f"Graded {report.grading}.")
             return redirect("intelligence:grading")
@@ -361,7 +356,7 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
                 service=_service(d),
             )
         except ServiceError as exc:
-            _errors_to_form(warning_form, exc)
+            add_service_errors(warning_form, exc.errors, field_for=top_level_field)
         else:
             messages.success(request, "Warning letter issued.")
             return redirect("intelligence:warning-pdf", pk=letter.pk)
@@ -381,7 +376,7 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
                 evidence_ids=_refs(d["incidents"]),
             )
         except ServiceError as exc:
-            _errors_to_form(exclusion_form, exc)
+            add_service_errors(exclusion_form, exc.errors, field_for=top_level_field)
         else:
             messages.success(request, "Exclusion notice issued.")
             return redirect("intelligence:exclusion", pk=notice.pk)
@@ -449,7 +444,8 @@ def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
         except (Appeal.DoesNotExist, ValueError) as exc:
             raise Http404(NOT_FOUND_MESSAGE) from exc
         except ServiceError as exc:
-            _errors_to_form(appeal_form if request.POST.get("form") == "appeal" else decision_form, exc)
+            failed = appeal_form if request.POST.get("form") == "appeal" else decision_form
+            add_service_errors(failed, exc.errors, field_for=top_level_field)
     return render(
         request,
         "intelligence/exclusion.html",
@@ -506,7 +502,7 @@ def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.settings_update(viewer=viewer, partnership=partnership, **form.cleaned_data)
         except ServiceError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
             messages.success(request, "Data-protection settings saved.")
             return redirect("intelligence:data-protection", slug=slug)
@@ -572,7 +568,7 @@ def rectify(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             person_rectify(viewer=viewer, person=person, changes=changes, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
             messages.success(
                 request, f"Record corrected ({len(changes)} field{'s' if len(changes) != 1 else ''})."

@@ -28,6 +28,11 @@ from .views import _police
 # --- Series and suggestions ------------------------------------------------------------------------------
 
 
+def _casefile_field(service_field: str) -> str:
+    """A case file is opened on an incident, a series or a person: the form asks for one "target"."""
+    return "target" if service_field in ("incident", "series", "person") else service_field
+
+
 @login_required
 def series_list(request: HttpRequest) -> HttpResponse:
     viewer = _police(request)
@@ -245,13 +250,7 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
                 exclusion_zone=d["exclusion_zone"],
             )
         except ServiceError as exc:
-            for e in exc.errors:
-                form.add_error(
-                    "target"
-                    if e.field in ("incident", "series", "person")
-                    else (e.field if e.field in form.fields else None),
-                    e.message,
-                )
+            add_service_errors(form, exc.errors, field_for=_casefile_field)
         else:
             return redirect("policing:casefile", pk=case.pk)
     rows, _ = selectors.casefile_list(viewer=viewer)

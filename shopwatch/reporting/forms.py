@@ -12,7 +12,6 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from shopwatch.core.errors import FieldError
 from shopwatch.core.models import Store
 from shopwatch.subjects.models import Person
 
@@ -197,13 +196,6 @@ def form_field_for(service_field: str) -> str | None:
         if re.match(pattern, service_field):
             return name
     return None
-
-
-def add_service_errors(form: forms.Form, errors: list[FieldError]) -> None:
-    """Put a service's per-field errors next to the form fields they are about; the rest at the top."""
-    for error in errors:
-        name = form_field_for(error.field)
-        form.add_error(name if name in form.fields else None, error.message)
 
 
 class IncidentFilterForm(forms.Form):

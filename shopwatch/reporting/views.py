@@ -19,6 +19,7 @@ from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.files.sniff import photo_check
+from shopwatch.core.forms import add_service_errors
 from shopwatch.core.idempotency import request_fingerprint, run_idempotent
 from shopwatch.core.models import Distribution, Store
 from shopwatch.core.selectors import store_list
@@ -28,7 +29,7 @@ from shopwatch.subjects.registrations import format_registration
 from shopwatch.subjects.selectors import person_choices, person_queryset
 
 from . import selectors, services
-from .forms import IncidentFilterForm, IncidentReportForm, add_service_errors
+from .forms import IncidentFilterForm, IncidentReportForm, form_field_for
 from .models import FLAG_FIELDS, Flag, Incident, IncidentStatus
 
 PAGE_SIZE = 50
@@ -122,7 +123,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                         form.data = fresh
                 else:
                     return redirect("reporting:incident-submitted", pk=incident_id)
-            add_service_errors(form, errors)
+            add_service_errors(form, errors, field_for=form_field_for)
         photos_dropped = bool(request.FILES)
     else:
         form = IncidentReportForm(
