@@ -53,13 +53,52 @@ def _dev_secret_key() -> str:
         raise _data_dir_unusable(exc) from exc
 
 
+def _secret_key_problem(key: str) -> str | None:
+    """Why a production secret key is too weak to sign sessions and derive keys, or None."""
+    if not key:
+        return "it is not set"
+    if len(key) < 50:
+        return f"it has {len(key)} characters, fewer than 50"
+    if key.startswith("django-insecure-"):
+        return "it is Django's insecure development key"
+    if len(set(key)) < 10:
+        return f"it uses only {len(set(key))} different characters, fewer than 10"
+    if max(key.count(c) for c in set(key)) > len(key) / 4:
+        return "one character makes up more than a quarter of it"
+    return None
+
+
+def _secrets_key_problem(value: str) -> str | None:
+    """Why SHOPWATCH_SECRETS_KEY cannot encrypt stored secrets, or None."""
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    if not keys:
+        return "it is not set"
+    for k in keys:
+        try:
+            Fernet(k.encode())
+        except ValueError:
+            return "it is not a list of Fernet keys (32 url-safe base64-encoded bytes each)"
+    return None
+
+
 if PRODUCTION:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
     ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS")
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("Production needs DJANGO_SECRET_KEY (at least 32 characters).")
+    if problem := _secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(
+            f"Production needs a random DJANGO_SECRET_KEY, and {problem}: use at least 50 characters, none "
+            "repeated often: `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("Production needs DJANGO_ALLOWED_HOSTS (a list of host names, never '*').")
+    if problem := _secrets_key_problem(os.environ.get("SHOPWATCH_SECRETS_KEY", "")):
+        raise ImproperlyConfigured(
+            f"Production needs SHOPWATCH_SECRETS_KEY (the Fernet key encrypting stored secrets, apart from "
+            f"DJANGO_SECRET_KEY so each can rotate), and {problem}: make one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
     DEBUG = False
 else:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _dev_secret_key()
@@ -79,6 +118,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # django-ninja's own static files: /api/v1/docs loads Swagger UI from this site, not a CDN
     "shopwatch.core",
     "shopwatch.subjects",
     "shopwatch.reporting",

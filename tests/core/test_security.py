@@ -13,7 +13,8 @@ from django.test import Client
 from tests.world import PASSWORD, World
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_KEY = "k" * 50
+GOOD_KEY = "q8Zr-3vLk_9XwT2pN7bYcD4hJ6mF1sA0eGuRiOoPzVnBtKyHxWj5"  # 52 characters, none repeated
+FERNET_KEY = "yKp0mD3q7oQ0uJ8xq3m8p0gC3b0n1Vq2wR5sT6uV7wY="
 
 
 def _start_production(
@@ -46,12 +47,46 @@ def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_production_refuses_a_short_secret_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("short", "fewer than 50"),
+        ("k" * 32, "fewer than 50"),
+        ("k" * 64, "only 1 different characters"),
+        ("abcabcabc" * 8, "only 3 different characters"),
+        ("a" * 40 + "bcdefghijklmnopqrstu", "more than a quarter"),
+        ("django-insecure-" + GOOD_KEY, "insecure development key"),
+    ],
+)
+def test_production_refuses_a_weak_secret_key(tmp_path: Path, key: str, why: str) -> None:
     result = _start_production(
-        tmp_path, {"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "shopwatch.example.org"}
+        tmp_path,
+        {
+            "DJANGO_SECRET_KEY": key,
+            "DJANGO_ALLOWED_HOSTS": "shopwatch.example.org",
+            "SHOPWATCH_SECRETS_KEY": FERNET_KEY,
+        },
     )
     assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr
+    assert why in result.stderr
+
+
+@pytest.mark.parametrize(("value", "why"), [("", "not set"), ("not-a-fernet-key", "Fernet keys")])
+def test_production_refuses_to_start_without_a_secrets_key(tmp_path: Path, value: str, why: str) -> None:
+    result = _start_production(
+        tmp_path,
+        {
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_ALLOWED_HOSTS": "shopwatch.example.org",
+            "SHOPWATCH_SECRETS_KEY": value,
+        },
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SHOPWATCH_SECRETS_KEY" in result.stderr
+    assert why in result.stderr
 
 
 @pytest.mark.parametrize("hosts", ["", "*", "shopwatch.example.org,*"])
@@ -69,7 +104,13 @@ def test_production_starts_with_secure_cookies_when_configured(tmp_path: Path) -
         " s.SECURE_HSTS_SECONDS > 0, s.SECURE_SSL_REDIRECT, s.ALLOWED_HOSTS)"
     )
     result = _start_production(
-        tmp_path, {"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "shopwatch.example.org"}, code
+        tmp_path,
+        {
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_ALLOWED_HOSTS": "shopwatch.example.org",
+            "SHOPWATCH_SECRETS_KEY": f"{FERNET_KEY},{FERNET_KEY}",
+        },
+        code,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False True True True True True ['shopwatch.example.org']"
