@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -125,21 +126,59 @@ def _fill_untrained(trained: dict[str, Any], notes: list[str]) -> dict[str, Any]
                         f"{key[0]} not learnt from the data, default used"
                     )
         result["comparisons"].append(merged)
-    prior = trained.get("probability_two_random_records_match")
-    if not _valid_probability(prior) or float(cast(float, prior)) >= 0.5:
-        notes.append("prior not learnt from the data, default used")
-        result["probability_two_random_records_match"] = (
-            engine_settings.DEFAULT_PROBABILITY_TWO_RANDOM_RECORDS_MATCH
-        )
     return result
+
+
+def _rules_recall(table: pa.Table, trained: dict[str, Any]) -> float | None:
+    """The estimated share of true matches found by settings.DETERMINISTIC_RULE_FIELDS."""
+    fields = sorted({f for rule in engine_settings.DETERMINISTIC_RULE_FIELDS for f in rule})
+    agree: dict[str, float] = {}
+    for name in fields:
+        comparison = next(c for c in trained["comparisons"] if c["output_column_name"] == name)
+        exact = next(lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
+        present = 1 - table.column(name).null_count / max(table.num_rows, 1)
+        agree[name] = present * present * float(exact["m_probability"])
+    recall = 0.0
+    for state in itertools.product((True, False), repeat=len(fields)):
+        equal = dict(zip(fields, state, strict=True))
+        if any(all(equal[f] for f in rule) for rule in engine_settings.DETERMINISTIC_RULE_FIELDS):
+            recall += math.prod(agree[f] if equal[f] else 1 - agree[f] for f in fields)
+    return recall if recall > 0 else None
+
+
+def _estimate_prior(linker: Linker, table: pa.Table, trained: dict[str, Any], notes: list[str]) -> float:
+    """Prior = share of all pairs found by the deterministic rules / the rules' estimated recall."""
+    default = engine_settings.DEFAULT_PROBABILITY_TWO_RANDOM_RECORDS_MATCH
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            list(engine_settings.DETERMINISTIC_RULES), recall=1.0
+        )
+        found = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    except Exception as exc:
+        notes.append(f"prior not estimated ({type(exc).__name__}), default {default} used")
+        return default
+    if not 0 < found < 1:
+        notes.append(f"deterministic rules found no pairs, default prior {default} used")
+        return default
+    recall = _rules_recall(table, trained)
+    if recall is None:
+        recall = engine_settings.DETERMINISTIC_RULES_RECALL
+        notes.append(f"recall of the deterministic rules not estimated, {recall} assumed")
+    recall = max(recall, engine_settings.DETERMINISTIC_RULES_MIN_RECALL)
+    prior = min(found / recall, 0.5)
+    notes.append(
+        f"prior {prior:.3g}: deterministic rules find {found:.3g} of all pairs, estimated recall {recall:.3g}"
+    )
+    return prior
 
 
 def train_model(records: Sequence[PersonRecord]) -> LinkModel:
     """Train the model without labels on the records themselves.
 
-    The prior comes from deterministic rules, u from random sampling, m from expectation maximisation over the
-    training blocking passes. Any step the records cannot support falls back to the documented defaults, so
-    training never fails on odd input (a handful of rows, blank columns, all-unique records).
+    u comes from random sampling, m from expectation maximisation over the training blocking passes, and the
+    prior from deterministic rules whose recall the trained m estimates. Any step the records cannot support
+    falls back to the documented defaults, so training never fails on odd input (a handful of rows, blank
+    columns, all-unique records).
     """
     count = len(records)
     if count < engine_settings.MIN_RECORDS_TO_TRAIN:
@@ -150,17 +189,9 @@ def train_model(records: Sequence[PersonRecord]) -> LinkModel:
             ],
         )
     notes: list[str] = []
-    prior: float | None = None
-    linker = new_linker(prepare(records), engine_settings.splink_settings())
+    table = prepare(records)
+    linker = new_linker(table, engine_settings.splink_settings())
     training = linker.training
-    try:
-        training.estimate_probability_two_random_records_match(
-            list(engine_settings.DETERMINISTIC_RULES), recall=engine_settings.DETERMINISTIC_RULES_RECALL
-        )
-        prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
-        notes.append("prior estimated from deterministic rules")
-    except Exception as exc:
-        notes.append(f"prior not estimated ({type(exc).__name__}), default used")
     try:
         pairs = min(engine_settings.U_MAX_PAIRS, count * (count - 1) / 2)
         training.estimate_u_using_random_sampling(max_pairs=pairs, seed=engine_settings.U_SEED)
@@ -175,12 +206,11 @@ def train_model(records: Sequence[PersonRecord]) -> LinkModel:
             notes.append(f"m estimated by EM blocked on {rule}")
         except Exception as exc:
             notes.append(f"EM blocked on {rule} not run ({type(exc).__name__})")
-    trained = linker.misc.save_model_to_json()
-    # EM lets the prior float within its passes; the model keeps the one the deterministic rules estimated.
-    trained["probability_two_random_records_match"] = prior
+    trained = _fill_untrained(linker.misc.save_model_to_json(), notes)
+    trained["probability_two_random_records_match"] = _estimate_prior(linker, table, trained, notes)
     return LinkModel(
         version=engine_settings.MODEL_VERSION,
-        splink_settings=_fill_untrained(trained, notes),
+        splink_settings=trained,
         training_notes=notes,
         record_count=count,
     )

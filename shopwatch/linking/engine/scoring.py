@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,19 +101,43 @@ def score_all(
     return _Explainer(model).pairs(_arrow(predictions), min_probability=min_probability)
 
 
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _tf_columns(model: LinkModel) -> list[str]:
+    """Columns with term-frequency adjustments: plain identifiers only, as they are spliced into SQL."""
+    columns = sorted(
+        {
+            str(level["tf_adjustment_column"])
+            for comparison in model.splink_settings["comparisons"]
+            for level in comparison["comparison_levels"]
+            if level.get("tf_adjustment_column")
+        }
+    )
+    for column in columns:
+        if not _IDENTIFIER.match(column):
+            raise ValueError(f"Not a column name: {column!r}")
+    return columns
+
+
 class ScoringIndex:
     """Existing records held ready in DuckDB, so new or changed people are scored against them alone.
 
-    A record in ``new`` whose id is already indexed is a changed record: it is scored against every
-    other indexed record (never against its own old version) and against the other new records.
+    Scores equal those ``score_all`` gives the same pairs over the indexed and new records together: term
+    frequencies are kept as counts and updated with each batch of new records. A record in ``new`` whose id is
+    already indexed is a changed record: its old version takes no part (neither as a candidate nor in the term
+    frequencies). The index itself is not changed by ``score``; build a new one after a full run.
     """
 
-    def __init__(self, linker: Linker, db_api: DuckDBAPI, model: LinkModel, size: int) -> None:
-        self._linker = linker
-        self._db_api = db_api
+    def __init__(self, con: duckdb.DuckDBPyConnection, model: LinkModel, size: int) -> None:
+        self._con = con
+        self._db_api = DuckDBAPI(connection=con)
         self._model = model
         self._explainer = _Explainer(model)
-        self._existing = db_api.register("people_index", table_name="people_existing")
+        self._tf_columns = _tf_columns(model)
+        frame = self._db_api.register("people_index", table_name="people_all")
+        self._linker = Linker(frame, dict(model.splink_settings), log_level=SPLINK_LOG_LEVEL)
+        self._existing = self._db_api.register("people_index", table_name="people_existing")
         self._counter = itertools.count()
         self.size = size
 
@@ -124,10 +149,39 @@ class ScoringIndex:
         con.register("people_arrow", prepared)
         con.execute("CREATE TABLE people_index AS SELECT * FROM people_arrow")
         con.unregister("people_arrow")
-        db_api = DuckDBAPI(connection=con)
-        frame = db_api.register("people_index", table_name="people_all")
-        linker = Linker(frame, dict(model.splink_settings), log_level=SPLINK_LOG_LEVEL)
-        return cls(linker, db_api, model, len(records))
+        con.execute("CREATE UNIQUE INDEX people_index_id ON people_index (unique_id)")
+        for column in _tf_columns(model):
+            con.execute(
+                f"CREATE TABLE tf_count_{column} AS SELECT {column} AS value, count(*) AS n "  # noqa: S608
+                f"FROM people_index WHERE {column} IS NOT NULL GROUP BY {column}"
+            )
+        return cls(con, model, len(records))
+
+    def _register_term_frequencies(self, new_table: str) -> None:
+        """Term frequencies over the indexed records plus ``new_table``, less the old versions it replaces."""
+        for column in self._tf_columns:
+            physical = f"tf_now_{column}"
+            self._con.execute(
+                f"""
+                CREATE OR REPLACE TABLE {physical} AS
+                WITH counts AS (
+                    SELECT value, n FROM tf_count_{column}
+                    UNION ALL
+                    SELECT {column}, count(*) FROM {new_table} WHERE {column} IS NOT NULL GROUP BY {column}
+                    UNION ALL
+                    SELECT {column}, -count(*) FROM people_index
+                    WHERE {column} IS NOT NULL AND unique_id IN (SELECT unique_id FROM {new_table})
+                    GROUP BY {column}
+                ), summed AS (
+                    SELECT value, sum(n) AS n FROM counts GROUP BY value HAVING sum(n) > 0
+                )
+                SELECT value AS {column},
+                       cast(n AS float8) / (SELECT sum(n) FROM summed) AS tf_{column}
+                FROM summed
+                """  # noqa: S608 - identifiers checked by _tf_columns, no values spliced in
+            )
+            frame = self._db_api.table_to_splink_dataframe(f"tf_{column}_{next(self._counter)}", physical)
+            self._linker.table_management.register_term_frequency_lookup(frame, column)
 
     def score(
         self, new: Sequence[PersonRecord], *, min_probability: float = engine_settings.MIN_PROBABILITY
@@ -136,20 +190,39 @@ class ScoringIndex:
         _check_unique_ids(new)
         if not new:
             return []
-        name = f"people_new_{next(self._counter)}"
-        table = prepare(new)
-        frame = self._db_api.register(table, table_name=name)
+        batch = next(self._counter)
+        name = f"people_new_{batch}"
+        self._con.register(f"{name}_arrow", prepare(new))
+        self._con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
+        self._con.unregister(f"{name}_arrow")
+        frame = self._db_api.register(name, table_name=name)
+        replaced = self._con.execute(
+            f"SELECT count(*) FROM people_index WHERE unique_id IN (SELECT unique_id FROM {name})"  # noqa: S608
+        ).fetchone()
+        existing = self._existing
+        if replaced is not None and replaced[0]:
+            view = f"people_unchanged_{batch}"
+            self._con.execute(
+                f"CREATE TEMP VIEW {view} AS SELECT * FROM people_index "  # noqa: S608
+                f"WHERE unique_id NOT IN (SELECT unique_id FROM {name})"
+            )
+            existing = self._db_api.register(view, table_name=view)
         try:
+            self._register_term_frequencies(name)
             inference = self._linker.inference
             between = inference.predict_between(
-                self._existing, frame, threshold_match_probability=min_probability, warning_mode="never"
+                existing, frame, threshold_match_probability=min_probability, warning_mode="never"
             )
             pairs = self._explainer.pairs(_arrow(between), min_probability=min_probability)
             if len(new) > 1:
-                within = inference.predict_within(frame, threshold_match_probability=min_probability)
+                within = inference.predict_within(
+                    frame, threshold_match_probability=min_probability, warning_mode="never"
+                )
                 pairs += self._explainer.pairs(_arrow(within), min_probability=min_probability)
         finally:
-            self._db_api.delete_table_from_database(name)
+            if existing is not self._existing:
+                self._con.execute(f"DROP VIEW IF EXISTS people_unchanged_{batch}")
+            self._con.execute(f"DROP TABLE IF EXISTS {name}")
         best: dict[tuple[str, str], ScoredPair] = {}
         for pair in pairs:
             best[(pair.record_id_l, pair.record_id_r)] = pair

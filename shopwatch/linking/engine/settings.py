@@ -25,15 +25,23 @@ MIN_RECORDS_TO_TRAIN = 200
 #: Prior used when it cannot be estimated from deterministic rules.
 DEFAULT_PROBABILITY_TWO_RANDOM_RECORDS_MATCH = 1e-4
 
-#: Estimated recall of the deterministic rules below (the share of true matches they find).
-DETERMINISTIC_RULES_RECALL = 0.6
-
-#: Pairs that (almost) certainly are the same person: used to estimate the prior, never to propose links.
-DETERMINISTIC_RULES = [
-    "l.first_name = r.first_name AND l.surname = r.surname AND l.date_of_birth = r.date_of_birth",
-    "l.surname = r.surname AND l.date_of_birth = r.date_of_birth AND l.postcode = r.postcode",
-    "l.first_name = r.first_name AND l.date_of_birth = r.date_of_birth AND l.postcode = r.postcode",
+#: Records that agree exactly on every field of one of these rules are (almost) certainly the same person.
+#: They estimate the prior (never propose links): prior = share of all pairs the rules find / the rules'
+#: recall, where the recall (the share of true matches the rules find) is itself estimated from the trained
+#: model: the chance that a matching pair has both values present and equal on every field of a rule (m of the
+#: exact level times the share of pairs with both values present), combined over the rules as if fields were
+#: independent.
+DETERMINISTIC_RULE_FIELDS: list[tuple[str, ...]] = [
+    ("first_name", "surname", "date_of_birth"),
+    ("surname", "date_of_birth", "postcode"),
+    ("first_name", "date_of_birth", "postcode"),
 ]
+DETERMINISTIC_RULES = [" AND ".join(f"l.{f} = r.{f}" for f in fields) for fields in DETERMINISTIC_RULE_FIELDS]
+
+#: The recall assumed when it cannot be estimated, and the least recall ever assumed (so that a field that is
+#: rarely equal cannot inflate the prior without bound).
+DETERMINISTIC_RULES_RECALL = 0.6
+DETERMINISTIC_RULES_MIN_RECALL = 0.02
 
 #: Pairs sampled at random to estimate u (how often fields agree by chance).
 U_MAX_PAIRS = 2e6
@@ -57,6 +65,11 @@ BLOCKING_RULES = [
     "l.first_name = r.first_name AND l.postcode = r.postcode",
     "l.date_of_birth = r.date_of_birth AND l.postcode_district = r.postcode_district",
     "l.date_of_birth = r.date_of_birth AND l.town = r.town",
+    "l.date_of_birth = r.date_of_birth AND substr(l.first_name, 1, 1) = substr(r.first_name, 1, 1)",
+    "l.date_of_birth = r.date_of_birth AND substr(l.surname, 1, 1) = substr(r.surname, 1, 1)",
+    "l.date_of_birth = r.date_of_birth AND substr(l.first_name, 1, 1) = substr(r.surname, 1, 1)",
+    "substr(l.date_of_birth, 1, 7) = substr(r.date_of_birth, 1, 7) AND l.first_name = r.first_name",
+    "substr(l.date_of_birth, 1, 7) = substr(r.date_of_birth, 1, 7) AND l.surname = r.surname",
     "substr(l.first_name, 1, 2) = substr(r.first_name, 1, 2)"
     " AND substr(l.surname, 1, 2) = substr(r.surname, 1, 2)"
     " AND substr(l.date_of_birth, 1, 4) = substr(r.date_of_birth, 1, 4)",
@@ -93,7 +106,7 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_description": "Forename",
         "comparison_levels": [
             _null("Forename missing", "first_name_l IS NULL OR first_name_r IS NULL"),
-            _level("Same forename", "first_name_l = first_name_r", 0.80, 0.01),
+            _level("Same forename", "first_name_l = first_name_r", 0.80, 0.01, tf="first_name"),
             _level(
                 "Forename given as the surname",
                 "first_name_l = surname_r OR first_name_r = surname_l",
@@ -123,7 +136,7 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_description": "Surname",
         "comparison_levels": [
             _null("Surname missing", "surname_l IS NULL OR surname_r IS NULL"),
-            _level("Same surname", "surname_l = surname_r", 0.80, 0.002),
+            _level("Same surname", "surname_l = surname_r", 0.80, 0.002, tf="surname"),
             _level(
                 "Surname given as the forename",
                 "surname_l = first_name_r OR surname_r = first_name_l",
@@ -201,7 +214,7 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_description": "Town",
         "comparison_levels": [
             _null("Town missing", "town_l IS NULL OR town_r IS NULL"),
-            _level("Same town", "town_l = town_r", 0.80, 0.05),
+            _level("Same town", "town_l = town_r", 0.80, 0.05, tf="town"),
             _level("Town spelt slightly differently", _jw("town", 0.90), 0.05, 0.005),
             _level("Another town", "ELSE", 0.15, 0.945),
         ],
