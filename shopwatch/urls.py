@@ -19,4 +19,5 @@ urlpatterns = [
     path("insights/", include("shopwatch.insights.urls")),
     path("alerts/", include("shopwatch.alerts.urls")),
     path("intelligence/", include("shopwatch.intelligence.urls")),
+    path("faces/", include("shopwatch.faces.urls")),
 ]
