@@ -6,6 +6,7 @@ Production (``SHOPWATCH_ENV=production``) refuses to start without its secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -230,6 +231,18 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Reverse proxies whose X-Forwarded-For (and X-Forwarded-Proto) the web server believes: comma-separated
+# addresses or networks. Empty (the default): nobody's, so the client address that sign-in lock-out, rate
+# limits and the audit trail see is the connection's own and cannot be chosen by the client.
+SHOPWATCH_TRUSTED_PROXIES = _env_list("SHOPWATCH_TRUSTED_PROXIES")
+for _proxy in SHOPWATCH_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"SHOPWATCH_TRUSTED_PROXIES: {_proxy!r} is not an address or network (10.0.0.5, 10.0.0.0/24)."
+        ) from _exc
 
 # Sign-in throttling and lock-out (django-axes).
 AXES_FAILURE_LIMIT = int(os.environ.get("SHOPWATCH_LOGIN_FAILURE_LIMIT", "5"))
