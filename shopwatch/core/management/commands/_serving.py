@@ -2,8 +2,9 @@
 
 The web server is uvicorn on the ASGI application (shopwatch.core.asgi; see docs/decisions/0005-serving.md:
 an open page's live alert stream costs no thread there), or gunicorn with gthread workers on request. All
-are child processes of the command. Ctrl-C or SIGTERM stops them all; if one exits on its own, the others
-are stopped too and the command exits with an error, so a supervisor restarts the set.
+are child processes of the command. Ctrl-C or SIGTERM stops them all. One that exits on its own (killed, out
+of memory) is started again and the log says so; one that keeps dying (more than MAX_RESTARTS times in a
+minute) stops the others, and the command exits with an error for a supervisor to see.
 """
 
 from __future__ import annotations
@@ -195,6 +196,68 @@ def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> lis
     return cmd
 
 
+# A child that dies is started again (and the log says so), unless it died this often within the window:
+# then it would only die again (a port taken, a bad configuration), and the command stops with an error.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60
+RESTART_PAUSE_SECONDS = 0.5
+
+
+class Child:
+    """One child process of `shopwatch serve`: its command, the running process, when it last exited.
+
+    The task worker gets a new worker id each time it starts (shopwatch.core.taskrecovery), so that the tasks
+    it leaves running when it dies can be found and run again."""
+
+    def __init__(self, name: str, cmd: list[str], *, task_worker: bool = False) -> None:
+        self.name = name
+        self.cmd = cmd
+        self.task_worker = task_worker
+        self.worker_id = ""
+        self.started = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.exits: list[float] = []
+
+    def start(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        cmd = self.cmd
+        if self.task_worker:
+            from shopwatch.core.taskrecovery import worker_id
+
+            self.worker_id = worker_id(self.started)
+            cmd = [*cmd, "--worker-id", self.worker_id]
+        self.started += 1
+        self.proc = subprocess.Popen(cmd, env=env)  # noqa: S603 - our own interpreter and arguments
+        return self.proc
+
+    def poll(self) -> int | None:
+        """The exit status if the process has exited since it was last (re)started."""
+        assert self.proc is not None
+        code = self.proc.poll()
+        if code is not None:
+            now = time.monotonic()
+            self.exits = [t for t in self.exits if now - t < RESTART_WINDOW_SECONDS] + [now]
+        return code
+
+    def may_restart(self) -> bool:
+        return len(self.exits) <= MAX_RESTARTS
+
+
+def _requeue_abandoned(write: Callable[[str], None], worker_ids: set[str] | None) -> None:
+    from django.db import connections
+
+    from shopwatch.core.taskrecovery import tasks_requeue_abandoned
+
+    try:
+        again = tasks_requeue_abandoned(worker_ids=worker_ids)
+    except Exception as exc:  # the supervisor goes on; the log says why
+        write(f"Could not check for tasks left running: {exc}")
+        return
+    finally:
+        connections.close_all()
+    if again:
+        write(f"{len(again)} task(s) left running by a stopped task worker were enqueued again.")
+
+
 def serve(
     *,
     host: str,
@@ -219,6 +282,14 @@ def serve(
             env[REQUEST_THREADS_ENV] = str(threads)
     else:
         web_cmd = gunicorn_command(host=host, port=port, workers=workers, threads=threads or GUNICORN_THREADS)
+    children = [Child(f"web server ({server})", web_cmd)]
+    if worker and uses_db_worker():
+        db_worker = [sys.executable, "-m", "shopwatch.cli", "db_worker"]
+        children.append(Child("task worker (db_worker)", db_worker, task_worker=True))
+    elif worker:
+        write("Task worker not started: TASKS uses a backend other than the database one.")
+    if scheduler:
+        children.append(Child("scheduler", [sys.executable, "-m", "shopwatch.cli", "scheduler"]))
     procs: list[subprocess.Popen[bytes]] = []
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -227,22 +298,27 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        procs.append(subprocess.Popen(web_cmd, env=env))  # noqa: S603 - our own interpreter and arguments
-        names = [f"web server ({server})"]
-        if worker and uses_db_worker():
-            procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "db_worker"], env=env))
-            names.append("task worker (db_worker)")
-        elif worker:
-            write("Task worker not started: TASKS uses a backend other than the database one.")
-        if scheduler:
-            procs.append(subprocess.Popen([sys.executable, "-m", "shopwatch.cli", "scheduler"], env=env))
-            names.append("scheduler")
+        if any(child.task_worker for child in children):
+            _requeue_abandoned(write, None)  # left running by a task worker of an earlier, killed, serve
+        for child in children:
+            procs.append(child.start(env))
         while True:
-            for name, p in zip(names, procs, strict=True):
-                code = p.poll()
-                if code is not None:
-                    write(f"The {name} stopped (exit status {code}); stopping the rest.")
+            for i, child in enumerate(children):
+                code = child.poll()
+                if code is None:
+                    continue
+                if not child.may_restart():
+                    write(
+                        f"The {child.name} stopped (exit status {code}) {len(child.exits)} times within "
+                        f"{RESTART_WINDOW_SECONDS} s; stopping the rest."
+                    )
                     return code or 1
+                write(f"The {child.name} stopped (exit status {code}); restarting it.")
+                if child.task_worker:
+                    _requeue_abandoned(write, {child.worker_id})
+                time.sleep(RESTART_PAUSE_SECONDS * len(child.exits))  # a little longer each time it fails
+                procs[i] = child.start(env)
+                write(f"The {child.name} was restarted (process {procs[i].pid}).")
             time.sleep(0.5)
     except KeyboardInterrupt:
         write("Stopping...")
