@@ -194,7 +194,9 @@ def train_model(records: Sequence[PersonRecord]) -> LinkModel:
     training = linker.training
     try:
         pairs = min(engine_settings.U_MAX_PAIRS, count * (count - 1) / 2)
-        training.estimate_u_using_random_sampling(max_pairs=pairs, seed=engine_settings.U_SEED)
+        training.estimate_u_using_random_sampling(
+            max_pairs=pairs, seed=engine_settings.U_SEED, num_chunks=engine_settings.U_NUM_CHUNKS
+        )
         notes.append(f"u estimated by random sampling of up to {int(pairs)} pairs")
     except Exception as exc:
         notes.append(f"u not estimated ({type(exc).__name__}), defaults used")

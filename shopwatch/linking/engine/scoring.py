@@ -56,6 +56,8 @@ class _Explainer:
             for name in self.fields:
                 gamma = int(data[f"gamma_{name}"][i])
                 weight = float(data[f"mw_{name}"][i])
+                if f"mw_tf_adj_{name}" in data:  # the term-frequency adjustment of an exact match
+                    weight += float(data[f"mw_tf_adj_{name}"][i] or 0.0)
                 explanation.append(
                     FieldWeight(field=name, comparison=self.labels[name][gamma], match_weight=weight)
                 )
