@@ -19,6 +19,7 @@ from shopwatch.reporting.models import Incident
 from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create, person_photo_add
+from tests.browser.conftest import csp_watch, phone_context  # noqa: F401  (the browser journey's fixtures)
 from tests.world import World
 
 
