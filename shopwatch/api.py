@@ -8,6 +8,7 @@ from shopwatch.alerts.api import router as alerts_router
 from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
 from shopwatch.core.routes import router as core_router
 from shopwatch.evidence.api import router as evidence_router
+from shopwatch.linking.api import router as linking_router
 from shopwatch.opendata.api import router as opendata_router
 from shopwatch.policing.api import router as policing_router
 from shopwatch.reporting.api import router as reporting_router
@@ -42,3 +43,4 @@ api.add_router("/", uploads_router)
 api.add_router("/", evidence_router)
 api.add_router("/", policing_router)
 api.add_router("/", alerts_router)
+api.add_router("/", linking_router)

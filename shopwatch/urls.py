@@ -19,5 +19,6 @@ urlpatterns = [
     path("insights/", include("shopwatch.insights.urls")),
     path("alerts/", include("shopwatch.alerts.urls")),
     path("intelligence/", include("shopwatch.intelligence.urls")),
+    path("links/", include("shopwatch.linking.urls")),
     path("faces/", include("shopwatch.faces.urls")),
 ]

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.http import Http404
 
+from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditEvent
 from shopwatch.core.schedule import JOBS, enqueue_due
@@ -108,7 +109,7 @@ def test_decisions_join_and_split_identities_and_a_rejected_pair_is_never_propos
     decision = AuditEvent.objects.filter(object_type="link_proposal", object_id=str(first.pk)).latest("id")
     assert decision.actor_id == decider.user_id
     assert decision.detail["reason"] == "Twins, per custody"
-    assert decision.detail["from"] == "accepted" and decision.detail["to"] == "rejected"
+    assert (decision.detail["from"], decision.detail["to"]) == ("accepted", "rejected")
 
     # A rejected pair is never proposed again, and stays rejected through a full run.
     link_run()
@@ -126,7 +127,7 @@ def test_decisions_join_and_split_identities_and_a_rejected_pair_is_never_propos
     assert selectors.decision_precision(viewer=investigator) is None
 
 
-def _national(world: World):  # type: ignore[no-untyped-def]
+def _national(world: World) -> Viewer:
     from shopwatch.core.models import Membership, Organisation, OrganisationKind, Role, User
 
     opal = Organisation.objects.create(kind=OrganisationKind.NATIONAL_UNIT, slug="opal", name="Opal")
@@ -170,7 +171,7 @@ def test_a_new_person_is_scored_against_everyone_by_the_every_minute_job(world: 
     now = dt.datetime.now(tz=dt.UTC)
     assert [d.name for d in enqueue_due(now=now, jobs=(job,))] == [job.name]
     run = LinkRun.objects.latest("id")
-    assert run.kind == "incremental" and run.persons == 1
+    assert (run.kind, run.persons) == ("incremental", 1)
     new = LinkProposal.objects.filter(person_b=julia)
     assert new.exists()
     assert LinkProposal.objects.count() == before + new.count()
