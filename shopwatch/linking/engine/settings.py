@@ -46,8 +46,8 @@ DETERMINISTIC_RULES_MIN_RECALL = 0.02
 #: Pairs sampled at random to estimate u (how often fields agree by chance).
 U_MAX_PAIRS = 2e6
 U_SEED = 20261206
-#: One pass over the sample: Splink's early stopping waits for 100 pairs in every level, which rare levels (day
-#: and month swapped) never reach, so chunking only adds passes.
+#: One pass over the sample: Splink's early stopping waits for 100 pairs in every level, which rare levels
+#: (day and month swapped) never reach, so chunking only adds passes.
 U_NUM_CHUNKS = 1
 
 #: Expectation maximisation passes that estimate m. A pass cannot learn about the fields it blocks on;
