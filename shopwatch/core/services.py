@@ -15,6 +15,7 @@ from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
+from .capabilities import Action, require
 from .entitlements import Viewer, entitlements_changed
 from .errors import Conflict, FieldError, NotEntitled, ValidationFailed
 from .models import (
@@ -22,7 +23,6 @@ from .models import (
     AuditAction,
     Membership,
     Organisation,
-    OrganisationKind,
     Role,
     Store,
     User,
@@ -115,13 +115,6 @@ def totp_device_verify(*, user: User, token: str) -> TOTPDevice:
 # --- Partnerships: who manages, which stores, who takes part -----------------------------------------
 
 
-def _require_manager(viewer: Viewer, partnership: Organisation) -> None:
-    if partnership.kind != OrganisationKind.PARTNERSHIP or not (
-        partnership.pk in viewer.managed_partnership_ids or viewer.platform_admin
-    ):
-        raise NotEntitled([FieldError("partnership", "Only this partnership's managers can do that.")])
-
-
 @dataclass(frozen=True)
 class MemberAdded:
     membership: Membership
@@ -145,7 +138,7 @@ def membership_add(
     A new account gets no usable password: the person sets one through a link.
     """
     transaction.on_commit(entitlements_changed)
-    _require_manager(viewer, partnership)
+    require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     errors: list[FieldError] = []
     email = (email or "").strip().lower()
     full_name = " ".join((full_name or "").split())
@@ -226,7 +219,7 @@ def _partnership_membership_q(partnership: Organisation) -> Q:
 def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membership_id: int) -> Membership:
     """Switch off one membership of someone taking part in the partnership (their other roles stay)."""
     transaction.on_commit(entitlements_changed)
-    _require_manager(viewer, partnership)
+    require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     membership = (
         Membership.objects.filter(_partnership_membership_q(partnership), pk=membership_id)
         .select_related("user", "store")
@@ -259,7 +252,7 @@ def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membersh
 def partnership_store_add(*, viewer: Viewer, partnership: Organisation, store_id: int | str | None) -> Store:
     """Bring a member retailer's store into the partnership."""
     transaction.on_commit(entitlements_changed)
-    _require_manager(viewer, partnership)
+    require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     try:
         store = Store.objects.select_related("retailer").get(pk=int(store_id or 0))
     except (Store.DoesNotExist, ValueError, TypeError) as exc:
@@ -296,7 +289,7 @@ def partnership_store_remove(
 ) -> Store:
     """Take a store out of the partnership. Its records stay; its staff keep their store roles."""
     transaction.on_commit(entitlements_changed)
-    _require_manager(viewer, partnership)
+    require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     try:
         store = Store.objects.get(pk=int(store_id or 0), partnerships=partnership)
     except (Store.DoesNotExist, ValueError, TypeError) as exc:

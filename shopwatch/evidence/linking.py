@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
@@ -37,15 +38,6 @@ def reason_error(name: str, value: str, *, missing: str) -> FieldError | None:
     if len(value) > MAX_REASON:
         return FieldError(name, f"At most {MAX_REASON} characters (this is {len(value)}).")
     return None
-
-
-def may_attach(viewer: Viewer, incident: Incident) -> bool:
-    """Who may put evidence on an incident: people who report for its store, its force's police."""
-    return (
-        viewer.platform_admin
-        or viewer.can_report_for(incident.store_id)
-        or (incident.force_id is not None and incident.force_id in viewer.police_force_ids)
-    )
 
 
 def _record(
@@ -128,16 +120,13 @@ def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason:
     target = _target(viewer, incident)
     reason = (reason or "").strip()
     errors = []
-    if not may_attach(viewer, target):
-        raise NotEntitled(
-            [
-                FieldError(
-                    "incident",
-                    f"Only police of the force, or people who report for the store, add evidence to "
-                    f"{target.reference}.",
-                )
-            ]
-        )
+    require(
+        viewer,
+        Action.ADD_EVIDENCE,
+        target,
+        message=f"Only police of the force, or people who report for the store, add evidence to "
+        f"{target.reference}.",
+    )
     already = EvidenceLink.objects.filter(evidence=evidence, incident=target).exists()
     if target.pk == evidence.incident_id or already:
         errors.append(FieldError("incident", f"This file is already on {target.reference}."))
@@ -163,16 +152,13 @@ def evidence_unlink(*, viewer: Viewer, evidence_id: object, incident_id: object,
     )
     if link is None or not incident_queryset(viewer).filter(pk=link.incident_id).exists():
         raise Http404(NOT_FOUND_MESSAGE)
-    if not may_attach(viewer, link.incident):
-        raise NotEntitled(
-            [
-                FieldError(
-                    "incident",
-                    f"Only police of the force, or people who report for the store, change "
-                    f"{link.incident.reference}'s evidence.",
-                )
-            ]
-        )
+    require(
+        viewer,
+        Action.ADD_EVIDENCE,
+        link.incident,
+        message=f"Only police of the force, or people who report for the store, change "
+        f"{link.incident.reference}'s evidence.",
+    )
     reason = (reason or "").strip()
     problem = reason_error("reason", reason, missing="Say why the file does not belong to this incident.")
     if problem:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction
@@ -22,7 +23,7 @@ from shopwatch.subjects.models import Person, PersonPhoto
 from shopwatch.subjects.selectors import person_queryset
 
 from .custody import custody_append
-from .linking import may_attach, reason_error
+from .linking import reason_error
 from .models import CustodyAction, EvidenceFile, EvidenceLink, EvidencePerson
 from .selectors import evidence_to_change
 
@@ -43,13 +44,13 @@ def _incidents_of(evidence: EvidenceFile) -> QuerySet[Incident]:
     return Incident.objects.filter(pk=evidence.incident_id) | Incident.objects.filter(pk__in=linked)
 
 
-def _may_pair(viewer: Viewer, evidence: EvidenceFile) -> bool:
+def may_pair(viewer: Viewer, evidence: EvidenceFile) -> bool:
     """Police, and people who may add evidence to one of the file's incidents."""
-    return viewer.is_police or any(may_attach(viewer, i) for i in _incidents_of(evidence))
+    return viewer.is_police or any(can(viewer, Action.ADD_EVIDENCE, i) for i in _incidents_of(evidence))
 
 
-def _refuse_unless_may_pair(viewer: Viewer, evidence: EvidenceFile) -> None:
-    if not _may_pair(viewer, evidence):
+def _refuse_unlessmay_pair(viewer: Viewer, evidence: EvidenceFile) -> None:
+    if not may_pair(viewer, evidence):
         raise NotEntitled(
             [
                 FieldError(
@@ -62,7 +63,7 @@ def _refuse_unless_may_pair(viewer: Viewer, evidence: EvidenceFile) -> None:
 
 def person_candidates(*, viewer: Viewer, evidence: EvidenceFile) -> list[Person]:
     """The persons recorded as offenders on the file's incidents that the viewer may see, not yet paired."""
-    if not _may_pair(viewer, evidence):
+    if not may_pair(viewer, evidence):
         return []
     paired = EvidencePerson.objects.filter(evidence=evidence).values("person_id")
     return list(
@@ -81,7 +82,7 @@ def evidence_person_add(
     """Record that the file shows the person (both must be visible to the viewer)."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     person = _person(viewer, person_id)
-    _refuse_unless_may_pair(viewer, evidence)
+    _refuse_unlessmay_pair(viewer, evidence)
     note = (note or "").strip()
     problem = reason_error("note", note, missing="")
     if problem:
@@ -126,7 +127,7 @@ def evidence_person_remove(
     )
     if pairing is None:
         raise Http404(NOT_FOUND_MESSAGE)
-    _refuse_unless_may_pair(viewer, evidence)
+    _refuse_unlessmay_pair(viewer, evidence)
     reason = (reason or "").strip()
     problem = reason_error("reason", reason, missing="Say why the file does not show this person.")
     if problem:

@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import NotEntitled, ValidationFailed
 from shopwatch.core.files import thumbnails
@@ -64,10 +65,6 @@ _SHOWABLE_IMAGES = {"image/jpeg", "image/png"}
 _PREVIEWED_IMAGES = {"image/heic", "image/heif"}  # most browsers cannot show HEIC: a JPEG preview instead
 
 
-def _may_link(viewer: Viewer) -> bool:
-    return viewer.is_police or bool(viewer.reportable_store_ids) or viewer.platform_admin
-
-
 def _render_detail(
     request: HttpRequest,
     viewer: Viewer,
@@ -88,7 +85,9 @@ def _render_detail(
         if evidence.content_type in _PLAYABLE_VIDEO
         else "download"
     )
-    may_link = _may_link(viewer)
+    # The link form is offered to whoever may add evidence to some incident; each "take off" button only
+    # where the service would allow it (the capability table, per incident).
+    may_link = can(viewer, Action.ADD_EVIDENCE)
     candidates = people.person_candidates(viewer=viewer, evidence=evidence)
     return render(
         request,
@@ -103,6 +102,7 @@ def _render_detail(
             ],
             "link_form": (link_form or LinkForm()) if may_link else None,
             "may_link": may_link,
+            "may_pair": people.may_pair(viewer, evidence),
             "persons": [
                 {"pairing": p, "error": (person_errors or {}).get(p.person_id, "")}
                 for p in selectors.evidence_persons(viewer=viewer, evidence=evidence)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Distribution, Organisation, OrganisationKind, Store
@@ -50,8 +51,7 @@ def settings_for(partnership: Organisation) -> PartnershipSettings:
 def _require_manager(viewer: Viewer, partnership: Organisation) -> None:
     if partnership.kind != OrganisationKind.PARTNERSHIP:
         raise ValidationFailed([FieldError("partnership", "Must be a partnership.")])
-    if partnership.pk not in viewer.managed_partnership_ids and not viewer.platform_admin:
-        raise NotEntitled([FieldError("partnership", "Only this partnership's managers may do this.")])
+    require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
 
 
 def _visible_person(viewer: Viewer, person_id: int | None, field: str) -> Person:
@@ -195,8 +195,9 @@ def person_merge(*, viewer: Viewer, keep: Person, remove: Person, reason: str) -
     if keep.pk == remove.pk:
         raise ValidationFailed([FieldError("remove", "Choose two different records.")])
     for p in (keep, remove):
-        outside = p.partnership_id is None or p.partnership_id not in viewer.managed_partnership_ids
-        if outside and not viewer.platform_admin:
+        kept_by = p.partnership if p.partnership_id else None
+        allowed = can(viewer, Action.MANAGE_PARTNERSHIP, kept_by) if kept_by else viewer.platform_admin
+        if not allowed:
             raise NotEntitled(
                 [FieldError("person", "Only the partnership that keeps both records may merge.")]
             )
@@ -538,11 +539,7 @@ def appeal_decide(
 
 def may_grade(viewer: Viewer, partnership: Organisation) -> bool:
     """Partnership managers grade their partnership's intelligence; police grade in their force area."""
-    return (
-        viewer.platform_admin
-        or partnership.pk in viewer.managed_partnership_ids
-        or (partnership.force_id is not None and partnership.force_id in viewer.police_force_ids)
-    )
+    return can(viewer, Action.GRADE_INTELLIGENCE, partnership)
 
 
 @transaction.atomic

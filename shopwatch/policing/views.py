@@ -17,10 +17,11 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from shopwatch.core.api import decode_cursor, encode_cursor
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.forms import add_service_errors
-from shopwatch.core.models import Organisation, Role
+from shopwatch.core.models import Organisation
 
 from . import selectors
 from .forms import (
@@ -73,7 +74,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "state": state or "",
             "mine": mine,
             "states": TriageState.choices,
-            "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),
+            "is_supervisor": can(viewer, Action.SUPERVISE),
             "dead_letters": selectors.dead_letter_count(viewer),
         },
     )
@@ -101,7 +102,7 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
         "evidence": evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident),
         "referrals": list(VictimReferral.objects.filter(incident=incident).order_by("referred_at")),
         "in_series": selectors.series_for_incident(viewer=viewer, incident=incident),
-        "is_supervisor": viewer.has_role(Role.POLICE_SUPERVISOR),
+        "is_supervisor": can(viewer, Action.SUPERVISE, incident),
         "decision_form": DecisionForm(),
         "assign_form": AssignForm(officers=officers),
         "attendance_form": AttendanceForm(
@@ -297,7 +298,7 @@ def handoff_settings(request: HttpRequest) -> HttpResponse:
     assert force is not None
     endpoint = selectors.endpoint_for_force(force.pk)
     form = EndpointForm(request.POST or None, initial={"url": endpoint.url if endpoint else ""})
-    is_supervisor = viewer.has_role(Role.POLICE_SUPERVISOR)
+    is_supervisor = can(viewer, Action.SUPERVISE)
     if request.method == "POST" and form.is_valid():
         try:
             endpoint_configure(

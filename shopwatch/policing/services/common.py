@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer, get_visible, scope
-from shopwatch.core.errors import FieldError, NotEntitled
-from shopwatch.core.models import Channel, Role
+from shopwatch.core.models import Channel
 from shopwatch.reporting.models import Incident
-
-TRIAGE_ROLES = (Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR)
 
 
 def force_incidents(viewer: Viewer) -> QuerySet[Incident]:
@@ -29,14 +27,14 @@ def force_incident(viewer: Viewer, incident_id: object) -> Incident:
     )
 
 
-def require_investigator(viewer: Viewer) -> None:
-    if not viewer.has_role(*TRIAGE_ROLES):
-        raise NotEntitled([FieldError("role", "Only police investigators and supervisors can do this.")])
+def require_investigator(viewer: Viewer, incident: Incident | None = None) -> None:
+    """Police investigators and supervisors (of the incident's force): the capability table's ``triage``."""
+    require(viewer, Action.TRIAGE, incident)
 
 
-def require_supervisor(viewer: Viewer) -> None:
-    if not viewer.has_role(Role.POLICE_SUPERVISOR):
-        raise NotEntitled([FieldError("role", "Only a police supervisor can do this.")])
+def require_supervisor(viewer: Viewer, incident: Incident | None = None) -> None:
+    """A police supervisor (of the incident's force): the capability table's ``supervise``."""
+    require(viewer, Action.SUPERVISE, incident)
 
 
 def system_viewer(*, force_id: int | None, channel: str = Channel.SYSTEM) -> Viewer:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction, Role, User
@@ -92,7 +93,7 @@ def triage_decide(
 
     Accepting an incident already accepted is answered as done, so a retried request changes nothing.
     """
-    require_investigator(viewer)
+    require_investigator(viewer, incident)
     if decision not in Decision.ALL:
         raise ValidationFailed([FieldError("decision", f"Must be one of: {', '.join(Decision.ALL)}.")])
     triage = _triage_for(incident)
@@ -180,7 +181,7 @@ def _officer_of_force(user_id: object, force_id: int) -> User:
 @transaction.atomic
 def triage_assign(*, viewer: Viewer, incident: Incident, assignee_id: object) -> Triage:
     """A supervisor gives an incident to one of the force's investigators."""
-    require_supervisor(viewer)
+    require_supervisor(viewer, incident)
     assignee = _officer_of_force(assignee_id, incident.force_id)
     triage = _triage_for(incident)
     _open(triage)
@@ -198,11 +199,11 @@ def triage_assign(*, viewer: Viewer, incident: Incident, assignee_id: object) ->
 @transaction.atomic
 def triage_take(*, viewer: Viewer, incident: Incident) -> Triage:
     """An investigator takes an incident from the queue for themselves."""
-    require_investigator(viewer)
+    require_investigator(viewer, incident)
     me = _officer_of_force(viewer.user_id, incident.force_id)
     triage = _triage_for(incident)
     _open(triage)
-    if triage.assigned_to_id not in (None, me.pk) and not viewer.has_role(Role.POLICE_SUPERVISOR):
+    if triage.assigned_to_id not in (None, me.pk) and not can(viewer, Action.SUPERVISE, incident):
         raise Conflict(
             [FieldError("assignee", "Already assigned to another investigator; ask a supervisor.")],
             title="Already assigned",
@@ -221,7 +222,7 @@ def triage_record_attendance(
     *, viewer: Viewer, incident: Incident, attended_at: dt.datetime | None = None, note: str = ""
 ) -> Triage:
     """Record that officers attended the store (the Retail Crime Action Plan's commitment)."""
-    require_investigator(viewer)
+    require_investigator(viewer, incident)
     now = timezone.now()
     when = attended_at or now
     if timezone.is_naive(when):

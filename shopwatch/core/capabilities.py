@@ -1,0 +1,248 @@
+"""Who may do what: the one capability table.
+
+Reads are decided by the entitlement mechanism (``entitlements.py``: who may *see* a record). Actions are
+decided here: each :class:`Action` lists the (role, relation to the record) pairs that may take it. Services
+are the authority (:func:`require` raises the project's :class:`~shopwatch.core.errors.NotEntitled`); views
+and templates ask the same table (:func:`can`, the ``{% can %}`` tag in ``core/templatetags/capabilities.py``)
+only to show or hide a button, so a page can never offer what the service would refuse.
+
+A record is any object with the usual attributes (``store_id``, ``force_id``, ``owner_org_id``,
+``retailer_id``, ``kind``): a store, an incident, an evidence file (judged by its home incident's store and
+its owner), a partnership. ``can(viewer, action)`` without a record answers whether the viewer holds the
+action anywhere (a role row whose relation they can have), for pages that offer a form before the record
+is chosen; the service then decides for the record.
+
+The rules are in ``docs/decisions/0007-capability-table.md``, proven by ``tests/test_capability_matrix.py``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from .entitlements import Viewer
+from .errors import FieldError, NotEntitled
+from .models import Membership, OrganisationKind, Role, Store
+
+
+class Action(StrEnum):
+    MANAGE_PARTNERSHIP = "manage_partnership"
+    """Members, stores, galleries, notices, retention and subject access of a partnership (record: it)."""
+    GRANT_STORE_ROLE = "grant_store_role"
+    """Give someone a store role at a store (record: the store). Needs the retailer's consent."""
+    ADD_EVIDENCE = "add_evidence"
+    """Put evidence on an incident, link a file to it or take a linked file off it (record: the incident)."""
+    SHARE_EVIDENCE_WIDER = "share_evidence_wider"
+    """Let a file follow a linked incident's whole audience (record: the file). Otherwise a link shares a
+    file only with those who could already see it."""
+    GRADE_INTELLIGENCE = "grade_intelligence"
+    """Grade, sanitise and disseminate a partnership's intelligence (record: the partnership)."""
+    TRIAGE = "triage"
+    """Work a force's triage queue: decide, take, hand off, record crimes, case files (record: incident)."""
+    SUPERVISE = "supervise"
+    """Reassign others' work, configure the force's hand-off, clear dead letters (record: an incident)."""
+
+
+class Relation(StrEnum):
+    ANYWHERE = "anywhere"
+    """Whatever the record (the platform operator)."""
+    OWN_STORE = "own store"
+    """Staff of the record's store (for a file: its home incident's store)."""
+    MANAGES_STORE = "manages the store"
+    """The record's store's manager."""
+    OWN_ESTATE = "own estate"
+    """Organisation-wide staff of the retailer that owns the record's store (its security manager)."""
+    OWNING_ORGANISATION = "owning organisation"
+    """Organisation-wide staff of the organisation that owns the record."""
+    MANAGED_PARTNERSHIP = "managed partnership"
+    """Manager of the record (a partnership)."""
+    PARTNERSHIP_STORE = "store of a managed partnership"
+    """Manager of a partnership the record's store is in."""
+    FORCE_AREA = "force area"
+    """Police of the force whose area the record is in."""
+
+
+_STORE_STAFF = (Role.STORE_REPORTER, Role.STORE_MANAGER)
+_FORCE_POLICE = (Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR, Role.ANALYST)
+
+
+def _rows(*pairs: tuple[tuple[str, ...] | str, Relation]) -> frozenset[tuple[str, Relation]]:
+    out: set[tuple[str, Relation]] = set()
+    for roles, relation in pairs:
+        for role in (roles,) if isinstance(roles, str) else roles:
+            out.add((str(role), relation))
+    return frozenset(out)
+
+
+# --- The table: action -> the (role, relation to the record) pairs that may take it ---------------------
+CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
+    Action.MANAGE_PARTNERSHIP: _rows(
+        (Role.PARTNERSHIP_MANAGER, Relation.MANAGED_PARTNERSHIP),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.GRANT_STORE_ROLE: _rows(
+        (Role.STORE_MANAGER, Relation.MANAGES_STORE),
+        (Role.RETAIL_SECURITY_MANAGER, Relation.OWN_ESTATE),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.ADD_EVIDENCE: _rows(
+        (_STORE_STAFF, Relation.OWN_STORE),
+        (Role.RETAIL_SECURITY_MANAGER, Relation.OWN_ESTATE),
+        (Role.PARTNERSHIP_MANAGER, Relation.PARTNERSHIP_STORE),
+        (_FORCE_POLICE, Relation.FORCE_AREA),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.SHARE_EVIDENCE_WIDER: _rows(
+        (_STORE_STAFF, Relation.OWN_STORE),
+        ((Role.RETAIL_SECURITY_MANAGER, Role.PARTNERSHIP_MANAGER), Relation.OWNING_ORGANISATION),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.GRADE_INTELLIGENCE: _rows(
+        (Role.PARTNERSHIP_MANAGER, Relation.MANAGED_PARTNERSHIP),
+        (_FORCE_POLICE, Relation.FORCE_AREA),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.TRIAGE: _rows(
+        ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.FORCE_AREA),
+    ),
+    Action.SUPERVISE: _rows(
+        (Role.POLICE_SUPERVISOR, Relation.FORCE_AREA),
+    ),
+}
+
+# Actions whose record is a partnership (anything else is refused, whoever asks).
+_ON_A_PARTNERSHIP = frozenset({Action.MANAGE_PARTNERSHIP, Action.GRADE_INTELLIGENCE})
+
+# What a refusal says when the service gives no message of its own: (field, message).
+REFUSALS: dict[Action, tuple[str, str]] = {
+    Action.MANAGE_PARTNERSHIP: ("partnership", "Only this partnership's managers can do that."),
+    Action.GRANT_STORE_ROLE: (
+        "store",
+        "Only the store's manager or the retailer's security manager can give a role at this store.",
+    ),
+    Action.ADD_EVIDENCE: (
+        "incident",
+        "Only police of the force, or people who report for the store, add evidence to this incident.",
+    ),
+    Action.SHARE_EVIDENCE_WIDER: ("evidence", "Only the file's owner can share it more widely."),
+    Action.GRADE_INTELLIGENCE: (
+        "partnership",
+        "Only the partnership's managers or police of its force area grade its intelligence.",
+    ),
+    Action.TRIAGE: ("role", "Only police investigators and supervisors can do this."),
+    Action.SUPERVISE: ("role", "Only a police supervisor can do this."),
+}
+
+
+# --- Relations -------------------------------------------------------------------------------------------
+
+
+def _place(record: Any) -> Any:
+    """Where a record sits: itself, or (for an evidence file) its home incident."""
+    if hasattr(record, "store_id") or hasattr(record, "retailer_id") or hasattr(record, "kind"):
+        return record
+    return getattr(record, "incident", record)
+
+
+def _store_id(record: Any) -> int | None:
+    place = _place(record)
+    if hasattr(place, "retailer_id"):  # a store
+        return int(place.pk)
+    value = getattr(place, "store_id", None)
+    return int(value) if value is not None else None
+
+
+def _retailer_id(record: Any) -> int | None:
+    place = _place(record)
+    if hasattr(place, "retailer_id"):
+        return int(place.retailer_id)
+    store = getattr(place, "store", None) if getattr(place, "store_id", None) is not None else None
+    return int(store.retailer_id) if store is not None else None
+
+
+def _force_id(record: Any) -> int | None:
+    place = _place(record)
+    value = getattr(place, "force_id", None)
+    return int(value) if value is not None else None
+
+
+def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
+    """Whether the viewer stands in this relation to the record (None: to some record)."""
+    if relation is Relation.ANYWHERE:
+        return True
+    if record is None:
+        return {
+            Relation.OWN_STORE: bool(viewer.store_ids),
+            Relation.MANAGES_STORE: bool(viewer.store_ids),
+            Relation.OWN_ESTATE: bool(viewer.org_wide_ids),
+            Relation.OWNING_ORGANISATION: bool(viewer.org_wide_ids),
+            Relation.MANAGED_PARTNERSHIP: bool(viewer.managed_partnership_ids),
+            Relation.PARTNERSHIP_STORE: bool(viewer.managed_partnership_ids),
+            Relation.FORCE_AREA: bool(viewer.police_force_ids),
+        }[relation]
+    if relation is Relation.OWN_STORE:
+        return _store_id(record) in viewer.store_ids
+    if relation is Relation.MANAGES_STORE:
+        store_id = _store_id(record)
+        return (
+            store_id is not None
+            and viewer.user_id is not None
+            and store_id in viewer.store_ids
+            and Membership.objects.filter(
+                user_id=viewer.user_id, role=Role.STORE_MANAGER, store_id=store_id, active=True
+            ).exists()
+        )
+    if relation is Relation.OWN_ESTATE:
+        return _retailer_id(record) in viewer.org_wide_ids
+    if relation is Relation.OWNING_ORGANISATION:
+        return getattr(record, "owner_org_id", None) in viewer.org_wide_ids
+    if relation is Relation.MANAGED_PARTNERSHIP:
+        return getattr(record, "kind", None) == OrganisationKind.PARTNERSHIP and (
+            record.pk in viewer.managed_partnership_ids
+        )
+    if relation is Relation.PARTNERSHIP_STORE:
+        # A partnership manager reports for the stores of the partnerships they manage.
+        store_id = _store_id(record)
+        return (
+            store_id is not None
+            and bool(viewer.managed_partnership_ids)
+            and Store.partnerships.through.objects.filter(
+                store_id=store_id, organisation_id__in=viewer.managed_partnership_ids
+            ).exists()
+        )
+    if relation is Relation.FORCE_AREA:
+        return _force_id(record) in viewer.police_force_ids
+    raise AssertionError(relation)
+
+
+def relations(viewer: Viewer, record: Any) -> set[Relation]:
+    """Every relation the viewer stands in to the record (for tests and explanations)."""
+    return {relation for relation in Relation if _holds(viewer, relation, record)}
+
+
+def can(viewer: Viewer, action: Action | str, record: Any = None) -> bool:
+    """Whether the viewer may take the action (on the record; without one: on some record)."""
+    if viewer.user_id is None and not viewer.platform_admin:
+        return False
+    action = Action(action)
+    if (
+        record is not None
+        and action in _ON_A_PARTNERSHIP
+        and getattr(record, "kind", None) != (OrganisationKind.PARTNERSHIP)
+    ):
+        return False
+    rows = CAPABILITIES[action]
+    roles = set(viewer.roles)
+    if viewer.platform_admin:
+        roles.add(Role.PLATFORM_ADMIN)
+    return any(role in roles and _holds(viewer, relation, record) for role, relation in rows)
+
+
+def require(
+    viewer: Viewer, action: Action | str, record: Any = None, *, field: str = "", message: str = ""
+) -> None:
+    """Raise :class:`NotEntitled` (403, naming the field) unless the viewer may take the action."""
+    if can(viewer, action, record):
+        return
+    default_field, default_message = REFUSALS[Action(action)]
+    raise NotEntitled([FieldError(field or default_field, message or default_message)])

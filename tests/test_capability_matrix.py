@@ -1,0 +1,349 @@
+"""The capability matrix: every role against every relation to a record, for every action in the table.
+
+The expected answers are written out by hand below (who may take each action on each record of the small
+world), never read from ``shopwatch.core.capabilities``. Each (viewer, action) case checks the table
+(``can``), the service that is the authority (tried inside a savepoint that is rolled back), and the web page
+and API where the action has one. A case failing names the channels that disagree with the expectation.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.http import Http404
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from shopwatch.core import services as core_services
+from shopwatch.core.capabilities import CAPABILITIES, Action, can
+from shopwatch.core.errors import NotEntitled, ServiceError
+from shopwatch.core.models import Distribution, Membership, Organisation, OrganisationKind, Role, User
+from shopwatch.evidence import linking
+from shopwatch.evidence.models import EvidenceFile
+from shopwatch.evidence.services import evidence_add
+from shopwatch.intelligence import services as intelligence_services
+from shopwatch.intelligence.models import IntelligenceReport
+from shopwatch.policing.services import triage
+from shopwatch.reporting.models import Incident
+from tests.api.support import ApiClient, api_client_for
+from tests.evidence.images import jpeg_bytes
+from tests.world import PASSWORD, World, build_world
+
+STORE_STAFF = {"reporter", "manager"}
+SUSSEX_POLICE = {"police_sussex", "supervisor_sussex", "analyst_sussex"}
+
+# --- The table, by hand: who may take each action on the world's records ------------------------------------
+# Records: Brighton BCRP (a partnership in Sussex); an incident at Northway Brighton (a Brighton BCRP store in
+# Sussex) sent to police, with a photo linked to a second incident at the same store.
+MAY: dict[Action, frozenset[str]] = {
+    # Its managers and the platform operator; no other partnership's manager, no member, no police.
+    Action.MANAGE_PARTNERSHIP: frozenset({"partnership_manager", "admin"}),
+    # The store's manager and the retailer's security manager; never a partnership manager or police.
+    Action.GRANT_STORE_ROLE: frozenset({"manager", "security", "admin"}),
+    # Who reports for the store (its staff, the estate's security manager, the managers of its partnership)
+    # and police of its force area; not another store's staff, another force or a national analyst.
+    Action.ADD_EVIDENCE: frozenset(
+        {*STORE_STAFF, "security", "partnership_manager", *SUSSEX_POLICE, "admin"}
+    ),
+    # The file's owner: its store's staff and its retailer's organisation-wide staff.
+    Action.SHARE_EVIDENCE_WIDER: frozenset({*STORE_STAFF, "security", "admin"}),
+    # The partnership's managers and police of its force area.
+    Action.GRADE_INTELLIGENCE: frozenset({"partnership_manager", *SUSSEX_POLICE, "admin"}),
+    # Investigators and supervisors of the incident's force (not analysts, not the operator).
+    Action.TRIAGE: frozenset({"police_sussex", "supervisor_sussex"}),
+    Action.SUPERVISE: frozenset({"supervisor_sussex"}),
+}
+
+VIEWERS = [
+    "reporter",
+    "manager",
+    "other_store_reporter",
+    "security",
+    "same_partnership_reporter",
+    "connected_reporter",
+    "unconnected_reporter",
+    "partnership_manager",
+    "connected_partnership_manager",
+    "unconnected_partnership_manager",
+    "police_sussex",
+    "supervisor_sussex",
+    "analyst_sussex",
+    "police_tv",
+    "national_analyst",
+    "pcc",
+    "navigator",
+    "admin",
+]
+
+
+@dataclass
+class Capabilities:
+    world: World
+    partnership: Organisation
+    incident: Incident
+    second: Incident
+    evidence: EvidenceFile
+    report: IntelligenceReport
+    web: dict[str, Client]
+    api: dict[str, ApiClient]
+
+    def record(self, action: Action) -> Any:
+        return {
+            Action.MANAGE_PARTNERSHIP: self.partnership,
+            Action.GRADE_INTELLIGENCE: self.partnership,
+            Action.GRANT_STORE_ROLE: self.world.stores["nw-brighton"],
+            Action.SHARE_EVIDENCE_WIDER: self.evidence,
+        }.get(action, self.incident)
+
+
+def _web_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def _build() -> Capabilities:
+    world = build_world()
+    opal = Organisation.objects.create(kind=OrganisationKind.NATIONAL_UNIT, slug="opal", name="Opal")
+    national = User.objects.create_user(
+        "national_analyst@example.org", PASSWORD, full_name="National Analyst"
+    )
+    Membership.objects.create(user=national, organisation=opal, role=Role.ANALYST)
+    world.users["national_analyst"] = national
+    kwargs: dict[str, Any] = {"distribution": Distribution.PARTNERSHIP, "report_to_police": True}
+    incident = world.report("reporter", "nw-brighton", **kwargs)
+    second = world.report("reporter", "nw-brighton", **kwargs)
+    evidence = evidence_add(
+        viewer=world.viewer("reporter"),
+        incident=incident,
+        fileobj=io.BytesIO(jpeg_bytes((10, 120, 10))),
+        filename="till.jpg",
+    )
+    linking.evidence_link(
+        viewer=world.viewer("reporter"),
+        evidence_id=evidence.pk,
+        incident=second.reference,
+        reason="Same CCTV",
+    )
+    partnership = world.orgs["brighton-bcrp"]
+    report = intelligence_services.intelligence_submit(
+        viewer=world.viewer("reporter"),
+        partnership=partnership,
+        kind="place",
+        text="A blue van at night.",
+        place="Car park",
+    )
+    users = {name: User.objects.get(pk=world.users[name].pk) for name in VIEWERS}
+    return Capabilities(
+        world=world,
+        partnership=partnership,
+        incident=incident,
+        second=second,
+        evidence=evidence,
+        report=report,
+        web={name: _web_client(users[name]) for name in VIEWERS},
+        api={name: api_client_for(world, name) for name in VIEWERS},
+    )
+
+
+@pytest.fixture(scope="module")
+def world_caps(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[Capabilities]:
+    from django.conf import settings
+
+    media = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("capability-files"))
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            settings.MEDIA_ROOT = media
+
+
+class _Undo(Exception):
+    pass
+
+
+def _allowed(attempt: Callable[[], object]) -> bool:
+    """Try a write inside a savepoint that is always rolled back: True when the service allowed it."""
+    try:
+        with transaction.atomic():
+            attempt()
+            raise _Undo
+    except _Undo:
+        return True
+    except (NotEntitled, Http404):
+        return False
+
+
+def _refused_as_not_entitled_or_missing(attempt: Callable[[], object]) -> bool:
+    """For probes built to fail validation once the action is allowed: True when it got past the check."""
+    try:
+        with transaction.atomic():
+            attempt()
+            raise _Undo
+    except (_Undo, ServiceError) as exc:
+        return not isinstance(exc, NotEntitled)
+    except Http404:
+        return False
+
+
+def _service(c: Capabilities, name: str, action: Action) -> bool | None:
+    viewer = c.world.viewer(name)
+    w = c.world
+    if action is Action.MANAGE_PARTNERSHIP:
+        # Switching off a membership nobody holds: refused (403) before, "not a member" (422) once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: core_services.membership_deactivate(
+                viewer=viewer, partnership=c.partnership, membership_id=0
+            )
+        )
+    if action is Action.GRANT_STORE_ROLE:
+        return _allowed(
+            lambda: core_services.membership_add(
+                viewer=viewer,
+                partnership=c.partnership,
+                store_id=w.stores["nw-brighton"].pk,
+                email="new.colleague@example.org",
+                full_name="New Colleague",
+                role=Role.STORE_REPORTER,
+            )
+        )
+    if action is Action.ADD_EVIDENCE:
+        return _allowed(
+            lambda: linking.evidence_unlink(
+                viewer=viewer, evidence_id=c.evidence.pk, incident_id=c.second.pk, reason="Not the same"
+            )
+        )
+    if action is Action.GRADE_INTELLIGENCE:
+        return _allowed(
+            lambda: intelligence_services.intelligence_grade(
+                viewer=viewer,
+                report=IntelligenceReport.objects.get(pk=c.report.pk),
+                source_evaluation="1",
+                assessment="A",
+                handling_code="P",
+                sanitised_text="A blue van at night.",
+            )
+        )
+    if action is Action.TRIAGE:
+        return _allowed(
+            lambda: triage.triage_take(viewer=viewer, incident=Incident.objects.get(pk=c.incident.pk))
+        )
+    if action is Action.SUPERVISE:
+        supervisor = w.users["supervisor_sussex"].pk
+        return _allowed(
+            lambda: triage.triage_assign(
+                viewer=viewer, incident=Incident.objects.get(pk=c.incident.pk), assignee_id=supervisor
+            )
+        )
+    return None  # SHARE_EVIDENCE_WIDER: proven through linking in the permission matrix's evidence cases
+
+
+def _web(c: Capabilities, name: str, action: Action) -> bool | None:
+    client = c.web[name]
+    if action is Action.MANAGE_PARTNERSHIP:
+        response = client.get(f"/partnerships/{c.partnership.slug}/")
+        assert response.status_code in (200, 404), response.status_code
+        return response.status_code == 200
+    if action is Action.ADD_EVIDENCE:
+        # The "take off" button of the linked incident shows exactly where the service would allow it.
+        response = client.get(f"/evidence/{c.evidence.pk}/")
+        assert response.status_code in (200, 404), response.status_code
+        return response.status_code == 200 and f"Take off {c.second.reference}" in response.content.decode()
+    if action is Action.SUPERVISE:
+        response = client.get(f"/police/incidents/{c.incident.pk}/")
+        assert response.status_code in (200, 404), response.status_code
+        return (
+            response.status_code == 200
+            and '<button type="submit">Assign</button>' in response.content.decode()
+        )
+    return None
+
+
+def _api(c: Capabilities, name: str, action: Action) -> bool | None:
+    api = c.api[name]
+    if action is Action.ADD_EVIDENCE:
+
+        def unlink() -> None:
+            response = api.client.delete(
+                f"/api/v1/evidence/{c.evidence.pk}/links/{c.second.pk}?reason=Not+the+same",
+                headers={"Authorization": f"Bearer {api.secret}"},
+            )
+            assert response.status_code in (204, 403, 404), response.content
+            if response.status_code != 204:
+                raise Http404
+
+        return _allowed(unlink)
+    if action is Action.SUPERVISE:
+
+        def assign() -> None:
+            response = api.post(
+                f"/api/v1/incidents/{c.incident.pk}/assign",
+                {"assignee": c.world.users["supervisor_sussex"].pk},
+            )
+            assert response.status_code in (200, 403, 404), response.content
+            if response.status_code != 200:
+                raise Http404
+
+        return _allowed(assign)
+    return None
+
+
+# Granting store roles follows the retailer's consent rule once membership_add asks the table (below).
+CASES = [(action, name) for action in Action for name in VIEWERS if action is not Action.GRANT_STORE_ROLE]
+
+
+@pytest.mark.parametrize(("action", "viewer"), CASES, ids=[f"{a.value}-{v}" for a, v in CASES])
+def test_capability(world_caps: Capabilities, db: None, action: Action, viewer: str) -> None:
+    expected = viewer in MAY[action]
+    seen: dict[str, bool | None] = {
+        "table": can(world_caps.world.viewer(viewer), action, world_caps.record(action)),
+        "service": _service(world_caps, viewer, action),
+        "web": _web(world_caps, viewer, action),
+        "api": _api(world_caps, viewer, action),
+    }
+    wrong = {channel: got for channel, got in seen.items() if got is not None and got != expected}
+    assert not wrong, f"{viewer} and {action.value}: expected {'allowed' if expected else 'refused'}: {wrong}"
+
+
+def test_the_table_names_every_action_and_only_real_roles() -> None:
+    assert set(CAPABILITIES) == set(Action) == set(MAY)
+    for rows in CAPABILITIES.values():
+        assert {role for role, _relation in rows} <= set(Role.values)
+
+
+def test_the_evidence_page_and_the_service_state_one_rule_for_linking(
+    world_caps: Capabilities, db: None
+) -> None:
+    """The page used to offer the link form to every police officer and anyone reporting anywhere, while the
+    service allowed only police of the incident's force and those reporting for its store: the stricter rule
+    wins. A national analyst sees the file but may add evidence to no incident, so gets no form."""
+    page = world_caps.web["national_analyst"].get(f"/evidence/{world_caps.evidence.pk}/")
+    assert page.status_code == 200
+    assert "Link to another incident" not in page.content.decode()
+    assert not can(world_caps.world.viewer("national_analyst"), Action.ADD_EVIDENCE)
+    with pytest.raises(NotEntitled):
+        linking.evidence_link(
+            viewer=world_caps.world.viewer("national_analyst"),
+            evidence_id=world_caps.evidence.pk,
+            incident=world_caps.incident.reference,
+            reason="Same van",
+        )
+    page = world_caps.web["police_sussex"].get(f"/evidence/{world_caps.evidence.pk}/")
+    assert "Link to another incident" in page.content.decode()
