@@ -12,6 +12,7 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope, visible_q
 from shopwatch.core.errors import FieldError, ServiceError
 from shopwatch.core.models import AuditAction
+from shopwatch.core.pagination import keyset_page, oldest_id
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
 from shopwatch.subjects.models import Person
@@ -34,14 +35,17 @@ def _shares_for(viewer: Viewer) -> QuerySet[EvidenceShare]:
 
 
 def evidence_queryset(viewer: Viewer) -> QuerySet[EvidenceFile]:
-    """What the viewer may see: the audience (``visible_q``) of the file's incident or of any incident it is
-    linked to, and unexpired shares with them."""
+    """What the viewer may see: the audience (``visible_q``) of the file's incident, of any incident its owner
+    linked it to (a link made by anyone else widens nothing: ``EvidenceLink.shares_audience``), and unexpired
+    shares with them."""
     qs = EvidenceFile.objects.select_related("incident", "incident__store")
     if viewer.user_id is None:
         return qs.none()
     shared = _shares_for(viewer).filter(evidence=OuterRef("pk"), expires_at__gt=timezone.now())
     linked = EvidenceLink.objects.filter(
-        evidence=OuterRef("pk"), incident__in=scope(Incident.objects.all(), viewer).values("pk")
+        evidence=OuterRef("pk"),
+        shares_audience=True,
+        incident__in=scope(Incident.objects.all(), viewer).values("pk"),
     )
     return qs.filter(visible_q(viewer, EvidenceFile.audience) | Q(Exists(shared)) | Q(Exists(linked)))
 
@@ -108,19 +112,11 @@ def evidence_page(
 ) -> tuple[list[EvidenceFile], list[object] | None]:
     """One page of an incident's evidence, oldest first, and the keyset cursor for the next; audited."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
-    qs = (
-        evidence_queryset(viewer)
-        .filter(on_incidents_q([incident.pk]), deleted_at__isnull=True)
-        .order_by("id")
-    )
-    if after:
-        try:
-            qs = qs.filter(id__gt=int(str(after[0])))
-        except ValueError as exc:
-            raise Http404(NOT_FOUND_MESSAGE) from exc
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+    qs = evidence_queryset(viewer).filter(on_incidents_q([incident.pk]), deleted_at__isnull=True)
+    try:
+        rows, cursor = keyset_page(qs, oldest_id(), after, limit)
+    except ValueError as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
     audit_record(
         viewer=viewer,
         action=AuditAction.LIST,
@@ -129,7 +125,7 @@ def evidence_page(
         summary=f"{incident.reference}: listed {len(rows)} evidence files",
         detail={"incident": incident.pk, "ids": [r.pk for r in rows]},
     )
-    return rows, ([rows[-1].pk] if more and rows else None)
+    return rows, cursor
 
 
 def _ended_share(viewer: Viewer, evidence_id: object) -> EvidenceShare | None:

@@ -24,11 +24,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope
 from shopwatch.core.models import AuditAction, AuditEvent, Role, User
+from shopwatch.core.pagination import (
+    Key,
+    keyset_after,
+    keyset_cursor,
+    keyset_order,
+    keyset_page,
+    newest,
+    parse_int,
+    parse_when,
+)
 from shopwatch.evidence.models import EvidenceFile, EvidenceLink
 from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person
@@ -67,6 +76,15 @@ def _sent_at() -> Coalesce:
     return Coalesce(F("sent_to_police_at"), F("created_at"), output_field=DateTimeField())
 
 
+# The triage queue: Retail Crime Action Plan priority, then score (highest first), then longest waiting.
+QUEUE_ORDER = (
+    Key("priority"),
+    Key("priority_score", descending=True, parse=parse_int),
+    Key("sent_at", parse=parse_when),
+    Key("id", parse=parse_int),
+)
+
+
 def queue_queryset(
     viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None
 ) -> QuerySet[Incident]:
@@ -83,7 +101,7 @@ def queue_queryset(
         qs = qs.filter(Q(triage__isnull=True) | Q(triage__state=TriageState.NEW))
     elif state:
         qs = qs.filter(triage__state=state)
-    return qs.order_by("priority", "-priority_score", "sent_at", "id")
+    return keyset_order(qs, QUEUE_ORDER, None)
 
 
 def _queue_details(ids: list[int]) -> list[Incident]:
@@ -139,13 +157,7 @@ def queue_page(
     """One page of the queue in triage order, and the keyset cursor for the next. Audited as a listing."""
     qs = queue_queryset(viewer, assigned_to=assigned_to, state=state)
     if after:
-        prio, score, since, pk = str(after[0]), int(after[1]), parse_datetime(str(after[2])), int(after[3])
-        qs = qs.filter(
-            Q(priority__gt=prio)
-            | Q(priority=prio, priority_score__lt=score)
-            | Q(priority=prio, priority_score=score, sent_at__gt=since)
-            | Q(priority=prio, priority_score=score, sent_at=since, id__gt=pk)
-        )
+        qs = qs.filter(keyset_after(QUEUE_ORDER, after))
     # Order and cut the page on the narrow rows first; only the page's rows get their details.
     ids = list(qs.values_list("pk", flat=True)[: limit + 1])
     more = len(ids) > limit
@@ -166,15 +178,7 @@ def queue_page(
                 assigned_to=triage.assigned_to if triage else None,
             )
         )
-    cursor = None
-    if more and rows:
-        last = out[-1]
-        cursor = [
-            last.incident.priority,
-            last.incident.priority_score,
-            last.sent_at.isoformat(),
-            last.incident.pk,
-        ]
+    cursor = keyset_cursor(QUEUE_ORDER, out[-1].incident) if more and rows else None
     if rows:
         audit_record(
             viewer=viewer,
@@ -562,17 +566,7 @@ def _newest_first(
     qs: QuerySet[Any], after: list[Any] | None, limit: int
 ) -> tuple[list[Any], list[Any] | None]:
     """One page of ``qs`` newest first (created_at, id), and the keyset cursor for the next."""
-    if after:
-        since, pk = parse_datetime(str(after[0])), int(after[1])
-        if since is None:
-            raise ValueError("bad cursor")
-        qs = qs.filter(Q(created_at__lt=since) | Q(created_at=since, id__lt=pk))
-    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
-    cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        cursor = [rows[-1].created_at.isoformat(), rows[-1].pk]
-    return rows, cursor
+    return keyset_page(qs, newest(), after, limit)
 
 
 def series_list(

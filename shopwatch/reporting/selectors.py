@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.dateparse import parse_datetime
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible, scope
 from shopwatch.core.models import AuditAction
+from shopwatch.core.pagination import keyset_page, newest
 from shopwatch.core.selectors import (
     audit_trail_for_partnership as audit_trail_for_partnership,  # moved to core; kept importable here
 )
@@ -54,6 +54,10 @@ def incident_filter(qs: QuerySet[Incident], f: IncidentFilters) -> QuerySet[Inci
     return qs
 
 
+# Incident lists are newest first (occurred_at, then id).
+INCIDENT_ORDER = newest("occurred_at")
+
+
 def incident_page(
     *, viewer: Viewer, filters: IncidentFilters, after: list[object] | None, limit: int
 ) -> tuple[list[Incident], list[object] | None]:
@@ -61,14 +65,9 @@ def incident_page(
 
     Records the listing in the audit trail (one row naming the incidents shown).
     """
-    qs = incident_filter(incident_queryset(viewer), filters).order_by("-occurred_at", "-id")
-    if after:
-        when = parse_datetime(str(after[0]))
-        qs = qs.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=int(str(after[1]))))
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = [rows[-1].occurred_at.isoformat(), rows[-1].pk] if more and rows else None
+    rows, cursor = keyset_page(
+        incident_filter(incident_queryset(viewer), filters), INCIDENT_ORDER, after, limit
+    )
     if rows:
         audit_record(
             viewer=viewer,
