@@ -21,6 +21,7 @@ from shopwatch.linking.engine import (
 )
 from shopwatch.linking.engine.clusters import cluster_pairwise_scores, connected_components
 from shopwatch.linking.engine.records import clean_date_of_birth, clean_name, clean_postcode, forename_forms
+from shopwatch.linking.engine.scoring import score_all_to_csv
 from tests.shared_data import DATA
 
 FAKE_1000 = DATA / "linkage" / "splink" / "fake_1000_from_splink_demos.csv"
@@ -71,6 +72,9 @@ def febrl4_sample(people: int) -> tuple[list[PersonRecord], dict[str, str]]:
     return records, truth
 
 
+Fake = tuple[list[PersonRecord], dict[str, str], LinkModel]
+
+
 @pytest.fixture(scope="module")
 def fake() -> tuple[list[PersonRecord], dict[str, str], LinkModel]:
     records, truth = fake_1000()
@@ -97,7 +101,7 @@ def test_normalisation_of_names_dates_and_postcodes() -> None:
     assert forename_forms("robert") == ["robert"]
 
 
-def test_training_learns_from_the_records(fake: tuple[list[PersonRecord], dict[str, str], LinkModel]) -> None:
+def test_training_learns_from_the_records(fake: Fake) -> None:
     _, _, model = fake
     assert model.version == MODEL_VERSION
     assert model.record_count == 1000
@@ -118,7 +122,7 @@ def test_training_learns_from_the_records(fake: tuple[list[PersonRecord], dict[s
 
 
 def test_fake_1000_clusters_match_the_truth(
-    fake: tuple[list[PersonRecord], dict[str, str], LinkModel],
+    fake: Fake,
 ) -> None:
     records, truth, model = fake
     pairs = score_all(records, model)
@@ -138,7 +142,7 @@ def test_febrl4_sample_links_each_person_across_the_two_files() -> None:
 
 
 def test_explanation_names_each_field_and_sums_to_the_match_weight(
-    fake: tuple[list[PersonRecord], dict[str, str], LinkModel],
+    fake: Fake,
 ) -> None:
     records, _, model = fake
     by_id = {r.record_id: r for r in records}
@@ -167,7 +171,7 @@ def test_explanation_names_each_field_and_sums_to_the_match_weight(
 
 
 def test_model_json_round_trip_scores_the_same(
-    fake: tuple[list[PersonRecord], dict[str, str], LinkModel],
+    fake: Fake,
 ) -> None:
     records, _, model = fake
     again = LinkModel.from_json(model.to_json())
@@ -179,7 +183,7 @@ def test_model_json_round_trip_scores_the_same(
 
 
 def test_scoring_index_equals_score_all_on_the_same_pairs(
-    fake: tuple[list[PersonRecord], dict[str, str], LinkModel],
+    fake: Fake,
 ) -> None:
     records, _, model = fake
     existing, new = records[:-25], records[-25:]
@@ -192,7 +196,7 @@ def test_scoring_index_equals_score_all_on_the_same_pairs(
 
 
 def test_scoring_index_scores_a_changed_record_without_its_old_version(
-    fake: tuple[list[PersonRecord], dict[str, str], LinkModel],
+    fake: Fake,
 ) -> None:
     records, _, model = fake
     index = ScoringIndex.build(records, model)
@@ -242,3 +246,21 @@ def test_duplicate_ids_are_refused() -> None:
 def test_febrl_sample_source_is_read_in_place() -> None:
     assert isinstance(FEBRL, Path)
     assert (FEBRL / "dataset4a.csv").is_file()
+
+
+def test_csv_scoring_writes_the_same_pairs_as_score_all(fake: Fake, tmp_path: Path) -> None:
+    records, _, model = fake
+    out = tmp_path / "pairs.csv"
+    written = score_all_to_csv(records, model, out)
+    pairs = score_all(records, model)
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert written.pairs == len(rows) == len(pairs)
+    assert written.proposals == sum(1 for p in pairs if p.match_probability >= PROPOSAL_THRESHOLD)
+    assert [(r["record_id_l"], r["record_id_r"]) for r in rows] == [
+        (p.record_id_l, p.record_id_r) for p in pairs
+    ]
+    assert all(
+        abs(float(r["match_probability"]) - p.match_probability) <= 5e-7
+        for r, p in zip(rows, pairs, strict=True)
+    )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
 from pathlib import Path
 
 from shopwatch.linking.engine.model import LinkModel, train_model
-from shopwatch.linking.engine.records import PersonRecord, ScoredPair
-from shopwatch.linking.engine.scoring import score_all
+from shopwatch.linking.engine.records import PersonRecord
+from shopwatch.linking.engine.scoring import PairsWritten, score_all_to_csv
 
 INPUT_COLUMNS = ("record_id", "first_name", "surname", "date_of_birth", "postcode", "town", "source")
 OUTPUT_COLUMNS = ("record_id_l", "record_id_r", "match_probability")
@@ -45,18 +44,8 @@ def read_records(path: Path) -> list[PersonRecord]:
     return records
 
 
-def write_pairs(path: Path, pairs: Sequence[ScoredPair]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(OUTPUT_COLUMNS)
-        for pair in pairs:
-            writer.writerow((pair.record_id_l, pair.record_id_r, f"{pair.match_probability:.6f}"))
-
-
-def evaluate_file(input_path: Path, output_path: Path) -> tuple[LinkModel, list[ScoredPair]]:
+def evaluate_file(input_path: Path, output_path: Path) -> tuple[LinkModel, PairsWritten]:
     """Train on the file itself, score it, and write every scored pair (all proposals included)."""
     records = read_records(input_path)
     model = train_model(records)
-    pairs = score_all(records, model)
-    write_pairs(output_path, pairs)
-    return model, pairs
+    return model, score_all_to_csv(records, model, output_path)

@@ -6,6 +6,8 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -104,6 +106,53 @@ def score_all(
 
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class PairsWritten:
+    pairs: int
+    proposals: int
+
+
+def score_all_to_csv(
+    records: Sequence[PersonRecord],
+    model: LinkModel,
+    path: Path,
+    *,
+    min_probability: float = engine_settings.MIN_PROBABILITY,
+) -> PairsWritten:
+    """``score_all`` for large inputs: the same pairs and probabilities, written by DuckDB straight to a CSV
+    of ``record_id_l, record_id_r, match_probability`` without explanations (nothing per pair in Python)."""
+    _check_unique_ids(records)
+    header = "record_id_l,record_id_r,match_probability\n"
+    if len(records) < 2:
+        path.write_text(header, encoding="utf-8")
+        return PairsWritten(0, 0)
+    lean = {
+        **model.splink_settings,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+    }
+    con = duckdb.connect()
+    linker = new_linker(prepare(records), lean, con=con)
+    predictions = linker.inference.predict(threshold_match_probability=min_probability, warning_mode="never")
+    table = predictions.physical_name
+    if not _IDENTIFIER.match(table):
+        raise ValueError(f"Unexpected table name {table!r}")
+    select = (
+        "SELECT CASE WHEN unique_id_l < unique_id_r THEN unique_id_l ELSE unique_id_r END AS record_id_l, "  # noqa: S608
+        "CASE WHEN unique_id_l < unique_id_r THEN unique_id_r ELSE unique_id_l END AS record_id_r, "
+        f"round(match_probability, 6) AS match_probability FROM {table} "
+        f"WHERE match_probability >= {float(min_probability)!r} ORDER BY record_id_l, record_id_r"
+    )
+    con.execute(f"COPY ({select}) TO ? (FORMAT csv, HEADER true)", [str(path)])
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE match_probability >= ?) FROM {table} "  # noqa: S608
+        "WHERE match_probability >= ?",
+        [engine_settings.PROPOSAL_THRESHOLD, min_probability],
+    ).fetchone()
+    con.close()
+    return PairsWritten(int(row[0]), int(row[1])) if row else PairsWritten(0, 0)
 
 
 def _tf_columns(model: LinkModel) -> list[str]:

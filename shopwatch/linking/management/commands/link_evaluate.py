@@ -37,14 +37,13 @@ class Command(BaseCommand):
             raise CommandError(f"{out.parent}: no such folder for --out.")
         started = time.perf_counter()
         try:
-            model, pairs = evaluate_file(source, out)
+            model, written = evaluate_file(source, out)
         except InputError as exc:
             raise CommandError(str(exc)) from exc
         if options.get("model_out"):
             options["model_out"].write_text(model.to_json(), encoding="utf-8")
-        proposals = sum(1 for p in pairs if p.match_probability >= PROPOSAL_THRESHOLD)
         self.stdout.write(
-            f"{model.record_count} records, model {model.version}: {len(pairs)} pairs scored, "
-            f"{proposals} at or above {PROPOSAL_THRESHOLD} written to {out} "
+            f"{model.record_count} records, model {model.version}: {written.pairs} pairs scored, "
+            f"{written.proposals} at or above {PROPOSAL_THRESHOLD} written to {out} "
             f"in {time.perf_counter() - started:.1f} s."
         )
