@@ -11,13 +11,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from PIL import Image
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import ServiceError
-from shopwatch.core.models import AuditAction
+from shopwatch.core.models import AuditAction, Organisation
 from shopwatch.evidence.selectors import evidence_queryset
 
 from . import engine, selectors, services
@@ -77,7 +78,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "faces/index.html",
-        {"form": form, "stills": stills, "searches": searches, "threshold": engine.MATCH_THRESHOLD},
+        {
+            "form": form,
+            "stills": stills,
+            "searches": searches,
+            "threshold": engine.MATCH_THRESHOLD,
+            "records": Organisation.objects.filter(pk__in=viewer.managed_partnership_ids).order_by("name"),
+        },
         status=422 if form.errors else 200,
     )
 
@@ -209,7 +216,13 @@ def processing(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "faces/processing.html",
-        {"record": record, "form": form, "manages": manages, "repeat": repeat_incidents()},
+        {
+            "record": record,
+            "form": form,
+            "manages": manages,
+            "repeat": repeat_incidents(),
+            "may_flag": manages or viewer.is_police,
+        },
         status=status,
     )
 
@@ -229,4 +242,21 @@ def flag_vulnerable(request: HttpRequest, person_id: int) -> HttpResponse:
                 messages.error(request, e.message)
         else:
             messages.success(request, "Flagged vulnerable: never searchable by face; stored faces deleted.")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) and back.startswith(
+        "/faces/"
+    ):
+        return redirect(back)
     return redirect("subjects:person-detail", pk=person_id)
+
+
+@login_required
+@require_POST
+def flag_vulnerable_by_number(request: HttpRequest) -> HttpResponse:
+    """The processing record's form names the person by their record number."""
+    number = request.POST.get("person", "").strip()
+    if not number.isdigit():
+        messages.error(request, "Give the person's record number.")
+        back = request.POST.get("next", "")
+        return redirect(back if back.startswith("/faces/") else "faces:index")
+    return flag_vulnerable(request, int(number))

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from shopwatch.evidence.models import EvidenceFile
-from shopwatch.faces.models import FaceDecision, FaceSearch, FaceSettings
+from shopwatch.faces.models import FaceDecision, FaceEncoding, FaceExclusion, FaceSearch, FaceSettings
 from shopwatch.faces.services import face_encodings_refresh
 from tests.faces.conftest import Faces
 from tests.policing.conftest import signed_in
@@ -76,3 +76,29 @@ def test_a_partnership_manager_records_the_dpia_on_the_processing_record(world: 
     assert (row.enabled, row.dpia_reference) == (True, "DPIA-7")
     assert signed_in(world, "partnership_manager").get("/faces/").status_code == 200
     assert signed_in(world, "police_sussex").post("/faces/processing/brighton-bcrp/", {}).status_code == 404
+
+
+def test_police_flag_a_person_vulnerable_from_the_processing_record(world: World, faces: Faces) -> None:
+    person = faces.person(2)
+    face_encodings_refresh()
+    client = signed_in(world, "police_sussex")
+    page = client.get("/faces/processing/brighton-bcrp/")
+    assert "Flag a person vulnerable" in page.content.decode()
+    answer = client.post(
+        "/faces/people/vulnerable/",
+        {"person": person.pk, "note": "Care leaver", "next": "/faces/processing/brighton-bcrp/"},
+    )
+    assert answer.status_code == 302
+    assert answer["Location"] == "/faces/processing/brighton-bcrp/"
+    assert FaceExclusion.objects.filter(person=person).exists()
+    assert not FaceEncoding.objects.filter(person=person).exists()
+    # A reporter may not flag anyone: the same 404 as a missing person.
+    assert (
+        signed_in(world, "reporter").post(f"/faces/people/{person.pk}/vulnerable/", {"note": "x"}).status_code
+        == 404
+    )
+
+
+def test_the_menu_shows_face_search_to_those_who_may_search(world: World) -> None:
+    assert 'href="/faces/"' in signed_in(world, "police_sussex").get("/alerts/").content.decode()
+    assert 'href="/faces/"' not in signed_in(world, "reporter").get("/alerts/").content.decode()
