@@ -166,7 +166,6 @@ def _search_organisation(viewer: Viewer, probe: EvidenceFile) -> int | None:
     return next(iter(sorted(enabled & store_partnerships or enabled)), None)
 
 
-@transaction.atomic
 def face_search_run(
     *, viewer: Viewer, evidence_id: object, purpose: str, top_k: int = DEFAULT_TOP_K
 ) -> FaceSearch:
@@ -177,6 +176,10 @@ def face_search_run(
     faces without a candidate leave nothing behind, and for those with one only the box is kept. The
     search, its result list (one row per candidate person, so it appears in their subject access) and
     the still's use (its chain of custody) are recorded.
+
+    Two short transactions rather than one: the still's use is recorded first, then detection and
+    encoding (about a second of CPU) run holding no write lock, then the search and its audit rows are
+    written together.
     """
     _refuse_unless_may_search(viewer)
     assert viewer.user_id is not None  # may_search refuses anonymous viewers
@@ -186,7 +189,8 @@ def face_search_run(
         errors.append(FieldError("top_k", f"Between 1 and {MAX_TOP_K}."))
     if errors:
         raise ValidationFailed(errors)
-    probe = evidence_get(viewer=viewer, evidence_id=evidence_id, purpose="face search")
+    with transaction.atomic():
+        probe = evidence_get(viewer=viewer, evidence_id=evidence_id, purpose="face search")
     if not probe.content_type.startswith("image/"):
         raise ValidationFailed([FieldError("evidence", "Pick a still image; this file is not one.")])
     try:
@@ -203,51 +207,53 @@ def face_search_run(
                 best[person_id] = (hit.similarity, hit.key, list(face.box))
     del faces  # the still's encodings go no further than this function
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:top_k]
-    search = FaceSearch.objects.create(
-        searched_by_id=viewer.user_id,
-        organisation_id=_search_organisation(viewer, probe),
-        probe=probe,
-        purpose=purpose,
-        faces_found=min(faces_found, 32767),
-        gallery_size=len(loaded.gallery),
-        method=loaded.gallery.method,
-        threshold=engine.MATCH_THRESHOLD,
-        top_k=top_k,
-        second_review_required=_second_review_required(viewer, probe),
-    )
-    candidates = [
-        FaceCandidate(
-            search=search,
-            rank=rank,
-            person_id=person_id,
-            encoding_id=key,
-            similarity=round(score, 4),
-            probe_box=box,
+    with transaction.atomic():
+        search = FaceSearch.objects.create(
+            searched_by_id=viewer.user_id,
+            organisation_id=_search_organisation(viewer, probe),
+            probe=probe,
+            purpose=purpose,
+            faces_found=min(faces_found, 32767),
+            gallery_size=len(loaded.gallery),
+            method=loaded.gallery.method,
+            threshold=engine.MATCH_THRESHOLD,
+            top_k=top_k,
+            second_review_required=_second_review_required(viewer, probe),
         )
-        for rank, (person_id, (score, key, box)) in enumerate(ranked, start=1)
-    ]
-    FaceCandidate.objects.bulk_create(candidates)
-    audit_record(
-        viewer=viewer,
-        action=AuditAction.CREATE,
-        object_type="face_search",
-        object_id=search.pk,
-        store_id=probe.incident.store_id,
-        summary=f"Face search of evidence {probe.pk}: {len(candidates)} candidates in a gallery of "
-        f"{len(loaded.gallery)} at threshold {engine.MATCH_THRESHOLD:.2f}",
-        detail={"evidence": probe.pk, "purpose": purpose, "persons": [c.person_id for c in candidates]},
-    )
-    persons = {p.pk: p for p in Person.objects.filter(pk__in=[c.person_id for c in candidates])}
-    for c in candidates:
+        candidates = [
+            FaceCandidate(
+                search=search,
+                rank=rank,
+                person_id=person_id,
+                encoding_id=key,
+                similarity=round(score, 4),
+                probe_box=box,
+            )
+            for rank, (person_id, (score, key, box)) in enumerate(ranked, start=1)
+        ]
+        FaceCandidate.objects.bulk_create(candidates)
         audit_record(
             viewer=viewer,
-            action=AuditAction.LIST,
-            object_type="person",
-            object_id=c.person_id,
-            partnership_id=persons[c.person_id].partnership_id,
-            summary=f"Shown as candidate {c.rank} of face search {search.pk} (similarity {c.similarity:.2f})",
-            detail={"face_search": search.pk},
+            action=AuditAction.CREATE,
+            object_type="face_search",
+            object_id=search.pk,
+            store_id=probe.incident.store_id,
+            summary=f"Face search of evidence {probe.pk}: {len(candidates)} candidates in a gallery of "
+            f"{len(loaded.gallery)} at threshold {engine.MATCH_THRESHOLD:.2f}",
+            detail={"evidence": probe.pk, "purpose": purpose, "persons": [c.person_id for c in candidates]},
         )
+        persons = {p.pk: p for p in Person.objects.filter(pk__in=[c.person_id for c in candidates])}
+        for c in candidates:
+            audit_record(
+                viewer=viewer,
+                action=AuditAction.LIST,
+                object_type="person",
+                object_id=c.person_id,
+                partnership_id=persons[c.person_id].partnership_id,
+                summary=f"Shown as candidate {c.rank} of face search {search.pk} "
+                f"(similarity {c.similarity:.2f})",
+                detail={"face_search": search.pk},
+            )
     return search
 
 
