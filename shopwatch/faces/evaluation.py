@@ -6,7 +6,9 @@ Behind ``shopwatch faces evaluate``.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -71,6 +73,21 @@ class EncodingCache:
             self._seen[name] = self._encode(name)
         return self._seen[name]
 
+    def prefetch(self, names: Iterable[str], *, workers: int) -> None:
+        """Encode every distinct file once, on ``workers`` processes (detection is CPU-bound)."""
+        todo = sorted({n for n in names if n not in self._seen})
+        if workers <= 1 or len(todo) < 2 * workers:
+            for name in todo:
+                self.encoding(name)
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for name, vector in zip(
+                todo,
+                pool.map(_encode_in_worker, [(str(self.root), n) for n in todo], chunksize=4),
+                strict=True,
+            ):
+                self._seen[name] = vector
+
     def _encode(self, name: str) -> engine.Vector | None:
         path = self.path_for(name)
         if path is None:
@@ -82,9 +99,22 @@ class EncodingCache:
         return None if face is None else face.encoding
 
 
-def evaluate_pairs(pairs: Iterable[tuple[str, str]], *, images: Path) -> Iterator[PairResult]:
+def _encode_in_worker(job: tuple[str, str]) -> engine.Vector | None:
+    root, name = job
+    return EncodingCache(Path(root)).encoding(name)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def evaluate_pairs(
+    pairs: Iterable[tuple[str, str]], *, images: Path, workers: int = 1
+) -> Iterator[PairResult]:
     """One result per pair, in order: blank when either file is missing, unreadable or shows no face."""
+    pairs = list(pairs)
     cache = EncodingCache(images)
+    cache.prefetch([name for pair in pairs for name in pair], workers=workers)
     for file_x, file_y in pairs:
         a, b = cache.encoding(file_x), cache.encoding(file_y)
         score = None if a is None or b is None else round(engine.similarity(a, b), 4)

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image, ImageOps
 
 from shopwatch.faces import labelled
+from shopwatch.faces.evaluation import evaluate_pairs
 
 
 @pytest.fixture
@@ -108,3 +109,17 @@ def test_the_shopwatch_command_maps_faces_evaluate(tmp_path: Path, images: Path)
     assert lines[0] == "file_x,file_y,similarity,same_person"
     assert lines[1].startswith("six.jpg,a/one.jpg,0.")
     assert lines[1].endswith(",false")
+
+
+def test_files_are_encoded_once_on_several_processes_with_the_same_answers(tmp_path: Path) -> None:
+    folder = tmp_path / "set"
+    folder.mkdir()
+    names = [f"person{n:02d}.jpg" for n in (1, 2, 3, 4, 5, 6)]
+    for name in names:
+        shutil.copy(labelled.DATA / name, folder / name)
+    pairs = [(a, b) for a in names for b in names if a < b]
+    one = list(evaluate_pairs(pairs, images=folder, workers=1))
+    two = list(evaluate_pairs(pairs, images=folder, workers=2))
+    assert [r.row() for r in one] == [r.row() for r in two]
+    assert len(two) == 15
+    assert all(r.same_person is False for r in two)

@@ -231,3 +231,24 @@ def test_a_partnership_can_require_a_second_reviewer(
     search.refresh_from_db()
     assert search.status == SearchStatus.DECIDED
     assert FaceDecision.objects.filter(search=search).count() == 2
+
+
+def test_the_scheduled_task_encodes_new_images_once_and_notes_images_without_a_face(
+    world: World, faces: Faces
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from shopwatch.faces.tasks import refresh_face_encodings
+    from shopwatch.subjects.services import person_photo_add
+
+    person = faces.person(2)
+    wall = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 190, 180)).save(wall, format="JPEG")
+    wall.seek(0)
+    manager = world.viewer("partnership_manager")
+    person_photo_add(viewer=manager, person=person, fileobj=wall, filename="wall.jpg")
+    assert refresh_face_encodings.call() == {"encoded": 2, "deleted": 0}
+    assert FaceEncoding.objects.filter(person=person, vector__isnull=True).count() == 1
+    assert refresh_face_encodings.call() == {"encoded": 0, "deleted": 0}

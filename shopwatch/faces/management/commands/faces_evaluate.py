@@ -8,7 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shopwatch.faces import engine
-from shopwatch.faces.evaluation import PairsFileError, evaluate_pairs, read_pairs, write_results
+from shopwatch.faces.evaluation import (
+    PairsFileError,
+    default_workers,
+    evaluate_pairs,
+    read_pairs,
+    write_results,
+)
 
 
 class Command(BaseCommand):
@@ -23,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("pairs", metavar="PAIRS.csv")
         parser.add_argument("--images", required=True, metavar="DIR", help="The folder the file names are in")
         parser.add_argument("--out", required=True, metavar="OUT.csv", help="Where to write the results")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help="Processes encoding images in parallel (default: the CPUs this process may use)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         pairs_path, images, out = Path(options["pairs"]), Path(options["images"]), Path(options["out"])
@@ -35,7 +47,7 @@ class Command(BaseCommand):
                 pairs = list(read_pairs(source))
         except (PairsFileError, UnicodeDecodeError) as exc:
             raise CommandError(f"{pairs_path}: {exc}") from exc
-        results = list(evaluate_pairs(pairs, images=images))
+        results = list(evaluate_pairs(pairs, images=images, workers=max(1, options["workers"])))
         with out.open("w", newline="", encoding="utf-8") as target:
             count = write_results(results, target)
         matched = sum(1 for r in results if r.same_person)
