@@ -372,6 +372,9 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Upload-link tokens travel in the address: no log keeps them (shopwatch.core.logredact).
+    "filters": {"redact_secrets": {"()": "shopwatch.core.logredact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "loggers": {"django.request": {"filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHOPWATCH_LOG_LEVEL", "WARNING")},
 }

@@ -125,6 +125,8 @@ def run_uvicorn(*, host: str, port: int, workers: int, http: str = "auto", acces
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from shopwatch.core.logredact import uvicorn_log_config
+
     trusted = trusted_proxies()
     config = uvicorn.Config(
         ASGI_APP,
@@ -138,6 +140,7 @@ def run_uvicorn(*, host: str, port: int, workers: int, http: str = "auto", acces
         # so anything on the machine could choose its address and dodge sign-in lock-out).
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted,
+        log_config=uvicorn_log_config(),  # upload-link tokens are redacted from the access log
     )
     sock = listening_socket(host, port)
     server = uvicorn.Server(config)
@@ -189,6 +192,8 @@ def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> lis
         "--access-logfile",
         "-",
         f"--forwarded-allow-ips={','.join(trusted_proxies())}",  # empty: no proxy is believed
+        "--logger-class",
+        "shopwatch.core.logredact.GunicornLogger",  # upload-link tokens are redacted from the access log
     ]
     if _has_gunicorn_setting("control_socket_disable"):
         # Several servers on one machine (a demo beside a test run) must not fight over one control socket.
