@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, can_see
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
@@ -66,11 +67,11 @@ def face_settings_set(
     dpia_approved_on: dt.date | None,
     second_reviewer_required: bool,
 ) -> FaceSettings:
-    """A partnership records its DPIA and switches face search on or off; only its managers (or admins)."""
-    if partnership.kind != OrganisationKind.PARTNERSHIP or not (
-        viewer.platform_admin or partnership.pk in viewer.managed_partnership_ids
-    ):
+    """A partnership records its DPIA and switches face search on or off; only its managers (or admins):
+    the capability table's ``manage_partnership``."""
+    if partnership.kind != OrganisationKind.PARTNERSHIP:
         raise Http404(NOT_FOUND_MESSAGE)
+    require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     errors: list[FieldError] = []
     reference = clean_text("dpia_reference", dpia_reference, 200, errors, required=False)
     if dpia_approved_on is not None and dpia_approved_on > timezone.localdate():

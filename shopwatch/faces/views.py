@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from PIL import Image
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.models import AuditAction, Organisation
@@ -189,7 +190,7 @@ def processing(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     with transaction.atomic():
         record = selectors.processing_record(viewer=viewer, slug=slug)
-    manages = viewer.platform_admin or record.partnership.pk in viewer.managed_partnership_ids
+    manages = can(viewer, Action.MANAGE_PARTNERSHIP, record.partnership)
     settings_row = record.settings or FaceSettings(partnership=record.partnership)
     form = SettingsForm(
         request.POST or None,
