@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage
 from django_tasks import task
 
+from shopwatch.core.mail import messages_send
 from shopwatch.core.models import User
 
 from .broadcaster import event_payload
@@ -29,7 +30,8 @@ def deliver_alert(alert_id: int) -> dict[str, int]:
     site = getattr(settings, "SHOPWATCH_SITE_URL", "http://127.0.0.1:8000")
     body = f"{alert.message}\n\nOpen ShopWatch to acknowledge: {site}/alerts/{alert.pk}/\n"
     sender = getattr(settings, "DEFAULT_FROM_EMAIL", "alerts@shopwatch.invalid")
-    sent = send_mass_mail([(subject, body, sender, [u.email]) for u in email_to], fail_silently=True)
+    # Each email on its own; one that fails is retried by a task (shopwatch.core.mail), never dropped.
+    sent = messages_send([EmailMessage(subject, body, sender, [u.email]) for u in email_to])
     pushes = 0
     push_users = [uid for uid in recipients if prefs.get(uid) is not None and prefs[uid].by_push]
     if push_users:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,6 +196,7 @@ class AttemptResult:
 
 
 UNREACHABLE = "Could not reach the receiving system (the server log has the reason)."
+INTERRUPTED = "Interrupted: the worker stopped while sending; tried again when the lease has passed."
 
 
 def _post(url: str, body: bytes, secret: str) -> tuple[int | None, str]:
@@ -232,11 +234,19 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Att
     """
     now = now or timezone.now()
     lease_until = now + dt.timedelta(seconds=timeout_seconds() + 60)
+    # The claim counts the attempt before the send: a worker killed during it leaves the attempt on record
+    # (with INTERRUPTED as its error), and the delivery is tried again once the lease has passed.
     claimed = Delivery.objects.filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
         pk=delivery_id,
         status=DeliveryStatus.PENDING,
-    ).update(next_attempt_at=lease_until)
+    ).update(
+        next_attempt_at=lease_until,
+        attempts=F("attempts") + 1,
+        last_attempt_at=now,
+        last_status_code=None,
+        last_error=INTERRUPTED,
+    )
     delivery = Delivery.objects.select_related("incident").filter(pk=delivery_id).first()
     if delivery is None:
         return AttemptResult(delivery_id, False, "missing")
@@ -260,8 +270,7 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Att
 @transaction.atomic
 def _attempt_record(delivery: Delivery, code: int | None, error: str, now: dt.datetime) -> AttemptResult:
     viewer = system_viewer(force_id=delivery.force_id)
-    # The claim in delivery_attempt means no other worker writes this row now.
-    delivery.attempts += 1
+    # The claim in delivery_attempt (which counted this attempt) means no other worker writes this row now.
     delivery.last_attempt_at = now
     delivery.last_status_code = code
     fields = ["attempts", "last_attempt_at", "last_status_code", "last_error", "status", "next_attempt_at"]
@@ -300,15 +309,68 @@ def _attempt_record(delivery: Delivery, code: int | None, error: str, now: dt.da
     return AttemptResult(delivery.pk, True, delivery.status, code, error)
 
 
+MAX_PARALLEL_FORCES = 8
+
+
+def _send_in_order(pks: list[int], now: dt.datetime, *, own_thread: bool) -> list[AttemptResult]:
+    """One force's due hand-offs, oldest first; after one its receiving system did not answer at all (down,
+    or slower than the timeout), the rest wait for the next round instead of each waiting out the timeout."""
+    out: list[AttemptResult] = []
+    try:
+        for pk in pks:
+            result = delivery_attempt(delivery_id=pk, now=now)
+            out.append(result)
+            if result.attempted and result.status_code is None and result.error == UNREACHABLE:
+                break
+    finally:
+        if own_thread:
+            connection.close()
+    return out
+
+
 def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> list[AttemptResult]:
-    """Send every pending hand-off whose next try is due (what the scheduled command runs)."""
+    """Send every pending hand-off whose next try is due (what the scheduled command runs).
+
+    Each force's are sent in order on a thread of their own (up to MAX_PARALLEL_FORCES at once), so a slow
+    or unreachable force endpoint delays only its own hand-offs, and at most by one timeout per round."""
     now = now or timezone.now()
     due = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "force_id")[:limit]
     )
-    return [delivery_attempt(delivery_id=pk, now=now) for pk in due]
+    by_force: dict[int, list[int]] = {}
+    for pk, force_id in due:
+        by_force.setdefault(force_id, []).append(pk)
+    if len(by_force) <= 1:
+        return [r for pks in by_force.values() for r in _send_in_order(pks, now, own_thread=False)]
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_FORCES, len(by_force))) as pool:
+        rounds = pool.map(lambda pks: _send_in_order(pks, now, own_thread=True), by_force.values())
+        return [r for results in rounds for r in results]
+
+
+def endpoint_not_answering(*, delivery_id: int) -> bool:
+    """Whether another pending hand-off to the same force last found its receiving system not answering.
+
+    Then the immediate try of a new hand-off is left to the scheduled round (within a minute, on a thread of
+    its own per force) rather than holding the task worker for a timeout, which would delay every other
+    force's hand-offs and every other task behind it."""
+    force_id = Delivery.objects.filter(pk=delivery_id).values_list("force_id", flat=True).first()
+    endpoint = ForceEndpoint.objects.filter(force_id=force_id, active=True).first()
+    if force_id is None or endpoint is None:
+        return False
+    return (
+        Delivery.objects.filter(
+            force_id=force_id,
+            status=DeliveryStatus.PENDING,
+            attempts__gt=0,
+            last_status_code__isnull=True,
+            last_error=UNREACHABLE,
+            last_attempt_at__gte=endpoint.updated_at,  # a newly configured endpoint is tried at once
+        )
+        .exclude(pk=delivery_id)
+        .exists()
+    )
 
 
 @transaction.atomic
