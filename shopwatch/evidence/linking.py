@@ -2,9 +2,12 @@
 
 A CCTV export often covers more than one incident, and the same photo is sent with more than one report.
 The bytes are stored once (the file's first incident stays its home); every other incident gets an
-``EvidenceLink``. A linked file is listed on each of its incidents, is seen by the audience of any of them
-(``selectors.evidence_queryset``), and is kept for the longest retention period among them
-(``retention.decide``). Linking and unlinking enter the file's chain of custody and the audit trail.
+``EvidenceLink``. A linked file is listed on each of its incidents and kept for the longest retention period
+among them (``retention.decide``). A link never widens who sees the file: the audience of a linked incident
+sees it only when the file's owner made the link (``shares_audience``, the capability table's
+``share_evidence_wider``); anyone else's link shows it there only to those who could already see it
+(``selectors.evidence_queryset``). Linking and unlinking enter the file's chain of custody and the audit
+trail.
 
 Links are made by hand (``evidence_link``: police of the incident's force, or people who report for its
 store) or when the same bytes arrive again for another incident of the same organisation
@@ -17,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, require
+from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible
 from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction
@@ -41,10 +44,15 @@ def reason_error(name: str, value: str, *, missing: str) -> FieldError | None:
 
 
 def _record(
-    *, viewer: Viewer, evidence: EvidenceFile, incident: Incident, via: str, reason: str
+    *, viewer: Viewer, evidence: EvidenceFile, incident: Incident, via: str, reason: str, shares: bool
 ) -> EvidenceLink:
     link = EvidenceLink.objects.create(
-        evidence=evidence, incident=incident, via=via, reason=reason, linked_by_id=viewer.user_id
+        evidence=evidence,
+        incident=incident,
+        via=via,
+        reason=reason,
+        linked_by_id=viewer.user_id,
+        shares_audience=shares,
     )
     audit_record(
         viewer=viewer,
@@ -54,7 +62,7 @@ def _record(
         store_id=incident.store_id,
         summary=f"{evidence.original_filename} ({evidence.incident.reference}) "
         f"linked to {incident.reference}",
-        detail={"incident": incident.pk, "via": via, "reason": reason},
+        detail={"incident": incident.pk, "via": via, "reason": reason, "shares_audience": shares},
     )
     custody_append(
         evidence=evidence,
@@ -91,6 +99,8 @@ def link_same_file(*, viewer: Viewer, incident: Incident, sha256: str) -> Eviden
                 incident=incident,
                 via=LinkVia.SAME_FILE,
                 reason="The same file was uploaded to this incident.",
+                # The organisation that holds the file uploaded it again: its own decision to share.
+                shares=True,
             )
     except IntegrityError:  # linked at the same moment by another request
         pass
@@ -135,7 +145,12 @@ def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason:
         errors.append(problem)
     if errors:
         raise ValidationFailed(errors)
-    return _record(viewer=viewer, evidence=evidence, incident=target, via=LinkVia.BY_HAND, reason=reason)
+    # Linking never widens who sees a file: only its owner's link lets it follow the incident's audience;
+    # anyone else's shows it on the incident to those who could already see it (docs/decisions/0002).
+    shares = can(viewer, Action.SHARE_EVIDENCE_WIDER, evidence)
+    return _record(
+        viewer=viewer, evidence=evidence, incident=target, via=LinkVia.BY_HAND, reason=reason, shares=shares
+    )
 
 
 @transaction.atomic

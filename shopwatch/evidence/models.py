@@ -76,8 +76,13 @@ class LinkVia(models.TextChoices):
 
 class EvidenceLink(models.Model):
     """The file also belongs to another incident (one CCTV export covering several incidents, the same photo
-    sent with two reports). The bytes are stored once; the file is listed on every incident it is linked to,
-    seen by the audience of any of them, and kept for the longest retention period among them.
+    sent with two reports). The bytes are stored once; the file is listed on every incident it is linked to
+    and kept for the longest retention period among them.
+
+    A link never widens who sees a file on its own: only a link made by someone entitled to share the file
+    (its owner: the capability table's ``share_evidence_wider``) lets it follow the incident's audience
+    (``shares_audience``). Any other link shows the file on the incident only to those who could already see
+    it (the intersection of the two audiences).
     """
 
     evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="links")
@@ -86,6 +91,9 @@ class EvidenceLink(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     linked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     linked_at = models.DateTimeField(default=timezone.now)
+    shares_audience = models.BooleanField(
+        default=False, help_text="Made by the file's owner: the incident's whole audience sees the file"
+    )
 
     class Meta:
         ordering: ClassVar = ["linked_at", "id"]

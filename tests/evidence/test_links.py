@@ -50,7 +50,9 @@ def _photo(
     )
 
 
-def test_police_link_a_file_to_another_incident_and_its_audience_then_sees_it(world: World) -> None:
+def test_police_link_a_file_to_another_incident_which_widens_nothing(world: World) -> None:
+    """Police are not the file's owner: their link lists the file on the other incident for those who could
+    already see it (police of the force), and discloses it to no one else (docs/decisions/0002)."""
     a = _incident(world, "reporter", "nw-brighton", distribution="organisation")
     b = _incident(world, "same_partnership_reporter", "corner-brighton", distribution="organisation")
     evidence = _photo(world, a)
@@ -71,8 +73,11 @@ def test_police_link_a_file_to_another_incident_and_its_audience_then_sees_it(wo
         "by_hand",
         world.users["police_sussex"].pk,
     )
-    assert [e.pk for e in evidence_for_incident(viewer=corner, incident=b)] == [evidence.pk]
-    assert evidence_get(viewer=corner, evidence_id=evidence.pk).pk == evidence.pk
+    assert evidence_for_incident(viewer=corner, incident=b) == []
+    with pytest.raises(Http404):
+        evidence_get(viewer=corner, evidence_id=evidence.pk)
+    police = world.viewer("police_sussex")
+    assert [e.pk for e in evidence_for_incident(viewer=police, incident=b)] == [evidence.pk]
     # Stored once: still one record, one original.
     assert EvidenceFile.objects.count() == 1
     actions = list(evidence.custody.order_by("seq").values_list("action", "detail"))
