@@ -281,6 +281,10 @@ class Group:
         return sorted(((n, t, c) for (n, t), c in counts.items()), key=lambda x: (-x[2], x[0]))
 
     @property
+    def reason_list(self) -> list[tuple[str, int]]:
+        return self.reasons.most_common()
+
+    @property
     def harm(self) -> int:
         return sum(s.harm for s in self.sightings)
 

@@ -153,8 +153,11 @@ def test_a_few_prolific_offenders_account_for_most_known_offender_incidents(seed
     top = sorted(known, key=lambda p: -len(by_person.get(p, ())))[: round(len(known) * 0.1)]
     share = len({i for p in top for i in by_person.get(p, ())}) / len(incidents)
     assert 0.6 <= share <= 0.85, share
-    # Persons are owned by partnerships.
-    assert not Person.objects.exclude(owner_org__kind=OrganisationKind.PARTNERSHIP).exists()
+    # Persons are owned by partnerships, but for a few that national chains' security teams keep themselves
+    # (the same people on record again, for linking: shopwatch/demo/linking.py).
+    by_retailers = Person.objects.exclude(owner_org__kind=OrganisationKind.PARTNERSHIP)
+    assert set(by_retailers.values_list("owner_org__kind", flat=True)) <= {OrganisationKind.RETAILER}
+    assert by_retailers.count() <= 4
     assert Person.objects.filter(status=PersonStatus.ID_SOUGHT).exists()
 
 
