@@ -18,6 +18,7 @@ from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, can_see
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
 from shopwatch.evidence.models import EvidenceFile, EvidencePerson
+from shopwatch.evidence.people import evidence_person_add
 from shopwatch.evidence.selectors import evidence_get
 from shopwatch.subjects.models import Person, PersonPhoto
 
@@ -411,3 +412,34 @@ def face_encodings_refresh(*, limit: int = 200) -> dict[str, int]:
                 _store(face, person_id=pairing.person_id, evidence_id=pairing.evidence_id)
                 encoded += 1
     return {"encoded": encoded, "deleted": gone}
+
+
+# --- A match proposes a link ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def face_match_link(*, viewer: Viewer, search_id: object) -> EvidencePerson:
+    """Record that the searched still shows the matched person, when a person chooses to after the reviewers
+    decided "match" (never on its own: a search or a decision only proposes it). The evidence app records
+    the pairing, its audit row and custody entry; the still then joins the person's stored faces."""
+    _refuse_unless_may_search(viewer)
+    search = search_get(viewer=viewer, search_id=search_id, audit=False)
+    decisions = list(search.decisions.select_related("candidate__person").order_by("decided_at", "pk"))
+    if search_outcome(decisions, search) != Outcome.MATCH or decisions[0].candidate is None:
+        raise Conflict([FieldError("search", "Only a search decided as a match can be linked.")])
+    person = decisions[0].candidate.person
+    pairing = evidence_person_add(
+        viewer=viewer,
+        evidence_id=search.probe_id,
+        person_id=person.pk,
+        note=f"Face search {search.pk}: reviewers decided a match",
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="face_search",
+        object_id=search.pk,
+        partnership_id=person.partnership_id,
+        summary=f"Face search {search.pk}: the still recorded as showing person #{person.pk}",
+    )
+    return pairing

@@ -20,6 +20,7 @@ from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.models import AuditAction, Organisation
+from shopwatch.evidence.models import EvidencePerson
 from shopwatch.evidence.selectors import evidence_queryset
 
 from . import engine, selectors, services
@@ -112,8 +113,20 @@ def _render_search(request: HttpRequest, search: Any, form: DecisionForm, status
             "outcome": services.search_outcome(decisions, search),
             "form": form,
             "may_decide": may_search(viewer) and search.status != SearchStatus.DECIDED and not reviewed,
+            "may_link": may_search(viewer),
+            "linked": _linked(search, decisions),
         },
         status=status,
+    )
+
+
+def _linked(search: Any, decisions: list[Any]) -> EvidencePerson | None:
+    if not decisions or decisions[0].candidate is None:
+        return None
+    return (
+        EvidencePerson.objects.filter(evidence_id=search.probe_id, person_id=decisions[0].candidate.person_id)
+        .select_related("person")
+        .first()
     )
 
 
@@ -183,6 +196,20 @@ def candidate_face(request: HttpRequest, pk: int, candidate: int) -> HttpRespons
         raise Http404(NOT_FOUND_MESSAGE)
     source = row.encoding.photo.file if row.encoding.photo else row.encoding.evidence.file  # type: ignore[union-attr]
     return _face_jpeg(source.name, list(row.encoding.box))
+
+
+@login_required
+@require_POST
+def link_match(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    try:
+        pairing = services.face_match_link(viewer=viewer, search_id=pk)
+    except ServiceError as exc:
+        for e in exc.errors:
+            messages.error(request, e.message)
+    else:
+        messages.success(request, f"The still is recorded as showing {pairing.person.display_name}.")
+    return redirect("faces:search", pk=pk)
 
 
 @login_required

@@ -91,6 +91,11 @@ def test_an_investigator_searches_a_still_reviews_candidates_side_by_side_and_de
     expect(page.get_by_role("status")).to_contain_text("Your decision is recorded.")
     expect(page.get_by_text("The reviewers found a match.")).to_be_visible()
     check(page)
+    # Only now may a person record that the still shows the candidate, and only by choosing to.
+    page.get_by_role("button", name=f"Record that the still shows {wanted.display_name}").click()
+    linked = f"The still is recorded as showing {wanted.display_name}."
+    expect(page.get_by_role("status")).to_contain_text(linked)
+    check(page)
 
     decision = FaceDecision.objects.get()
     assert (decision.outcome, decision.candidate.person_id) == ("match", wanted.pk)  # type: ignore[union-attr]

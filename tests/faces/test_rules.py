@@ -252,3 +252,24 @@ def test_the_scheduled_task_encodes_new_images_once_and_notes_images_without_a_f
     assert refresh_face_encodings.call() == {"encoded": 2, "deleted": 0}
     assert FaceEncoding.objects.filter(person=person, vector__isnull=True).count() == 1
     assert refresh_face_encodings.call() == {"encoded": 0, "deleted": 0}
+
+
+def test_only_a_match_lets_a_person_record_that_the_still_shows_the_candidate(
+    world: World, faces: Faces, still_of: Callable[[int], EvidenceFile]
+) -> None:
+    from shopwatch.faces.services import face_match_link
+
+    search = searched(world, faces, still_of)
+    candidate = search.candidates.get()
+    police = world.viewer("police_sussex")
+    with pytest.raises(Conflict):
+        face_match_link(viewer=police, search_id=search.pk)
+    assert not EvidencePerson.objects.filter(evidence_id=search.probe_id).exists()
+    face_decision_record(
+        viewer=police, search_id=search.pk, outcome="match", reason="Same scar", candidate_id=candidate.pk
+    )
+    pairing = face_match_link(viewer=police, search_id=search.pk)
+    assert (pairing.evidence_id, pairing.person_id) == (search.probe_id, candidate.person_id)
+    # The still now counts among the person's stored faces.
+    face_encodings_refresh()
+    assert FaceEncoding.objects.filter(evidence_id=search.probe_id, person_id=candidate.person_id).exists()
