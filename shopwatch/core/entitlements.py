@@ -330,5 +330,61 @@ def can_see(viewer: Viewer, obj: Model) -> bool:
     return scope(model._default_manager.all(), viewer).filter(pk=obj.pk).exists()
 
 
+# --- Records owned by one police force or one partnership -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Where a record that belongs to one police force or one partnership names its owner.
+
+    Such records (a force's series, case files and hand-offs; a partnership's warning letters and exclusion
+    notices) are not shared by distribution: they are seen by the police of the owning force (``force_field``)
+    or by the managers of the owning partnership (``partnership_field``), and by platform admins, who see
+    everything (docs/decisions/0002-one-entitlement-mechanism.md). Models declare ``owner = Owner(...)``.
+    """
+
+    force_field: str | None = None
+    partnership_field: str | None = None
+
+
+class Owned(Protocol):
+    owner: Owner
+
+
+def owned_q(viewer: Viewer, owner: Owner) -> Q:
+    """The filter that selects exactly the owned records of a model the viewer may see."""
+    if viewer.user_id is None:
+        return Q(pk__in=[])
+    if viewer.platform_admin:
+        return Q(pk__isnull=False)
+    q = Q(pk__in=[])
+    if owner.force_field and viewer.police_force_ids:
+        q |= Q(**{f"{owner.force_field}__in": viewer.police_force_ids})
+    if owner.partnership_field and viewer.managed_partnership_ids:
+        q |= Q(**{f"{owner.partnership_field}__in": viewer.managed_partnership_ids})
+    return q
+
+
+def owned_scope(queryset: QuerySet[M], viewer: Viewer) -> QuerySet[M]:
+    """Narrow a queryset of an owned model (one that declares ``owner``) to what the viewer may see."""
+    owner: Owner = queryset.model.owner  # type: ignore[attr-defined]
+    return queryset.filter(owned_q(viewer, owner))
+
+
+def get_owned(queryset: QuerySet[M], viewer: Viewer, **lookup: Any) -> M:
+    """One owned record the viewer may see, or the same 404 a missing record gets."""
+    try:
+        return owned_scope(queryset, viewer).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+
+
+def may_manage_partnership_record(viewer: Viewer, partnership_id: int | None) -> bool:
+    """Whether the viewer manages the partnership a record belongs to (platform admins manage every one)."""
+    return viewer.platform_admin or (
+        partnership_id is not None and partnership_id in viewer.managed_partnership_ids
+    )
+
+
 def organisation_by_slug(slug: str) -> Organisation | None:
     return Organisation.objects.filter(slug=slug).first()

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from shopwatch.core.entitlements import Audience
+from shopwatch.core.entitlements import Audience, Owner
 from shopwatch.core.models import Distribution, Organisation, SharingGroup, Store, User
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person, Vehicle
@@ -185,6 +185,7 @@ class ServedHow(models.TextChoices):
 
 
 class WarningLetter(models.Model):
+    owner: ClassVar[Owner] = Owner(partnership_field="partnership")
     partnership = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="warnings")
     reason = models.TextField(max_length=2000)
@@ -208,6 +209,7 @@ class ExclusionStatus(models.TextChoices):
 class ExclusionNotice(models.Model):
     """An exclusion from member premises: evidentially sound (who, when, served how, what it covers)."""
 
+    owner: ClassVar[Owner] = Owner(partnership_field="partnership")
     partnership = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="exclusions")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="exclusions")
     all_premises = models.BooleanField(default=True, help_text="Every member store of the partnership")

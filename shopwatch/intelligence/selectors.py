@@ -15,7 +15,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope
+from shopwatch.core.entitlements import (
+    NOT_FOUND_MESSAGE,
+    Viewer,
+    get_owned,
+    get_visible,
+    may_manage_partnership_record,
+    owned_scope,
+    scope,
+)
 from shopwatch.core.models import AuditAction, AuditEvent, Organisation, OrganisationKind
 from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person, PersonPhoto
@@ -305,8 +313,7 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
     from .pdfs import exclusion_pdf, warning_pdf
 
     if not (
-        viewer.platform_admin
-        or (person.partnership_id in viewer.managed_partnership_ids)
+        may_manage_partnership_record(viewer, person.partnership_id)
         or person.owner_org_id in viewer.org_wide_ids
     ):
         raise NotEntitled(
@@ -433,3 +440,28 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
         summary="Subject access archive produced",
     )
     return buf.getvalue()
+
+
+# --- Warning letters and exclusion notices: records a partnership owns -----------------------------------
+
+
+def exclusion_notice_get(*, viewer: Viewer, notice_id: object) -> ExclusionNotice:
+    """One exclusion notice of a partnership the viewer manages (platform admins: any); else the 404."""
+    return get_owned(ExclusionNotice.objects.select_related("person", "partnership"), viewer, pk=notice_id)
+
+
+def warning_letter_get(*, viewer: Viewer, letter_id: object) -> WarningLetter:
+    """One warning letter of a partnership the viewer manages (platform admins: any); else the 404."""
+    return get_owned(WarningLetter.objects.select_related("person", "partnership"), viewer, pk=letter_id)
+
+
+def exclusion_notices(*, viewer: Viewer, partnership: Organisation) -> QuerySet[ExclusionNotice]:
+    """A partnership's exclusion notices, latest start first (none unless the viewer manages it)."""
+    qs = owned_scope(ExclusionNotice.objects.filter(partnership=partnership), viewer)
+    return qs.select_related("person").order_by("-starts_on")
+
+
+def warning_letters(*, viewer: Viewer, partnership: Organisation) -> QuerySet[WarningLetter]:
+    """A partnership's warning letters, newest first (none unless the viewer manages it)."""
+    qs = owned_scope(WarningLetter.objects.filter(partnership=partnership), viewer)
+    return qs.select_related("person").order_by("-issued_at")

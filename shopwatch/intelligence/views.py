@@ -15,7 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, get_visible, viewer_for
+from shopwatch.core.entitlements import (
+    NOT_FOUND_MESSAGE,
+    get_visible,
+    may_manage_partnership_record,
+    viewer_for,
+)
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.files.thumbnails import placeholder_png
 from shopwatch.core.forms import add_service_errors, top_level_field
@@ -44,7 +49,7 @@ from .forms import (
     SettingsForm,
     WarningForm,
 )
-from .models import Appeal, ExclusionNotice, IntelligenceReport, SubjectKind, WarningLetter
+from .models import Appeal, ExclusionNotice, IntelligenceReport, SubjectKind
 
 REF = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -380,14 +385,8 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Exclusion notice issued.")
             return redirect("intelligence:exclusion", pk=notice.pk)
-    notices = (
-        ExclusionNotice.objects.filter(partnership=partnership)
-        .select_related("person")
-        .order_by("-starts_on")
-    )
-    letters = (
-        WarningLetter.objects.filter(partnership=partnership).select_related("person").order_by("-issued_at")
-    )
+    notices = selectors.exclusion_notices(viewer=viewer, partnership=partnership)
+    letters = selectors.warning_letters(viewer=viewer, partnership=partnership)
     return render(
         request,
         "intelligence/exclusions.html",
@@ -402,17 +401,7 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _notice(request: HttpRequest, pk: int) -> ExclusionNotice:
-    viewer = viewer_for(request.user)
-    notice = (
-        ExclusionNotice.objects.select_related("person", "partnership")
-        .filter(pk=pk, partnership__in=viewer.managed_partnership_ids)
-        .first()
-    )
-    if notice is None and viewer.platform_admin:
-        notice = ExclusionNotice.objects.select_related("person", "partnership").filter(pk=pk).first()
-    if notice is None:
-        raise Http404(NOT_FOUND_MESSAGE)
-    return notice
+    return selectors.exclusion_notice_get(viewer=viewer_for(request.user), notice_id=pk)
 
 
 @login_required
@@ -471,12 +460,7 @@ def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    letters = WarningLetter.objects.select_related("person", "partnership").filter(pk=pk)
-    if not viewer.platform_admin:
-        letters = letters.filter(partnership__in=viewer.managed_partnership_ids)
-    letter = letters.first()
-    if letter is None:
-        raise Http404(NOT_FOUND_MESSAGE)
+    letter = selectors.warning_letter_get(viewer=viewer, letter_id=pk)
     response = HttpResponse(pdfs.warning_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="warning-{pk}.pdf"'
     return response
@@ -559,7 +543,7 @@ def rectify(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a person's record (right to rectification): each change is logged with its reason."""
     viewer = viewer_for(request.user)
     person = get_visible(Person.objects.select_related("partnership"), viewer, pk=pk)
-    if not (viewer.platform_admin or person.partnership_id in viewer.managed_partnership_ids):
+    if not may_manage_partnership_record(viewer, person.partnership_id):
         raise Http404(NOT_FOUND_MESSAGE)
     fields = ("given_name", "family_name", "date_of_birth", "description")
     form = RectifyForm(request.POST or None, initial={f: getattr(person, f) for f in fields})

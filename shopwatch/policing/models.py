@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from shopwatch.core.entitlements import Owner
 from shopwatch.core.models import Organisation, Store, User
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person, Vehicle
@@ -126,6 +127,7 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """One hand-off of one incident to one force; kept until delivered, retried with back-off, never lost."""
 
+    owner: ClassVar[Owner] = Owner(force_field="force")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="handoff_deliveries")
     force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     payload_version = models.CharField(max_length=10)
@@ -300,6 +302,7 @@ class LinkBasis(models.TextChoices):
 class Series(models.Model):
     """Incidents a force's investigators have linked as one course of offending."""
 
+    owner: ClassVar[Owner] = Owner(force_field="force")
     force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
     basis = models.CharField(max_length=10, choices=LinkBasis.choices)
@@ -347,6 +350,7 @@ class LinkSuggestion(models.Model):
     match ``score`` and ``evidence``, and the same accept/reject decisions train and audit it).
     """
 
+    owner: ClassVar[Owner] = Owner(force_field="force")
     force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     incident_a = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     incident_b = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
@@ -379,6 +383,8 @@ class LinkSuggestion(models.Model):
 
 class CaseFile(models.Model):
     """A file an investigator builds for one incident, a series, or a prolific offender."""
+
+    owner: ClassVar[Owner] = Owner(force_field="force")
 
     class Kind(models.TextChoices):
         INCIDENT = "incident", "One incident"

@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, scope
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, owned_scope, scope
 from shopwatch.core.models import AuditAction, AuditEvent, Role, User
 from shopwatch.core.pagination import (
     Key,
@@ -288,9 +288,8 @@ def workload(*, viewer: Viewer) -> tuple[list[Workload], list[tuple[str, int]]]:
 
 def deliveries(*, viewer: Viewer, status: str | None = None, limit: int = 200) -> list[Delivery]:
     """The force's hand-offs, newest first; ``status='dead'`` is the dead-letter list."""
-    qs = Delivery.objects.filter(
-        force_id__in=viewer.police_force_ids, incident__in=force_incidents(viewer).values("pk")
-    ).select_related("incident")
+    qs = owned_scope(Delivery.objects.all(), viewer).filter(incident__in=force_incidents(viewer).values("pk"))
+    qs = qs.select_related("incident")
     if status:
         qs = qs.filter(status=status)
     return list(qs.order_by("-created_at", "-id")[:limit])
@@ -298,7 +297,7 @@ def deliveries(*, viewer: Viewer, status: str | None = None, limit: int = 200) -
 
 def delivery_get(*, viewer: Viewer, delivery_id: object) -> Delivery:
     incident_ids = force_incidents(viewer).values("pk")
-    qs = Delivery.objects.filter(force_id__in=viewer.police_force_ids, incident__in=incident_ids)
+    qs = owned_scope(Delivery.objects.all(), viewer).filter(incident__in=incident_ids)
     return get_visible_delivery(qs, delivery_id)
 
 
@@ -320,7 +319,7 @@ def endpoint_for_force(force_id: int | None) -> ForceEndpoint | None:
 
 
 def dead_letter_count(viewer: Viewer) -> int:
-    return Delivery.objects.filter(force_id__in=viewer.police_force_ids, status=DeliveryStatus.DEAD).count()
+    return owned_scope(Delivery.objects.filter(status=DeliveryStatus.DEAD), viewer).count()
 
 
 def handoff_export(*, viewer: Viewer, incident_id: object) -> tuple[Incident, str]:
@@ -328,7 +327,7 @@ def handoff_export(*, viewer: Viewer, incident_id: object) -> tuple[Incident, st
     from .services.handoff import payload_for
 
     incident = force_incident(viewer, incident_id)
-    body = payload_for(incident)
+    body = payload_for(incident, viewer=viewer)
     audit_record(
         viewer=viewer,
         action=AuditAction.EXPORT,
@@ -559,7 +558,7 @@ def _pk(value: object) -> int:
 
 
 def series_queryset(viewer: Viewer) -> QuerySet[Series]:
-    return Series.objects.filter(force_id__in=viewer.police_force_ids)
+    return owned_scope(Series.objects.all(), viewer)
 
 
 def _newest_first(
@@ -619,12 +618,8 @@ def suggestion_get(*, viewer: Viewer, suggestion_id: object) -> LinkSuggestion:
     """One link suggestion of the caller's force whose incidents the caller may see; else 404."""
     visible = force_incidents(viewer).values("pk")
     suggestion = (
-        LinkSuggestion.objects.filter(
-            pk=_pk(suggestion_id),
-            force_id__in=viewer.police_force_ids,
-            incident_a__in=visible,
-            incident_b__in=visible,
-        )
+        owned_scope(LinkSuggestion.objects.all(), viewer)
+        .filter(pk=_pk(suggestion_id), incident_a__in=visible, incident_b__in=visible)
         .select_related("incident_a", "incident_b", "incident_a__store", "incident_b__store")
         .first()
     )
@@ -634,7 +629,7 @@ def suggestion_get(*, viewer: Viewer, suggestion_id: object) -> LinkSuggestion:
 
 
 def casefile_queryset(viewer: Viewer) -> QuerySet[CaseFile]:
-    return CaseFile.objects.filter(force_id__in=viewer.police_force_ids)
+    return owned_scope(CaseFile.objects.all(), viewer)
 
 
 def casefile_list(
