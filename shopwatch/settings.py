@@ -148,6 +148,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A full disk, unwritable storage or an overloaded database: a problem document (API) or a plain page,
+    # with Retry-After, instead of a 500 (shopwatch/core/faults.py).
+    "shopwatch.core.faults.FaultMiddleware",
 ]
 
 ROOT_URLCONF = "shopwatch.urls"

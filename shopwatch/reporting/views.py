@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
+from shopwatch.core.faults import Fault, fault_for
 from shopwatch.core.files.sniff import photo_check
 from shopwatch.core.forms import add_service_errors
 from shopwatch.core.idempotency import request_fingerprint, run_idempotent
@@ -101,6 +103,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         return render(request, "reporting/incident_form.html", {"no_stores": True}, status=403)
     persons = person_choices(viewer=viewer)
     photos_dropped = False
+    fault: Fault | None = None
     if request.method == "POST":
         form = IncidentReportForm(request.POST, request.FILES, stores=stores, persons=persons)
         if form.is_valid():
@@ -108,6 +111,13 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             if not errors:
                 try:
                     incident_id = _file_report(viewer, form)
+                except (OSError, DatabaseError) as exc:
+                    # A full disk, unwritable storage, an overloaded database: nothing was filed, and the
+                    # form comes back with everything typed (photos must be chosen again).
+                    fault = fault_for(exc)
+                    if fault is None:
+                        raise
+                    errors = [FieldError("", fault.detail)]
                 except ServiceError as exc:
                     errors = exc.errors or [FieldError("", exc.title)]
                     if any(e.field == "Idempotency-Key" for e in exc.errors):
@@ -129,7 +139,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         form = IncidentReportForm(
             initial={"token": secrets.token_urlsafe(24)}, stores=stores, persons=persons
         )
-    return render(
+    response = render(
         request,
         "reporting/incident_form.html",
         {
@@ -137,8 +147,11 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             "single_store": stores[0] if len(stores) == 1 else None,
             "photos_dropped": photos_dropped,
         },
-        status=422 if form.is_bound else 200,
+        status=fault.status if fault else 422 if form.is_bound else 200,
     )
+    if fault is not None:
+        response["Retry-After"] = str(fault.retry_after)
+    return response
 
 
 def _who_sees(incident: Incident) -> list[str]:
