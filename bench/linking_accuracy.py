@@ -2,12 +2,12 @@
 
 Usage: uv run python bench/linking_accuracy.py [febrl4] [fake_20000]
 
-Both are judged the same way: links at or above 0.5, clusters as their connected components, and cluster pairwise
-precision, recall and F1 against the truth (which neither model sees). "Splink out of the box" is Splink 5 with
-its library's default comparisons on the same five fields (NameComparison for forename and surname,
-DateOfBirthComparison, PostcodeComparison, ExactMatch for town), blanks as nulls, the usual blocking rules and the
-tutorial's training: prior from a deterministic rule, u by random sampling, m by EM blocked on names then on date
-of birth.
+Both are judged the same way: links at or above 0.5, clusters as their connected components, and cluster
+pairwise precision, recall and F1 against the truth (which neither model sees). "Splink out of the box" is
+Splink 5 with its library's default comparisons on the same five fields (NameComparison for forename and
+surname, DateOfBirthComparison, PostcodeComparison, ExactMatch for town), blanks as nulls, the usual
+blocking rules and the tutorial's training: prior from a deterministic rule, u by random sampling, m by EM
+blocked on names then on date of birth.
 """
 
 from __future__ import annotations
@@ -77,14 +77,21 @@ def out_of_the_box_links(records: list[PersonRecord]) -> list[tuple[str, str]]:
 
 
 def measure(
-    name: str, link: Callable[[list[PersonRecord]], list[tuple[str, str]]], records: list[PersonRecord], truth: dict[str, str]
+    name: str,
+    link: Callable[[list[PersonRecord]], list[tuple[str, str]]],
+    records: list[PersonRecord],
+    truth: dict[str, str],
 ) -> PairwiseScores:
     started = time.perf_counter()
     links = link(records)
     seconds = time.perf_counter() - started
     clusters = connected_components([r.record_id for r in records], links)
     scores = cluster_pairwise_scores(clusters, truth)
-    largest = max((list(clusters.values()).count(c) for c in set(clusters.values())), default=0) if len(clusters) < 50000 else -1
+    largest = (
+        max((list(clusters.values()).count(c) for c in set(clusters.values())), default=0)
+        if len(clusters) < 50000
+        else -1
+    )
     print(
         f"  {name:<22} precision {scores.precision:.4f}  recall {scores.recall:.4f}  F1 {scores.f1:.4f}  "
         f"({len(links)} links, {scores.predicted_pairs} clustered pairs, {scores.true_pairs} true pairs, "

@@ -1,8 +1,9 @@
-"""Benchmark inputs for the linkage engine, read in place from the shared data and mapped to the contract's columns.
+"""Benchmark inputs for the linkage engine, read in place from the shared data and mapped to the contract's
+columns.
 
-FEBRL4 (``febrl/dataset4a.csv`` + ``dataset4b.csv`` as one file): given_name, surname, date_of_birth (YYYYMMDD),
-postcode, suburb; truth from the ``rec-N`` part of ``rec_id``. Splink's ``fake_20000``: first_name, surname, dob,
-city (this copy has no postcode column, so postcode stays blank); truth ``group``.
+FEBRL4 (``febrl/dataset4a.csv`` + ``dataset4b.csv`` as one file): given_name, surname, date_of_birth
+(YYYYMMDD), postcode, suburb; truth from the ``rec-N`` part of ``rec_id``. Splink's ``fake_20000``:
+first_name, surname, dob, city (this copy has no postcode column, so postcode stays blank); truth ``group``.
 """
 
 from __future__ import annotations
@@ -78,4 +79,6 @@ def write_contract_csv(records: list[PersonRecord], path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["record_id", "first_name", "surname", "date_of_birth", "postcode", "town", "source"])
         for r in records:
-            writer.writerow([r.record_id, r.first_name, r.surname, r.date_of_birth, r.postcode, r.town, r.source])
+            writer.writerow(
+                [r.record_id, r.first_name, r.surname, r.date_of_birth, r.postcode, r.town, r.source]
+            )

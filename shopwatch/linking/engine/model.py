@@ -203,7 +203,7 @@ def train_model(records: Sequence[PersonRecord]) -> LinkModel:
     for rule in engine_settings.EM_BLOCKING_RULES:
         try:
             training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
+                rule, estimate_without_term_frequencies=True, max_pairs=engine_settings.EM_MAX_PAIRS
             )
             notes.append(f"m estimated by EM blocked on {rule}")
         except Exception as exc:

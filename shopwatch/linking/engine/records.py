@@ -10,10 +10,11 @@ lower-cased.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ def _ascii_lower(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_name(value: str) -> str | None:
     """``"  O'Brien-Smith "`` -> ``"obrien smith"``; None when nothing of a name is left."""
     text = _NOT_NAME.sub("", _ascii_lower(value).replace("'", ""))
@@ -74,6 +76,7 @@ def clean_name(value: str) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_date_of_birth(value: str) -> str | None:
     """A full ``YYYY-MM-DD`` when the date is plausible, else its plausible prefix (``YYYY-MM``, ``YYYY``)."""
     match = _DATE.match(value or "")
@@ -89,6 +92,18 @@ def clean_date_of_birth(value: str) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
+@lru_cache(maxsize=1 << 16)
+def _as_date(dob: str | None) -> dt.date | None:
+    """The full date, when the cleaned date of birth is a real calendar date."""
+    if dob is None or len(dob) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(dob)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1 << 18)
 def clean_postcode(value: str) -> tuple[str | None, str | None]:
     """The postcode without spaces, upper-cased, and its district (the UK outward code, else all but the last
     character)."""
@@ -101,6 +116,7 @@ def clean_postcode(value: str) -> tuple[str | None, str | None]:
     return text, (text[:-1] or None)
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_town(value: str) -> str | None:
     text = _SPACES.sub(" ", re.sub(r"[^a-z0-9\- ]+", "", _ascii_lower(value))).strip()
     return text or None
@@ -116,12 +132,13 @@ def nickname_forms() -> dict[str, tuple[str, ...]]:
     return {nick: tuple(sorted(set(names))) for nick, names in forms.items()}
 
 
-def forename_forms(first_name: str | None) -> list[str] | None:
+@lru_cache(maxsize=1 << 16)
+def forename_forms(first_name: str | None) -> tuple[str, ...] | None:
     """The formal forms of a forename: itself, plus whatever it is a nickname of."""
     if first_name is None:
         return None
     first = first_name.split(" ")[0]
-    return sorted({first, *nickname_forms().get(first, ())})
+    return tuple(sorted({first, *nickname_forms().get(first, ())}))
 
 
 PREPARED_SCHEMA = pa.schema(
@@ -132,6 +149,7 @@ PREPARED_SCHEMA = pa.schema(
         ("surname", pa.string()),
         ("forename_forms", pa.list_(pa.string())),
         ("date_of_birth", pa.string()),
+        ("date_of_birth_date", pa.date32()),
         ("postcode", pa.string()),
         ("postcode_district", pa.string()),
         ("town", pa.string()),
@@ -150,7 +168,9 @@ def prepare(records: Any) -> pa.Table:
         columns["first_name"].append(first)
         columns["surname"].append(clean_name(record.surname))
         columns["forename_forms"].append(forename_forms(first))
-        columns["date_of_birth"].append(clean_date_of_birth(record.date_of_birth))
+        dob = clean_date_of_birth(record.date_of_birth)
+        columns["date_of_birth"].append(dob)
+        columns["date_of_birth_date"].append(_as_date(dob))
         columns["postcode"].append(postcode)
         columns["postcode_district"].append(district)
         columns["town"].append(clean_town(record.town))
