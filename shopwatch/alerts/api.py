@@ -8,10 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictStr
 
-from shopwatch.core.api import viewer_of
-from shopwatch.reporting.schemas import ProblemOut
+from shopwatch.core.api import Id, ProblemOut, StrictId, viewer_of
 
 from . import selectors, services
 from .models import AlertKind
@@ -22,7 +21,7 @@ ERRORS: dict[int, Any] = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404
 
 class AlertIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    store: StrictInt
+    store: StrictId
     message: StrictStr = Field(min_length=1, max_length=500)
     kind: AlertKind = AlertKind.MANUAL
 
@@ -76,7 +75,7 @@ def list_alerts(request: HttpRequest) -> Any:
 
 
 @router.post("/alerts/{alert_id}/ack", response={200: AlertOut, **ERRORS}, summary="Acknowledge an alert")
-def acknowledge(request: HttpRequest, alert_id: int) -> Any:
+def acknowledge(request: HttpRequest, alert_id: Id) -> Any:
     viewer = viewer_of(request)
     with transaction.atomic():
         alert = selectors.alert_detail(viewer=viewer, alert_id=alert_id)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from shopwatch.core.api import TWO_FACTOR_REQUIRED, problem
 from shopwatch.core.apikeys import apikey_authenticate
 from shopwatch.core.entitlements import Viewer, viewer_for
+from shopwatch.core.ids import parse_id
 from shopwatch.core.middleware import session_may_proceed
 from shopwatch.core.models import Channel
 
@@ -63,12 +64,11 @@ def _refusal(request: HttpRequest) -> HttpResponseBase | None:
 
 
 def _missed(viewer: Viewer, last_event_id: str | None) -> list[str]:
-    if not last_event_id or not last_event_id.isdigit() or viewer.user_id is None:
+    after = 0 if last_event_id == "0" else parse_id(last_event_id)
+    if after is None or viewer.user_id is None:
         return []
     frames = []
-    for alert in (
-        Alert.objects.filter(id__gt=int(last_event_id)).select_related("store").order_by("id")[:MISSED_LIMIT]
-    ):
+    for alert in Alert.objects.filter(id__gt=after).select_related("store").order_by("id")[:MISSED_LIMIT]:
         if viewer.user_id in stream_recipient_ids(alert):
             frames.append(sse_frame(event_payload(alert)))
     return frames

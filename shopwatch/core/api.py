@@ -4,25 +4,60 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+import logging
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.signals import got_request_exception
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.dateparse import parse_datetime
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import Field, Strict
 
 from .apikeys import apikey_authenticate
 from .entitlements import Viewer, cached_viewer, viewer_for
 from .errors import FieldError, ServiceError
+from .ids import MAX_ID
 from .middleware import session_may_proceed
 from .models import Channel
 from .ratelimit import allow
 
 PROBLEM = "application/problem+json"
+CURSOR_MAX_LENGTH = 512
+
+logger = logging.getLogger("shopwatch.api")
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A record id in a path, a filter or a body: 1 to 2^63-1 (others answer 422 naming the field)."""
+StrictId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+"""An id in a JSON body, which must be a JSON number (not a string of digits)."""
+
+CursorParam = Annotated[
+    str, Field(max_length=CURSOR_MAX_LENGTH, description="The 'next' URL's cursor, exactly as given")
+]
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ProblemOut(Schema):
+    """An RFC 9457 problem document (application/problem+json), one entry per bad field in errors."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldErrorOut]
+
+
 TWO_FACTOR_REQUIRED = "Two-factor sign-in required"
 
 
@@ -125,9 +160,7 @@ class ApiKeyAuth(HttpBearer):
                 detail=f"Rate limit is {settings.SHOPWATCH_API_RATE_LIMIT} requests a second per key.",
             )
         request.user = key.user
-        viewer = cached_viewer(key.user, channel=Channel.API, api_key_id=key.pk)
-        request.viewer = viewer  # type: ignore[attr-defined]
-        return viewer
+        return cached_viewer(key.user, channel=Channel.API, api_key_id=key.pk)
 
 
 class SessionAuth(APIKeyCookie):
@@ -146,9 +179,7 @@ class SessionAuth(APIKeyCookie):
                 TWO_FACTOR_REQUIRED,
                 [FieldError("session", "Confirm the code from your authenticator app first.")],
             )
-        viewer = viewer_for(user, channel=Channel.WEB)
-        request.viewer = viewer  # type: ignore[attr-defined]
-        return viewer
+        return viewer_for(user, channel=Channel.WEB)
 
 
 def install_problem_handlers(api: NinjaAPI) -> None:
@@ -195,9 +226,40 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             return _problem(request, cause)
         return problem(exc.status_code, str(exc) or "Bad request")
 
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A number too large for the database reached a query: say which, as a validation error would.
+        return problem(422, "Some fields are not valid", _out_of_range_fields(request))
+
+    @api.exception_handler(Exception)
+    def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Still reported (logged, and got_request_exception for error trackers and the test client), but the
+        # caller gets a problem document rather than an HTML page.
+        logger.exception("Unhandled error in %s %s", request.method, request.path)
+        got_request_exception.send(sender=None, request=request)
+        return problem(500, "Internal server error", detail="The error has been logged.")
+
+
+def _out_of_range_fields(request: HttpRequest) -> list[dict[str, str]]:
+    message = f"Must be a whole number from 1 to {MAX_ID}."
+    match = request.resolver_match
+    params = [*(match.kwargs.items() if match else ()), *request.GET.items()]
+    fields = sorted({name for name, value in params if _too_large(value)})
+    return [{"field": name, "message": message} for name in fields] or [{"field": "body", "message": message}]
+
+
+def _too_large(value: object) -> bool:
+    text = str(value).strip().lstrip("+-")
+    return text.isascii() and text.isdigit() and len(text) >= 19 and int(text) > MAX_ID
+
 
 def viewer_of(request: HttpRequest) -> Viewer:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    """The viewer the API's authentication worked out for this request (django-ninja keeps it as ``auth``)."""
+    viewer = getattr(request, "auth", None)
+    if not isinstance(viewer, Viewer):
+        raise ProblemError(401, "Not signed in", detail="Sign in, or send an API key as a Bearer token.")
+    return viewer
 
 
 # --- The shared list shape: {"items": [...], "next": URL or null} --------------------------------
@@ -211,18 +273,44 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
 
 
-def decode_cursor(raw: str | None) -> list[Any] | None:
+def _bad_cursor() -> ProblemError:
+    return ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
+
+
+def _cursor_part_ok(kind: str, value: object) -> bool:
+    if kind == "int":
+        return type(value) is int and 0 <= value <= MAX_ID
+    if not isinstance(value, str) or len(value) > 100:
+        return False
+    if kind == "datetime":
+        try:
+            when = parse_datetime(value)
+        except ValueError:
+            return False
+        return when is not None and when.tzinfo is not None
+    return kind == "str"
+
+
+def decode_cursor(raw: str | None, *kinds: str) -> list[Any] | None:
+    """The values a 'next' cursor carries, or a 400 problem for anything that is not one.
+
+    ``kinds`` ("int": an id, "datetime": an ISO time with offset, "str": a short text) says what each value
+    must be; a cursor of another length or with a value of another kind is refused here, so no page query
+    ever sees one.
+    """
     if not raw:
         return None
+    if len(raw) > CURSOR_MAX_LENGTH:
+        raise _bad_cursor()
     try:
         padded = raw + "=" * (-len(raw) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise ProblemError(
-            400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")]
-        ) from exc
+        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, RecursionError) as exc:  # binascii, Unicode and JSON errors are ValueErrors
+        raise _bad_cursor() from exc
     if not isinstance(value, list):
-        raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
+        raise _bad_cursor()
+    if kinds and (len(value) != len(kinds) or not all(map(_cursor_part_ok, kinds, value))):
+        raise _bad_cursor()
     return value
 
 

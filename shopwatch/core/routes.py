@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import Field
 
-from .api import decode_cursor, encode_cursor, next_url, viewer_of
+from .api import CursorParam, decode_cursor, encode_cursor, next_url, viewer_of
 from .selectors import store_list
 
 router = Router(tags=["stores"])
@@ -42,10 +43,11 @@ class StoreListOut(Schema):
         "and whether you may report for it."
     ),
 )
-def list_stores(request: HttpRequest, cursor: str | None = None, limit: int = 100) -> Any:
+def list_stores(
+    request: HttpRequest, cursor: CursorParam | None = None, limit: Annotated[int, Field(ge=1, le=500)] = 100
+) -> Any:
     viewer = viewer_of(request)
-    limit = max(1, min(limit, 500))
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, "int")
     qs = store_list(viewer=viewer).order_by("id")
     if after:
         qs = qs.filter(id__gt=int(str(after[0])))

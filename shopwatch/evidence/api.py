@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
-from shopwatch.core.api import decode_cursor, encode_cursor, next_url, viewer_of
+from shopwatch.core.api import CursorParam, Id, decode_cursor, encode_cursor, next_url, viewer_of
 
 from . import bundle, linking, people, retention, selectors, serving, sharing
 
@@ -36,7 +36,7 @@ class EvidenceListOut(Schema):
 class EvidenceQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    cursor: str | None = None
+    cursor: CursorParam | None = None
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -52,11 +52,14 @@ def evidence_body(e: Any) -> dict[str, Any]:
 
 
 @router.get("/incidents/{incident_id}/evidence", response=EvidenceListOut, summary="An incident's evidence")
-def list_evidence(request: HttpRequest, incident_id: int, q: Query[EvidenceQuery]) -> Any:
+def list_evidence(request: HttpRequest, incident_id: Id, q: Query[EvidenceQuery]) -> Any:
     """Oldest first; follow `next` until it is null. 404 for an incident you may not see."""
     with transaction.atomic():
         rows, cursor = selectors.evidence_page(
-            viewer=viewer_of(request), incident_id=incident_id, after=decode_cursor(q.cursor), limit=q.limit
+            viewer=viewer_of(request),
+            incident_id=incident_id,
+            after=decode_cursor(q.cursor, "int"),
+            limit=q.limit,
         )
     return {
         "items": [evidence_body(r) for r in rows],
@@ -65,7 +68,7 @@ def list_evidence(request: HttpRequest, incident_id: int, q: Query[EvidenceQuery
 
 
 @router.get("/evidence/{evidence_id}/content", summary="A file's original bytes", response={200: None})
-def evidence_content(request: HttpRequest, evidence_id: int) -> Any:
+def evidence_content(request: HttpRequest, evidence_id: Id) -> Any:
     """The bytes exactly as received, streamed; the download is audited and enters the chain of custody.
 
     `Range: bytes=first-last` (one range) gets 206 with that part, for resuming a download; a range that
@@ -101,7 +104,7 @@ class ShareOut(Schema):
 
 
 @router.post("/evidence/{evidence_id}/shares", response={201: ShareOut}, summary="Share a file with police")
-def share_evidence(request: HttpRequest, evidence_id: int, payload: ShareIn) -> Any:
+def share_evidence(request: HttpRequest, evidence_id: Id, payload: ShareIn) -> Any:
     """Share one file with a named police force (`force`: its slug) or investigator (`user`: their email)
     for `days` days (1 to 365). The share enters the file's chain of custody."""
     share = sharing.evidence_share_create(
@@ -149,7 +152,7 @@ class UnlinkQuery(Schema):
 @router.post(
     "/evidence/{evidence_id}/links", response={201: LinkOut}, summary="Link a file to another incident"
 )
-def link_evidence(request: HttpRequest, evidence_id: int, payload: LinkIn) -> Any:
+def link_evidence(request: HttpRequest, evidence_id: Id, payload: LinkIn) -> Any:
     """The file shows another incident too (one CCTV export covering several): it is stored once, listed on
     both, seen by either incident's audience and kept for the longer retention period. Police of the
     incident's force, or people who report for its store; a `reason` is required. Enters the chain of
@@ -175,7 +178,7 @@ def link_evidence(request: HttpRequest, evidence_id: int, payload: LinkIn) -> An
     response={204: None},
     summary="Take a file off an incident it was linked to",
 )
-def unlink_evidence(request: HttpRequest, evidence_id: int, incident_id: int, q: Query[UnlinkQuery]) -> Any:
+def unlink_evidence(request: HttpRequest, evidence_id: Id, incident_id: Id, q: Query[UnlinkQuery]) -> Any:
     """`reason` (query) is required. The file's first incident stays; enters the chain of custody."""
     linking.evidence_unlink(
         viewer=viewer_of(request), evidence_id=evidence_id, incident_id=incident_id, reason=q.reason
@@ -202,7 +205,7 @@ class PersonPairOut(Schema):
     response={201: PersonPairOut},
     summary="Record that a file shows a person",
 )
-def pair_person(request: HttpRequest, evidence_id: int, payload: PersonPairIn) -> Any:
+def pair_person(request: HttpRequest, evidence_id: Id, payload: PersonPairIn) -> Any:
     """Both the file and the person must be visible to the caller; police, and people who report for one of
     the file's incidents' stores. Grants no one access to either. Enters the chain of custody (person id)."""
     pairing = people.evidence_person_add(
@@ -222,7 +225,7 @@ def pair_person(request: HttpRequest, evidence_id: int, payload: PersonPairIn) -
 @router.delete(
     "/evidence/{evidence_id}/persons/{person_id}", response={204: None}, summary="The file does not show them"
 )
-def unpair_person(request: HttpRequest, evidence_id: int, person_id: int, q: Query[UnlinkQuery]) -> Any:
+def unpair_person(request: HttpRequest, evidence_id: Id, person_id: Id, q: Query[UnlinkQuery]) -> Any:
     """`reason` (query) is required."""
     people.evidence_person_remove(
         viewer=viewer_of(request), evidence_id=evidence_id, person_id=person_id, reason=q.reason
@@ -235,7 +238,7 @@ class PersonEvidenceOut(Schema):
 
 
 @router.get("/persons/{person_id}/evidence", response=PersonEvidenceOut, summary="Files that show a person")
-def person_evidence(request: HttpRequest, person_id: int) -> Any:
+def person_evidence(request: HttpRequest, person_id: Id) -> Any:
     """Newest first; only files the caller may see. 404 for a person the caller may not see."""
     with transaction.atomic():
         _, files = selectors.evidence_for_person(viewer=viewer_of(request), person_id=person_id)
@@ -247,7 +250,7 @@ def person_evidence(request: HttpRequest, person_id: int) -> Any:
     summary="Export an evidence bundle (police)",
     response={200: None},
 )
-def export_bundle(request: HttpRequest, incident_id: int) -> Any:
+def export_bundle(request: HttpRequest, incident_id: Id) -> Any:
     """A ZIP: the original files, manifest.csv/json with each SHA-256, custody.json, and exhibit-list.pdf
     (MG12-shaped: exhibit reference, description, who produced it, when, hash). Police investigators only."""
     made = bundle.evidence_bundle_export(viewer=viewer_of(request), incident_id=incident_id)

@@ -23,6 +23,7 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible
 from shopwatch.core.errors import FieldError, ValidationFailed
+from shopwatch.core.ids import parse_id
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
@@ -111,9 +112,8 @@ def _target(viewer: Viewer, reference: str) -> Incident:
     reference = (reference or "").strip()
     if not reference:
         raise ValidationFailed([FieldError("incident", "Give the reference of the incident to link to.")])
-    lookup: dict[str, object] = (
-        {"pk": int(reference)} if reference.isdigit() else {"reference__iexact": reference}
-    )
+    pk = parse_id(reference)
+    lookup: dict[str, object] = {"pk": pk} if pk is not None else {"reference__iexact": reference}
     try:
         return get_visible(incident_queryset(viewer), viewer, **lookup)
     except Http404 as exc:

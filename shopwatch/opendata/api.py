@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from shopwatch.core.api import ProblemError, viewer_of
+from shopwatch.core.api import ProblemError, ProblemOut, viewer_of
 from shopwatch.core.errors import FieldError
 
 from . import selectors
@@ -19,19 +19,6 @@ from .forces import FORCES
 router = Router(tags=["insights"])
 
 MONTH_RE = re.compile(r"[12]\d{3}-(0[1-9]|1[0-2])")
-
-
-class FieldErrorOut(Schema):
-    field: str
-    message: str
-
-
-class ProblemOut(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldErrorOut]
 
 
 class PoliceUkOut(Schema):

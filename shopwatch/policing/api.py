@@ -11,9 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from shopwatch.core.api import ProblemError, decode_cursor, encode_cursor, next_url, problem, viewer_of
+from shopwatch.core.api import (
+    CursorParam,
+    Id,
+    ProblemError,
+    ProblemOut,
+    decode_cursor,
+    encode_cursor,
+    next_url,
+    problem,
+    viewer_of,
+)
 from shopwatch.core.errors import FieldError, ServiceError
-from shopwatch.reporting.schemas import ProblemOut
 
 from . import selectors
 from .models import OutcomeType, PoliceStatus, TriageState
@@ -39,7 +48,7 @@ class _Strict(Schema):
 
 
 class QueueQuery(Schema):
-    cursor: str | None = None
+    cursor: CursorParam | None = None
     limit: int = Field(50, ge=1, le=200)
     assigned: Literal["me"] | None = Field(None, description="'me' for only what is assigned to the caller")
     state: TriageState | None = None
@@ -74,7 +83,7 @@ def police_queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
     """Open incidents sent to the caller's force, in Retail Crime Action Plan order: priority (P1 first),
     then priority score (highest first), then the longest waiting. Follow `next` until it is null."""
     viewer = viewer_of(request)
-    after = decode_cursor(filters.cursor)
+    after = decode_cursor(filters.cursor, "str", "int", "datetime", "int")
     if after is not None and len(after) != 4:
         raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
     try:
@@ -153,7 +162,7 @@ def _triage_body(incident_id: int) -> dict[str, Any]:
 @router.post(
     "/incidents/{incident_id}/triage", response={200: TriageOut, **ERRORS}, summary="Triage decision"
 )
-def triage_incident(request: HttpRequest, incident_id: int, payload: TriageIn) -> Any:
+def triage_incident(request: HttpRequest, incident_id: Id, payload: TriageIn) -> Any:
     """Accept (queues the hand-off to the force's crime recording), reject with a reason, or ask the store
     for more information or CCTV. Another force's incident answers 404."""
     viewer = viewer_of(request)
@@ -183,7 +192,7 @@ class AssignIn(_Strict):
 
 
 @router.post("/incidents/{incident_id}/assign", response={200: TriageOut, **ERRORS}, summary="Assign or take")
-def assign_incident(request: HttpRequest, incident_id: int, payload: AssignIn) -> Any:
+def assign_incident(request: HttpRequest, incident_id: Id, payload: AssignIn) -> Any:
     viewer = viewer_of(request)
     with transaction.atomic():
         incident = selectors.force_incident(viewer, incident_id)
@@ -219,7 +228,7 @@ class CrimeRecordOut(Schema):
     response={200: CrimeRecordOut, **ERRORS},
     summary="Enter crime reference, status or outcome by hand",
 )
-def crime_record(request: HttpRequest, incident_id: int, payload: CrimeRecordIn) -> Any:
+def crime_record(request: HttpRequest, incident_id: Id, payload: CrimeRecordIn) -> Any:
     """For investigators: outcome types that contradict the status are refused (422) with the reason."""
     viewer = viewer_of(request)
     with transaction.atomic():
@@ -344,7 +353,7 @@ class AttendanceOut(Schema):
     response={200: AttendanceOut, **ERRORS},
     summary="Record that officers attended",
 )
-def record_attendance(request: HttpRequest, incident_id: int, payload: AttendanceIn) -> Any:
+def record_attendance(request: HttpRequest, incident_id: Id, payload: AttendanceIn) -> Any:
     viewer = viewer_of(request)
     with transaction.atomic():
         incident = selectors.force_incident(viewer, incident_id)
@@ -375,7 +384,7 @@ class FeedbackOut(Schema):
     response={200: FeedbackOut, **ERRORS},
     summary="What the police did with an incident",
 )
-def police_feedback(request: HttpRequest, incident_id: int) -> Any:
+def police_feedback(request: HttpRequest, incident_id: Id) -> Any:
     """For the reporting store and anyone else who may see the incident: the police review, the crime
     reference, the force's status and the outcome. 404 for an incident the caller may not see."""
     f = selectors.police_feedback(viewer=viewer_of(request), incident_id=incident_id)

@@ -14,12 +14,20 @@ from ninja import Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
-from shopwatch.core.api import ProblemError, decode_cursor, encode_cursor, next_url, viewer_of
+from shopwatch.core.api import (
+    CursorParam,
+    Id,
+    ProblemError,
+    ProblemOut,
+    decode_cursor,
+    encode_cursor,
+    next_url,
+    viewer_of,
+)
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError
 from shopwatch.core.idempotency import request_fingerprint, run_idempotent
 from shopwatch.reporting.models import Incident
-from shopwatch.reporting.schemas import ProblemOut
 
 from . import selectors
 from .models import CaseFile, LinkBasis, LinkSuggestion, Series
@@ -86,7 +94,7 @@ def _once(
 
 
 def _page(cursor: str | None) -> list[Any] | None:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, "datetime", "int")
     if after is not None and (len(after) != 2 or not isinstance(after[1], int)):
         raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
     return after
@@ -148,7 +156,7 @@ class SuggestionQuery(Schema):
     response={200: SuggestionListOut, **ERRORS},
     summary="Suggested links for an incident",
 )
-def link_suggestions(request: HttpRequest, incident_id: int, filters: Query[SuggestionQuery]) -> Any:
+def link_suggestions(request: HttpRequest, incident_id: Id, filters: Query[SuggestionQuery]) -> Any:
     """Incidents of the caller's force within `window_days` of this one sharing a known person, a vehicle or
     the store, strongest first, waiting for a decision. A pair already decided is not suggested again.
     For investigators and supervisors; another force's incident answers 404."""
@@ -168,7 +176,7 @@ class DecisionIn(_Strict):
     response={200: SuggestionOut, **ERRORS},
     summary="Accept or reject a suggested link",
 )
-def link_suggestion_decide(request: HttpRequest, suggestion_id: int, payload: DecisionIn) -> Any:
+def link_suggestion_decide(request: HttpRequest, suggestion_id: Id, payload: DecisionIn) -> Any:
     """Accepting puts both incidents in a series of that basis (made if there is none yet); rejecting is
     remembered so the pair is not suggested again. A suggestion already decided answers 409.
 
@@ -241,7 +249,7 @@ def _series(viewer: Viewer, series: Series) -> SeriesOut:
 
 
 class PageQuery(Schema):
-    cursor: str | None = None
+    cursor: CursorParam | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -308,7 +316,7 @@ def _incidents(viewer: Viewer, ids: list[int]) -> list[Incident]:
 
 
 @router.get("/police/series/{series_id}", response={200: SeriesOut, **ERRORS}, summary="One series")
-def series_detail(request: HttpRequest, series_id: int) -> Any:
+def series_detail(request: HttpRequest, series_id: Id) -> Any:
     viewer = viewer_of(request)
     return _series(viewer, selectors.series_get(viewer=viewer, series_id=series_id))
 
@@ -323,7 +331,7 @@ class SeriesAddIn(_Strict):
     response={200: SeriesOut, **ERRORS},
     summary="Add incidents to a series",
 )
-def series_add(request: HttpRequest, series_id: int, payload: SeriesAddIn) -> Any:
+def series_add(request: HttpRequest, series_id: Id, payload: SeriesAddIn) -> Any:
     """Incidents already in the series are left as they are, so a repeat changes nothing."""
     viewer = viewer_of(request)
     with transaction.atomic():
@@ -342,7 +350,7 @@ def series_add(request: HttpRequest, series_id: int, payload: SeriesAddIn) -> An
     response={200: SeriesOut, **ERRORS},
     summary="Take an incident out of a series",
 )
-def series_remove(request: HttpRequest, series_id: int, incident_id: int) -> Any:
+def series_remove(request: HttpRequest, series_id: Id, incident_id: Id) -> Any:
     """Answers the series as it now stands; an incident already out of it changes nothing."""
     viewer = viewer_of(request)
     with transaction.atomic():
@@ -501,7 +509,7 @@ def casefile_create(request: HttpRequest, payload: CaseFileIn) -> Any:
 @router.get(
     "/police/case-files/{casefile_id}", response={200: CaseFileOut, **ERRORS}, summary="One case file"
 )
-def casefile_detail(request: HttpRequest, casefile_id: int) -> Any:
+def casefile_detail(request: HttpRequest, casefile_id: Id) -> Any:
     viewer = viewer_of(request)
     return _casefile(request, viewer, selectors.casefile_get(viewer=viewer, casefile_id=casefile_id))
 
@@ -521,7 +529,7 @@ def casefile_detail(request: HttpRequest, casefile_id: int) -> Any:
         }
     },
 )
-def casefile_export(request: HttpRequest, casefile_id: int) -> HttpResponse:
+def casefile_export(request: HttpRequest, casefile_id: Id) -> HttpResponse:
     """For investigators and supervisors; the export is recorded in the audit trail. The manifest says
     whether each exhibit still matches the hash taken when it arrived."""
     viewer = viewer_of(request)

@@ -10,10 +10,14 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema
+from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from shopwatch.core.api import (
+    CursorParam,
+    Id,
     ProblemError,
+    ProblemOut,
     decode_cursor,
     encode_cursor,
     next_url,
@@ -32,7 +36,6 @@ from .schemas import (
     IncidentIn,
     IncidentListOut,
     IncidentOut,
-    ProblemOut,
 )
 
 router = Router(tags=["incidents"])
@@ -227,13 +230,13 @@ def create_incidents_batch(request: HttpRequest, payload: BatchIn) -> Any:
 
 
 class IncidentQuery(Schema):
-    store: int | None = None
+    store: Id | None = None
     type: IncidentType | None = None
     date_from: dt.datetime | None = None
     date_to: dt.datetime | None = None
     updated_since: dt.datetime | None = None
-    cursor: str | None = None
-    limit: int = 50
+    cursor: CursorParam | None = None
+    limit: int = Field(50, ge=1, le=200)
 
 
 @router.get("/incidents", response={200: IncidentListOut, **ERRORS}, summary="List incidents you may see")
@@ -241,8 +244,8 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentQuery]) -> Any:
     """Newest first. Follow `next` until it is null. Filters: store, type, date_from/date_to
     (on when it happened), updated_since (on when it last changed)."""
     viewer = viewer_of(request)
-    limit = max(1, min(filters.limit, 200))
-    after = decode_cursor(filters.cursor)
+    limit = filters.limit
+    after = decode_cursor(filters.cursor, "datetime", "int")
     with transaction.atomic():
         rows, cursor = selectors.incident_page(
             viewer=viewer,
@@ -266,7 +269,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentQuery]) -> Any:
 
 
 @router.get("/incidents/{incident_id}", response={200: IncidentOut, **ERRORS}, summary="One incident")
-def get_incident(request: HttpRequest, incident_id: int) -> Any:
+def get_incident(request: HttpRequest, incident_id: Id) -> Any:
     with transaction.atomic():
         incident = selectors.incident_detail(viewer=viewer_of(request), incident_id=incident_id)
     return full_body(incident)

@@ -9,6 +9,8 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from shopwatch.core.api import FieldErrorOut, StrictId
+from shopwatch.core.api import ProblemOut as ProblemOut  # where it lived before core.api
 from shopwatch.core.models import Distribution
 
 from .models import Flag, IncidentType, Priority
@@ -29,7 +31,7 @@ class GoodsIn(_Strict):
 
 
 class OffenderIn(_Strict):
-    person: StrictInt | None = Field(None, description="Id of a known person the caller can see")
+    person: StrictId | None = Field(None, description="Id of a known person the caller can see")
     description: StrictStr = Field("", max_length=1000, description="What they looked like, if not known")
 
 
@@ -41,7 +43,7 @@ class VehicleIn(_Strict):
 
 
 class IncidentIn(_Strict):
-    store: StrictInt = Field(description="Id of the store (see GET /api/v1/stores, can_report)")
+    store: StrictId = Field(description="Id of the store (see GET /api/v1/stores, can_report)")
     type: IncidentType
     occurred_at: dt.datetime = Field(description="ISO 8601; without an offset it is read as UK local time")
     description: StrictStr = Field(min_length=1, max_length=10_000)
@@ -136,11 +138,6 @@ class IncidentListOut(Schema):
     next: str | None
 
 
-class FieldErrorOut(Schema):
-    field: str
-    message: str
-
-
 class BatchResultOut(Schema):
     index: int
     status: int
@@ -153,11 +150,3 @@ class BatchOut(Schema):
     replayed: int
     failed: int
     results: list[BatchResultOut]
-
-
-class ProblemOut(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldErrorOut]

@@ -8,9 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from shopwatch.core.api import ProblemError, decode_cursor, encode_cursor, next_url, viewer_of
+from shopwatch.core.api import Id, ProblemError, ProblemOut, decode_cursor, encode_cursor, next_url, viewer_of
 from shopwatch.core.errors import FieldError
-from shopwatch.reporting.schemas import ProblemOut
 
 from . import selectors
 from .models import Person
@@ -42,7 +41,7 @@ def person_body(person: Person) -> dict[str, Any]:
 
 
 def _after_id(cursor: str | None) -> int | None:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, "int")
     if not after:
         return None
     try:
@@ -71,7 +70,7 @@ def list_persons(request: HttpRequest, filters: Query[PersonQuery]) -> Any:
 
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="One person")
-def get_person(request: HttpRequest, person_id: int) -> Any:
+def get_person(request: HttpRequest, person_id: Id) -> Any:
     """A person you may see; 404, the same as for a missing one, otherwise. Every view is audited."""
     with transaction.atomic():
         person = selectors.person_detail(viewer=viewer_of(request), person_id=person_id)

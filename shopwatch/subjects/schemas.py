@@ -7,6 +7,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from shopwatch.core.api import CursorParam
+
 from .models import Build, PersonStatus
 
 
@@ -40,5 +42,5 @@ class PersonListOut(Schema):
 
 class PersonQuery(Schema):
     q: str | None = Field(None, max_length=200, description="Part of a name or alias")
-    cursor: str | None = None
+    cursor: CursorParam | None = None
     limit: int = Field(50, ge=1, le=200)

@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from shopwatch.core.api import viewer_of
+from shopwatch.core.api import Id, viewer_of
 
 from . import services
 
@@ -32,9 +32,7 @@ class UploadLinkOut(Schema):
 
 
 @router.post("/incidents/{incident_id}/upload-links", response={201: UploadLinkOut})
-def upload_link_create(
-    request: HttpRequest, incident_id: int, payload: UploadLinkIn
-) -> Status[UploadLinkOut]:
+def upload_link_create(request: HttpRequest, incident_id: Id, payload: UploadLinkIn) -> Status[UploadLinkOut]:
     """Make a link (shown once) that lets the store send files for this incident without an account.
 
     Police only; the link works once and expires after `hours` (default from settings, at most 336).

@@ -57,6 +57,7 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ServiceError, ValidationFailed
 from shopwatch.core.files.sniff import clean_filename, read_image_facts
+from shopwatch.core.ids import parse_id
 from shopwatch.core.models import AuditAction, Channel, User
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import evidence_add_received
@@ -234,7 +235,7 @@ def _device_time(raw: str) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit():
             return dt.datetime.fromtimestamp(int(raw) / 1000, tz=dt.UTC)
         parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
@@ -271,9 +272,10 @@ def upload_create(*, uploader: Uploader, length: int | None, metadata: dict[str,
         raw_incident = metadata.get("incident", "").strip()
         if not raw_incident:
             raise ValidationFailed([FieldError("incident", "Required in Upload-Metadata (the incident id).")])
-        if not raw_incident.isdigit():
+        incident_id = parse_id(raw_incident)
+        if incident_id is None:
             raise ValidationFailed([FieldError("incident", "Must be an incident id (a whole number).")])
-        incident = get_visible(incident_queryset(viewer), viewer, pk=int(raw_incident))
+        incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
         if not viewer.can_report_for(incident.store_id):
             raise NotEntitled(
                 [FieldError("incident", "Only people who report for this store can add evidence to it.")]

@@ -174,7 +174,7 @@ def _int_header(request: HttpRequest, name: str, *, required: bool = True) -> in
         if required:
             raise ValidationFailed([FieldError(name, "Required.")])
         return None
-    if not raw.isdigit() or len(raw) > 19:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ValidationFailed([FieldError(name, "Must be a whole number of bytes, 0 or more.")])
     return int(raw)
 
@@ -222,7 +222,7 @@ def _read_body(request: HttpRequest) -> tuple[Callable[[int], bytes], int | None
     """A reader over the request body that never holds more than one piece, and the declared length."""
     raw_length = request.META.get("CONTENT_LENGTH") or ""
     if raw_length:
-        if not raw_length.isdigit():
+        if not (raw_length.isascii() and raw_length.isdigit()):
             raise ValidationFailed([FieldError("Content-Length", "Must be a whole number.")])
         length: int | None = int(raw_length)
         source: Any = request
