@@ -20,6 +20,9 @@ class Command(BaseCommand):
         "and write the scored pairs (record_id_l, record_id_r, match_probability) to --out."
     )
 
+    # A file in, a file out: no database or URL configuration is involved, so no system checks.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("input", type=Path, help="CSV of person records")
         parser.add_argument("--out", type=Path, required=True, help="where to write the scored pairs (CSV)")
