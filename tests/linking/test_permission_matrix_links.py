@@ -289,3 +289,17 @@ def test_a_decision_through_the_api_names_the_decider_and_needs_a_reason(links: 
     assert body["person_a"]["identity"] == body["person_b"]["identity"] is not None
     again = api.post(f"/api/v1/links/{p.pk}/decision", {"decision": "accept", "reason": "Again"})
     assert again.status_code == 409
+
+
+def test_the_list_answers_in_a_fixed_number_of_queries(links: Links, db: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = links.api["national_analyst"]
+    api.get("/api/v1/links", {"limit": 1})  # the key's first use of the minute records itself
+    with CaptureQueriesContext(connection) as small:
+        assert api.get("/api/v1/links", {"limit": 2}).status_code == 200
+    with CaptureQueriesContext(connection) as large:
+        body = api.get("/api/v1/links", {"limit": 40}).json()
+    assert len(body["items"]) > 2
+    assert len(large.captured_queries) == len(small.captured_queries)

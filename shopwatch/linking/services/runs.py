@@ -29,6 +29,7 @@ from shopwatch.linking.engine import (
 from shopwatch.subjects.models import Person
 
 from ..models import LinkProposal, LinkRun, ProposalStatus, RunKind, StoredModel
+from .decisions import identities_rebuild
 from .records import linkable_persons, person_records
 
 SYSTEM = Viewer(user_id=None, channel=Channel.SYSTEM)
@@ -145,6 +146,8 @@ def link_run(*, actor: Viewer = SYSTEM) -> RunResult:
     withdrawn = 0
     for start in range(0, len(stale), 500):
         withdrawn += LinkProposal.objects.filter(pk__in=stale[start : start + 500]).delete()[0]
+    # Records erased since the last run took their links with them: identities follow what is left.
+    identities_rebuild()
     LinkRun.objects.create(
         kind=RunKind.FULL,
         model_version=model.version,
