@@ -35,6 +35,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
+import json
 import os
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -56,6 +57,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopwatch.settings")
 
 REQUEST_THREADS_ENV = "SHOPWATCH_REQUEST_THREADS"
 DEFAULT_REQUEST_THREADS = 4
+# Requests allowed to wait for a request thread, per process; past it a request is answered 503 with
+# Retry-After at once (a client retries later) instead of waiting ever longer behind the others.
+REQUEST_QUEUE_ENV = "SHOPWATCH_REQUEST_QUEUE"
+DEFAULT_REQUEST_QUEUE = 100
+OVERLOADED_RETRY_AFTER = 1
 
 _DONE = object()
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
@@ -84,6 +90,50 @@ def request_threads() -> int:
 # resumable uploads (tus PATCH, or POST with X-HTTP-Method-Override), which may carry gigabytes.
 STREAMED_BODY_PREFIX = "/api/v1/uploads/"
 BODY_PIECE = 4 * 1024 * 1024
+
+
+def request_queue() -> int:
+    """Requests per process that may wait for a thread: SHOPWATCH_REQUEST_QUEUE, default 100."""
+    raw = os.environ.get(REQUEST_QUEUE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_REQUEST_QUEUE
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValueError(f"{REQUEST_QUEUE_ENV} must be a whole number, not {raw!r}.") from None
+    if not 1 <= limit <= 100_000:
+        raise ValueError(f"{REQUEST_QUEUE_ENV} must be between 1 and 100000, not {limit}.")
+    return limit
+
+
+async def send_overloaded(scope: Mapping[str, Any], send: Send) -> None:
+    """503 with Retry-After, sent from the event loop without touching Django or the database: a problem
+    document for the API, a line of text elsewhere."""
+    path = str(scope.get("path", ""))
+    if path.startswith("/api/"):
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Server busy",
+                "status": 503,
+                "detail": "Too many requests are waiting; nothing was done. Send the same request again "
+                "(with the same Idempotency-Key) after Retry-After seconds.",
+                "errors": [],
+            }
+        ).encode()
+        content_type = b"application/problem+json"
+    else:
+        body = b"ShopWatch is busy; nothing was saved. Try again in a moment.\n"
+        content_type = b"text/plain; charset=utf-8"
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(OVERLOADED_RETRY_AFTER).encode()),
+    ]
+    if path.startswith("/api/v1/uploads"):
+        headers.append((b"tus-resumable", b"1.0.0"))
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def streams_body(scope: Mapping[str, Any]) -> bool:
@@ -172,6 +222,10 @@ class StreamingASGIHandler(ASGIHandler):
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.threads, thread_name_prefix="shopwatch-request"
         )
+        self.queue_limit = request_queue()
+        self.overloaded = 0  # requests answered 503 because too many were waiting (for tests and logs)
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
 
     def close_connections(self) -> None:
         """Close the database connections every pool thread holds (the server is stopping).
@@ -208,6 +262,10 @@ class StreamingASGIHandler(ASGIHandler):
             return
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if self._waiting >= self.queue_limit:
+            self.overloaded += 1
+            await send_overloaded(scope, send)
+            return
         body_file: Any
         if streams_body(scope):
             body_file = StreamedBody(receive, asyncio.get_running_loop())
@@ -218,7 +276,9 @@ class StreamingASGIHandler(ASGIHandler):
                 return
         try:
             context = contextvars.copy_context()
-            job = self._pool.submit(context.run, self._respond, scope, body_file)
+            with self._waiting_lock:
+                self._waiting += 1
+            job = self._pool.submit(context.run, self._respond_counted, scope, body_file)
             response = await asyncio.wrap_future(job)
             if response.streaming:
                 await self._send_streaming(response, receive, send, context)
@@ -226,6 +286,11 @@ class StreamingASGIHandler(ASGIHandler):
                 await self.send_response(response, send)
         finally:
             body_file.close()
+
+    def _respond_counted(self, scope: Mapping[str, Any], body_file: IO[bytes]) -> HttpResponseBase:
+        with self._waiting_lock:
+            self._waiting -= 1
+        return self._respond(scope, body_file)
 
     def _respond(self, scope: Mapping[str, Any], body_file: IO[bytes]) -> HttpResponseBase:
         """On a pool thread: the whole of Django's request handling, as its WSGI handler does it."""
