@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from shopwatch.alerts.api import router as alerts_router
 from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
+from shopwatch.core.openapi import ShopWatchAPI
 from shopwatch.core.routes import router as core_router
 from shopwatch.evidence.api import router as evidence_router
 from shopwatch.linking.api import router as linking_router
@@ -24,7 +23,7 @@ Lists answer `{"items": [...], "next": <URL or null>}`: follow `next` until it i
 A record that is missing and a record you may not see both answer 404.
 """
 
-api = NinjaAPI(
+api = ShopWatchAPI(
     title="ShopWatch API",
     version="1.0.0",
     description=API_DESCRIPTION,
