@@ -93,7 +93,7 @@ def rows_of(db_url: str, tables: list[str]) -> dict[str, dict[Any, tuple[Any, ..
             rows = [tuple(r) for r in cur.fetchall()]
             keys = [r[0] for r in rows]
             unique = len(set(keys)) == len(keys)
-            out[table] = {(r[0] if unique else r): r for r in rows}
+            out[table] = {(r[0] if unique else repr(r)): r for r in rows}
     finally:
         conn.close()
     return out
