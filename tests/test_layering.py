@@ -23,7 +23,9 @@ LAYERS: list[set[str]] = [
     {"reporting"},
     {"evidence", "alerts", "opendata"},
     {"uploads", "intelligence"},
-    {"policing", "linking", "faces"},
+    # The capabilities built on all of the above: police work, linking records, face search, crime-prevention
+    # assessments, property marking and victim-care navigation.
+    {"policing", "linking", "faces", "assessments", "marking", "navigator"},
     {"insights"},
     {"demo"},
 ]
