@@ -60,8 +60,11 @@ DEFAULT_REQUEST_THREADS = 4
 # Requests allowed to wait for a request thread, per process; past it a request is answered 503 with
 # Retry-After at once (a client retries later) instead of waiting ever longer behind the others.
 REQUEST_QUEUE_ENV = "SHOPWATCH_REQUEST_QUEUE"
-DEFAULT_REQUEST_QUEUE = 100
+DEFAULT_REQUEST_QUEUE = 32
 OVERLOADED_RETRY_AFTER = 1
+# Opening an alert stream holds a request thread for a moment only, and every open page reconnects at once
+# after a restart: those are let through to wait their turn rather than refused.
+QUEUE_EXEMPT_PATHS = frozenset({"/api/v1/alerts/stream"})
 
 _DONE = object()
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
@@ -93,7 +96,7 @@ BODY_PIECE = 4 * 1024 * 1024
 
 
 def request_queue() -> int:
-    """Requests per process that may wait for a thread: SHOPWATCH_REQUEST_QUEUE, default 100."""
+    """Requests per process that may wait for a thread: SHOPWATCH_REQUEST_QUEUE, default 32."""
     raw = os.environ.get(REQUEST_QUEUE_ENV, "").strip()
     if not raw:
         return DEFAULT_REQUEST_QUEUE
@@ -262,7 +265,7 @@ class StreamingASGIHandler(ASGIHandler):
             return
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        if self._waiting >= self.queue_limit:
+        if self._waiting >= self.queue_limit and scope.get("path") not in QUEUE_EXEMPT_PATHS:
             self.overloaded += 1
             await send_overloaded(scope, send)
             return

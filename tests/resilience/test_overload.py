@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shopwatch.core.asgi import StreamingASGIHandler, request_queue
+from shopwatch.core.asgi import QUEUE_EXEMPT_PATHS, StreamingASGIHandler, request_queue
 
 
 def _call(handler: StreamingASGIHandler, path: str) -> list[dict[str, Any]]:
@@ -40,6 +40,11 @@ def test_a_full_queue_answers_503_with_retry_after_and_a_problem_document() -> N
     page_start, page = _call(handler, "/incidents/new/")
     assert page_start["status"] == 503
     assert b"busy" in page["body"]
+
+
+def test_the_default_queue_and_the_alert_stream_exemption() -> None:
+    assert StreamingASGIHandler(threads=1).queue_limit == request_queue() == 32
+    assert "/api/v1/alerts/stream" in QUEUE_EXEMPT_PATHS  # every open page reconnects at once after a restart
 
 
 def test_the_queue_limit_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
