@@ -13,9 +13,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from shopwatch.evidence.models import EvidenceFile
-from shopwatch.evidence.selectors import on_incidents_q
+from shopwatch.core.entitlements import Viewer
+from shopwatch.core.models import Channel, Role
+from shopwatch.evidence.selectors import evidence_queryset, on_incidents_q
 from shopwatch.reporting.models import GoodsLine, Incident, IncidentOffender, IncidentVehicle
+from shopwatch.subjects.selectors import person_queryset
 
 PAYLOAD_SCHEMA = "https://shopwatch.example/schemas/handoff"
 PAYLOAD_VERSION = "1.0"
@@ -35,11 +37,15 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _person(o: IncidentOffender, pid: str) -> dict[str, Any]:
+def _person(o: IncidentOffender, pid: str, visible: set[int]) -> dict[str, Any]:
     p = o.person
     entry: dict[str, Any] = {"id": pid, "role": "suspect", "description": o.description}
     if p is None:
         entry["known"] = False
+        return entry
+    if p.pk not in visible:
+        # The same rule as everywhere else: a person's details go only to those who may see the person.
+        entry.update(known=True, shared=False)
         return entry
     entry.update(
         known=True,
@@ -59,8 +65,28 @@ def _person(o: IncidentOffender, pid: str) -> dict[str, Any]:
     return entry
 
 
-def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, Any]:
-    """The POLE document for one incident. ``evidence_url(file)`` gives each exhibit's link."""
+def force_viewer(force_id: int) -> Viewer:
+    """The force as a whole (its records system): what every one of its police may see."""
+    return Viewer(
+        user_id=0,
+        roles=frozenset({Role.POLICE_INVESTIGATOR}),
+        org_wide_ids=frozenset({force_id}),
+        police_force_ids=frozenset({force_id}),
+        primary_org_id=force_id,
+        force_id=force_id,
+        channel=Channel.SYSTEM,
+    )
+
+
+def build_payload(
+    incident: Incident, *, viewer: Viewer | None = None, evidence_url: Any = None
+) -> dict[str, Any]:
+    """The POLE document for one incident, as ``viewer`` may see it (by default the incident's force as a
+    whole): linked persons' details and evidence files only where the entitlement mechanism shows them to the
+    viewer. ``evidence_url(file)`` gives each exhibit's link."""
+    if viewer is None:
+        assert incident.force_id is not None
+        viewer = force_viewer(incident.force_id)
     store = incident.store
     offenders = list(
         IncidentOffender.objects.filter(incident=incident)
@@ -72,12 +98,15 @@ def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, 
         IncidentVehicle.objects.filter(incident=incident).select_related("vehicle").order_by("id")
     )
     goods = list(GoodsLine.objects.filter(incident=incident).order_by("id"))
-    # The incident's files and those linked to it from another incident; not those deleted under retention.
+    # The incident's files and those linked to it from another incident that the viewer may see (a link never
+    # widens a file's audience); not those deleted under retention.
     files = list(
-        EvidenceFile.objects.filter(on_incidents_q([incident.pk]), deleted_at__isnull=True).order_by(
-            "created_at", "id"
-        )
+        evidence_queryset(viewer)
+        .filter(on_incidents_q([incident.pk]), deleted_at__isnull=True)
+        .order_by("created_at", "id")
     )
+    linked_people = [o.person_id for o in offenders if o.person_id is not None]
+    visible = set(person_queryset(viewer).filter(pk__in=linked_people).values_list("pk", flat=True))
 
     people: list[dict[str, Any]] = []
     objects: list[dict[str, Any]] = []
@@ -93,7 +122,7 @@ def build_payload(incident: Incident, *, evidence_url: Any = None) -> dict[str, 
         )
         links.append({"from": "P0", "to": "E1", "relation": "reported"})
     for i, o in enumerate(offenders, start=1):
-        people.append(_person(o, f"P{i}"))
+        people.append(_person(o, f"P{i}", visible))
         links.append({"from": f"P{i}", "to": "E1", "relation": "suspect_in"})
     for i, v in enumerate(vehicles, start=1):
         veh = v.vehicle

@@ -4,7 +4,7 @@ and for store staff, their police notifications. Views parse and render; service
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,12 +37,34 @@ from .models import DeliveryStatus, TriageState, VictimReferral
 from .services import care, records, triage
 from .services.handoff import delivery_replay, endpoint_configure
 
+if TYPE_CHECKING:
+    from shopwatch.reporting.models import Incident
+
 
 def _police(request: HttpRequest) -> Viewer:
     viewer = viewer_for(request.user)
     if not viewer.police_force_ids:
         raise Http404("Not found.")
     return viewer
+
+
+def _offenders(viewer: Viewer, incident: Incident) -> list[dict[str, Any]]:
+    """The incident's offenders; a linked person is named only for an officer who may see the person's record
+    (the same rule as the incident page and the API), otherwise shown as a known person not shared."""
+    from shopwatch.reporting.models import IncidentOffender
+    from shopwatch.subjects.selectors import person_queryset
+
+    rows = list(IncidentOffender.objects.filter(incident=incident).order_by("id"))
+    ids = [o.person_id for o in rows if o.person_id]
+    names = {p.pk: p.display_name for p in person_queryset(viewer).filter(pk__in=ids)} if ids else {}
+    return [
+        {
+            "name": names.get(o.person_id) if o.person_id else None,
+            "hidden": bool(o.person_id) and o.person_id not in names,
+            "description": o.description,
+        }
+        for o in rows
+    ]
 
 
 @login_required
@@ -83,7 +105,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: Any) -> dict[str, Any]:
     incident = selectors.queue_incident(viewer=viewer, incident_id=pk)
     from shopwatch.evidence import selectors as evidence_selectors
-    from shopwatch.reporting.models import IncidentOffender, IncidentVehicle
+    from shopwatch.reporting.models import IncidentVehicle
 
     from .models import CrimeRecord, Triage
 
@@ -97,7 +119,7 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
         "record": CrimeRecord.objects.filter(incident=incident).first(),
         "deliveries": selectors.deliveries_for_incident(incident),
         "endpoint": selectors.endpoint_for_force(incident.force_id),
-        "offenders": list(IncidentOffender.objects.filter(incident=incident).select_related("person")),
+        "offenders": _offenders(viewer, incident),
         "vehicles": list(IncidentVehicle.objects.filter(incident=incident).select_related("vehicle")),
         "evidence": evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident),
         "referrals": list(VictimReferral.objects.filter(incident=incident).order_by("referred_at")),

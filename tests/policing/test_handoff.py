@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from shopwatch.core.models import AuditEvent
+from shopwatch.core.models import AuditEvent, Distribution
 from shopwatch.policing.models import Delivery, DeliveryStatus, ForceEndpoint
 from shopwatch.policing.payload import PAYLOAD_VERSION
 from shopwatch.policing.services import handoff, triage
@@ -63,6 +63,8 @@ def _incident(world: World) -> Incident:
         given_name="Danny",
         family_name="Fletcher",
         aliases=["Fletch"],
+        # Shared with police, so the force may see who they are (test_linked_person_visibility.py).
+        distribution=Distribution.POLICE,
     )
     inc = world.report(
         "reporter",

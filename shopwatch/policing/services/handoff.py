@@ -132,11 +132,13 @@ def _evidence_url(f: EvidenceFile) -> str:
     return base + reverse("evidence:content", args=[f.pk])
 
 
-def payload_for(incident: Incident) -> str:
+def payload_for(incident: Incident, *, viewer: Viewer | None = None) -> str:
+    """The signed hand-off document: as the force's records system may see it, or as one officer may (their
+    download of handoff.json)."""
     incident = Incident.objects.select_related("store", "store__retailer", "force", "reported_by").get(
         pk=incident.pk
     )
-    return encode(build_payload(incident, evidence_url=_evidence_url))
+    return encode(build_payload(incident, viewer=viewer, evidence_url=_evidence_url))
 
 
 def delivery_enqueue(*, viewer: Viewer, incident: Incident) -> Delivery | None:
