@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 from splink import DuckDBAPI, Linker
+from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from shopwatch.linking.engine import settings as engine_settings
@@ -106,6 +107,53 @@ def score_all(
 
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_SIDE_L = re.compile(r"\bl\.")
+_SIDE_R = re.compile(r"\br\.")
+
+
+@dataclass(frozen=True)
+class _BlockingKey:
+    """One blocking rule's equi-join as two hashed key columns: records pair when one's ``left`` key equals
+    the other's ``right`` key (the same column when the rule is symmetric)."""
+
+    index: int
+    left_sql: tuple[str, ...]
+    right_sql: tuple[str, ...]
+
+    @property
+    def left(self) -> str:
+        return f"key_{self.index}_l"
+
+    @property
+    def right(self) -> str:
+        return f"key_{self.index}_r" if self.left_sql != self.right_sql else self.left
+
+    def expression(self, column: str) -> str:
+        parts = self.left_sql if column == self.left else self.right_sql
+        nulls = " OR ".join(f"({p}) IS NULL" for p in parts)
+        return f"CASE WHEN {nulls} THEN NULL ELSE hash({', '.join(parts)}) END"
+
+
+def _blocking_keys(model: LinkModel) -> tuple[list[_BlockingKey], list[str]]:
+    """Hashed keys for the rules that are equi-joins; the other rules are returned as SQL to join on."""
+    keys: list[_BlockingKey] = []
+    unkeyed: list[str] = []
+    for i, rule in enumerate(_blocking_rule_sqls(model)):
+        parsed = to_blocking_rule_creator(rule).get_blocking_rule("duckdb")
+        pairs = parsed._equi_join_conditions  # Splink's own parse of the rule
+        if pairs:
+            keys.append(_BlockingKey(i, tuple(a for a, _ in pairs), tuple(b for _, b in pairs)))
+        else:
+            unkeyed.append(rule)
+    return keys, unkeyed
+
+
+def _blocking_rule_sqls(model: LinkModel) -> list[str]:
+    """The model's blocking rules as SQL over ``l.`` and ``r.`` (saved models hold them as dictionaries)."""
+    rules = []
+    for rule in model.splink_settings["blocking_rules_to_generate_predictions"]:
+        rules.append(str(rule["blocking_rule"]) if isinstance(rule, dict) else str(rule))
+    return rules
 
 
 @dataclass(frozen=True)
@@ -188,7 +236,7 @@ class ScoringIndex:
         self._tf_columns = _tf_columns(model)
         frame = self._db_api.register("people_index", table_name="people_all")
         self._linker = Linker(frame, dict(model.splink_settings), log_level=SPLINK_LOG_LEVEL)
-        self._existing = self._db_api.register("people_index", table_name="people_existing")
+        self._keys, self._unkeyed_rules = _blocking_keys(model)
         self._counter = itertools.count()
         self.size = size
 
@@ -201,11 +249,22 @@ class ScoringIndex:
         con.execute("CREATE TABLE people_index AS SELECT * FROM people_arrow")
         con.unregister("people_arrow")
         con.execute("CREATE UNIQUE INDEX people_index_id ON people_index (unique_id)")
+        keys, _ = _blocking_keys(model)
+        key_columns = ", ".join(
+            f"{key.expression(side)} AS {column}"
+            for key in keys
+            for column, side in ((key.left, key.left), (key.right, key.right))
+        )
+        con.execute(
+            f"CREATE TABLE people_keys AS SELECT unique_id{', ' + key_columns if key_columns else ''} FROM people_index"  # noqa: S608, E501
+        )
         for column in _tf_columns(model):
             con.execute(
                 f"CREATE TABLE tf_count_{column} AS SELECT {column} AS value, count(*) AS n "  # noqa: S608
                 f"FROM people_index WHERE {column} IS NOT NULL GROUP BY {column}"
             )
+        # Later queries touch a handful of rows: one thread answers sooner than several waiting for cores.
+        con.execute("SET threads TO 1")
         return cls(con, model, len(records))
 
     def _register_term_frequencies(self, new_table: str) -> None:
@@ -234,6 +293,28 @@ class ScoringIndex:
             frame = self._db_api.table_to_splink_dataframe(f"tf_{column}_{next(self._counter)}", physical)
             self._linker.table_management.register_term_frequency_lookup(frame, column)
 
+    def _candidate_ids_sql(self, new_table: str) -> str:
+        """Ids of indexed records that any blocking rule pairs with a new record, whichever side each is on.
+
+        Splink then blocks and scores within these few candidates alone, instead of joining every indexed
+        record; the pairs found are the same, as a rule can only pair records whose keys match here (a hash
+        collision only adds a candidate)."""
+        wanted: dict[str, set[int]] = {}
+        for key in self._keys:
+            for column, other in ((key.left, key.right), (key.right, key.left)):
+                rows = self._con.execute(
+                    f"SELECT DISTINCT {key.expression(other)} FROM {new_table}"  # noqa: S608 - from the rules
+                ).fetchall()
+                wanted.setdefault(column, set()).update(int(r[0]) for r in rows if r[0] is not None)
+        filters = [f"{column} IN ({', '.join(map(str, sorted(v)))})" for column, v in wanted.items() if v]
+        keyed = f"SELECT unique_id FROM people_keys WHERE {' OR '.join(filters)}"  # noqa: S608 - ints, keys
+        parts = [keyed] if filters else []
+        for rule in self._unkeyed_rules:
+            for left, right in (("e", "n"), ("n", "e")):
+                condition = _SIDE_L.sub(f"{left}.", _SIDE_R.sub(f"{right}.", rule))
+                parts.append(f"SELECT e.unique_id FROM people_index e JOIN {new_table} n ON {condition}")  # noqa: S608
+        return " UNION ".join(parts) if parts else "SELECT NULL"
+
     def score(
         self, new: Sequence[PersonRecord], *, min_probability: float = engine_settings.MIN_PROBABILITY
     ) -> list[ScoredPair]:
@@ -247,17 +328,13 @@ class ScoringIndex:
         self._con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
         self._con.unregister(f"{name}_arrow")
         frame = self._db_api.register(name, table_name=name)
-        replaced = self._con.execute(
-            f"SELECT count(*) FROM people_index WHERE unique_id IN (SELECT unique_id FROM {name})"  # noqa: S608
-        ).fetchone()
-        existing = self._existing
-        if replaced is not None and replaced[0]:
-            view = f"people_unchanged_{batch}"
-            self._con.execute(
-                f"CREATE TEMP VIEW {view} AS SELECT * FROM people_index "  # noqa: S608
-                f"WHERE unique_id NOT IN (SELECT unique_id FROM {name})"
-            )
-            existing = self._db_api.register(view, table_name=view)
+        candidates = f"people_candidates_{batch}"
+        self._con.execute(
+            f"CREATE TEMP TABLE {candidates} AS SELECT * FROM people_index "  # noqa: S608
+            f"WHERE unique_id IN ({self._candidate_ids_sql(name)}) "
+            f"AND unique_id NOT IN (SELECT unique_id FROM {name})"
+        )
+        existing = self._db_api.register(candidates, table_name=candidates)
         try:
             self._register_term_frequencies(name)
             inference = self._linker.inference
@@ -271,8 +348,7 @@ class ScoringIndex:
                 )
                 pairs += self._explainer.pairs(_arrow(within), min_probability=min_probability)
         finally:
-            if existing is not self._existing:
-                self._con.execute(f"DROP VIEW IF EXISTS people_unchanged_{batch}")
+            self._con.execute(f"DROP TABLE IF EXISTS {candidates}")
             self._con.execute(f"DROP TABLE IF EXISTS {name}")
         best: dict[tuple[str, str], ScoredPair] = {}
         for pair in pairs:
