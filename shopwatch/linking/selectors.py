@@ -208,3 +208,37 @@ def identity_of(person_ids: list[int]) -> dict[int, int]:
     return dict(
         IdentityMember.objects.filter(person_id__in=person_ids).values_list("person_id", "identity_id")
     )
+
+
+@dataclass(frozen=True)
+class Common:
+    """What else two persons share in the incidents the viewer may see: vehicles and co-offenders."""
+
+    vehicles: list[str]
+    co_offenders: list[Person]
+
+
+def proposal_common(*, viewer: Viewer, proposal: LinkProposal) -> Common:
+    """Vehicles seen at incidents of both persons, and people who offended with both (all as the viewer may
+    see them): evidence for the decision beyond names and dates of birth."""
+    from shopwatch.reporting.models import IncidentOffender, IncidentVehicle
+    from shopwatch.reporting.selectors import incident_queryset
+
+    incidents = incident_queryset(viewer).values("pk")
+    sides = []
+    for person_id in (proposal.person_a_id, proposal.person_b_id):
+        ids = IncidentOffender.objects.filter(person_id=person_id, incident__in=incidents).values(
+            "incident_id"
+        )
+        regs = set(
+            IncidentVehicle.objects.filter(incident__in=ids).values_list("vehicle__registration", flat=True)
+        )
+        others = set(
+            IncidentOffender.objects.filter(incident__in=ids, person__isnull=False)
+            .exclude(person_id__in=[proposal.person_a_id, proposal.person_b_id])
+            .values_list("person_id", flat=True)
+        )
+        sides.append((regs, others))
+    shared_people = sides[0][1] & sides[1][1]
+    people = list(visible_persons(viewer).filter(pk__in=shared_people).order_by("family_name", "given_name"))
+    return Common(vehicles=sorted(sides[0][0] & sides[1][0]), co_offenders=people)

@@ -75,6 +75,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "linking/proposal.html",
         {
             "proposal": proposal,
+            "common": selectors.proposal_common(viewer=viewer, proposal=proposal),
             "chart": chart,
             "identity_a": identities.get(proposal.person_a_id),
             "identity_b": identities.get(proposal.person_b_id),
@@ -101,6 +102,7 @@ def proposal_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             "linking/proposal.html",
             {
                 "proposal": proposal,
+                "common": selectors.proposal_common(viewer=viewer, proposal=proposal),
                 "chart": waterfall(proposal.explanation, "How each field moved the match weight"),
                 "identity_a": identities.get(proposal.person_a_id),
                 "identity_b": identities.get(proposal.person_b_id),

@@ -206,3 +206,33 @@ def test_group_offender_and_vehicle_pages(world: World, gang: dict[str, object])
     reporter = _signed_in(User.objects.get(pk=world.users["reporter"].pk))
     assert reporter.get("/links/groups/").status_code == 404
     assert reporter.get(f"/links/groups/{key}/").status_code == 404
+
+
+def test_a_proposal_shows_the_vehicles_and_co_offenders_both_records_share(
+    world: World, gang: dict[str, object]
+) -> None:
+    from shopwatch.linking.models import LinkProposal
+    from shopwatch.linking.selectors import proposal_common
+
+    _p1, p2, p3, p4 = gang["p"]  # type: ignore[misc]
+    # Tyler Quinn on record again, seen with Ricky Stone in the same car at another store.
+    again = _person(world, "Tyler", "Quin", D.POLICE)
+    _report(world, "nw-hove", [again, p3], D.POLICE, "AB12 CDE")
+    proposal = LinkProposal.objects.create(
+        person_a=p2,
+        person_b=again,
+        probability=0.9,
+        match_weight=3.2,
+        model_version="test",
+        explanation=[{"field": "surname", "comparison": "Similar surname", "match_weight": 3.2}],
+    )
+    common = proposal_common(viewer=world.viewer("national_analyst"), proposal=proposal)
+    assert common.vehicles == ["AB12CDE"]
+    assert [p.pk for p in common.co_offenders] == [p3.pk]
+    # Through the security manager's wider view the partnership-only record is no co-offender of both either.
+    wider = proposal_common(viewer=world.viewer("security"), proposal=proposal)
+    assert p4.pk not in {p.pk for p in wider.co_offenders}
+    client = _signed_in(User.objects.get(pk=world.users["national_analyst"].pk))
+    page = client.get(f"/links/{proposal.pk}/").content.decode()
+    assert "/links/vehicles/AB12CDE/" in page
+    assert "Ricky Stone" in page
