@@ -9,9 +9,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from shopwatch.core.api import ProblemError, decode_cursor, encode_cursor, next_url, viewer_of
+from shopwatch.core.api import ProblemError, ProblemOut, decode_cursor, encode_cursor, next_url, viewer_of
 from shopwatch.core.errors import FieldError
-from shopwatch.reporting.schemas import ProblemOut
 
 from . import selectors
 from .models import LinkProposal

@@ -10,7 +10,6 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from shopwatch.core.api import FieldErrorOut, StrictId
-from shopwatch.core.api import ProblemOut as ProblemOut  # where it lived before core.api
 from shopwatch.core.models import Distribution
 
 from .models import Flag, IncidentType, Priority
