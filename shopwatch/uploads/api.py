@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from shopwatch.core.api import Id, viewer_of
 
-from . import services
+from .services import uploaders
 
 router = Router(tags=["evidence"])
 
@@ -38,7 +38,7 @@ def upload_link_create(request: HttpRequest, incident_id: Id, payload: UploadLin
     Police only; the link works once and expires after `hours` (default from settings, at most 336).
     What arrives through it becomes evidence on the incident and the investigator is emailed.
     """
-    new = services.upload_link_create(
+    new = uploaders.upload_link_create(
         viewer=viewer_of(request),
         incident_id=incident_id,
         hours=payload.hours if payload.hours is not None else settings.SHOPWATCH_UPLOAD_LINK_HOURS,

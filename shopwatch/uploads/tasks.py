@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .services import uploads_cleanup
+from .services.cleanup import uploads_cleanup
 
 
 @task()

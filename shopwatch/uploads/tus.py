@@ -31,8 +31,15 @@ from shopwatch.core.middleware import session_may_proceed
 from shopwatch.core.models import Channel
 from shopwatch.core.ratelimit import allow
 
-from . import services
 from .models import Upload, UploadState
+from .services.cleanup import upload_terminate
+from .services.common import LINK_PREFIX
+from .services.creation import upload_create
+from .services.locking import upload_offset
+from .services.lookup import expires_at, upload_get, upload_gone_reason
+from .services.metadata import parse_metadata
+from .services.receiving import upload_receive
+from .services.uploaders import Uploader, link_viewer, upload_link_find
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
@@ -69,7 +76,7 @@ def _no_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse()
 
 
-def _uploader(request: HttpRequest) -> services.Uploader:
+def _uploader(request: HttpRequest) -> Uploader:
     """Who is calling: an API key, an upload link token, or a signed-in session (CSRF-checked)."""
     header = request.headers.get("Authorization", "")
     if header:
@@ -84,11 +91,11 @@ def _uploader(request: HttpRequest) -> services.Uploader:
                     headers={"WWW-Authenticate": "Bearer"},
                 )
             )
-        if token.startswith(services.LINK_PREFIX):
-            link = services.upload_link_find(token)
+        if token.startswith(LINK_PREFIX):
+            link = upload_link_find(token)
             if link is None:
                 raise _Refusal(_problem(404, "Not found", detail="This upload link does not exist."))
-            return services.Uploader(viewer=services.link_viewer(link), link=link)
+            return Uploader(viewer=link_viewer(link), link=link)
         key = apikey_authenticate(token)
         if key is None:
             raise _Refusal(
@@ -109,7 +116,7 @@ def _uploader(request: HttpRequest) -> services.Uploader:
                     detail=f"Rate limit is {settings.SHOPWATCH_API_RATE_LIMIT} requests a second.",
                 )
             )
-        return services.Uploader(viewer=viewer_for(key.user, channel=Channel.API, api_key_id=key.pk))
+        return Uploader(viewer=viewer_for(key.user, channel=Channel.API, api_key_id=key.pk))
     user: Any = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         raise _Refusal(
@@ -138,7 +145,7 @@ def _uploader(request: HttpRequest) -> services.Uploader:
                     [FieldError("X-CSRFToken", "Send the page's CSRF token in this header.")],
                 )
             )
-    return services.Uploader(viewer=viewer_for(user, channel=Channel.WEB))
+    return Uploader(viewer=viewer_for(user, channel=Channel.WEB))
 
 
 def _method(request: HttpRequest) -> str:
@@ -207,11 +214,11 @@ def upload_collection(request: HttpRequest) -> HttpResponse:
         if request.headers.get("Upload-Defer-Length"):
             raise ValidationFailed([FieldError("Upload-Defer-Length", "Not supported: send Upload-Length.")])
         length = _int_header(request, "Upload-Length", required=False)
-        metadata = services.parse_metadata(request.headers.get("Upload-Metadata", ""))
-        upload = services.upload_create(uploader=uploader, length=length, metadata=metadata)
+        metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
+        upload = upload_create(uploader=uploader, length=length, metadata=metadata)
         response = HttpResponse(status=201)
         response["Location"] = request.build_absolute_uri(f"/api/v1/uploads/{upload.id}")
-        response["Upload-Expires"] = _http_date(services.expires_at(upload))
+        response["Upload-Expires"] = _http_date(expires_at(upload))
         response["Upload-Offset"] = "0"
         return _tus(response)
 
@@ -263,11 +270,11 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
             return response
         _check_version(request)
         uploader = _uploader(request)
-        upload = services.upload_get(uploader=uploader, upload_id=upload_id)
+        upload = upload_get(uploader=uploader, upload_id=upload_id)
         if method in ("HEAD", "GET"):
             return _head(upload, body=method == "GET")
         if method == "DELETE":
-            services.upload_terminate(uploader=uploader, upload=upload)
+            upload_terminate(uploader=uploader, upload=upload)
             return _tus(HttpResponse(status=204))
         return _patch(request, uploader, upload)
 
@@ -275,12 +282,12 @@ def upload_resource(request: HttpRequest, upload_id: str) -> HttpResponse:
 
 
 def _head(upload: Upload, *, body: bool) -> HttpResponse:
-    reason = services.upload_gone_reason(upload)
+    reason = upload_gone_reason(upload)
     if reason:
         return _problem(410, "Gone", [FieldError("upload", reason)])
     if upload.state == UploadState.REFUSED:
         return _problem(410, "Gone", [FieldError("file", upload.refusal)])
-    offset = services.upload_offset(upload)
+    offset = upload_offset(upload)
     response = HttpResponse(status=200)
     if body:
         response = HttpResponse(
@@ -290,13 +297,13 @@ def _head(upload: Upload, *, body: bool) -> HttpResponse:
     response["Upload-Offset"] = str(offset)
     response["Upload-Length"] = str(upload.length)
     if upload.state == UploadState.RECEIVING:
-        response["Upload-Expires"] = _http_date(services.expires_at(upload))
+        response["Upload-Expires"] = _http_date(expires_at(upload))
     if upload.evidence_id:
         response["ShopWatch-Evidence-Id"] = str(upload.evidence_id)
     return _tus(response)
 
 
-def _patch(request: HttpRequest, uploader: services.Uploader, upload: Upload) -> HttpResponse:
+def _patch(request: HttpRequest, uploader: Uploader, upload: Upload) -> HttpResponse:
     content_type = (request.content_type or "").lower()
     if content_type != OFFSET_STREAM:
         return _problem(
@@ -307,7 +314,7 @@ def _patch(request: HttpRequest, uploader: services.Uploader, upload: Upload) ->
     client_offset = _int_header(request, "Upload-Offset")
     assert client_offset is not None
     read, length = _read_body(request)
-    received = services.upload_receive(
+    received = upload_receive(
         uploader=uploader,
         upload=upload,
         client_offset=client_offset,
@@ -320,5 +327,5 @@ def _patch(request: HttpRequest, uploader: services.Uploader, upload: Upload) ->
         response["ShopWatch-Evidence-Id"] = str(received.evidence.pk)
         response["ShopWatch-Evidence-Sha256"] = received.evidence.sha256
     else:
-        response["Upload-Expires"] = _http_date(services.expires_at(received.upload))
+        response["Upload-Expires"] = _http_date(expires_at(received.upload))
     return _tus(response)

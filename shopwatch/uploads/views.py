@@ -17,7 +17,8 @@ from shopwatch.core.entitlements import get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.reporting.selectors import incident_queryset
 
-from . import content, services
+from . import content
+from .services.uploaders import upload_link_create, upload_link_find, upload_link_problem
 
 
 def _max_size_words() -> str:
@@ -28,7 +29,7 @@ def _max_size_words() -> str:
 @require_GET
 def link_upload(request: HttpRequest, token: str) -> HttpResponse:
     """The page a store worker opens from an investigator's link: no account needed."""
-    link = services.upload_link_find(token)
+    link = upload_link_find(token)
     if link is None:
         return render(
             request,
@@ -36,7 +37,7 @@ def link_upload(request: HttpRequest, token: str) -> HttpResponse:
             {"message": "This upload link does not exist. Check it was copied in full."},
             status=404,
         )
-    problem = services.upload_link_problem(link)
+    problem = upload_link_problem(link)
     if problem:
         return render(request, "uploads/link_unusable.html", {"message": problem}, status=410)
     response = render(
@@ -95,7 +96,7 @@ def link_create(request: HttpRequest, incident_id: int) -> HttpResponse:
             hours = int(values["hours"])
         if not errors:
             try:
-                new = services.upload_link_create(
+                new = upload_link_create(
                     viewer=viewer, incident_id=incident.pk, hours=hours, note=values["note"]
                 )
             except ServiceError as exc:

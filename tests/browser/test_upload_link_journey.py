@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, expect
 
 from shopwatch.evidence.models import EvidenceFile
-from shopwatch.uploads.services import upload_link_create
+from shopwatch.uploads.services.uploaders import upload_link_create
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import PHONE, CspWatch
 from tests.world import World

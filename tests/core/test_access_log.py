@@ -18,7 +18,7 @@ from django.test import Client
 
 from shopwatch.core.logredact import RedactSecrets, redact
 from shopwatch.core.management.commands._serving import gunicorn_command, uvicorn_command
-from shopwatch.uploads.services import upload_link_create
+from shopwatch.uploads.services.uploaders import upload_link_create
 from tests.core.test_serving_command import _database_url, _free_port
 from tests.world import World
 

@@ -197,7 +197,7 @@ def test_request_info_and_cctv_stay_in_queue_and_notify(
     assert Notification.objects.filter(incident=inc, subject__contains="asks for CCTV").count() == 2
     assert TriageEvent.objects.get(incident=inc).action == "request_cctv"
     # The store gets a single-use upload link (the evidence upload link), handed over by the officer.
-    from shopwatch.uploads.services import upload_link_find
+    from shopwatch.uploads.services.uploaders import upload_link_find
 
     url = r.json()["upload_link"]
     assert url.startswith("http://testserver/u/")

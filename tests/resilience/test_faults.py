@@ -21,7 +21,7 @@ from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.models import User
 from shopwatch.reporting import services as reporting_services
 from shopwatch.reporting.models import Incident
-from shopwatch.uploads import services as upload_services
+from shopwatch.uploads.services import receiving as upload_receiving
 from tests.evidence.images import jpeg_bytes
 from tests.world import World
 
@@ -97,7 +97,7 @@ def test_a_read_only_uploads_folder_answers_a_tus_problem_document(
         "/api/v1/uploads", headers={**tus, "Upload-Length": str(len(data)), "Upload-Metadata": meta}
     )
     assert created.status_code == 201, created.content
-    monkeypatch.setattr(upload_services, "_locked", _read_only)
+    monkeypatch.setattr(upload_receiving, "_locked", _read_only)
     response = client.patch(
         created["Location"],
         data,

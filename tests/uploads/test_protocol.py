@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,9 @@ from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.models import User
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.reporting.models import Incident
-from shopwatch.uploads import services
 from shopwatch.uploads.models import Upload, UploadState
+from shopwatch.uploads.services import common as upload_common
+from shopwatch.uploads.services.creation import partial_dir, partial_path
 from tests.evidence.images import heic_bytes, jpeg_bytes, png_bomb_bytes, png_bytes
 from tests.uploads.support import encode_metadata, mp4_bytes, zip_bytes
 from tests.world import World
@@ -227,7 +229,7 @@ def test_a_type_not_on_the_allow_list_is_refused_with_the_first_bytes(
     assert "not accepted" in refusal(response)
     assert tus.head(url).status_code == 410
     assert Upload.objects.get().state == UploadState.REFUSED
-    assert not services.partial_path(Upload.objects.get()).exists()
+    assert not partial_path(Upload.objects.get()).exists()
     again = tus.patch(url, 1000, data[1000:])
     assert again.status_code == 422
     assert not EvidenceFile.objects.exists()
@@ -364,9 +366,9 @@ def test_termination_deletes_the_received_bytes(world: World, incident: Incident
     url = tus.create(1000, incident=str(incident.pk), filename="a.mp4")["Location"]
     tus.patch(url, 0, mp4_bytes(2000)[:500])
     upload = Upload.objects.get()
-    assert services.partial_path(upload).stat().st_size == 500
+    assert partial_path(upload).stat().st_size == 500
     assert tus.delete(url).status_code == 204
-    assert not services.partial_path(upload).exists()
+    assert not partial_path(upload).exists()
     assert tus.head(url).status_code == 410
     assert tus.patch(url, 500, b"x").status_code == 410
 
@@ -388,7 +390,7 @@ def test_abandoned_uploads_expire_and_are_cleaned_up(world: World, incident: Inc
     fresh = tus.create(1000, incident=str(incident.pk), filename="fresh.mp4")["Location"]
     old_upload = Upload.objects.get(filename="old.mp4")
     Upload.objects.filter(pk=old_upload.pk).update(touched_at=timezone.now() - dt.timedelta(hours=25))
-    stray = services.partial_dir() / "0123456789abcdef0123456789abcdef.part"
+    stray = partial_dir() / "0123456789abcdef0123456789abcdef.part"
     stray.write_bytes(b"left over")
     import os
 
@@ -398,11 +400,11 @@ def test_abandoned_uploads_expire_and_are_cleaned_up(world: World, incident: Inc
 
     call_command("uploads_cleanup")
 
-    assert not services.partial_path(old_upload).exists()
+    assert not partial_path(old_upload).exists()
     assert Upload.objects.get(pk=old_upload.pk).state == UploadState.EXPIRED
     assert not stray.exists()
     assert tus.head(fresh).status_code == 200
-    assert services.partial_path(Upload.objects.get(filename="fresh.mp4")).exists()
+    assert partial_path(Upload.objects.get(filename="fresh.mp4")).exists()
 
 
 def test_the_cleanup_task_runs_from_upload_traffic(
@@ -477,8 +479,8 @@ def test_a_second_request_on_the_same_upload_waits_then_gets_423(
 
     tus = tus_for(world, "reporter")
     url = tus.create(1000, incident=str(incident.pk), filename="a.mp4")["Location"]
-    monkeypatch.setattr(services, "LOCK_WAIT_SECONDS", 0.1)
-    with services.partial_path(Upload.objects.get()).open("r+b") as held:
+    monkeypatch.setattr(upload_common, "LOCK_WAIT_SECONDS", 0.1)
+    with partial_path(Upload.objects.get()).open("r+b") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another worker is appending right now
         response = tus.patch(url, 0, mp4_bytes(2000)[:100])
     assert response.status_code == 423
@@ -497,13 +499,13 @@ def test_storage_on_another_file_system_is_streamed_into(
     def no_link(src: object, dst: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-    monkeypatch.setattr(services.os, "link", no_link)
+    monkeypatch.setattr(os, "link", no_link)
     data = mp4_bytes(300_000)
     assert tus_for(world, "reporter").send(data, incident, "clip.mp4").status_code == 204
     evidence = EvidenceFile.objects.get()
     with default_storage.open(evidence.file.name, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == evidence.sha256 == hashlib.sha256(data).hexdigest()
-    assert not services.partial_path(Upload.objects.get()).exists()
+    assert not partial_path(Upload.objects.get()).exists()
 
 
 def test_the_upload_page_for_signed_in_people(world: World, incident: Incident) -> None:

@@ -17,8 +17,9 @@ from tusclient.exceptions import TusCommunicationError
 from tusclient.uploader import Uploader
 
 from shopwatch.evidence.models import EvidenceFile
-from shopwatch.uploads import services
 from shopwatch.uploads.models import Upload, UploadState
+from shopwatch.uploads.services.creation import partial_path
+from shopwatch.uploads.services.locking import RUNNING, _RunningHashes
 from tests.evidence.images import jpeg_bytes
 from tests.uploads.support import caller, mp4_bytes
 from tests.world import World
@@ -72,8 +73,8 @@ def test_a_whole_video_sent_with_tuspy_becomes_evidence_with_its_hash(world: Wor
     upload = Upload.objects.get()
     assert upload.state == UploadState.COMPLETE
     assert upload.device_time is not None
-    assert not services.partial_path(upload).exists()
-    assert services.RUNNING.rehashed_bytes == 0  # hashed while streaming, never re-read
+    assert not partial_path(upload).exists()
+    assert RUNNING.rehashed_bytes == 0  # hashed while streaming, never re-read
 
 
 def test_a_dropped_connection_resumes_from_the_offset_head_reports(world: World, live_server: Any) -> None:
@@ -93,7 +94,7 @@ def test_a_dropped_connection_resumes_from_the_offset_head_reports(world: World,
     # A new client (the app restarted) asks where to carry on, and sends only the rest.
     resumed = Uploader(file_stream=io.BytesIO(data), url=url, client=c.tus(), chunk_size=600_000)
     assert 0 < resumed.offset <= 1_000_000
-    assert resumed.offset == services.partial_path(Upload.objects.get()).stat().st_size
+    assert resumed.offset == partial_path(Upload.objects.get()).stat().st_size
     first_part = resumed.offset
     resumed.upload()
 
@@ -116,13 +117,13 @@ def test_a_resume_on_another_process_rehashes_only_the_received_prefix(
     )
     up.upload(stop_at=8192)
     assert up.offset == 8192
-    services.RUNNING.drop(Upload.objects.get().id)  # as if a different worker process takes the next request
+    RUNNING.drop(Upload.objects.get().id)  # as if a different worker process takes the next request
 
     Uploader(file_stream=io.BytesIO(data), url=up.url, client=c.tus(), chunk_size=len(data)).upload()
 
     evidence = EvidenceFile.objects.get(incident=incident)
     assert evidence.sha256 == hashlib.sha256(data).hexdigest()
-    assert services.RUNNING.rehashed_bytes == 8192
+    assert RUNNING.rehashed_bytes == 8192
     assert evidence.width == 900
     assert evidence.height == 700
 
@@ -188,7 +189,7 @@ def test_a_process_with_an_older_hash_catches_up_only_over_what_others_appended(
     data = bytes(range(256)) * 40  # 10,240 bytes
     path = tmp_path / "partial"
     path.write_bytes(data)
-    hashes = services._RunningHashes()
+    hashes = _RunningHashes()
     upload_id = uuid.uuid4()
     with path.open("rb") as f:
         digest = hashes.take(upload_id, 0, f)

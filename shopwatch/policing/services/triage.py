@@ -254,7 +254,7 @@ def triage_request_cctv(
     Returns the triage and the link's token, shown once to the investigator to pass to the store; only its
     hash is kept, so it is not put in the store's notification.
     """
-    from shopwatch.uploads.services import upload_link_create
+    from shopwatch.uploads.services.uploaders import upload_link_create
 
     triage = triage_decide(
         viewer=viewer, incident=incident, decision=Decision.REQUEST_INFO, reason=reason, cctv=True

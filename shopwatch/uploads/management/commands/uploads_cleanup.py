@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shopwatch.uploads.services import uploads_cleanup
+from shopwatch.uploads.services.cleanup import uploads_cleanup
 
 
 class Command(BaseCommand):
