@@ -200,6 +200,9 @@ class Membership(models.Model):
         Store, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
     )
     active = models.BooleanField(default=True)
+    # A store role proposed by a partnership manager: inactive until the retailer consents (its security
+    # manager or the store's manager: the capability table's grant_store_role).
+    awaiting_consent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,6 +13,7 @@ from .models import (
     Organisation,
     OrganisationKind,
     PartnershipMembership,
+    Role,
     Store,
     User,
 )
@@ -118,3 +119,19 @@ def audit_trail_for_partnership(
 def apikey_list(*, user: User) -> QuerySet[ApiKey]:
     """A user's own API keys, newest first (only a hash of each is kept)."""
     return ApiKey.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def memberships_awaiting_consent(*, viewer: Viewer) -> list[Membership]:
+    """Store roles proposed by partnership managers at stores where the viewer may consent (the store's
+    manager, the retailer's security manager, the operator), oldest first; never the viewer's own."""
+    if viewer.user_id is None:
+        return []
+    qs = Membership.objects.filter(awaiting_consent=True, store__isnull=False).select_related(
+        "user", "store", "organisation"
+    )
+    if not viewer.platform_admin:
+        managed = Membership.objects.filter(
+            user_id=viewer.user_id, role=Role.STORE_MANAGER, active=True, store__isnull=False
+        ).values("store_id")
+        qs = qs.filter(Q(store__retailer_id__in=viewer.org_wide_ids) | Q(store_id__in=managed))
+    return list(qs.exclude(user_id=viewer.user_id).order_by("created_at", "id"))

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
-from .capabilities import Action, require
+from .capabilities import Action, can, require
 from .entitlements import Viewer, entitlements_changed
 from .errors import Conflict, FieldError, NotEntitled, ValidationFailed
 from .models import (
@@ -121,6 +121,8 @@ class MemberAdded:
     user: User
     new_user: bool
     reactivated: bool = False
+    # Proposed by a partnership manager: it takes effect when the retailer consents.
+    awaiting_consent: bool = False
 
 
 @transaction.atomic
@@ -135,7 +137,11 @@ def membership_add(
 ) -> MemberAdded:
     """Give someone a store role at one of the partnership's stores, creating their account if needed.
 
-    A new account gets no usable password: the person sets one through a link.
+    A store role opens the retailer's records at that store, so it needs the retailer's consent: it takes
+    effect at once when the actor may grant it (the store's manager, the retailer's security manager, the
+    operator: ``grant_store_role``); a partnership manager's proposal waits, inactive, until one of them
+    consents (``membership_consent``). Nobody gives themselves a role. A new account gets no usable password:
+    the person sets one through a link.
     """
     transaction.on_commit(entitlements_changed)
     require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
@@ -161,9 +167,12 @@ def membership_add(
             errors.append(FieldError("full_name", "Enter the person's full name."))
         elif len(full_name) > MAX_NAME:
             errors.append(FieldError("full_name", f"The name must be {MAX_NAME} characters or fewer."))
+    if existing_user is not None and existing_user.pk == viewer.user_id:
+        errors.append(FieldError("email", "You cannot give yourself a role; ask the retailer."))
     if errors:
         raise ValidationFailed(errors)
     assert store is not None
+    consented = can(viewer, Action.GRANT_STORE_ROLE, store)
 
     new_user = existing_user is None
     if existing_user is None:
@@ -186,13 +195,25 @@ def membership_add(
                     )
                 ]
             )
-        membership.active = True
-        membership.save(update_fields=["active"])
+        if membership.awaiting_consent and not consented:
+            raise Conflict(
+                [FieldError("email", f"{user.email} is already waiting for {store.retailer.name}'s consent.")]
+            )
+        membership.active = consented
+        membership.awaiting_consent = not consented
+        membership.save(update_fields=["active", "awaiting_consent"])
         reactivated = True
     else:
         membership = Membership.objects.create(
-            user=user, organisation_id=store.retailer_id, role=role, store=store
+            user=user,
+            organisation_id=store.retailer_id,
+            role=role,
+            store=store,
+            active=consented,
+            awaiting_consent=not consented,
         )
+    verb = ("Re-activated" if reactivated else "Added") if consented else "Proposed"
+    waiting = "" if consented else f", awaiting {store.retailer.name}'s consent"
     audit_record(
         viewer=viewer,
         action=AuditAction.CREATE if not reactivated else AuditAction.CHANGE,
@@ -202,12 +223,58 @@ def membership_add(
         partnership_id=partnership.pk,
         organisation_id=partnership.pk,
         summary=(
-            f"{'Re-activated' if reactivated else 'Added'} {user.email} as "
-            f"{Role(role).label.lower()} at {store.name}{' (new account)' if new_user else ''}"
+            f"{verb} {user.email} as {Role(role).label.lower()} at {store.name}"
+            f"{' (new account)' if new_user else ''}{waiting}"
         ),
-        detail={"user_id": user.pk, "role": role, "new_user": new_user},
+        detail={
+            "user_id": user.pk,
+            "role": role,
+            "new_user": new_user,
+            "awaiting_consent": not consented,
+        },
     )
-    return MemberAdded(membership=membership, user=user, new_user=new_user, reactivated=reactivated)
+    return MemberAdded(
+        membership=membership,
+        user=user,
+        new_user=new_user,
+        reactivated=reactivated,
+        awaiting_consent=not consented,
+    )
+
+
+@transaction.atomic
+def membership_consent(*, viewer: Viewer, membership_id: int, consent: bool) -> Membership:
+    """The retailer's answer to a proposed store role: consent (it takes effect) or refuse (it is dropped).
+    Only the store's manager or the retailer's security manager (or the operator) answers, never the person
+    the role is for."""
+    transaction.on_commit(entitlements_changed)
+    membership = (
+        Membership.objects.filter(pk=membership_id, awaiting_consent=True, store__isnull=False)
+        .select_related("user", "store", "store__retailer")
+        .select_for_update(of=("self",))
+        .first()
+    )
+    if membership is None or membership.store is None:
+        raise ValidationFailed([FieldError("membership", "No store role is waiting for consent there.")])
+    require(viewer, Action.GRANT_STORE_ROLE, membership.store, field="membership")
+    if membership.user_id == viewer.user_id:
+        raise NotEntitled([FieldError("membership", "You cannot consent to your own role.")])
+    membership.awaiting_consent = False
+    membership.active = consent
+    membership.save(update_fields=["awaiting_consent", "active"])
+    store = membership.store
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="membership",
+        object_id=membership.pk,
+        store_id=store.pk,
+        organisation_id=store.retailer_id,
+        summary=f"{'Consented to' if consent else 'Refused'} {membership.user.email} as "
+        f"{membership.get_role_display().lower()} at {store.name}",
+        detail={"user_id": membership.user_id, "role": membership.role, "consent": consent},
+    )
+    return membership
 
 
 def _partnership_membership_q(partnership: Organisation) -> Q:

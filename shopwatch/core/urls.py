@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/api-keys/", views.api_keys, name="api-keys"),
     path("account/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
     path("account/set-password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set-password"),
+    path("account/store-roles/", views.store_role_consents, name="store-role-consents"),
     path("partnerships/", views.partnership_index, name="partnership-index"),
     path("partnerships/<slug:slug>/", views.partnership_members, name="partnership-members"),
     path(

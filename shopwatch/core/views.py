@@ -23,6 +23,7 @@ from qrcode.image.svg import SvgPathImage
 
 from . import selectors, services
 from .apikeys import apikey_create, apikey_revoke
+from .capabilities import Action, can
 from .entitlements import NOT_FOUND_MESSAGE, Viewer, viewer_for
 from .errors import ServiceError
 from .forms import (
@@ -235,6 +236,43 @@ def partnership_index(request: HttpRequest) -> HttpResponse:
     if not partnerships:
         raise Http404(NOT_FOUND_MESSAGE)
     return render(request, "core/partnership_index.html", {"partnerships": partnerships})
+
+
+@never_cache
+@login_required
+def store_role_consents(request: HttpRequest) -> HttpResponse:
+    """Store roles partnership managers proposed at the viewer's stores, to confirm or refuse (the retailer's
+    consent: the store's manager or the retailer's security manager)."""
+    viewer = viewer_for(request.user)
+    if not can(viewer, Action.GRANT_STORE_ROLE):
+        raise Http404(NOT_FOUND_MESSAGE)
+    error = ""
+    if request.method == "POST":
+        raw = request.POST.get("membership", "")
+        decision = request.POST.get("decision", "")
+        try:
+            if not raw.isdigit() or decision not in ("consent", "refuse"):
+                raise Http404(NOT_FOUND_MESSAGE)
+            membership = services.membership_consent(
+                viewer=viewer, membership_id=int(raw), consent=decision == "consent"
+            )
+        except ServiceError as exc:
+            error = " ".join(e.message for e in exc.errors)
+        else:
+            verb = "is now" if membership.active else "will not be"
+            messages.success(
+                request,
+                f"{membership.user.email} {verb} a {membership.get_role_display().lower()} at "
+                f"{membership.store.name if membership.store else ''}.",
+            )
+            return redirect("store-role-consents")
+    waiting = selectors.memberships_awaiting_consent(viewer=viewer)
+    return render(
+        request,
+        "core/store_role_consents.html",
+        {"waiting": waiting, "error": error},
+        status=422 if error else 200,
+    )
 
 
 @login_required

@@ -87,12 +87,13 @@ def test_partnership_manager_on_a_phone(
     page.get_by_label("Store", exact=True).select_option(label="Nw Hove (Northway Foods)")
     page.get_by_label("Store reporter: reports incidents at this store").check()
     page.get_by_role("button", name="Add member").click()
-    expect(page.get_by_role("heading", name="Sam New is added")).to_be_visible()
+    # A store role needs the retailer's consent: the partnership manager's addition is a proposal.
+    expect(page.get_by_role("heading", name="Sam New is proposed")).to_be_visible()
     expect(page.get_by_label("Set-password link")).to_have_value(re.compile(r"/account/set-password/"))
     assert_accessible(page)
     assert_fits_phone(page)
     assert Membership.objects.filter(
-        user__email="sam.new@example.org", store=world.stores["nw-hove"]
+        user__email="sam.new@example.org", store=world.stores["nw-hove"], active=False, awaiting_consent=True
     ).exists()
     assert not User.objects.get(email="sam.new@example.org").has_usable_password()
 
@@ -118,7 +119,10 @@ def test_partnership_manager_on_a_phone(
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_text("Removed Corner Brighton from Brighton BCRP")).to_be_visible()
     expect(
-        page.get_by_text("Added sam.new@example.org as store reporter at Nw Hove (new account)")
+        page.get_by_text(
+            "Proposed sam.new@example.org as store reporter at Nw Hove (new account), "
+            "awaiting Northway Foods's consent"
+        )
     ).to_be_visible()
     assert_accessible(page)
     assert_fits_phone(page)

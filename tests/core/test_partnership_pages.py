@@ -92,6 +92,9 @@ def test_add_new_person_creates_account_with_set_password_link(manager: Client, 
         store,
         world.orgs["northway"],
     )
+    # Proposed: no access until Northway consents.
+    assert (membership.active, membership.awaiting_consent) == (False, True)
+    assert "once Northway Foods consents" in html
     event = AuditEvent.objects.get(object_type="membership", object_id=str(membership.pk))
     assert event.actor == world.users["partnership_manager"]
     assert event.partnership == world.orgs["brighton-bcrp"]
@@ -126,7 +129,11 @@ def test_add_existing_user_adds_a_membership_without_link(manager: Client, world
     assert response.status_code == 200
     assert "set-password" not in html
     assert Membership.objects.filter(
-        user=world.users["reporter"], store=store, role=Role.STORE_MANAGER, active=True
+        user=world.users["reporter"],
+        store=store,
+        role=Role.STORE_MANAGER,
+        active=False,
+        awaiting_consent=True,
     ).exists()
 
 
