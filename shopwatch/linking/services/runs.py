@@ -120,21 +120,29 @@ def _latest_model() -> tuple[StoredModel, LinkModel] | None:
     return stored, LinkModel.from_json(stored.model_json)
 
 
-@transaction.atomic
 def link_run(*, actor: Viewer = SYSTEM) -> RunResult:
     """Train on every linkable person, score all pairs and keep proposals at or above the threshold.
 
     Undecided proposals that no longer reach the threshold are withdrawn; decided ones stay as they are.
+    Reading, training and scoring happen outside any transaction (on SQLite a transaction holds the write
+    lock, and reports must not wait for a model to train); the results are written in one short one.
     """
     now = timezone.now()
     records = person_records()
     if len(records) < MIN_RECORDS:
         return RunResult(RunKind.FULL, len(records), 0, 0, 0, 0, "")
     model = train_model(records)
-    StoredModel.objects.create(
-        version=model.version, model_json=model.to_json(), trained_on=len(records), trained_at=now
-    )
     pairs = score_all(records, model, min_probability=PROPOSAL_THRESHOLD)
+    with transaction.atomic():
+        return _full_run_store(actor=actor, model=model, records=len(records), pairs=pairs, now=now)
+
+
+def _full_run_store(
+    *, actor: Viewer, model: LinkModel, records: int, pairs: list[ScoredPair], now: dt.datetime
+) -> RunResult:
+    StoredModel.objects.create(
+        version=model.version, model_json=model.to_json(), trained_on=records, trained_at=now
+    )
     new, updated, seen = proposals_store(pairs=pairs, model_version=model.version, now=now)
     stale = [
         p.pk
@@ -154,7 +162,7 @@ def link_run(*, actor: Viewer = SYSTEM) -> RunResult:
         started_at=now,
         finished_at=timezone.now(),
         scored_until=now,
-        persons=len(records),
+        persons=records,
         pairs=len(pairs),
         proposals_new=new,
         proposals_updated=updated,
@@ -163,14 +171,13 @@ def link_run(*, actor: Viewer = SYSTEM) -> RunResult:
         viewer=actor,
         action=AuditAction.CHANGE,
         object_type="link_run",
-        summary=f"Linking run: {len(records)} persons, {new} new proposals, {updated} rescored, "
+        summary=f"Linking run: {records} persons, {new} new proposals, {updated} rescored, "
         f"{withdrawn} withdrawn",
         detail={"model_version": model.version},
     )
-    return RunResult(RunKind.FULL, len(records), len(pairs), new, updated, withdrawn, model.version)
+    return RunResult(RunKind.FULL, records, len(pairs), new, updated, withdrawn, model.version)
 
 
-@transaction.atomic
 def link_score_changed(*, actor: Viewer = SYSTEM) -> RunResult:
     """Score persons created or changed since the last run against every linkable person.
 
@@ -192,14 +199,23 @@ def link_score_changed(*, actor: Viewer = SYSTEM) -> RunResult:
     wanted = {str(i) for i in changed_ids}
     fresh = [r for r in records if r.record_id in wanted]
     pairs = ScoringIndex.build(records, model).score(fresh, min_probability=PROPOSAL_THRESHOLD)
-    new, updated, _seen = proposals_store(pairs=pairs, model_version=stored.version, now=now)
+    with transaction.atomic():
+        return _incremental_store(
+            actor=actor, version=stored.version, fresh=len(fresh), changed=changed_ids, pairs=pairs, now=now
+        )
+
+
+def _incremental_store(
+    *, actor: Viewer, version: str, fresh: int, changed: set[int], pairs: list[ScoredPair], now: dt.datetime
+) -> RunResult:
+    new, updated, _seen = proposals_store(pairs=pairs, model_version=version, now=now)
     LinkRun.objects.create(
         kind=RunKind.INCREMENTAL,
-        model_version=stored.version,
+        model_version=version,
         started_at=now,
         finished_at=timezone.now(),
         scored_until=now,
-        persons=len(fresh),
+        persons=fresh,
         pairs=len(pairs),
         proposals_new=new,
         proposals_updated=updated,
@@ -209,7 +225,7 @@ def link_score_changed(*, actor: Viewer = SYSTEM) -> RunResult:
             viewer=actor,
             action=AuditAction.CHANGE,
             object_type="link_run",
-            summary=f"Scored {len(fresh)} new or changed persons: {new} new proposals, {updated} rescored",
-            detail={"model_version": stored.version, "persons": sorted(changed_ids)[:500]},
+            summary=f"Scored {fresh} new or changed persons: {new} new proposals, {updated} rescored",
+            detail={"model_version": version, "persons": sorted(changed)[:500]},
         )
-    return RunResult(RunKind.INCREMENTAL, len(fresh), len(pairs), new, updated, 0, stored.version)
+    return RunResult(RunKind.INCREMENTAL, fresh, len(pairs), new, updated, 0, version)
