@@ -132,6 +132,9 @@ INSTALLED_APPS = [
     "shopwatch.uploads",
     "shopwatch.linking",
     "shopwatch.faces",
+    "shopwatch.navigator",
+    "shopwatch.marking",
+    "shopwatch.assessments",
     "shopwatch.demo",
 ]
 

@@ -1,0 +1,134 @@
+"""Reads of self-assessments and programmes, scoped to the viewer.
+
+Question sets are public to every signed-in user. A completed assessment is seen by the staff of its store,
+its business's organisation-wide staff, the managers of the store's partnerships and platform admins.
+PCC offices and partnerships see aggregates only, with counts under 5 suppressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
+from shopwatch.core.models import AuditAction, Role, Store
+
+from .models import Assessment, QuestionSet
+
+SUPPRESS_BELOW = 5
+
+
+def template_list(*, viewer: Viewer) -> list[QuestionSet]:
+    if viewer.user_id is None:
+        return []
+    return list(QuestionSet.objects.filter(current=True).order_by("slug"))
+
+
+def template_get(*, viewer: Viewer, template_id: int) -> QuestionSet:
+    try:
+        if viewer.user_id is None:
+            raise QuestionSet.DoesNotExist
+        return QuestionSet.objects.get(pk=template_id)
+    except (QuestionSet.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+
+
+def _assessment_q(viewer: Viewer) -> Q:
+    if viewer.user_id is None:
+        return Q(pk__in=[])
+    if viewer.platform_admin:
+        return Q(pk__isnull=False)
+    q = Q(pk__in=[])
+    if viewer.store_ids:
+        q |= Q(store_id__in=viewer.store_ids)
+    if viewer.org_wide_ids:
+        q |= Q(organisation_id__in=viewer.org_wide_ids)
+    if viewer.managed_partnership_ids:
+        q |= Q(
+            store_id__in=Store.partnerships.through.objects.filter(
+                organisation_id__in=viewer.managed_partnership_ids
+            ).values("store_id")
+        )
+    return q
+
+
+def assessment_queryset(viewer: Viewer) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(_assessment_q(viewer))
+
+
+def assessment_list(*, viewer: Viewer, limit: int = 200) -> list[Assessment]:
+    return list(
+        assessment_queryset(viewer)
+        .select_related("question_set", "store")
+        .order_by("-completed_at", "-id")[:limit]
+    )
+
+
+def assessment_get(*, viewer: Viewer, assessment_id: int) -> Assessment:
+    try:
+        found = (
+            assessment_queryset(viewer)
+            .select_related("question_set", "store", "organisation")
+            .get(pk=assessment_id)
+        )
+    except (Assessment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="assessment",
+        object_id=found.pk,
+        store_id=found.store_id,
+        summary="Viewed a self-assessment",
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class Uptake:
+    slug: str
+    title: str
+    stores: int | None  # stores that completed one (None: under 5, suppressed)
+    average: int | None
+    area_averages: dict[str, int | None]
+
+
+def _area_stores(viewer: Viewer) -> QuerySet[Store] | None:
+    """The stores whose figures the viewer may see in aggregate (PCC: the force area; managers: theirs)."""
+    if viewer.platform_admin:
+        return Store.objects.all()
+    if Role.PCC_SCRUTINY in viewer.roles and viewer.force_id is not None:
+        return Store.objects.filter(force_id=viewer.force_id)
+    if viewer.managed_partnership_ids:
+        return Store.objects.filter(partnerships__in=viewer.managed_partnership_ids).distinct()
+    return None
+
+
+def uptake(*, viewer: Viewer) -> list[Uptake]:
+    """Uptake and average scores by area of each current self-assessment (latest per store), in aggregate."""
+    stores = _area_stores(viewer)
+    if stores is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    out = []
+    for qs in QuestionSet.objects.filter(current=True).order_by("slug"):
+        latest: dict[int, Assessment] = {}
+        rows = Assessment.objects.filter(question_set__slug=qs.slug, store__in=stores.values("pk"))
+        for a in rows.order_by("completed_at", "id"):
+            if a.store_id is not None:
+                latest[a.store_id] = a
+        n = len(latest)
+        shown = n >= SUPPRESS_BELOW
+        areas: dict[str, int | None] = {}
+        for area in qs.areas:
+            values = [a.area_scores.get(area["key"]) for a in latest.values()]
+            values = [v for v in values if v is not None]
+            areas[area["key"]] = round(sum(values) / len(values)) if shown and values else None
+        average = round(sum(a.score for a in latest.values()) / n) if shown else None
+        out.append(Uptake(qs.slug, qs.title, n if shown else None, average, areas))
+    audit_record(
+        viewer=viewer, action=AuditAction.VIEW, object_type="assessment_uptake", summary="Viewed uptake"
+    )
+    return out

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MarkingConfig(AppConfig):
+    name = "shopwatch.marking"
+    label = "marking"
+    verbose_name = "Forensic-marking registry"

@@ -1,0 +1,216 @@
+"""Reads of navigator casework, scoped to the viewer.
+
+Cases are records owned by one support provider, like a force's case files are owned by the force
+(``core.entitlements.Owner``), except that nobody outside the owning navigator organisation reads them, not
+even the platform operator: their needs and support are special category data. Police read one fact only,
+through :func:`engaged_for_police`; a PCC office reads aggregates only, through :func:`pcc_outcomes`, with
+counts under 5 suppressed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from shopwatch.core.audit import audit_record
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
+from shopwatch.core.models import AuditAction, Membership, Role
+from shopwatch.core.pagination import Key, keyset_order, parse_int
+from shopwatch.reporting.models import IncidentOffender
+
+from .models import CaseStatus, Consent, NavigatorCase
+
+SUPPRESS_BELOW = 5
+LIST_KEYS = (Key("id", descending=True, parse=parse_int),)
+
+
+def navigator_org_ids(viewer: Viewer) -> frozenset[int]:
+    """The organisations in which the viewer is a navigator (the only readers of their cases)."""
+    if viewer.user_id is None or Role.NAVIGATOR not in viewer.roles:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(user_id=viewer.user_id, role=Role.NAVIGATOR, active=True).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
+def case_queryset(viewer: Viewer) -> QuerySet[NavigatorCase]:
+    orgs = navigator_org_ids(viewer)
+    if not orgs:
+        return NavigatorCase.objects.none()
+    return NavigatorCase.objects.filter(organisation_id__in=orgs)
+
+
+def details_visible(case: NavigatorCase) -> bool:
+    """Beyond the referral, a case shows only while the person's consent stands."""
+    return case.consent == Consent.GIVEN
+
+
+def case_list(
+    *, viewer: Viewer, after: list[Any] | None = None, limit: int = 100, status: str | None = None
+) -> tuple[list[NavigatorCase], list[Any] | None]:
+    """The viewer's caseload, newest referral first, and the cursor of the next page (audited)."""
+    qs = case_queryset(viewer).select_related("person", "navigator")
+    if status:
+        qs = qs.filter(status=status)
+    rows = list(keyset_order(qs, LIST_KEYS, after)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if rows:
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.LIST,
+            object_type="navigator_case",
+            summary=f"Listed {len(rows)} navigator cases",
+            detail={"ids": [c.pk for c in rows]},
+        )
+    cursor = [key.cursor_value(rows[-1]) for key in LIST_KEYS] if more else None
+    return rows, cursor
+
+
+def case_get(*, viewer: Viewer, case_id: int, audit: bool = True) -> NavigatorCase:
+    """One case of the viewer's organisation; the same 404 for missing and another organisation's."""
+    try:
+        case = case_queryset(viewer).select_related("person", "navigator").get(pk=case_id)
+    except (NavigatorCase.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+    if audit:
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.VIEW,
+            object_type="navigator_case",
+            object_id=case.pk,
+            summary="Viewed a navigator case",
+            detail={"person": case.person_id, "details": details_visible(case)},
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: NavigatorCase
+    needs: list[Any]
+    contacts: list[Any]
+    onward_referrals: list[Any]
+    goals: list[Any]
+
+
+def case_detail(*, viewer: Viewer, case_id: int) -> CaseDetail:
+    case = case_get(viewer=viewer, case_id=case_id)
+    if not details_visible(case):
+        return CaseDetail(case, [], [], [], [])
+    return CaseDetail(
+        case,
+        list(case.needs.order_by("recorded_at", "id")),
+        list(case.contacts.order_by("-on", "-id")),
+        list(case.onward_referrals.order_by("referred_on", "id")),
+        list(case.goals.order_by("id")),
+    )
+
+
+# --- Offending before and after engagement ---------------------------------------------------------------
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return dt.date(year, month, min(day.day, 28))
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=timezone.get_current_timezone())
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    months: int
+    before: int
+    after: int
+    after_days: int  # how much of the after period has passed (less than months while recent)
+
+
+def before_after(case: NavigatorCase, *, months: int = 6, today: dt.date | None = None) -> BeforeAfter | None:
+    """Incidents naming the person in ``months`` before engagement and since (up to ``months``)."""
+    if case.engaged_at is None:
+        return None
+    today = today or timezone.localdate()
+    start = _add_months(case.engaged_at, -months)
+    end = min(_add_months(case.engaged_at, months), today)
+    links = IncidentOffender.objects.filter(person_id=case.person_id)
+    before = (
+        links.filter(incident__occurred_at__gte=_at(start), incident__occurred_at__lt=_at(case.engaged_at))
+        .values("incident_id")
+        .distinct()
+        .count()
+    )
+    after = (
+        links.filter(incident__occurred_at__gte=_at(case.engaged_at), incident__occurred_at__lt=_at(end))
+        .values("incident_id")
+        .distinct()
+        .count()
+    )
+    return BeforeAfter(months, before, after, max(0, (end - case.engaged_at).days))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    months: int
+    people: int | None  # None: fewer than 5, suppressed
+    before: int | None
+    after: int | None
+    stopped: int | None  # people with offending before and none after
+
+
+def _suppress(n: int) -> int | None:
+    return n if n >= SUPPRESS_BELOW else None
+
+
+def pcc_outcomes(*, viewer: Viewer, months: int = 6, today: dt.date | None = None) -> Outcomes:
+    """Before and after figures of engaged people in the PCC office's force area, in aggregate only.
+
+    Counted over people whose full after period has passed; every count under 5 is suppressed.
+    """
+    if Role.PCC_SCRUTINY not in viewer.roles or viewer.force_id is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    today = today or timezone.localdate()
+    cases = NavigatorCase.objects.filter(
+        force_id=viewer.force_id, engaged_at__isnull=False, engaged_at__lte=_add_months(today, -months)
+    ).exclude(consent=Consent.REFUSED)
+    before = after = stopped = people = 0
+    for case in cases:
+        figures = before_after(case, months=months, today=today)
+        if figures is None:
+            continue
+        people += 1
+        before += figures.before
+        after += figures.after
+        stopped += figures.before > 0 and figures.after == 0
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="navigator_outcomes",
+        summary=f"Viewed diversion outcomes over {months} months",
+    )
+    return Outcomes(months, _suppress(people), _suppress(before), _suppress(after), _suppress(stopped))
+
+
+def engaged_for_police(*, viewer: Viewer, person_id: int) -> bool:
+    """Whether police of the viewer's force may be told the person is engaged with a diversion programme.
+
+    True only for police of the case's force area, while consent stands, the case is open and its
+    navigator chose to share it. Nothing else of a case ever reaches police.
+    """
+    if not viewer.police_force_ids:
+        return False
+    return NavigatorCase.objects.filter(
+        Q(person_id=person_id, force_id__in=viewer.police_force_ids, shared_with_police=True),
+        consent=Consent.GIVEN,
+        status=CaseStatus.ACTIVE,
+    ).exists()
