@@ -63,3 +63,27 @@ def test_the_demo_analyst_sees_the_travelling_group_across_both_forces(linked: N
     assert len(top.footprint) == 2
     assert top.vehicles
     assert top.reasons["co-offending"] > 0
+
+
+def test_get_links_answers_the_analyst_with_proposals_and_the_reporter_with_none(
+    linked: None, db: None
+) -> None:
+    from django.test import Client
+
+    from shopwatch.core.apikeys import apikey_create
+
+    answers = {}
+    for local in ("analyst", "reporter"):
+        user = User.objects.get(email=f"{local}@demo.shopwatch.test")
+        key = apikey_create(viewer=_viewer(local), user=user, name="contract check")
+        response = Client().get("/api/v1/links", headers={"Authorization": f"Bearer {key.secret}"})
+        assert response.status_code == 200
+        answers[local] = response.json()
+    items = answers["analyst"]["items"]
+    assert items
+    for item in items:
+        assert 0 <= item["probability"] <= 1
+        assert item["status"] in {"proposed", "accepted", "rejected"}
+        assert item["explanation"]
+        assert all("match_weight" in e and e["field"] for e in item["explanation"])
+    assert answers["reporter"] == {"items": [], "next": None}
