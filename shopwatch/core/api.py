@@ -186,6 +186,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     from .faults import install_fault_handlers
 
     install_fault_handlers(api)  # a full disk, unwritable storage, an overloaded database: 503/507, not 500
+
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [{"field": _field_name(e.get("loc", ())), "message": _message(e)} for e in exc.errors]
