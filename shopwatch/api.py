@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from shopwatch.alerts.api import router as alerts_router
+from shopwatch.assessments.api import router as assessments_router
 from shopwatch.core.api import ApiKeyAuth, SessionAuth, StrictJSONParser, install_problem_handlers
 from shopwatch.core.openapi import ShopWatchAPI
 from shopwatch.core.routes import router as core_router
 from shopwatch.evidence.api import router as evidence_router
 from shopwatch.faces.api import router as faces_router
 from shopwatch.linking.api import router as linking_router
+from shopwatch.marking.api import router as marking_router
+from shopwatch.navigator.api import router as navigator_router
 from shopwatch.opendata.api import router as opendata_router
 from shopwatch.policing.api import router as policing_router
 from shopwatch.reporting.api import router as reporting_router
@@ -45,3 +48,6 @@ api.add_router("/", policing_router)
 api.add_router("/", alerts_router)
 api.add_router("/", linking_router)
 api.add_router("/", faces_router)
+api.add_router("/", navigator_router)
+api.add_router("/", marking_router)
+api.add_router("/", assessments_router)
