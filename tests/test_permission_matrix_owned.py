@@ -20,8 +20,8 @@ from django.utils import timezone
 from shopwatch.core.entitlements import get_owned, owned_scope
 from shopwatch.intelligence import selectors as intelligence_selectors
 from shopwatch.intelligence.models import ExclusionNotice, ServedHow, WarningLetter
-from shopwatch.policing import selectors as policing_selectors
 from shopwatch.policing.models import CaseFile, Delivery, LinkBasis, Series
+from shopwatch.policing.selectors.cases import casefile_queryset, series_queryset
 from shopwatch.subjects.services import person_create
 from tests.world import World
 
@@ -129,9 +129,9 @@ def test_owned_records_lists_and_single_records_agree_with_the_table(world: Worl
 def test_the_selectors_that_read_owned_records_use_the_scope(world: World, name: str) -> None:
     records = _owned_records(world)
     viewer = world.viewer(name)
-    series = {s.pk for s in policing_selectors.series_queryset(viewer)}
+    series = {s.pk for s in series_queryset(viewer)}
     assert series == {records[Series][o].pk for o in FORCE_RECORDS[name]}
-    files = {c.pk for c in policing_selectors.casefile_queryset(viewer)}
+    files = {c.pk for c in casefile_queryset(viewer)}
     assert files == {records[CaseFile][o].pk for o in FORCE_RECORDS[name]}
     for partnership in PARTNERSHIPS:
         org = world.orgs[partnership]

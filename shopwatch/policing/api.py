@@ -24,10 +24,11 @@ from shopwatch.core.api import (
 )
 from shopwatch.core.errors import FieldError, ServiceError
 
-from . import selectors
 from .models import OutcomeType, PoliceStatus, TriageState
+from .selectors import feedback, outcomes
+from .selectors.queue import queue_page
 from .services import records, triage
-from .services.common import require_investigator
+from .services.common import force_incident, require_investigator
 
 router = Router(tags=["police"])
 
@@ -88,7 +89,7 @@ def police_queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
         raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
     try:
         with transaction.atomic():
-            rows, cursor = selectors.queue_page(
+            rows, cursor = queue_page(
                 viewer=viewer,
                 after=after,
                 limit=filters.limit,
@@ -167,7 +168,7 @@ def triage_incident(request: HttpRequest, incident_id: Id, payload: TriageIn) ->
     for more information or CCTV. Another force's incident answers 404."""
     viewer = viewer_of(request)
     with transaction.atomic():
-        incident = selectors.force_incident(viewer, incident_id)
+        incident = force_incident(viewer, incident_id)
         token = None
         if payload.decision == "request_info" and payload.cctv:
             _, token = triage.triage_request_cctv(viewer=viewer, incident=incident, reason=payload.reason)
@@ -195,7 +196,7 @@ class AssignIn(_Strict):
 def assign_incident(request: HttpRequest, incident_id: Id, payload: AssignIn) -> Any:
     viewer = viewer_of(request)
     with transaction.atomic():
-        incident = selectors.force_incident(viewer, incident_id)
+        incident = force_incident(viewer, incident_id)
         if payload.assignee is None or payload.assignee == viewer.user_id:
             triage.triage_take(viewer=viewer, incident=incident)
         else:
@@ -232,7 +233,7 @@ def crime_record(request: HttpRequest, incident_id: Id, payload: CrimeRecordIn) 
     """For investigators: outcome types that contradict the status are refused (422) with the reason."""
     viewer = viewer_of(request)
     with transaction.atomic():
-        incident = selectors.force_incident(viewer, incident_id)
+        incident = force_incident(viewer, incident_id)
         require_investigator(viewer)
         result = records.crime_record_update(
             viewer=viewer,
@@ -313,7 +314,7 @@ class RatesQuery(Schema):
     summary="Solved and positive-outcome rates, reviewed against unreviewed",
 )
 def outcome_rates(request: HttpRequest, filters: Query[RatesQuery]) -> Any:
-    rows = selectors.outcome_rates(
+    rows = outcomes.outcome_rates(
         viewer=viewer_of(request),
         date_from=filters.date_from,
         date_to=filters.date_to,
@@ -356,7 +357,7 @@ class AttendanceOut(Schema):
 def record_attendance(request: HttpRequest, incident_id: Id, payload: AttendanceIn) -> Any:
     viewer = viewer_of(request)
     with transaction.atomic():
-        incident = selectors.force_incident(viewer, incident_id)
+        incident = force_incident(viewer, incident_id)
         t = triage.triage_record_attendance(
             viewer=viewer, incident=incident, attended_at=payload.attended_at, note=payload.note
         )
@@ -387,7 +388,7 @@ class FeedbackOut(Schema):
 def police_feedback(request: HttpRequest, incident_id: Id) -> Any:
     """For the reporting store and anyone else who may see the incident: the police review, the crime
     reference, the force's status and the outcome. 404 for an incident the caller may not see."""
-    f = selectors.police_feedback(viewer=viewer_of(request), incident_id=incident_id)
+    f = feedback.police_feedback(viewer=viewer_of(request), incident_id=incident_id)
     if f is None:
         return {
             "incident": incident_id,

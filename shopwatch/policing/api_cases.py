@@ -29,10 +29,10 @@ from shopwatch.core.errors import FieldError
 from shopwatch.core.idempotency import request_fingerprint, run_idempotent
 from shopwatch.reporting.models import Incident
 
-from . import selectors
 from .models import CaseFile, LinkBasis, LinkSuggestion, Series
+from .selectors import cases
 from .services import casefiles, linking
-from .services.common import require_investigator
+from .services.common import force_incident, require_investigator
 
 router = Router(tags=["police"])
 
@@ -162,7 +162,7 @@ def link_suggestions(request: HttpRequest, incident_id: Id, filters: Query[Sugge
     For investigators and supervisors; another force's incident answers 404."""
     viewer = viewer_of(request)
     with transaction.atomic():
-        incident = selectors.force_incident(viewer, incident_id)
+        incident = force_incident(viewer, incident_id)
         found = linking.link_suggest(viewer=viewer, incident=incident, window_days=filters.window_days)
     return {"items": [_suggestion(s) for s in found], "next": None}
 
@@ -185,7 +185,7 @@ def link_suggestion_decide(request: HttpRequest, suggestion_id: Id, payload: Dec
     viewer = viewer_of(request)
 
     def produce() -> SuggestionOut:
-        suggestion = selectors.suggestion_get(viewer=viewer, suggestion_id=suggestion_id)
+        suggestion = cases.suggestion_get(viewer=viewer, suggestion_id=suggestion_id)
         linking.suggestion_decide(viewer=viewer, suggestion=suggestion, accept=payload.decision == "accept")
         return _suggestion(suggestion)
 
@@ -228,7 +228,7 @@ class SeriesOut(Schema):
 
 
 def _series(viewer: Viewer, series: Series) -> SeriesOut:
-    members = selectors.series_members(viewer=viewer, series=series)
+    members = cases.series_members(viewer=viewer, series=series)
     return SeriesOut(
         id=series.pk,
         name=series.name,
@@ -258,7 +258,7 @@ def series_list(request: HttpRequest, filters: Query[PageQuery]) -> Any:
     """Series of linked incidents of the caller's force, newest first. Follow `next` until it is null."""
     viewer = viewer_of(request)
     after = _page(filters.cursor)
-    rows, cursor = _paged(lambda: selectors.series_list(viewer=viewer, after=after, limit=filters.limit))
+    rows, cursor = _paged(lambda: cases.series_list(viewer=viewer, after=after, limit=filters.limit))
     items = [
         {
             "id": s.pk,
@@ -311,14 +311,14 @@ def series_create(request: HttpRequest, payload: SeriesIn) -> Any:
 
 def _incidents(viewer: Viewer, ids: list[int]) -> list[Incident]:
     """The incidents asked for that the caller may see; the service names any that are missing."""
-    found = {i.pk: i for i in selectors.linkable_incidents(viewer=viewer, ids=ids, limit=len(ids))}
+    found = {i.pk: i for i in cases.linkable_incidents(viewer=viewer, ids=ids, limit=len(ids))}
     return [found.get(pk) or Incident(pk=pk) for pk in dict.fromkeys(ids)]
 
 
 @router.get("/police/series/{series_id}", response={200: SeriesOut, **ERRORS}, summary="One series")
 def series_detail(request: HttpRequest, series_id: Id) -> Any:
     viewer = viewer_of(request)
-    return _series(viewer, selectors.series_get(viewer=viewer, series_id=series_id))
+    return _series(viewer, cases.series_get(viewer=viewer, series_id=series_id))
 
 
 class SeriesAddIn(_Strict):
@@ -335,7 +335,7 @@ def series_add(request: HttpRequest, series_id: Id, payload: SeriesAddIn) -> Any
     """Incidents already in the series are left as they are, so a repeat changes nothing."""
     viewer = viewer_of(request)
     with transaction.atomic():
-        series = selectors.series_get(viewer=viewer, series_id=series_id)
+        series = cases.series_get(viewer=viewer, series_id=series_id)
         linking.series_add(
             viewer=viewer,
             series=series,
@@ -354,8 +354,8 @@ def series_remove(request: HttpRequest, series_id: Id, incident_id: Id) -> Any:
     """Answers the series as it now stands; an incident already out of it changes nothing."""
     viewer = viewer_of(request)
     with transaction.atomic():
-        series = selectors.series_get(viewer=viewer, series_id=series_id)
-        incident = selectors.force_incident(viewer, incident_id)
+        series = cases.series_get(viewer=viewer, series_id=series_id)
+        incident = force_incident(viewer, incident_id)
         linking.series_remove(viewer=viewer, series=series, incident=incident)
         return _series(viewer, series)
 
@@ -420,9 +420,7 @@ def _casefile(request: HttpRequest, viewer: Viewer, case: CaseFile) -> CaseFileO
         offending_history=case.offending_history,
         exclusion_zone=case.exclusion_zone,
         updated_at=case.updated_at,
-        incidents=[
-            IncidentBrief(**_brief(i)) for i in selectors.casefile_incidents(viewer=viewer, case=case)
-        ],
+        incidents=[IncidentBrief(**_brief(i)) for i in cases.casefile_incidents(viewer=viewer, case=case)],
         statements=[
             StatementOut(
                 id=s.pk,
@@ -431,7 +429,7 @@ def _casefile(request: HttpRequest, viewer: Viewer, case: CaseFile) -> CaseFileO
                 witness_name=s.witness.full_name,
                 signed_at=s.signed_at,
             )
-            for s in selectors.casefile_statements(case)
+            for s in cases.casefile_statements(case)
         ],
         impact_statements=case.impact_statements.count(),
         export=request.build_absolute_uri(reverse("api:casefile_export", args=[case.pk])),
@@ -445,7 +443,7 @@ def casefile_list(request: HttpRequest, filters: Query[PageQuery]) -> Any:
     """Case files of the caller's force, newest first. Follow `next` until it is null."""
     viewer = viewer_of(request)
     after = _page(filters.cursor)
-    rows, cursor = _paged(lambda: selectors.casefile_list(viewer=viewer, after=after, limit=filters.limit))
+    rows, cursor = _paged(lambda: cases.casefile_list(viewer=viewer, after=after, limit=filters.limit))
     return {
         "items": [_summary(c) for c in rows],
         "next": next_url(request, encode_cursor(cursor) if cursor else None),
@@ -481,11 +479,11 @@ def casefile_create(request: HttpRequest, payload: CaseFileIn) -> Any:
     def produce() -> CaseFileOut:
         incident = series = person = None
         if payload.incident is not None:
-            incident = selectors.casefile_target_incident(viewer=viewer, incident_id=payload.incident)
+            incident = cases.casefile_target_incident(viewer=viewer, incident_id=payload.incident)
         if payload.series is not None:
-            series = selectors.casefile_target_series(viewer=viewer, series_id=payload.series)
+            series = cases.casefile_target_series(viewer=viewer, series_id=payload.series)
         if payload.person is not None:
-            person = selectors.casefile_target_person(viewer=viewer, person_id=payload.person)
+            person = cases.casefile_target_person(viewer=viewer, person_id=payload.person)
             if person is None:
                 raise ProblemError(
                     422, "Some fields are not valid", [FieldError("person", "No such person.")]
@@ -501,7 +499,7 @@ def casefile_create(request: HttpRequest, payload: CaseFileIn) -> Any:
             offending_history=payload.offending_history,
             exclusion_zone=payload.exclusion_zone,
         )
-        return _casefile(request, viewer, selectors.casefile_get(viewer=viewer, casefile_id=case.pk))
+        return _casefile(request, viewer, cases.casefile_get(viewer=viewer, casefile_id=case.pk))
 
     return _once(request, viewer, payload, 201, produce)
 
@@ -511,7 +509,7 @@ def casefile_create(request: HttpRequest, payload: CaseFileIn) -> Any:
 )
 def casefile_detail(request: HttpRequest, casefile_id: Id) -> Any:
     viewer = viewer_of(request)
-    return _casefile(request, viewer, selectors.casefile_get(viewer=viewer, casefile_id=casefile_id))
+    return _casefile(request, viewer, cases.casefile_get(viewer=viewer, casefile_id=casefile_id))
 
 
 @router.get(
@@ -533,7 +531,7 @@ def casefile_export(request: HttpRequest, casefile_id: Id) -> HttpResponse:
     """For investigators and supervisors; the export is recorded in the audit trail. The manifest says
     whether each exhibit still matches the hash taken when it arrived."""
     viewer = viewer_of(request)
-    case = selectors.casefile_get(viewer=viewer, casefile_id=casefile_id)
+    case = cases.casefile_get(viewer=viewer, casefile_id=casefile_id)
     require_investigator(viewer)
     with transaction.atomic():
         data = casefiles.casefile_export(viewer=viewer, case_file=case)

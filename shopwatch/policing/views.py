@@ -23,7 +23,6 @@ from shopwatch.core.errors import ServiceError
 from shopwatch.core.forms import add_service_errors
 from shopwatch.core.models import Organisation
 
-from . import selectors
 from .forms import (
     AssignForm,
     AttendanceForm,
@@ -34,7 +33,15 @@ from .forms import (
     ReferralForm,
 )
 from .models import DeliveryStatus, TriageState, VictimReferral
+from .selectors import handoffs
+from .selectors import workload as workload_selectors
+from .selectors.callbacks import refused_callbacks
+from .selectors.cases import series_for_incident
+from .selectors.feedback import notifications_for
+from .selectors.outcomes import outcome_rates, rates_total
+from .selectors.queue import force_officers, queue_incident, queue_page, triage_history
 from .services import care, records, triage
+from .services.common import force_incident
 from .services.handoff import delivery_replay, endpoint_configure
 
 if TYPE_CHECKING:
@@ -79,7 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     except Exception:
         after = None
     with transaction.atomic():
-        rows, cursor = selectors.queue_page(
+        rows, cursor = queue_page(
             viewer=viewer, after=after, limit=50, state=state, assigned_to=viewer.user_id if mine else None
         )
     params = request.GET.copy()
@@ -97,33 +104,33 @@ def queue(request: HttpRequest) -> HttpResponse:
             "mine": mine,
             "states": TriageState.choices,
             "is_supervisor": can(viewer, Action.SUPERVISE),
-            "dead_letters": selectors.dead_letter_count(viewer),
+            "dead_letters": handoffs.dead_letter_count(viewer),
         },
     )
 
 
 def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: Any) -> dict[str, Any]:
-    incident = selectors.queue_incident(viewer=viewer, incident_id=pk)
+    incident = queue_incident(viewer=viewer, incident_id=pk)
     from shopwatch.evidence import selectors as evidence_selectors
     from shopwatch.reporting.models import IncidentVehicle
 
     from .models import CrimeRecord, Triage
 
-    officers = selectors.force_officers(viewer)
+    officers = force_officers(viewer)
     context: dict[str, Any] = {
         "incident": incident,
         "triage": Triage.objects.filter(incident=incident)
         .select_related("assigned_to", "attended_by")
         .first(),
-        "history": selectors.triage_history(incident),
+        "history": triage_history(incident),
         "record": CrimeRecord.objects.filter(incident=incident).first(),
-        "deliveries": selectors.deliveries_for_incident(incident),
-        "endpoint": selectors.endpoint_for_force(incident.force_id),
+        "deliveries": handoffs.deliveries_for_incident(incident),
+        "endpoint": handoffs.endpoint_for_force(incident.force_id),
         "offenders": _offenders(viewer, incident),
         "vehicles": list(IncidentVehicle.objects.filter(incident=incident).select_related("vehicle")),
         "evidence": evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident),
         "referrals": list(VictimReferral.objects.filter(incident=incident).order_by("referred_at")),
-        "in_series": selectors.series_for_incident(viewer=viewer, incident=incident),
+        "in_series": series_for_incident(viewer=viewer, incident=incident),
         "is_supervisor": can(viewer, Action.SUPERVISE, incident),
         "decision_form": DecisionForm(),
         "assign_form": AssignForm(officers=officers),
@@ -154,7 +161,7 @@ def _act(
     if form.is_valid():
         try:
             with transaction.atomic():
-                inc = selectors.force_incident(viewer, pk)
+                inc = force_incident(viewer, pk)
                 run(inc, form.cleaned_data)
         except ServiceError as exc:
             add_service_errors(form, exc.errors)
@@ -192,13 +199,13 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("take"):
         try:
             with transaction.atomic():
-                triage.triage_take(viewer=viewer, incident=selectors.force_incident(viewer, pk))
+                triage.triage_take(viewer=viewer, incident=force_incident(viewer, pk))
         except ServiceError as exc:
             messages.error(request, " ".join(e.message for e in exc.errors))
         else:
             messages.success(request, "You have taken this incident.")
         return redirect("policing:incident", pk=pk)
-    form = AssignForm(request.POST, officers=selectors.force_officers(viewer))
+    form = AssignForm(request.POST, officers=force_officers(viewer))
     return _act(
         request,
         viewer,
@@ -297,7 +304,7 @@ def referral(request: HttpRequest, pk: int) -> HttpResponse:
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     with transaction.atomic():
-        inc, body = selectors.handoff_export(viewer=viewer, incident_id=pk)
+        inc, body = handoffs.handoff_export(viewer=viewer, incident_id=pk)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{inc.reference}-handoff.json"'
     return response
@@ -307,7 +314,7 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
 def workload(request: HttpRequest) -> HttpResponse:
     viewer = _police(request)
     try:
-        loads, bands = selectors.workload(viewer=viewer)
+        loads, bands = workload_selectors.workload(viewer=viewer)
     except ServiceError as exc:
         raise Http404("Not found.") from exc
     return render(request, "policing/workload.html", {"loads": loads, "bands": bands})
@@ -318,7 +325,7 @@ def handoff_settings(request: HttpRequest) -> HttpResponse:
     viewer = _police(request)
     force = Organisation.objects.filter(pk__in=viewer.police_force_ids).order_by("pk").first()
     assert force is not None
-    endpoint = selectors.endpoint_for_force(force.pk)
+    endpoint = handoffs.endpoint_for_force(force.pk)
     form = EndpointForm(request.POST or None, initial={"url": endpoint.url if endpoint else ""})
     is_supervisor = can(viewer, Action.SUPERVISE)
     if request.method == "POST" and form.is_valid():
@@ -345,7 +352,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", DeliveryStatus.DEAD)
     if status not in (*DeliveryStatus.values, "all"):
         status = DeliveryStatus.DEAD
-    rows = selectors.deliveries(viewer=viewer, status=None if status == "all" else status)
+    rows = handoffs.deliveries(viewer=viewer, status=None if status == "all" else status)
     return render(
         request,
         "policing/deliveries.html",
@@ -353,7 +360,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "status": status,
             "statuses": DeliveryStatus.choices,
-            "refused": selectors.refused_callbacks(viewer=viewer),
+            "refused": refused_callbacks(viewer=viewer),
         },
     )
 
@@ -362,7 +369,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
-    delivery = selectors.delivery_get(viewer=viewer, delivery_id=pk)
+    delivery = handoffs.delivery_get(viewer=viewer, delivery_id=pk)
     try:
         delivery_replay(viewer=viewer, delivery=delivery)
     except ServiceError as exc:
@@ -387,15 +394,13 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         date_from = timezone.make_aware(date_from)
     if date_to:
         date_to = timezone.make_aware(date_to)
-    rows = selectors.outcome_rates(
-        viewer=viewer, date_from=date_from, date_to=date_to, period=period, area=area
-    )
+    rows = outcome_rates(viewer=viewer, date_from=date_from, date_to=date_to, period=period, area=area)
     return render(
         request,
         "policing/outcomes.html",
         {
             "rows": rows,
-            "total": selectors.rates_total(rows),
+            "total": rates_total(rows),
             "period": period,
             "area": area,
             "from": request.GET.get("from", ""),
@@ -413,6 +418,4 @@ def notifications(request: HttpRequest) -> HttpResponse:
         with contextlib.suppress(ValueError):
             notification_mark_read(user_id=user_id, notification_id=int(request.POST.get("id", "0")))
         return redirect("policing:notifications")
-    return render(
-        request, "policing/notifications.html", {"rows": selectors.notifications_for(user_id=user_id)}
-    )
+    return render(request, "policing/notifications.html", {"rows": notifications_for(user_id=user_id)})

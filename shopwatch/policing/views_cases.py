@@ -19,10 +19,11 @@ from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.forms import add_service_errors
 from shopwatch.core.models import STORE_ROLES, User
 
-from . import selectors
 from .forms import SeriesLinkForm, SignStatementForm
 from .models import CaseFile
+from .selectors import cases
 from .services import casefiles, linking
+from .services.common import force_incident
 from .views import _police
 
 # --- Series and suggestions ------------------------------------------------------------------------------
@@ -36,15 +37,15 @@ def _casefile_field(service_field: str) -> str:
 @login_required
 def series_list(request: HttpRequest) -> HttpResponse:
     viewer = _police(request)
-    rows, _ = selectors.series_list(viewer=viewer)
+    rows, _ = cases.series_list(viewer=viewer)
     return render(request, "policing/series_list.html", {"rows": rows})
 
 
 @login_required
 def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
-    series = selectors.series_get(viewer=viewer, series_id=pk)
-    members = selectors.series_members(viewer=viewer, series=series)
+    series = cases.series_get(viewer=viewer, series_id=pk)
+    members = cases.series_members(viewer=viewer, series=series)
     return render(request, "policing/series_detail.html", {"series": series, "members": members})
 
 
@@ -69,10 +70,10 @@ def series_link(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     chosen_ids = _ids(data.getlist("incidents") or data.getlist("incident"))
     query = data.get("q", "").strip()[:40]
-    chosen = selectors.linkable_incidents(viewer=viewer, ids=chosen_ids, limit=linking.MAX_LINK)
-    found = selectors.linkable_incidents(viewer=viewer, reference=query, limit=20)
+    chosen = cases.linkable_incidents(viewer=viewer, ids=chosen_ids, limit=linking.MAX_LINK)
+    found = cases.linkable_incidents(viewer=viewer, reference=query, limit=20)
     candidates = chosen + [i for i in found if i.pk not in {c.pk for c in chosen}]
-    series_rows, _ = selectors.series_list(viewer=viewer)
+    series_rows, _ = cases.series_list(viewer=viewer)
     kwargs: dict[str, Any] = {
         "candidates": [(i.pk, _incident_label(i)) for i in candidates],
         "series": [(s.pk, f"{s.name} (series {s.pk})") for s in series_rows],
@@ -93,7 +94,7 @@ def series_link(request: HttpRequest) -> HttpResponse:
         picked = [i for i in candidates if i.pk in set(d["incidents"])]
         try:
             if d["target"] == "existing":
-                series = selectors.series_get(viewer=viewer, series_id=d["series"])
+                series = cases.series_get(viewer=viewer, series_id=d["series"])
                 added = linking.series_add(viewer=viewer, series=series, incidents=picked, reason=d["reason"])
                 done = f"{len(added)} incident{'s' if len(added) != 1 else ''} added to {series.name}."
             else:
@@ -129,7 +130,7 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
         window = linking.DEFAULT_WINDOW_DAYS
     error = ""
     with transaction.atomic():
-        incident = selectors.force_incident(viewer, pk)
+        incident = force_incident(viewer, pk)
         try:
             suggestions = linking.link_suggest(viewer=viewer, incident=incident, window_days=window)
         except ServiceError as exc:
@@ -146,7 +147,7 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
-    suggestion = selectors.suggestion_get(viewer=viewer, suggestion_id=pk)
+    suggestion = cases.suggestion_get(viewer=viewer, suggestion_id=pk)
     back = request.POST.get("incident") or suggestion.incident_a_id
     try:
         linking.suggestion_decide(
@@ -224,18 +225,16 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
         kind, target = d["kind"], d["target"]
         try:
             incident = (
-                selectors.casefile_target_incident(viewer=viewer, incident_id=target)
+                cases.casefile_target_incident(viewer=viewer, incident_id=target)
                 if kind == "incident"
                 else None
             )
             series = (
-                selectors.casefile_target_series(viewer=viewer, series_id=target)
-                if kind == "series"
-                else None
+                cases.casefile_target_series(viewer=viewer, series_id=target) if kind == "series" else None
             )
             person = None
             if kind == "offender":
-                person = selectors.casefile_target_person(viewer=viewer, person_id=target)
+                person = cases.casefile_target_person(viewer=viewer, person_id=target)
                 if person is None:
                     raise ValidationFailed([FieldError("target", "No such person you may see.")])
             case = casefiles.casefile_create(
@@ -253,7 +252,7 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc.errors, field_for=_casefile_field)
         else:
             return redirect("policing:casefile", pk=case.pk)
-    rows, _ = selectors.casefile_list(viewer=viewer)
+    rows, _ = cases.casefile_list(viewer=viewer)
     return render(
         request,
         "policing/casefile_list.html",
@@ -263,7 +262,7 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
 
 
 def _case(viewer: Any, pk: int) -> CaseFile:
-    return selectors.casefile_get(viewer=viewer, casefile_id=pk)
+    return cases.casefile_get(viewer=viewer, casefile_id=pk)
 
 
 def _witness_choices(incidents: list[Any]) -> list[tuple[int, str]]:
@@ -280,7 +279,7 @@ def _witness_choices(incidents: list[Any]) -> list[tuple[int, str]]:
 def casefile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _police(request)
     case = _case(viewer, pk)
-    incidents = selectors.casefile_incidents(viewer=viewer, case=case)
+    incidents = cases.casefile_incidents(viewer=viewer, case=case)
     form = StatementForm(request.POST or None)
     witness_field = form.fields["witness"]
     assert isinstance(witness_field, forms.ChoiceField)
@@ -309,7 +308,7 @@ def casefile_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 request, "Statement written. The witness has been asked to sign it on their phone."
             )
             return redirect("policing:casefile", pk=case.pk)
-    statements = selectors.casefile_statements(case)
+    statements = cases.casefile_statements(case)
     return render(
         request,
         "policing/casefile_detail.html",

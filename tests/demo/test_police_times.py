@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from shopwatch.core.models import Organisation, OrganisationKind
-from shopwatch.policing.selectors import queue_queryset
+from shopwatch.policing.selectors.queue import queue_queryset
 from shopwatch.reporting.models import Incident, IncidentStatus, StatusChange
 
 

@@ -322,7 +322,7 @@ def test_a_case_file_exports_a_linked_file_once_skips_deleted_files_and_records_
 
 def test_police_see_a_linked_file_on_the_queue_the_incident_page_and_the_hand_off(world: World) -> None:
     from shopwatch.policing.payload import build_payload
-    from shopwatch.policing.selectors import queue_page
+    from shopwatch.policing.selectors.queue import queue_page
 
     officer = world.viewer("police_sussex")
     a = _incident(world, "reporter", "nw-brighton")

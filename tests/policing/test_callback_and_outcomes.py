@@ -15,8 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from shopwatch.core.errors import ValidationFailed
-from shopwatch.policing import selectors
 from shopwatch.policing.models import CrimeRecord, CrimeRecordChange, Notification
+from shopwatch.policing.selectors.feedback import police_feedback
+from shopwatch.policing.selectors.outcomes import outcome_rates, rates_total
 from shopwatch.policing.services import handoff, records, triage
 from shopwatch.policing.services.common import system_viewer
 from shopwatch.reporting.models import Incident, IncidentStatus
@@ -86,7 +87,7 @@ def test_signed_callback_sets_crime_reference_seen_by_the_store(
     store_view = api("reporter").get(f"/api/v1/incidents/{inc.pk}").json()
     assert store_view["crime_reference"] == "47250012345"
     assert store_view["status"] == IncidentStatus.CRIME_RECORDED
-    feedback = selectors.police_feedback(viewer=world.viewer("manager"), incident_id=inc.pk)
+    feedback = police_feedback(viewer=world.viewer("manager"), incident_id=inc.pk)
     assert feedback is not None
     assert (feedback.crime_reference, feedback.status_label) == ("47250012345", "Crime recorded")
     assert any("47250012345" in m.body for m in mailoutbox)
@@ -165,7 +166,7 @@ def test_later_status_changes_reach_the_store(world: World, forces: None) -> Non
     _post({"incident": inc.pk, "crime_reference": "X1", "status": "crime_recorded"}, SUSSEX_SECRET)
     _post({"incident": inc.pk, "crime_reference": "X1", "status": "under_investigation"}, SUSSEX_SECRET)
     _post({"incident": inc.pk, "crime_reference": "X1", "status": "charged"}, SUSSEX_SECRET)
-    feedback = selectors.police_feedback(viewer=world.viewer("reporter"), incident_id=inc.pk)
+    feedback = police_feedback(viewer=world.viewer("reporter"), incident_id=inc.pk)
     assert feedback is not None
     assert [h.status for h in feedback.history] == ["crime_recorded", "under_investigation", "charged"]
 
@@ -259,7 +260,7 @@ def test_solved_and_positive_rates_reviewed_against_unreviewed(world: World) -> 
     _with_outcome(world, feb, reviewed=True, outcome="8", store="kiosk-crawley")
     _with_outcome(world, feb, reviewed=False, outcome="15", store="kiosk-crawley")
 
-    rows = selectors.outcome_rates(viewer=world.viewer("police_sussex"))
+    rows = outcome_rates(viewer=world.viewer("police_sussex"))
     got = {(r.period.isoformat(), r.area): r for r in rows}
     assert set(got) == {("2026-01-01", "Town"), ("2026-02-01", "Crawley")}
     jan_town = got[("2026-01-01", "Town")]
@@ -271,17 +272,17 @@ def test_solved_and_positive_rates_reviewed_against_unreviewed(world: World) -> 
     feb_crawley = got[("2026-02-01", "Crawley")]
     assert feb_crawley.reviewed_solved_rate == 100.0
     assert feb_crawley.unreviewed_solved_rate == 0.0
-    total = selectors.rates_total(rows)
+    total = rates_total(rows)
     assert (total.reviewed, total.unreviewed) == (4, 3)
     assert total.reviewed_solved_rate == 75.0
     assert total.unreviewed_solved_rate == 33.3
-    quarter = selectors.outcome_rates(viewer=world.viewer("police_sussex"), period="quarter", area="force")
+    quarter = outcome_rates(viewer=world.viewer("police_sussex"), period="quarter", area="force")
     assert [(r.period.isoformat(), r.area, r.total) for r in quarter] == [("2026-01-01", "Sussex Police", 7)]
-    feb_only = selectors.outcome_rates(
+    feb_only = outcome_rates(
         viewer=world.viewer("police_sussex"), date_from=dt.datetime(2026, 2, 1, tzinfo=tz)
     )
     assert [r.area for r in feb_only] == ["Crawley"]
-    assert selectors.outcome_rates(viewer=world.viewer("police_tv")) == []
+    assert outcome_rates(viewer=world.viewer("police_tv")) == []
     from tests.policing.conftest import signed_in
 
     page = signed_in(world, "police_sussex").get("/police/outcomes/?period=month&area=town")

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.models import AuditEvent
-from shopwatch.policing import selectors
 from shopwatch.policing.models import Notification, Triage, TriageEvent, TriageState
+from shopwatch.policing.selectors.feedback import police_feedback
+from shopwatch.policing.selectors.queue import queue_page
+from shopwatch.policing.selectors.workload import workload
 from shopwatch.policing.services import triage
 from shopwatch.reporting.models import Incident, IncidentStatus, StatusChange
 from shopwatch.reporting.services import incident_send_to_police
@@ -161,7 +163,7 @@ def test_reject_needs_a_reason_and_the_store_sees_it(world: World, api: Callable
     assert not Triage.objects.filter(incident=inc).exists()
     ok = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "reject", "reason": "Civil dispute"})
     assert ok.json()["triage_state"] == "rejected"
-    feedback = selectors.police_feedback(viewer=world.viewer("reporter"), incident_id=inc.pk)
+    feedback = police_feedback(viewer=world.viewer("reporter"), incident_id=inc.pk)
     assert feedback is not None
     assert feedback.triage_reason == "Civil dispute"
     late = client.post(f"/api/v1/incidents/{inc.pk}/triage", {"decision": "accept"})
@@ -246,7 +248,7 @@ def test_supervisor_sees_workload_per_officer_and_ageing(world: World) -> None:
     sup = world.viewer("supervisor_sussex")
     triage.triage_assign(viewer=sup, incident=a, assignee_id=world.users["police_sussex"].pk)
     triage.triage_assign(viewer=sup, incident=b, assignee_id=world.users["police_sussex"].pk)
-    loads, bands = selectors.workload(viewer=sup)
+    loads, bands = workload(viewer=sup)
     by_officer = {(w.officer.email if w.officer else None): w.open_count for w in loads}
     assert by_officer == {"police_sussex@example.org": 2, None: 1}
     assert dict(bands) == {
@@ -257,7 +259,7 @@ def test_supervisor_sees_workload_per_officer_and_ageing(world: World) -> None:
         "Over 28 days": 0,
     }
     with pytest.raises(ServiceError):
-        selectors.workload(viewer=world.viewer("police_sussex"))
+        workload(viewer=world.viewer("police_sussex"))
 
 
 def test_queue_query_count_does_not_grow_with_rows(world: World) -> None:
@@ -265,11 +267,11 @@ def test_queue_query_count_does_not_grow_with_rows(world: World) -> None:
         _sent(world)
     viewer = world.viewer("police_sussex")
     with CaptureQueriesContext(connection) as few:
-        selectors.queue_page(viewer=viewer, after=None, limit=50)
+        queue_page(viewer=viewer, after=None, limit=50)
     for _ in range(12):
         _sent(world)
     with CaptureQueriesContext(connection) as many:
-        rows, _ = selectors.queue_page(viewer=viewer, after=None, limit=50)
+        rows, _ = queue_page(viewer=viewer, after=None, limit=50)
         [r.incident.store.name for r in rows]
     assert len(rows) == 15
     assert len(many) == len(few) <= 3

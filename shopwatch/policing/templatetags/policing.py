@@ -9,7 +9,7 @@ from django.http import Http404
 
 from shopwatch.core.entitlements import viewer_for
 
-from ..selectors import police_feedback as feedback_for
+from ..selectors.feedback import police_feedback as feedback_for
 
 register = template.Library()
 
