@@ -1,1 +1,2 @@
-"""Offender linking: probabilistic link proposals between person records, resolved identities, vehicles and organised groups."""
+"""Offender linking: probabilistic link proposals between person records, resolved identities, vehicles and
+organised groups."""
