@@ -21,4 +21,7 @@ urlpatterns = [
     path("intelligence/", include("shopwatch.intelligence.urls")),
     path("links/", include("shopwatch.linking.urls")),
     path("faces/", include("shopwatch.faces.urls")),
+    path("navigator/", include("shopwatch.navigator.urls")),
+    path("marking/", include("shopwatch.marking.urls")),
+    path("assessments/", include("shopwatch.assessments.urls")),
 ]

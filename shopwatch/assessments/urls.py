@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assessments"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("take/<int:pk>/", views.take, name="take"),
+    path("<int:pk>/", views.result, name="result"),
+    path("<int:pk>/certificate.pdf", views.certificate, name="certificate"),
+]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "navigator"
+urlpatterns = [
+    path("", views.caseload, name="caseload"),
+    path("<int:pk>/", views.case_detail, name="case"),
+]
