@@ -35,7 +35,7 @@ from PIL import Image
 from django.db import transaction
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.core.models import Membership, Organisation, Role, Store, User
-from shopwatch.intelligence.services import gallery_add_person
+from shopwatch.intelligence.services.galleries import gallery_add_person
 from shopwatch.subjects.services import person_photo_add
 
 N, EVERY = {n}, {every}

@@ -27,8 +27,8 @@ from shopwatch.core.models import Distribution, Membership, Organisation, Organi
 from shopwatch.evidence import linking
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import evidence_add
-from shopwatch.intelligence import services as intelligence_services
 from shopwatch.intelligence.models import IntelligenceReport
+from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.policing.services import triage
 from shopwatch.reporting.models import Incident
 from tests.api.support import ApiClient, api_client_for

@@ -33,7 +33,7 @@ from shopwatch.alerts.services import alert_raise
 from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.errors import NotEntitled, ServiceError, ValidationFailed
 from shopwatch.core.models import TWO_FACTOR_ROLES, Store
-from shopwatch.intelligence import selectors, services
+from shopwatch.intelligence import selectors
 from shopwatch.intelligence.models import (
     ExclusionNotice,
     GalleryEntry,
@@ -41,6 +41,10 @@ from shopwatch.intelligence.models import (
     NetworkSharing,
     WarningLetter,
 )
+from shopwatch.intelligence.services.exclusions import Service, exclusion_issue, warning_issue
+from shopwatch.intelligence.services.galleries import gallery_add_person
+from shopwatch.intelligence.services.graded import intelligence_grade, intelligence_submit
+from shopwatch.intelligence.services.retention import settings_update
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.models import Person
@@ -155,7 +159,7 @@ def _list(world: World, partnership: str, *, photo: bool = True) -> GalleryEntry
     name, reason = LISTED[partnership]
     given, family = name.split()
     pm = world.viewer(MANAGER_OF[partnership])
-    entry = services.gallery_add_person(
+    entry = gallery_add_person(
         viewer=pm,
         partnership=world.orgs[partnership],
         given_name=given,
@@ -183,7 +187,7 @@ def test_gallery_pages_entries_print_and_photos(world: World, user: str, partner
     client = client_for(world, user)
     problems: list[str] = []
     for sharing in (NetworkSharing.IMAGES, NetworkSharing.DETAILS, NetworkSharing.NONE):
-        services.settings_update(
+        settings_update(
             viewer=world.viewer(MANAGER_OF[partnership]),
             partnership=world.orgs[partnership],
             gallery_months=12,
@@ -273,7 +277,7 @@ SUGGESTS_ON_BRIGHTON = {
 @pytest.mark.parametrize("user", EVERYONE)
 def test_help_identify_only_from_the_galleries_own_members(world: World, user: str, sharing: str) -> None:
     entry = _list(world, BRIGHTON, photo=False)
-    services.settings_update(
+    settings_update(
         viewer=world.viewer("partnership_manager"),
         partnership=world.orgs[BRIGHTON],
         gallery_months=12,
@@ -303,15 +307,15 @@ class Notices:
     notice: ExclusionNotice
 
 
-def _service() -> services.Service:
-    return services.Service(how="in_person", at=timezone.now() - dt.timedelta(hours=2), by="PCSO Jones")
+def _service() -> Service:
+    return Service(how="in_person", at=timezone.now() - dt.timedelta(hours=2), by="PCSO Jones")
 
 
 def _notices(world: World) -> Notices:
     pm = world.viewer("partnership_manager")
     person = _list(world, BRIGHTON, photo=False).person
     inc = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
-    letter = services.warning_issue(
+    letter = warning_issue(
         viewer=pm,
         partnership=world.orgs[BRIGHTON],
         person_id=person.pk,
@@ -319,7 +323,7 @@ def _notices(world: World) -> Notices:
         incident_ids=[inc.pk],
         service=_service(),
     )
-    notice = services.exclusion_issue(
+    notice = exclusion_issue(
         viewer=pm,
         partnership=world.orgs[BRIGHTON],
         person_id=person.pk,
@@ -378,7 +382,7 @@ def test_only_the_partnerships_managers_issue_warnings_and_exclusions(world: Wor
     may = user in BRIGHTON_MANAGERS or user == ADMIN
     outcomes = []
     for issue in (
-        lambda: services.warning_issue(
+        lambda: warning_issue(
             viewer=viewer,
             partnership=world.orgs[BRIGHTON],
             person_id=n.person.pk,
@@ -386,7 +390,7 @@ def test_only_the_partnerships_managers_issue_warnings_and_exclusions(world: Wor
             incident_ids=[],
             service=_service(),
         ),
-        lambda: services.exclusion_issue(
+        lambda: exclusion_issue(
             viewer=viewer,
             partnership=world.orgs[BRIGHTON],
             person_id=n.person.pk,
@@ -456,7 +460,7 @@ SANITISED = "Subject is believed to sell stolen meat at a weekend market."
 
 def _submitted(world: World, person: Person | None = None) -> IntelligenceReport:
     if person is None:
-        return services.intelligence_submit(
+        return intelligence_submit(
             viewer=world.viewer("reporter"),
             partnership=world.orgs[BRIGHTON],
             kind="place",
@@ -464,7 +468,7 @@ def _submitted(world: World, person: Person | None = None) -> IntelligenceReport
             text=ORIGINAL,
             source_details=SOURCE,
         )
-    return services.intelligence_submit(
+    return intelligence_submit(
         viewer=world.viewer("reporter"),
         partnership=world.orgs[BRIGHTON],
         kind="person",
@@ -479,7 +483,7 @@ def _submitted(world: World, person: Person | None = None) -> IntelligenceReport
 def test_submitting_intelligence_only_to_own_partnerships(world: World, user: str) -> None:
     viewer = world.viewer(user)
     try:
-        services.intelligence_submit(
+        intelligence_submit(
             viewer=viewer,
             partnership=world.orgs[BRIGHTON],
             kind="place",
@@ -538,7 +542,7 @@ def test_grading_only_by_the_partnerships_managers_or_local_police(world: World,
         assert posted.status_code == 404
         assert report.grading == ""
         with pytest.raises(NotEntitled):
-            services.intelligence_grade(
+            intelligence_grade(
                 viewer=world.viewer(user),
                 report=report,
                 source_evaluation="2",
@@ -549,7 +553,7 @@ def test_grading_only_by_the_partnerships_managers_or_local_police(world: World,
 
 
 def _grade(world: World, report: IntelligenceReport, code: str, share_with: str) -> IntelligenceReport:
-    return services.intelligence_grade(
+    return intelligence_grade(
         viewer=world.viewer("partnership_manager"),
         report=report,
         source_evaluation="2",

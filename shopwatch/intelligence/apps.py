@@ -12,7 +12,7 @@ class IntelligenceConfig(AppConfig):
     def ready(self) -> None:
         from shopwatch.reporting.filed import incident_filed
 
-        from .services import incidents_filed
+        from .services.reports import incidents_filed
 
         # Reports naming listed or excluded people renew their listings and record breaches, in the same
         # transaction.

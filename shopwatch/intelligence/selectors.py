@@ -38,7 +38,8 @@ from .models import (
     NetworkSharing,
     WarningLetter,
 )
-from .services import may_grade, settings_for
+from .services.common import settings_for
+from .services.graded import may_grade
 
 RECENT_DAYS = 90
 

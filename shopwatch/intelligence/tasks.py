@@ -13,7 +13,7 @@ from django_tasks import task
 from shopwatch.core.models import Membership, Role
 
 from .models import Breach, GalleryEntry, GalleryStatus
-from .services import retention_run
+from .services.retention import retention_run
 
 
 @task()

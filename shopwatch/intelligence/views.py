@@ -35,7 +35,7 @@ from shopwatch.subjects.services import (
     person_rectify,
 )
 
-from . import pdfs, selectors, services
+from . import pdfs, selectors
 from .forms import (
     AppealDecisionForm,
     AppealForm,
@@ -50,6 +50,18 @@ from .forms import (
     WarningForm,
 )
 from .models import Appeal, ExclusionNotice, IntelligenceReport, SubjectKind
+from .services import galleries as galleries_services
+from .services.common import settings_for
+from .services.exclusions import (
+    Service,
+    appeal_decide,
+    appeal_lodge,
+    exclusion_issue,
+    exclusion_review_date,
+    warning_issue,
+)
+from .services.graded import intelligence_grade, intelligence_submit, may_grade
+from .services.retention import retention_plan, settings_update
 
 REF = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -136,7 +148,7 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
         d = form.cleaned_data
         try:
             with transaction.atomic():
-                entry = services.gallery_add_person(
+                entry = galleries_services.gallery_add_person(
                     viewer=viewer,
                     partnership=partnership,
                     given_name=d["given_name"],
@@ -154,7 +166,7 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
                     )
         except ServiceError as exc:
             add_service_errors(form, exc.errors, field_for=top_level_field)
-            duplicates = services.possible_duplicates(
+            duplicates = galleries_services.possible_duplicates(
                 partnership=partnership,
                 given_name=d["given_name"],
                 family_name=d["family_name"],
@@ -179,7 +191,7 @@ def person_merge(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         keep = qs.get(pk=int(request.POST.get("keep", "0")))
         remove = qs.get(pk=int(request.POST.get("remove", "0")))
-        services.person_merge(
+        galleries_services.person_merge(
             viewer=viewer, keep=keep, remove=remove, reason=request.POST.get("reason", "Duplicate")
         )
     except (Person.DoesNotExist, ValueError) as exc:
@@ -201,7 +213,7 @@ def gallery_entry(request: HttpRequest, pk: int) -> HttpResponse:
     own = card.entry.partnership_id in viewer.partnership_ids
     if request.method == "POST" and own and form.is_valid():
         try:
-            services.intelligence_submit(
+            intelligence_submit(
                 viewer=viewer,
                 partnership=card.entry.partnership,
                 kind=SubjectKind.IDENTIFICATION,
@@ -260,7 +272,7 @@ def intelligence_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form is not None and form.is_valid():
         d = form.cleaned_data
         try:
-            services.intelligence_submit(
+            intelligence_submit(
                 viewer=viewer,
                 partnership=Organisation.objects.get(pk=d["partnership"]),
                 kind=d["kind"],
@@ -305,12 +317,12 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(pk=pk)
         .first()
     )
-    if report is None or not services.may_grade(viewer, report.partnership):
+    if report is None or not may_grade(viewer, report.partnership):
         raise Http404(NOT_FOUND_MESSAGE)
     form = GradeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.intelligence_grade(viewer=viewer, report=report, **form.cleaned_data)
+            intelligence_grade(viewer=viewer, report=report, **form.cleaned_data)
         except ServiceError as exc:
             add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
@@ -333,8 +345,8 @@ def _refs(text: str) -> list[int]:
     )
 
 
-def _service(d: dict[str, Any]) -> services.Service:
-    return services.Service(how=d["served_how"], at=d["served_at"], by=d["served_by"])
+def _service(d: dict[str, Any]) -> Service:
+    return Service(how=d["served_how"], at=d["served_at"], by=d["served_by"])
 
 
 @login_required
@@ -352,7 +364,7 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("form") == "warning" and warning_form.is_valid():
         d = warning_form.cleaned_data
         try:
-            letter = services.warning_issue(
+            letter = warning_issue(
                 viewer=viewer,
                 partnership=partnership,
                 person_id=d["person"],
@@ -368,7 +380,7 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("form") == "exclusion" and exclusion_form.is_valid():
         d = exclusion_form.cleaned_data
         try:
-            notice = services.exclusion_issue(
+            notice = exclusion_issue(
                 viewer=viewer,
                 partnership=partnership,
                 person_id=d["person"],
@@ -413,15 +425,13 @@ def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("form") == "appeal" and appeal_form.is_valid():
-                services.appeal_lodge(
-                    viewer=viewer, notice=notice, grounds=appeal_form.cleaned_data["grounds"]
-                )
+                appeal_lodge(viewer=viewer, notice=notice, grounds=appeal_form.cleaned_data["grounds"])
                 messages.success(request, "Appeal recorded.")
                 return redirect("intelligence:exclusion", pk=pk)
             if request.POST.get("form") == "decide" and decision_form.is_valid():
                 appeal = Appeal.objects.get(pk=int(request.POST.get("appeal", "0")), exclusion=notice)
                 d = decision_form.cleaned_data
-                services.appeal_decide(
+                appeal_decide(
                     viewer=viewer,
                     appeal=appeal,
                     decision=d["decision"],
@@ -440,7 +450,7 @@ def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
         "intelligence/exclusion.html",
         {
             "notice": notice,
-            "review_on": services.exclusion_review_date(notice),
+            "review_on": exclusion_review_date(notice),
             "appeals": notice.appeals.order_by("lodged_at"),
             "breaches": notice.breaches.select_related("incident__store"),
             "appeal_form": appeal_form,
@@ -473,7 +483,7 @@ def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     partnership = _managed(request, slug)
-    conf = services.settings_for(partnership)
+    conf = settings_for(partnership)
     form = SettingsForm(
         request.POST or None,
         initial={
@@ -484,7 +494,7 @@ def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.settings_update(viewer=viewer, partnership=partnership, **form.cleaned_data)
+            settings_update(viewer=viewer, partnership=partnership, **form.cleaned_data)
         except ServiceError as exc:
             add_service_errors(form, exc.errors, field_for=top_level_field)
         else:
@@ -496,7 +506,7 @@ def data_protection(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "partnership": partnership,
             "form": form,
-            "plan": services.retention_plan(partnership=partnership),
+            "plan": retention_plan(partnership=partnership),
             "people": Person.objects.filter(partnership=partnership).order_by("family_name", "given_name")[
                 :500
             ],

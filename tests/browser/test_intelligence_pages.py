@@ -18,8 +18,8 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from shopwatch.intelligence import services
 from shopwatch.intelligence.models import ExclusionNotice, GalleryEntry, IntelligenceReport, IntelStatus
+from shopwatch.intelligence.services.galleries import gallery_add_person
 from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.services import person_photo_add
 from tests.browser.axe import assert_accessible
@@ -55,7 +55,7 @@ def _gallery(world: World) -> GalleryEntry:
     """Brighton BCRP's gallery: three people, one with a photo, one whose identity is sought."""
     pm = world.viewer("partnership_manager")
     bcrp = world.orgs["brighton-bcrp"]
-    kyle = services.gallery_add_person(
+    kyle = gallery_add_person(
         viewer=pm,
         partnership=bcrp,
         given_name="Kyle",
@@ -65,7 +65,7 @@ def _gallery(world: World) -> GalleryEntry:
         reason="Repeated thefts of steak from the chillers",
     )
     person_photo_add(viewer=pm, person=kyle.person, fileobj=_photo(), filename="kyle.jpg")
-    services.gallery_add_person(
+    gallery_add_person(
         viewer=pm,
         partnership=bcrp,
         given_name="Tara",
@@ -74,7 +74,7 @@ def _gallery(world: World) -> GalleryEntry:
         description="Short, red coat",
         reason="Threatened staff at the tills",
     )
-    services.gallery_add_person(
+    gallery_add_person(
         viewer=pm,
         partnership=bcrp,
         given_name="",

@@ -19,7 +19,7 @@ from PIL import Image
 
 from shopwatch.core.errors import Conflict, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditEvent
-from shopwatch.intelligence import selectors, services
+from shopwatch.intelligence import selectors
 from shopwatch.intelligence.models import (
     Breach,
     ExclusionStatus,
@@ -28,6 +28,17 @@ from shopwatch.intelligence.models import (
     IntelStatus,
     NetworkSharing,
 )
+from shopwatch.intelligence.services.exclusions import (
+    Service,
+    appeal_decide,
+    appeal_lodge,
+    exclusion_issue,
+    exclusion_review_date,
+    warning_issue,
+)
+from shopwatch.intelligence.services.galleries import gallery_add_person, person_merge
+from shopwatch.intelligence.services.graded import intelligence_grade, intelligence_submit
+from shopwatch.intelligence.services.retention import retention_plan, retention_run, settings_update
 from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.models import Person, PersonTombstone
 from shopwatch.subjects.services import person_photo_add
@@ -43,7 +54,7 @@ def _jpeg() -> io.BytesIO:
 
 
 def _list(world: World, name: str = "Kyle", family: str = "Marsh", **kw: Any) -> GalleryEntry:
-    return services.gallery_add_person(
+    return gallery_add_person(
         viewer=world.viewer("partnership_manager"),
         partnership=world.orgs["brighton-bcrp"],
         given_name=name,
@@ -70,7 +81,7 @@ def test_gallery_visibility_across_partnerships_and_network_choice(world: World)
     ]
     assert _titles(world, "unconnected_reporter", "brighton-bcrp") == []
     pm = world.viewer("partnership_manager")
-    services.settings_update(
+    settings_update(
         viewer=pm,
         partnership=world.orgs["brighton-bcrp"],
         gallery_months=12,
@@ -78,7 +89,7 @@ def test_gallery_visibility_across_partnerships_and_network_choice(world: World)
         network_sharing=NetworkSharing.DETAILS,
     )
     assert _titles(world, "connected_reporter", "brighton-bcrp") == ["Kyle Marsh"]
-    services.settings_update(
+    settings_update(
         viewer=pm,
         partnership=world.orgs["brighton-bcrp"],
         gallery_months=12,
@@ -106,7 +117,7 @@ def test_duplicates_are_offered_for_merge_never_silently(world: World) -> None:
 
     still = evidence_add(viewer=world.viewer("reporter"), incident=inc, fileobj=_jpeg(), filename="s.jpg")
     evidence_person_add(viewer=world.viewer("reporter"), evidence_id=still.pk, person_id=second_id)
-    kept = services.person_merge(
+    kept = person_merge(
         viewer=world.viewer("partnership_manager"), keep=first.person, remove=second.person, reason="Same man"
     )
     assert not Person.objects.filter(pk=second_id).exists()
@@ -135,8 +146,8 @@ def test_gallery_renewed_by_new_incident_and_not_an_image_refused(world: World) 
     assert photo.content_type == "image/jpeg"
 
 
-def _service() -> services.Service:
-    return services.Service(how="in_person", at=timezone.now() - dt.timedelta(hours=1), by="PCSO Jones")
+def _service() -> Service:
+    return Service(how="in_person", at=timezone.now() - dt.timedelta(hours=1), by="PCSO Jones")
 
 
 @pytest.mark.django_db
@@ -146,7 +157,7 @@ def test_exclusion_lifecycle_breach_review_appeal(world: World) -> None:
     incident = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
     bcrp = world.orgs["brighton-bcrp"]
     with pytest.raises(ValidationFailed) as bad:
-        services.exclusion_issue(
+        exclusion_issue(
             viewer=pm,
             partnership=bcrp,
             person_id=person.pk,
@@ -160,7 +171,7 @@ def test_exclusion_lifecycle_breach_review_appeal(world: World) -> None:
         )
     fields = {e.field for e in bad.value.errors}
     assert {"ends_on", "stores"} <= fields
-    notice = services.exclusion_issue(
+    notice = exclusion_issue(
         viewer=pm,
         partnership=bcrp,
         person_id=person.pk,
@@ -173,9 +184,9 @@ def test_exclusion_lifecycle_breach_review_appeal(world: World) -> None:
         evidence_ids=[incident.pk],
     )
     assert notice.ends_on == timezone.localdate() + relativedelta(months=12) - dt.timedelta(days=1)
-    assert services.exclusion_review_date(notice) >= timezone.localdate() + relativedelta(months=6)
+    assert exclusion_review_date(notice) >= timezone.localdate() + relativedelta(months=6)
     with pytest.raises(NotEntitled):
-        services.exclusion_issue(
+        exclusion_issue(
             viewer=world.viewer("reporter"),
             partnership=bcrp,
             person_id=person.pk,
@@ -199,8 +210,8 @@ def test_exclusion_lifecycle_breach_review_appeal(world: World) -> None:
     # Not a breach at a store outside the partnership.
     world.report("unconnected_reporter", "oxshop-oxford", offenders=[OffenderInput(description="Tall man")])
     assert Breach.objects.count() == 1
-    appeal = services.appeal_lodge(viewer=pm, notice=notice, grounds="I was not there")
-    services.appeal_decide(viewer=pm, appeal=appeal, decision="overturned", reason="CCTV unclear")
+    appeal = appeal_lodge(viewer=pm, notice=notice, grounds="I was not there")
+    appeal_decide(viewer=pm, appeal=appeal, decision="overturned", reason="CCTV unclear")
     notice.refresh_from_db()
     assert notice.status == ExclusionStatus.REVOKED
 
@@ -210,7 +221,7 @@ def test_breach_notification_email(world: World, django_capture_on_commit_callba
     pm = world.viewer("partnership_manager")
     person = _list(world).person
     first = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
-    services.exclusion_issue(
+    exclusion_issue(
         viewer=pm,
         partnership=world.orgs["brighton-bcrp"],
         person_id=person.pk,
@@ -232,7 +243,7 @@ def test_breach_notification_email(world: World, django_capture_on_commit_callba
 @pytest.mark.django_db
 def test_grading_3x5x2_and_source_protection(world: World) -> None:
     person = _list(world).person
-    report = services.intelligence_submit(
+    report = intelligence_submit(
         viewer=world.viewer("reporter"),
         partnership=world.orgs["brighton-bcrp"],
         kind="person",
@@ -241,7 +252,7 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
         source_details="My cousin Dave Prior who runs the bacon stall",
     )
     with pytest.raises(NotEntitled):
-        services.intelligence_grade(
+        intelligence_grade(
             viewer=world.viewer("same_partnership_reporter"),
             report=report,
             source_evaluation="2",
@@ -251,7 +262,7 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
         )
     pm = world.viewer("partnership_manager")
     with pytest.raises(ValidationFailed) as exc:
-        services.intelligence_grade(
+        intelligence_grade(
             viewer=pm,
             report=report,
             source_evaluation="2",
@@ -261,7 +272,7 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
         )
     fields = {e.field for e in exc.value.errors}
     assert {"handling_conditions", "sanitised_text"} <= fields
-    services.intelligence_grade(
+    intelligence_grade(
         viewer=pm,
         report=report,
         source_evaluation="2",
@@ -278,14 +289,14 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
     assert selectors.intelligence_view(report, world.viewer("partnership_manager"))["source_details"]
     assert selectors.intelligence_shared(viewer=world.viewer("unconnected_reporter")) == []
     # Handling code C stays with the partnership's managers.
-    second = services.intelligence_submit(
+    second = intelligence_submit(
         viewer=world.viewer("reporter"),
         partnership=world.orgs["brighton-bcrp"],
         kind="place",
         place="Car park behind West St",
         text="Group meets here",
     )
-    services.intelligence_grade(
+    intelligence_grade(
         viewer=pm,
         report=second,
         source_evaluation="1",
@@ -298,7 +309,7 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
         report.pk
     ]
     # Submissions about records the member cannot see are refused.
-    hidden = services.gallery_add_person(
+    hidden = gallery_add_person(
         viewer=world.viewer("unconnected_partnership_manager"),
         partnership=world.orgs["oxford-bcrp"],
         given_name="A",
@@ -308,7 +319,7 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
         reason="r",
     ).person
     with pytest.raises(ValidationFailed):
-        services.intelligence_submit(
+        intelligence_submit(
             viewer=world.viewer("reporter"),
             partnership=world.orgs["brighton-bcrp"],
             kind="person",
@@ -321,7 +332,7 @@ def test_grading_3x5x2_and_source_protection(world: World) -> None:
 def test_retention_with_a_controlled_clock(world: World) -> None:
     pm = world.viewer("partnership_manager")
     bcrp = world.orgs["brighton-bcrp"]
-    services.settings_update(
+    settings_update(
         viewer=pm,
         partnership=bcrp,
         gallery_months=3,
@@ -338,10 +349,10 @@ def test_retention_with_a_controlled_clock(world: World) -> None:
         expires_at=timezone.now() - relativedelta(months=1),
     )
     later = timezone.now() + relativedelta(months=1)
-    plan = services.retention_plan(partnership=bcrp, now=later)
+    plan = retention_plan(partnership=bcrp, now=later)
     assert {e.pk for e in plan.entries_to_expire} == {old.pk}  # fresh was renewed by its incident
     assert [p.pk for p in plan.persons_to_delete] == [old_id]
-    totals = services.retention_run(now=later)
+    totals = retention_run(now=later)
     assert totals == {"expired": 1, "deleted": 1}
     assert not Person.objects.filter(pk=old_id).exists()
     tomb = PersonTombstone.objects.get(person_id=old_id)
@@ -355,7 +366,7 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
     person = _list(world).person
     person_photo_add(viewer=pm, person=person, fileobj=_jpeg(), filename="face.jpg")
     inc = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
-    letter = services.warning_issue(
+    letter = warning_issue(
         viewer=pm,
         partnership=world.orgs["brighton-bcrp"],
         person_id=person.pk,
@@ -363,7 +374,7 @@ def test_subject_access_archive_is_complete(world: World, client: Client) -> Non
         incident_ids=[inc.pk],
         service=_service(),
     )
-    notice = services.exclusion_issue(
+    notice = exclusion_issue(
         viewer=pm,
         partnership=world.orgs["brighton-bcrp"],
         person_id=person.pk,

@@ -16,8 +16,8 @@ from django.test import Client
 from PIL import Image
 
 from shopwatch.core.models import AuditEvent
-from shopwatch.intelligence import services
 from shopwatch.intelligence.models import GalleryEntry
+from shopwatch.intelligence.services.galleries import gallery_add_person
 from shopwatch.subjects.models import PersonPhoto
 from shopwatch.subjects.services import person_erase, person_photo_add
 from shopwatch.subjects.thumbnails import jpeg_without_metadata
@@ -47,7 +47,7 @@ def _phone_photo() -> io.BytesIO:
 
 
 def _listed_with_photo(world: World) -> tuple[GalleryEntry, PersonPhoto, bytes]:
-    entry = services.gallery_add_person(
+    entry = gallery_add_person(
         viewer=world.viewer("partnership_manager"),
         partnership=world.orgs["brighton-bcrp"],
         given_name="Kyle",

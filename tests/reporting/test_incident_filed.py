@@ -13,7 +13,7 @@ from django.utils import timezone
 from shopwatch.alerts.models import Alert
 from shopwatch.core.models import AuditEvent
 from shopwatch.intelligence.models import GalleryEntry
-from shopwatch.intelligence.services import gallery_add_person
+from shopwatch.intelligence.services.galleries import gallery_add_person
 from shopwatch.reporting.filed import IncidentsFiled, incident_filed
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.services import OffenderInput
