@@ -25,3 +25,5 @@ urlpatterns = [
     path("marking/", include("shopwatch.marking.urls")),
     path("assessments/", include("shopwatch.assessments.urls")),
 ]
+
+handler500 = "shopwatch.core.errorpages.server_error"

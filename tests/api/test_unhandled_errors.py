@@ -190,3 +190,19 @@ def test_an_unexpected_error_is_a_logged_500_problem_document(
     assert body["title"] == "Internal server error"
     assert "database" not in json.dumps(body)
     assert "Unhandled error in GET /api/v1/stores" in caplog.text
+
+
+def test_an_unexpected_error_beside_ninja_is_a_problem_document_on_the_api(
+    world: World, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopwatch.uploads import tus
+
+    def broken(request: Any) -> Any:
+        raise RuntimeError("storage went away")
+
+    monkeypatch.setattr(tus, "_uploader", broken)
+    a = api("reporter")
+    headers = {**a._headers(None), "Tus-Resumable": "1.0.0", "Upload-Length": "10"}
+    response = Client(raise_request_exception=False).post("/api/v1/uploads", headers=headers)
+    body = _problem(response, 500)
+    assert "storage" not in json.dumps(body)
