@@ -21,12 +21,12 @@ from pathlib import Path
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
-import numpy as np
-from PIL import Image
+import numpy as np  # noqa: E402  (after the thread limits)
+from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shopwatch.faces import engine, labelled
+from shopwatch.faces import engine, labelled  # noqa: E402
 
 
 def scene(width: int, height: int, face_side: int, crop: Path) -> np.ndarray:
