@@ -6,15 +6,15 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from shopwatch.core.entitlements import viewer_for
+from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import ServiceError
 
 from . import selectors, services
-from .models import Consent
+from .models import Consent, ContactKind, NeedArea
 
 
 @login_required
@@ -24,25 +24,66 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "navigator/caseload.html", {"cases": cases})
 
 
+def _day(raw: str | None) -> dt.date:
+    return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+
+
+def _act(viewer: Viewer, pk: int, data: QueryDict) -> str:
+    """One casework form's write, by the form's ``action``; answers what to tell the navigator."""
+    action = data.get("action", "")
+    if action == "consent":
+        consent = data.get("consent", "")
+        services.case_consent_record(viewer=viewer, case_id=pk, consent=consent, on=_day(data.get("on")))
+        return f"Consent recorded: {consent}."
+    if action == "need":
+        services.need_add(viewer=viewer, case_id=pk, area=data.get("area", ""), detail=data.get("detail", ""))
+        return "Need recorded."
+    if action == "contact":
+        services.contact_add(
+            viewer=viewer,
+            case_id=pk,
+            kind=data.get("kind", ""),
+            on=_day(data.get("on")),
+            note=data.get("note", ""),
+        )
+        return "Contact recorded."
+    if action == "onward":
+        services.onward_referral_add(
+            viewer=viewer,
+            case_id=pk,
+            service=data.get("service", ""),
+            area=data.get("area", ""),
+            on=_day(data.get("on")),
+        )
+        return "Onward referral recorded."
+    if action == "goal":
+        services.goal_add(
+            viewer=viewer, case_id=pk, text=data.get("text", ""), progress=int(data.get("progress") or 0)
+        )
+        return "Goal set."
+    if action == "share":
+        share = data.get("share") == "yes"
+        services.case_share_with_police(viewer=viewer, case_id=pk, share=share)
+        return "Police now see that this person is engaged." if share else "No longer shared with police."
+    if action == "close":
+        services.case_close(viewer=viewer, case_id=pk, reason=data.get("reason", ""), on=_day(data.get("on")))
+        return "Case closed."
+    raise ValueError(action)
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     if request.method == "POST":
-        consent = request.POST.get("consent", "")
         try:
-            on = (
-                dt.date.fromisoformat(request.POST.get("on", ""))
-                if request.POST.get("on")
-                else timezone.localdate()
-            )
-            services.case_consent_record(viewer=viewer, case_id=pk, consent=consent, on=on)
+            done = _act(viewer, pk, request.POST)
         except ValueError:
-            messages.error(request, "Give the date as YYYY-MM-DD.")
+            messages.error(request, "Give dates as YYYY-MM-DD and progress as a number from 0 to 100.")
         except ServiceError as exc:
             for e in exc.errors:
-                messages.error(request, e.message)
+                messages.error(request, f"{e.field}: {e.message}")
         else:
-            messages.success(request, f"Consent recorded: {consent}.")
+            messages.success(request, done)
         return redirect("navigator:case", pk=pk)
     detail = selectors.case_detail(viewer=viewer, case_id=pk)
     offending = [selectors.before_after(detail.case, months=m) for m in (6, 12)]
@@ -55,6 +96,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consented": selectors.details_visible(detail.case),
             "offending": [o for o in offending if o is not None],
             "consent_choices": [c for c in Consent if c != Consent.PENDING],
+            "need_areas": list(NeedArea),
+            "contact_kinds": list(ContactKind),
             "today": timezone.localdate(),
         },
     )

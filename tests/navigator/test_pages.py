@@ -39,12 +39,18 @@ def test_caseload_and_case_pages_with_consent_recorded_on_the_page(world: World)
     assert b"Jade Rowe" in page.content
     detail = nav.get(f"/navigator/{case.pk}/")
     assert b"Nothing beyond the referral" in detail.content
-    r = nav.post(f"/navigator/{case.pk}/", {"consent": "given", "on": timezone.localdate().isoformat()})
-    assert r.status_code == 302
-    services.need_add(
-        viewer=world.viewer("navigator"), case_id=case.pk, area="housing", detail="Rough sleeping"
+    r = nav.post(
+        f"/navigator/{case.pk}/",
+        {"action": "consent", "consent": "given", "on": timezone.localdate().isoformat()},
     )
-    assert b"Rough sleeping" in nav.get(f"/navigator/{case.pk}/").content
+    assert r.status_code == 302
+    nav.post(f"/navigator/{case.pk}/", {"action": "need", "area": "housing", "detail": "Rough sleeping"})
+    nav.post(
+        f"/navigator/{case.pk}/", {"action": "onward", "service": "Brighton Housing Trust", "area": "housing"}
+    )
+    page = nav.get(f"/navigator/{case.pk}/").content
+    assert b"Rough sleeping" in page
+    assert b"Brighton Housing Trust" in page
 
 
 @pytest.mark.parametrize("name", ["reporter", "manager", "security", "pcc"])
