@@ -7,13 +7,10 @@ the receipt as the first entry of the file's chain of custody.
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import errno
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +27,9 @@ from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.files import thumbnails
 from shopwatch.core.files.hashing import HashingReader, file_size
 from shopwatch.core.files.sniff import clean_filename, photo_check, read_image_facts
+from shopwatch.core.files.storage import remember_stored
 from shopwatch.core.models import AuditAction
+from shopwatch.reporting.filed import IncidentsFiled
 from shopwatch.reporting.models import Incident
 
 from .custody import custody_append
@@ -47,39 +46,20 @@ _ALL_EXTENSIONS = {
     "application/zip": ".zip",
 }
 
-# Names of files written to storage during the current guarded block (see ``stored_files_guard``).
-_STORED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("shopwatch_stored", default=None)
 
-
-@contextmanager
-def stored_files_guard() -> Iterator[list[str]]:
-    """Delete files stored inside the block if the block fails (their database rows roll back).
-
-    Storage is not transactional: a caller that adds evidence inside a larger transaction wraps it
-    in this guard so a later failure leaves no orphaned originals behind. The yielded list names
-    what was stored, for callers that find their transaction was replaced by an earlier one.
-    """
-    names: list[str] = []
-    token = _STORED.set(names)
-    try:
-        yield names
-    except BaseException:
-        discard_stored(names)
-        raise
-    finally:
-        _STORED.reset(token)
-
-
-def discard_stored(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
-    names.clear()
-
-
-def _remember(name: str) -> None:
-    names = _STORED.get()
-    if names is not None:
-        names.append(name)
+def incidents_filed(event: IncidentsFiled) -> None:
+    """The incident-filed handler (registered in EvidenceConfig.ready()): photos sent with a report become
+    its evidence in the report's transaction, each checked, stored once and receipted in its custody log."""
+    by_id = {incident.pk: incident for incident in event.incidents}
+    for incident_id, photos in event.photos.items():
+        for photo in photos:
+            evidence_add(
+                viewer=event.viewer,
+                incident=by_id[incident_id],
+                fileobj=photo,
+                filename=photo.name or "photo",
+                declared_type=photo.content_type,
+            )
 
 
 @transaction.atomic
@@ -140,7 +120,7 @@ def evidence_add(
         detail={},
     )
     if created:
-        _remember(stored)
+        remember_stored(stored)
     return evidence
 
 

@@ -10,8 +10,10 @@ used, so the list, its order and its typing are visible in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import UploadedFile
 
 from shopwatch.core.entitlements import Viewer
 
@@ -26,6 +28,8 @@ class IncidentsFiled:
     incidents: Sequence[Incident]
     person_ids: frozenset[int]
     """Known persons named as offenders in any of the incidents (empty when none was named)."""
+    photos: Mapping[int, Sequence[UploadedFile]] = field(default_factory=dict)
+    """Photos sent with a report (the phone form), by incident id; stored by the evidence app's handler."""
 
 
 IncidentsFiledHandler = Callable[[IncidentsFiled], object]

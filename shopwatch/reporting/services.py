@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 from django.utils import timezone
@@ -17,7 +18,8 @@ from django.utils import timezone
 from shopwatch.core.audit import audit_build, audit_record
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, ValidationFailed, clean_text
-from shopwatch.core.idempotency import check_key
+from shopwatch.core.files.storage import discard_stored, stored_files_guard
+from shopwatch.core.idempotency import check_key, run_idempotent
 from shopwatch.core.models import AuditAction, Distribution, IdempotencyRecord, SharingGroup, Store
 from shopwatch.subjects.models import Person, Vehicle
 from shopwatch.subjects.registrations import RegistrationError, normalise_registration
@@ -85,6 +87,9 @@ class IncidentInput:
     external_ref: str = ""
     distribution: str | None = None
     sharing_group: str | None = None
+    # Photos sent with the report (the phone form): stored as evidence by the evidence app's incident-filed
+    # handler, in the same transaction.
+    photos: list[UploadedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -476,8 +481,18 @@ def _write(
     AuditEvent.objects.bulk_create(audits)
     # The apps above reporting act on the report in this transaction (reporting.filed): urgent reports alert
     # their area (alerts), listed people's gallery entries are renewed and exclusion breaches flagged
-    # (intelligence). A handler that fails rolls the report back.
-    filed = IncidentsFiled(viewer=viewer, incidents=incidents, person_ids=frozenset(touched_persons))
+    # (intelligence), photos sent with a report are stored as its evidence (evidence). A handler that fails
+    # rolls the report back.
+    filed = IncidentsFiled(
+        viewer=viewer,
+        incidents=incidents,
+        person_ids=frozenset(touched_persons),
+        photos={
+            inc.pk: prep.data.photos
+            for inc, prep in zip(incidents, prepared, strict=True)
+            if prep.data.photos
+        },
+    )
     incident_filed.run(filed)
     if touched_persons:
         latest = max(inc.occurred_at for inc in incidents)
@@ -492,6 +507,28 @@ def incident_create(*, viewer: Viewer, data: IncidentInput) -> Incident:
     """File one incident report. Validates, writes, audits, all in one transaction."""
     prep = incident_validate(viewer=viewer, data=data)
     return _write(viewer, [prep])[0]
+
+
+def incident_report_file(*, viewer: Viewer, data: IncidentInput, form_token: str, fingerprint: str) -> int:
+    """File a report from the phone form with its photos, once per form token; returns the incident's id.
+
+    A double tap or a resent form gives back the first submission's incident. Photos stored for a submission
+    that then failed, or lost to an earlier one, are deleted (storage is not transactional).
+    """
+    if viewer.user_id is None:
+        raise ValidationFailed([FieldError("user", "Sign in to report an incident.")])
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        incident = incident_create(viewer=viewer, data=data)
+        return 201, {"incident": incident.pk, "reference": incident.reference}
+
+    with stored_files_guard() as stored:
+        _, body, replayed = run_idempotent(
+            user_id=viewer.user_id, key=f"form:{form_token}", fingerprint=fingerprint, produce=produce
+        )
+        if replayed:  # an earlier submission of this form won; anything this one stored was rolled back
+            discard_stored(stored)
+    return int(body["incident"])
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,11 +21,10 @@ from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.faults import Fault, fault_for
 from shopwatch.core.files.sniff import photo_check
 from shopwatch.core.forms import add_service_errors
-from shopwatch.core.idempotency import request_fingerprint, run_idempotent
+from shopwatch.core.idempotency import request_fingerprint
 from shopwatch.core.models import Distribution, Store
 from shopwatch.core.selectors import store_list
 from shopwatch.evidence import selectors as evidence_selectors
-from shopwatch.evidence import services as evidence_services
 from shopwatch.subjects.registrations import format_registration
 from shopwatch.subjects.selectors import person_choices, person_queryset
 
@@ -68,30 +66,13 @@ def _file_report(viewer: Viewer, form: IncidentReportForm) -> int:
     """Create the incident and attach its photos in one transaction, once per form token."""
     photos: list[UploadedFile] = form.cleaned_data["photos"]
     data = form.to_input()
-
-    def produce() -> tuple[int, dict[str, Any]]:
-        incident = services.incident_create(viewer=viewer, data=data)
-        for photo in photos:
-            evidence_services.evidence_add(
-                viewer=viewer,
-                incident=incident,
-                fileobj=photo,
-                filename=photo.name or "photo",
-                declared_type=photo.content_type,
-            )
-        return 201, {"incident": incident.pk, "reference": incident.reference}
-
-    assert viewer.user_id is not None
-    with evidence_services.stored_files_guard() as stored:
-        _, body, replayed = run_idempotent(
-            user_id=viewer.user_id,
-            key=f"form:{form.cleaned_data['token']}",
-            fingerprint=_fingerprint(form, photos),
-            produce=produce,
-        )
-        if replayed:  # an earlier submission of this form won; anything this one stored was rolled back
-            evidence_services.discard_stored(stored)
-    return int(body["incident"])
+    data.photos = photos
+    return services.incident_report_file(
+        viewer=viewer,
+        data=data,
+        form_token=form.cleaned_data["token"],
+        fingerprint=_fingerprint(form, photos),
+    )
 
 
 @login_required

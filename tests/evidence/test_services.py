@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from shopwatch.core.errors import NotEntitled, ValidationFailed
 from shopwatch.core.files.hashing import HashingReader
+from shopwatch.core.files.storage import stored_files_guard
 from shopwatch.core.models import AuditEvent
 from shopwatch.evidence import services
 from shopwatch.evidence.models import EvidenceFile
@@ -186,7 +187,7 @@ def test_guard_removes_stored_files_when_the_surrounding_transaction_fails(world
     stored: list[str] = []
 
     def add_good_then_bad() -> None:
-        with services.stored_files_guard() as names, transaction.atomic():
+        with stored_files_guard() as names, transaction.atomic():
             ok = _add(world, "reporter", inc, jpeg_bytes())
             stored.extend(names)
             assert default_storage.exists(ok.file.name)

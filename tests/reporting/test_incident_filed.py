@@ -40,11 +40,10 @@ def _listed(world: World) -> GalleryEntry:
     )
 
 
-def test_alerts_then_intelligence_are_registered_at_start_up() -> None:
+def test_alerts_then_intelligence_then_evidence_are_registered_at_start_up() -> None:
     names = [h.name for h in incident_filed.registered()]
-    assert "alerts" in names
-    assert "intelligence" in names
-    assert names.index("alerts") < names.index("intelligence")
+    assert {"alerts", "intelligence", "evidence"} <= set(names)
+    assert names.index("alerts") < names.index("intelligence") < names.index("evidence")
     orders = [h.order for h in incident_filed.registered()]
     assert orders == sorted(orders)
 
