@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import send_mail, send_mass_mail
+from django.core.mail import EmailMessage
 from django.db.models import Count
 from django.utils import timezone
 from django_tasks import task
 
+from shopwatch.core.mail import messages_send
 from shopwatch.core.models import Membership, Role
 
 from .models import Breach, GalleryEntry, GalleryStatus
@@ -33,14 +34,20 @@ def notify_breach(exclusion_id: int, incident_id: int) -> int:
         ).values_list("user__email", flat=True)
     )
     site = getattr(settings, "SHOPWATCH_SITE_URL", "http://127.0.0.1:8000")
-    return send_mail(
-        f"Exclusion breach: {ex.person.display_name} at {breach.incident.store.name}",
-        f"{ex.person.display_name}, excluded until {ex.ends_on:%d %B %Y}, was reported at "
-        f"{breach.incident.store.name} ({breach.incident.reference}).\n"
-        f"{site}/intelligence/exclusions/{ex.pk}/\n",
-        getattr(settings, "DEFAULT_FROM_EMAIL", "alerts@shopwatch.invalid"),
-        to,
-        fail_silently=True,
+    if not to:
+        return 0
+    # Retried by a task if it fails (shopwatch.core.mail), never dropped.
+    return messages_send(
+        [
+            EmailMessage(
+                f"Exclusion breach: {ex.person.display_name} at {breach.incident.store.name}",
+                f"{ex.person.display_name}, excluded until {ex.ends_on:%d %B %Y}, was reported at "
+                f"{breach.incident.store.name} ({breach.incident.reference}).\n"
+                f"{site}/intelligence/exclusions/{ex.pk}/\n",
+                getattr(settings, "DEFAULT_FROM_EMAIL", "alerts@shopwatch.invalid"),
+                to,
+            )
+        ]
     )
 
 
@@ -91,5 +98,5 @@ def send_weekly_digests() -> int:
             f"Incidents shared in your partnerships: {sum(by_type.values())}",
         ]
         lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in sorted(by_type.items())]
-        messages.append(("Your ShopWatch week", "\n".join(lines) + "\n", sender, [user.email]))
-    return send_mass_mail(messages, fail_silently=True)
+        messages.append(EmailMessage("Your ShopWatch week", "\n".join(lines) + "\n", sender, [user.email]))
+    return messages_send(messages)  # each on its own; one that fails is retried by a task, never dropped
