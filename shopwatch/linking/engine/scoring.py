@@ -237,6 +237,7 @@ class ScoringIndex:
         frame = self._db_api.register("people_index", table_name="people_all")
         self._linker = Linker(frame, dict(model.splink_settings), log_level=SPLINK_LOG_LEVEL)
         self._keys, self._unkeyed_rules = _blocking_keys(model)
+        self._ids = {str(row[0]) for row in con.execute("SELECT unique_id FROM people_index").fetchall()}
         self._counter = itertools.count()
         self.size = size
 
@@ -267,10 +268,18 @@ class ScoringIndex:
         con.execute("SET threads TO 1")
         return cls(con, model, len(records))
 
-    def _register_term_frequencies(self, new_table: str) -> None:
+    def _register_term_frequencies(self, new_table: str, *, replaces: bool) -> None:
         """Term frequencies over the indexed records plus ``new_table``, less the old versions it replaces."""
         for column in self._tf_columns:
             physical = f"tf_now_{column}"
+            replaced = (
+                f"""UNION ALL
+                    SELECT {column}, -count(*) FROM people_index
+                    WHERE {column} IS NOT NULL AND unique_id IN (SELECT unique_id FROM {new_table})
+                    GROUP BY {column}"""  # noqa: S608 - identifiers checked by _tf_columns
+                if replaces
+                else ""
+            )
             self._con.execute(
                 f"""
                 CREATE OR REPLACE TABLE {physical} AS
@@ -278,10 +287,7 @@ class ScoringIndex:
                     SELECT value, n FROM tf_count_{column}
                     UNION ALL
                     SELECT {column}, count(*) FROM {new_table} WHERE {column} IS NOT NULL GROUP BY {column}
-                    UNION ALL
-                    SELECT {column}, -count(*) FROM people_index
-                    WHERE {column} IS NOT NULL AND unique_id IN (SELECT unique_id FROM {new_table})
-                    GROUP BY {column}
+                    {replaced}
                 ), summed AS (
                     SELECT value, sum(n) AS n FROM counts GROUP BY value HAVING sum(n) > 0
                 )
@@ -328,15 +334,19 @@ class ScoringIndex:
         self._con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
         self._con.unregister(f"{name}_arrow")
         frame = self._db_api.register(name, table_name=name)
+        new_ids = {record.record_id for record in new}
+        found = self._con.execute(self._candidate_ids_sql(name)).fetchall()
+        ids = sorted({str(row[0]) for row in found if row[0] is not None} - new_ids)
         candidates = f"people_candidates_{batch}"
+        # The ids are passed as parameters: point look-ups in the unique index on unique_id.
+        marks = ", ".join("?" for _ in ids) or "NULL"
         self._con.execute(
-            f"CREATE TEMP TABLE {candidates} AS SELECT * FROM people_index "  # noqa: S608
-            f"WHERE unique_id IN ({self._candidate_ids_sql(name)}) "
-            f"AND unique_id NOT IN (SELECT unique_id FROM {name})"
+            f"CREATE TEMP TABLE {candidates} AS SELECT * FROM people_index WHERE unique_id IN ({marks})",  # noqa: S608
+            ids,
         )
         existing = self._db_api.register(candidates, table_name=candidates)
         try:
-            self._register_term_frequencies(name)
+            self._register_term_frequencies(name, replaces=not new_ids.isdisjoint(self._ids))
             inference = self._linker.inference
             between = inference.predict_between(
                 existing, frame, threshold_match_probability=min_probability, warning_mode="never"
