@@ -145,7 +145,8 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = GalleryAddForm(request.POST or None, request.FILES or None)
     duplicates: list[Person] = []
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+        # A copy: adding the service's errors to the form drops those fields from cleaned_data.
+        d = dict(form.cleaned_data)
         try:
             with transaction.atomic():
                 entry = galleries_services.gallery_add_person(
