@@ -4,9 +4,11 @@ from django.urls import include, path
 from shopwatch.alerts.stream import alerts_stream
 from shopwatch.api import api
 from shopwatch.core import views as core_views
+from shopwatch.reporting import offline as reporting_offline
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("sw.js", reporting_offline.service_worker, name="service-worker"),  # scope "/": every page
     path("", include("shopwatch.uploads.urls")),  # the tus endpoint /api/v1/uploads, before the API
     path("api/v1/alerts/stream", alerts_stream, name="alerts-stream"),
     path("api/v1/", api.urls),

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import offline, views
 
 app_name = "reporting"
 urlpatterns = [
     path("", views.incident_list, name="incident-list"),
     path("new/", views.incident_new, name="incident-new"),
+    path("waiting/", offline.offline_waiting, name="offline-waiting"),
     path("export.csv", views.incident_export, name="incident-export"),
     path("<int:pk>/", views.incident_detail, name="incident-detail"),
     path("<int:pk>/submitted/", views.incident_submitted, name="incident-submitted"),

@@ -1,0 +1,120 @@
+// On every signed-in page: install the service worker, show the reports waiting to send (and "Send now"),
+// send them when the connection returns, keep a report made offline, and warn before signing out with
+// unsent reports (signing out deletes them and the saved pages from this device).
+(function () {
+  "use strict";
+  var Q = window.ShopWatchOffline;
+  var status = document.getElementById("offline-status");
+  if (!Q || !status || !window.indexedDB) { return; }
+  var userMeta = document.querySelector('meta[name="shopwatch-user"]');
+  var user = userMeta ? userMeta.content : "";
+  var waitingText = status.querySelector(".offline-waiting");
+  var sendButton = status.querySelector("button");
+  var sentBox = document.getElementById("offline-sent");
+  var listBox = document.getElementById("offline-list");
+  var registration = null;
+  var shown = {};
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function item(text) { var li = document.createElement("li"); li.textContent = text; return li; }
+
+  function showSent(confirmation) {
+    var panel = document.createElement("div");
+    panel.className = "panel panel-ok offline-sent";
+    var heading = document.createElement("h2");
+    heading.textContent = "Report sent";
+    var intro = document.createElement("p");
+    intro.textContent = "Your reference number is";
+    var ref = document.createElement("p");
+    ref.className = "reference";
+    var link = document.createElement("a");
+    link.href = "/incidents/" + confirmation.pk + "/submitted/";
+    link.textContent = confirmation.reference;
+    ref.appendChild(link);
+    panel.append(heading, intro, ref);
+    sentBox.appendChild(panel);
+    sentBox.hidden = false;
+  }
+
+  async function render() {
+    var records = await Q.list();
+    var waiting = records.filter(function (r) { return r.state !== "refused"; });
+    var refused = records.filter(function (r) { return r.state === "refused"; });
+    var parts = [];
+    if (waiting.length) { parts.push(plural(waiting.length, "report", "reports") + " waiting to send"); }
+    if (refused.length) { parts.push(plural(refused.length, "report", "reports") + " could not be sent"); }
+    waitingText.textContent = parts.join("; ");
+    sendButton.hidden = !waiting.length;
+    status.hidden = !records.length;
+    document.body.setAttribute("data-offline-waiting", String(waiting.length));
+    if (listBox) {
+      listBox.replaceChildren.apply(listBox, records.map(function (r) {
+        var when = new Date(r.created).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+        return item("Made " + when + ": " + (r.state === "refused" ? "could not be sent. " + r.message : "waiting to send"));
+      }));
+      document.getElementById("offline-none").hidden = records.length > 0;
+    }
+    for (var confirmation of await Q.sentList()) {
+      if (shown[confirmation.key]) { continue; }
+      shown[confirmation.key] = true;
+      showSent(confirmation);
+      await Q.forgetSent(confirmation.key);
+    }
+  }
+
+  var sending = null;
+  function sendNow() {
+    if (!navigator.onLine) { return Promise.resolve(); }
+    if (!sending) {
+      sendButton.disabled = true;
+      sending = Q.sendAll().then(render).finally(function () { sending = null; sendButton.disabled = false; });
+    }
+    return sending;
+  }
+
+  sendButton.addEventListener("click", function () { sendNow(); });
+  window.addEventListener("online", function () { sendNow(); });
+  window.addEventListener("shopwatch-offline-changed", function () { render(); });
+  if (typeof BroadcastChannel === "function") {
+    new BroadcastChannel("shopwatch-offline").onmessage = function () { render(); };
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(status.getAttribute("data-sw-url"), { scope: "/" }).catch(function () {});
+    navigator.serviceWorker.ready.then(function (reg) {
+      registration = reg;
+      if (reg.active) { reg.active.postMessage("warm"); }
+    });
+  }
+
+  // A report made while the phone is offline is kept here rather than lost to a browser error page.
+  var form = document.querySelector("form.report-form");
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) { return; }
+      event.preventDefault();
+      Q.add(new FormData(form), user).then(function () {
+        if (registration && registration.sync) { registration.sync.register("shopwatch-send").catch(function () {}); }
+        window.location.assign(Q.CONTEXT_URL + "?saved=1");
+      });
+    });
+  }
+
+  // Signing out: warn about unsent reports; then nothing of this account's stays on the device.
+  var signOut = document.querySelector("form.sign-out");
+  if (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      event.preventDefault();
+      Q.list().then(function (records) {
+        if (records.length && !window.confirm(plural(records.length, "report has", "reports have") +
+            " not been sent yet. If you sign out now, " + (records.length === 1 ? "it" : "they") +
+            " will be deleted from this device. Sign out anyway?")) { return null; }
+        return Q.clearAll().then(function () { return window.caches ? caches.delete("shopwatch-pages-v1") : null; })
+          .then(function () { signOut.submit(); });
+      }).catch(function () { signOut.submit(); });
+    });
+  }
+
+  render().then(function () { return sendNow(); });
+})();
