@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 from shopwatch.core.api import Id, ProblemOut, StrictId, viewer_of
 
 from . import selectors, services
-from .models import Assessment, QuestionSet
+from .models import Assessment, Enrolment, QuestionSet
 
 router = Router(tags=["assessments"])
 
@@ -144,3 +144,131 @@ def uptake(request: HttpRequest) -> Any:
     manager's stores; 404 for everyone else."""
     viewer = viewer_of(request)
     return [u.__dict__ for u in selectors.uptake(viewer=viewer)]
+
+
+class ProgrammeOut(Schema):
+    id: int
+    title: str
+    kind: str
+    funder: str
+    funding_note: str
+    partnership: int
+    places: int
+    eligibility: str
+    assessment: str = Field(description="The slug of the self-assessment that goes with it, if any")
+    starts_on: dt.date
+    ends_on: dt.date | None
+    enrolled: int
+    attending: int
+    completed: int
+
+
+class ProgrammeListOut(Schema):
+    items: list[ProgrammeOut]
+    next: str | None
+
+
+@router.get("/programmes", response={200: ProgrammeListOut, **ERRORS}, summary="Prevention programmes")
+def programmes(request: HttpRequest) -> Any:
+    """Funded prevention programmes in the caller's partnerships (PCC: its force area), with uptake."""
+    viewer = viewer_of(request)
+    items = [
+        {
+            "id": f.programme.pk,
+            "title": f.programme.title,
+            "kind": f.programme.kind,
+            "funder": f.programme.funder.name,
+            "funding_note": f.programme.funding_note,
+            "partnership": f.programme.partnership_id,
+            "places": f.programme.places,
+            "eligibility": f.programme.eligibility,
+            "assessment": f.programme.question_set_slug,
+            "starts_on": f.programme.starts_on,
+            "ends_on": f.programme.ends_on,
+            "enrolled": f.enrolled,
+            "attending": f.attending,
+            "completed": f.completed,
+        }
+        for f in selectors.programme_list(viewer=viewer)
+    ]
+    return {"items": items, "next": None}
+
+
+class EnrolIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    store: StrictId
+
+
+class EnrolmentOut(Schema):
+    id: int
+    programme: int
+    store: int | None
+    status: str
+    sessions_attended: int
+    enrolled_on: dt.date
+    completed_on: dt.date | None
+
+
+def _enrolment(e: Enrolment) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "programme": e.programme_id,
+        "store": e.store_id,
+        "status": e.status,
+        "sessions_attended": e.sessions_attended,
+        "enrolled_on": e.enrolled_on,
+        "completed_on": e.completed_on,
+    }
+
+
+@router.post(
+    "/programmes/{programme_id}/enrolments", response={201: EnrolmentOut, **ERRORS}, summary="Enrol a store"
+)
+def enrol(request: HttpRequest, programme_id: Id, payload: EnrolIn) -> Any:
+    viewer = viewer_of(request)
+    e = services.enrolment_create(viewer=viewer, programme_id=programme_id, store_id=payload.store)
+    return 201, _enrolment(e)
+
+
+class AttendanceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    sessions_attended: int = Field(ge=0, le=100)
+    completed: bool = False
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/attendance",
+    response={200: EnrolmentOut, **ERRORS},
+    summary="Record attendance",
+)
+def attendance(request: HttpRequest, enrolment_id: Id, payload: AttendanceIn) -> Any:
+    viewer = viewer_of(request)
+    e = services.enrolment_attendance(
+        viewer=viewer,
+        enrolment_id=enrolment_id,
+        sessions=payload.sessions_attended,
+        completed=payload.completed,
+    )
+    return _enrolment(e)
+
+
+class StoreToInviteOut(Schema):
+    id: int
+    name: str
+    town: str
+    incidents: int = Field(description="Incidents in the last year")
+
+
+@router.get(
+    "/insights/assessments/not-taking-part",
+    response={200: list[StoreToInviteOut], **ERRORS},
+    summary="Stores with repeated incidents not yet taking part",
+)
+def not_taking_part(request: HttpRequest) -> Any:
+    """Stores of the caller's partnerships with three or more incidents in the last year that have neither
+    completed a self-assessment nor enrolled in a programme. Partnership managers; 404 for others."""
+    viewer = viewer_of(request)
+    return [
+        {"id": s.pk, "name": s.name, "town": s.town, "incidents": s.recent}  # type: ignore[attr-defined]
+        for s in selectors.repeat_victims_not_taking_part(viewer=viewer)
+    ]

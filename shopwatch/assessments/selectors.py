@@ -7,16 +7,18 @@ PCC offices and partnerships see aggregates only, with counts under 5 suppressed
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
 from shopwatch.core.models import AuditAction, Role, Store
 
-from .models import Assessment, QuestionSet
+from .models import Assessment, Enrolment, EnrolmentStatus, Programme, QuestionSet
 
 SUPPRESS_BELOW = 5
 
@@ -132,3 +134,50 @@ def uptake(*, viewer: Viewer) -> list[Uptake]:
         viewer=viewer, action=AuditAction.VIEW, object_type="assessment_uptake", summary="Viewed uptake"
     )
     return out
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    programme: Programme
+    enrolled: int
+    attending: int
+    completed: int
+
+
+def programme_list(*, viewer: Viewer) -> list[ProgrammeFigures]:
+    """Programmes open to the viewer's stores or partnerships (PCC: in its force area), with uptake."""
+    if viewer.user_id is None:
+        return []
+    qs = Programme.objects.select_related("funder", "partnership")
+    if not viewer.platform_admin:
+        q = Q(partnership_id__in=viewer.partnership_ids | viewer.managed_partnership_ids)
+        if Role.PCC_SCRUTINY in viewer.roles and viewer.force_id is not None:
+            q |= Q(partnership__force_id=viewer.force_id)
+        qs = qs.filter(q)
+    rows = qs.annotate(
+        enrolled=Count("enrolments", filter=~Q(enrolments__status=EnrolmentStatus.WITHDRAWN)),
+        attending=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ATTENDING)),
+        completed=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.COMPLETED)),
+    ).order_by("-starts_on", "id")
+    return [ProgrammeFigures(p, p.enrolled, p.attending, p.completed) for p in rows]
+
+
+def repeat_victims_not_taking_part(
+    *, viewer: Viewer, since_days: int = 365, at_least: int = 3
+) -> list[Store]:
+    """Stores of a partnership manager's partnerships with ``at_least`` incidents in the period that have
+    neither completed a self-assessment nor enrolled in a programme: whom to invite next."""
+    if not viewer.managed_partnership_ids and not viewer.platform_admin:
+        raise Http404(NOT_FOUND_MESSAGE)
+    since = timezone.now() - dt.timedelta(days=since_days)
+    stores = Store.objects.all()
+    if not viewer.platform_admin:
+        stores = stores.filter(partnerships__in=viewer.managed_partnership_ids)
+    return list(
+        stores.annotate(recent=Count("incidents", filter=Q(incidents__occurred_at__gte=since), distinct=True))
+        .filter(recent__gte=at_least)
+        .exclude(pk__in=Assessment.objects.filter(store__isnull=False).values("store_id"))
+        .exclude(pk__in=Enrolment.objects.filter(store__isnull=False).values("store_id"))
+        .distinct()
+        .order_by("-recent", "name")
+    )

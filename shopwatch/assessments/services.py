@@ -1,5 +1,6 @@
-"""Writes of prevention self-assessments: installing question sets from their data files, and completing
-an assessment (scored, with next steps and a certificate number), audited in the same transaction."""
+"""Writes of prevention self-assessments and programmes: installing question sets from their data files,
+completing an assessment (scored, with next steps and a certificate number), enrolment, attendance and
+completion; each audited in the same transaction."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.entitlements import Viewer, may_manage_partnership_record
+from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction, Store
 
-from .models import Assessment, QuestionSet
+from .models import Assessment, Enrolment, EnrolmentStatus, Programme, QuestionSet
 from .scoring import check_answers, score
 
 QUESTION_SETS = Path(__file__).resolve().parent / "questionsets"
@@ -90,3 +91,73 @@ def assessment_submit(
         summary=f"Completed {qs.title} ({scored.score}%)",
     )
     return assessment
+
+
+def _programme_manager(viewer: Viewer, programme: Programme) -> None:
+    if not may_manage_partnership_record(viewer, programme.partnership_id):
+        raise NotEntitled([FieldError("programme", "Only the programme's partnership managers record this.")])
+
+
+@transaction.atomic
+def enrolment_create(*, viewer: Viewer, programme_id: int, store_id: int) -> Enrolment:
+    """Enrol a store's business in a programme: the store's own staff or the programme's partnership
+    managers, while places remain and the store is in the programme's partnership."""
+    programme = Programme.objects.select_for_update().filter(pk=programme_id).first()
+    if programme is None:
+        raise ValidationFailed([FieldError("programme", "No such programme.")])
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        raise ValidationFailed([FieldError("store", "No such store.")])
+    if not (
+        viewer.can_report_for(store.pk) or may_manage_partnership_record(viewer, programme.partnership_id)
+    ):
+        raise NotEntitled([FieldError("store", "You can enrol only a store you work for.")])
+    errors: list[FieldError] = []
+    if not store.partnerships.filter(pk=programme.partnership_id).exists():
+        errors.append(FieldError("store", "The store is not in the programme's partnership."))
+    taken = programme.enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).count()
+    if taken >= programme.places:
+        errors.append(FieldError("programme", f"All {programme.places} places are taken."))
+    if programme.enrolments.filter(store=store).exists():
+        raise Conflict([FieldError("store", "This store is already enrolled.")])
+    if errors:
+        raise ValidationFailed(errors)
+    enrolment = Enrolment.objects.create(programme=programme, organisation_id=store.retailer_id, store=store)
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="enrolment",
+        object_id=enrolment.pk,
+        store_id=store.pk,
+        partnership_id=programme.partnership_id,
+        summary=f"Enrolled in {programme.title}",
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_attendance(*, viewer: Viewer, enrolment_id: int, sessions: int, completed: bool) -> Enrolment:
+    """Record sessions attended and completion (the programme's partnership managers)."""
+    enrolment = Enrolment.objects.select_related("programme").filter(pk=enrolment_id).first()
+    if enrolment is None:
+        raise ValidationFailed([FieldError("enrolment", "No such enrolment.")])
+    _programme_manager(viewer, enrolment.programme)
+    if not 0 <= sessions <= 100:
+        raise ValidationFailed([FieldError("sessions", "Between 0 and 100.")])
+    enrolment.sessions_attended = sessions
+    if completed:
+        enrolment.status = EnrolmentStatus.COMPLETED
+        enrolment.completed_on = enrolment.completed_on or timezone.localdate()
+    elif sessions:
+        enrolment.status = EnrolmentStatus.ATTENDING
+    enrolment.save(update_fields=["sessions_attended", "status", "completed_on"])
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="enrolment",
+        object_id=enrolment.pk,
+        store_id=enrolment.store_id,
+        partnership_id=enrolment.programme.partnership_id,
+        summary=f"Attendance {sessions}{', completed' if completed else ''}",
+    )
+    return enrolment
