@@ -22,15 +22,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shopwatch.core import services as core_services
 from shopwatch.core.capabilities import CAPABILITIES, Action, can
+from shopwatch.core.entitlements import can_see
 from shopwatch.core.errors import NotEntitled, ServiceError
 from shopwatch.core.models import Distribution, Membership, Organisation, OrganisationKind, Role, User
 from shopwatch.evidence import linking
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import evidence_add
+from shopwatch.evidence.sharing import evidence_share_create
 from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.policing.services import triage
 from shopwatch.reporting.models import Incident
+from shopwatch.subjects.models import Person
+from shopwatch.subjects.services import person_create, person_rectify
 from tests.api.support import ApiClient, api_client_for
 from tests.evidence.images import jpeg_bytes
 from tests.world import PASSWORD, World, build_world
@@ -53,6 +57,14 @@ MAY: dict[Action, frozenset[str]] = {
     ),
     # The file's owner: its store's staff and its retailer's organisation-wide staff.
     Action.SHARE_EVIDENCE_WIDER: frozenset({*STORE_STAFF, "security", "admin"}),
+    # Who reports for the file's store, its owner, and police who see it (sent: Sussex and national police).
+    Action.SHARE_EVIDENCE_WITH_POLICE: frozenset(
+        {*STORE_STAFF, "security", "partnership_manager", *SUSSEX_POLICE, "national_analyst"}
+    ),
+    # Police who see the incident, of the force or the national unit; nobody else, not the operator.
+    Action.EXPORT_EVIDENCE_BUNDLE: frozenset({*SUSSEX_POLICE, "national_analyst"}),
+    # A person kept by Brighton BCRP: its managers, and the operator.
+    Action.MANAGE_PERSON: frozenset({"partnership_manager", "admin"}),
     # The partnership's managers and police of its force area.
     Action.GRADE_INTELLIGENCE: frozenset({"partnership_manager", *SUSSEX_POLICE, "admin"}),
     # Investigators and supervisors of the incident's force (not analysts, not the operator).
@@ -91,6 +103,7 @@ class Capabilities:
     evidence: EvidenceFile
     report: IntelligenceReport
     proposal: Membership
+    person: Person
     web: dict[str, Client]
     api: dict[str, ApiClient]
 
@@ -100,6 +113,8 @@ class Capabilities:
             Action.GRADE_INTELLIGENCE: self.partnership,
             Action.GRANT_STORE_ROLE: self.world.stores["nw-brighton"],
             Action.SHARE_EVIDENCE_WIDER: self.evidence,
+            Action.SHARE_EVIDENCE_WITH_POLICE: self.evidence,
+            Action.MANAGE_PERSON: self.person,
         }.get(action, self.incident)
 
 
@@ -153,6 +168,13 @@ def _build() -> Capabilities:
         role=Role.STORE_REPORTER,
     ).membership
     assert proposal.awaiting_consent
+    person = person_create(
+        viewer=world.viewer("partnership_manager"),
+        owner_org=partnership,
+        given_name="Kit",
+        family_name="Example",
+        distribution=Distribution.POLICE,
+    )
     users = {name: User.objects.get(pk=world.users[name].pk) for name in VIEWERS}
     return Capabilities(
         world=world,
@@ -162,6 +184,7 @@ def _build() -> Capabilities:
         evidence=evidence,
         report=report,
         proposal=proposal,
+        person=person,
         web={name: _web_client(users[name]) for name in VIEWERS},
         api={name: api_client_for(world, name) for name in VIEWERS},
     )
@@ -257,6 +280,21 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 viewer=viewer, incident=Incident.objects.get(pk=c.incident.pk), assignee_id=supervisor
             )
         )
+    if action is Action.SHARE_EVIDENCE_WITH_POLICE:
+        return _allowed(
+            lambda: evidence_share_create(
+                viewer=viewer, evidence_id=c.evidence.pk, force="sussex", days=7, reason="Investigation"
+            )
+        )
+    if action is Action.MANAGE_PERSON:
+        return _allowed(
+            lambda: person_rectify(
+                viewer=viewer,
+                person=Person.objects.get(pk=c.person.pk),
+                changes={"given_name": "Kitt"},
+                reason="Spelling",
+            )
+        )
     return None  # SHARE_EVIDENCE_WIDER: proven through linking in the permission matrix's evidence cases
 
 
@@ -301,6 +339,16 @@ def _api(c: Capabilities, name: str, action: Action) -> bool | None:
                 raise Http404
 
         return _allowed(unlink)
+    if action is Action.EXPORT_EVIDENCE_BUNDLE:
+
+        def export() -> None:
+            response = api.get(f"/api/v1/incidents/{c.incident.pk}/evidence/bundle")
+            assert response.status_code in (200, 403, 404), response.content
+            if response.status_code != 200:
+                raise Http404
+            b"".join(response.streaming_content)
+
+        return _allowed(export)
     if action is Action.SUPERVISE:
 
         def assign() -> None:
@@ -322,8 +370,12 @@ CASES = [(action, name) for action in Action for name in VIEWERS]
 @pytest.mark.parametrize(("action", "viewer"), CASES, ids=[f"{a.value}-{v}" for a, v in CASES])
 def test_capability(world_caps: Capabilities, db: None, action: Action, viewer: str) -> None:
     expected = viewer in MAY[action]
+    record = world_caps.record(action)
+    who = world_caps.world.viewer(viewer)
+    # A viewer acts only on a record they see (the entitlement mechanism) that the table lets them act on.
+    sees = can_see(who, record) if hasattr(type(record), "audience") else True
     seen: dict[str, bool | None] = {
-        "table": can(world_caps.world.viewer(viewer), action, world_caps.record(action)),
+        "table": sees and can(who, action, record),
         "service": _service(world_caps, viewer, action),
         "web": _web(world_caps, viewer, action),
         "api": _api(world_caps, viewer, action),

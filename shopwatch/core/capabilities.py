@@ -35,6 +35,12 @@ class Action(StrEnum):
     SHARE_EVIDENCE_WIDER = "share_evidence_wider"
     """Let a file follow a linked incident's whole audience (record: the file). Otherwise a link shares a
     file only with those who could already see it."""
+    SHARE_EVIDENCE_WITH_POLICE = "share_evidence_with_police"
+    """Share a file with a force or an investigator until an expiry (record: the file)."""
+    EXPORT_EVIDENCE_BUNDLE = "export_evidence_bundle"
+    """Export an incident's evidence as an MG12 bundle (record: the incident, which the viewer sees)."""
+    MANAGE_PERSON = "manage_person"
+    """Correct, rectify or erase a person record (record: the person)."""
     GRADE_INTELLIGENCE = "grade_intelligence"
     """Grade, sanitise and disseminate a partnership's intelligence (record: the partnership)."""
     TRIAGE = "triage"
@@ -60,10 +66,15 @@ class Relation(StrEnum):
     """Manager of a partnership the record's store is in."""
     FORCE_AREA = "force area"
     """Police of the force whose area the record is in."""
+    POLICE = "police"
+    """Police of any force or of a national unit, whatever the record (which they must first see)."""
+    KEEPING_PARTNERSHIP = "keeping partnership"
+    """Manager of the partnership that keeps the record (a person)."""
 
 
 _STORE_STAFF = (Role.STORE_REPORTER, Role.STORE_MANAGER)
 _FORCE_POLICE = (Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR, Role.ANALYST)
+_ORGANISATION_WIDE = (Role.RETAIL_SECURITY_MANAGER, Role.PARTNERSHIP_MANAGER, *_FORCE_POLICE)
 
 
 def _rows(*pairs: tuple[tuple[str, ...] | str, Relation]) -> frozenset[tuple[str, Relation]]:
@@ -97,6 +108,21 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         ((Role.RETAIL_SECURITY_MANAGER, Role.PARTNERSHIP_MANAGER), Relation.OWNING_ORGANISATION),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.SHARE_EVIDENCE_WITH_POLICE: _rows(
+        (_STORE_STAFF, Relation.OWN_STORE),
+        (Role.RETAIL_SECURITY_MANAGER, Relation.OWN_ESTATE),
+        ((Role.RETAIL_SECURITY_MANAGER, Role.PARTNERSHIP_MANAGER), Relation.OWNING_ORGANISATION),
+        (Role.PARTNERSHIP_MANAGER, Relation.PARTNERSHIP_STORE),
+        (_FORCE_POLICE, Relation.POLICE),
+    ),
+    Action.EXPORT_EVIDENCE_BUNDLE: _rows(
+        (_FORCE_POLICE, Relation.POLICE),
+    ),
+    Action.MANAGE_PERSON: _rows(
+        (_ORGANISATION_WIDE, Relation.OWNING_ORGANISATION),
+        (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.GRADE_INTELLIGENCE: _rows(
         (Role.PARTNERSHIP_MANAGER, Relation.MANAGED_PARTNERSHIP),
         (_FORCE_POLICE, Relation.FORCE_AREA),
@@ -125,6 +151,12 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "Only police of the force, or people who report for the store, add evidence to this incident.",
     ),
     Action.SHARE_EVIDENCE_WIDER: ("evidence", "Only the file's owner can share it more widely."),
+    Action.SHARE_EVIDENCE_WITH_POLICE: (
+        "evidence",
+        "Only police, and people who report for the store, share its evidence.",
+    ),
+    Action.EXPORT_EVIDENCE_BUNDLE: ("incident", "Only police investigators export evidence bundles."),
+    Action.MANAGE_PERSON: ("person", "Only the person's owner or keeping partnership can change the record."),
     Action.GRADE_INTELLIGENCE: (
         "partnership",
         "Only the partnership's managers or police of its force area grade its intelligence.",
@@ -179,6 +211,8 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
             Relation.MANAGED_PARTNERSHIP: bool(viewer.managed_partnership_ids),
             Relation.PARTNERSHIP_STORE: bool(viewer.managed_partnership_ids),
             Relation.FORCE_AREA: bool(viewer.police_force_ids),
+            Relation.POLICE: viewer.is_police,
+            Relation.KEEPING_PARTNERSHIP: bool(viewer.managed_partnership_ids),
         }[relation]
     if relation is Relation.OWN_STORE:
         return _store_id(record) in viewer.store_ids
@@ -212,6 +246,10 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
         )
     if relation is Relation.FORCE_AREA:
         return _force_id(record) in viewer.police_force_ids
+    if relation is Relation.POLICE:
+        return viewer.is_police
+    if relation is Relation.KEEPING_PARTNERSHIP:
+        return getattr(record, "partnership_id", None) in viewer.managed_partnership_ids
     raise AssertionError(relation)
 
 

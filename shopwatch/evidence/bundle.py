@@ -25,9 +25,10 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer, get_visible
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction, User
 from shopwatch.reporting.selectors import incident_queryset
 
@@ -148,8 +149,7 @@ def exhibit_list_pdf(*, incident: Any, exhibits: list[Exhibit], made_by: str) ->
 def evidence_bundle_export(*, viewer: Viewer, incident_id: object) -> Bundle:
     """An investigator's export of an incident's evidence. Police only; audited and in custody."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
-    if not viewer.is_police:
-        raise NotEntitled([FieldError("incident", "Only police investigators export evidence bundles.")])
+    require(viewer, Action.EXPORT_EVIDENCE_BUNDLE, incident)
     files = evidence_for_incidents(viewer=viewer, incident_ids=[incident.pk])
     if not files:
         raise ValidationFailed([FieldError("incident", "This incident has no evidence to export.")])

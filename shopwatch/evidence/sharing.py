@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import POLICE_ROLES, AuditAction, Membership, Organisation, OrganisationKind, User
 
 from .custody import custody_append
@@ -32,14 +33,7 @@ def evidence_share_create(
     """Share one file with a force (by its slug) or an investigator (by email) for ``days`` days."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     incident = evidence.incident
-    if not (
-        viewer.is_police
-        or viewer.can_report_for(incident.store_id)
-        or incident.owner_org_id in viewer.org_wide_ids
-    ):
-        raise NotEntitled(
-            [FieldError("evidence", "Only police, and people who report for the store, share its evidence.")]
-        )
+    require(viewer, Action.SHARE_EVIDENCE_WITH_POLICE, evidence)
     errors: list[FieldError] = []
     force = (force or "").strip()
     user = (user or "").strip()

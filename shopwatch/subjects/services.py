@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.files.hashing import HashingReader, file_size
@@ -157,11 +158,7 @@ def person_photo_thumbnail_ensure(*, photo: PersonPhoto) -> str | None:
 
 
 def _may_manage(viewer: Viewer, person: Person) -> bool:
-    return (
-        viewer.platform_admin
-        or person.owner_org_id in viewer.org_wide_ids
-        or (person.partnership_id is not None and person.partnership_id in viewer.managed_partnership_ids)
-    )
+    return can(viewer, Action.MANAGE_PERSON, person)
 
 
 RECTIFIABLE = (
