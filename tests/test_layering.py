@@ -3,16 +3,15 @@
 The graph is drawn from the source (every ``import shopwatch.X...`` and ``from shopwatch.X... import``
 statement, at any depth, in every module under shopwatch/), so an import hidden inside a function to dodge a
 cycle counts as well. A lower app that must react to something a higher app owns does it through an explicit
-registry the higher app fills in its AppConfig.ready(): the incident-filed handlers (reporting.filed) and the
-shutdown hooks (core.shutdown).
+registry the higher app fills in its AppConfig.ready(): the incident-filed handlers (reporting.filed), the
+sections of a record's page (core.sections: reporting.pages, subjects.pages) and the shutdown hooks
+(core.shutdown).
 """
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "shopwatch"
 
@@ -32,15 +31,6 @@ LAYERS: list[set[str]] = [
 # Modules directly under shopwatch/ assemble the project (settings, URLs, the API, the command, ASGI/WSGI):
 # they may import every app, and no app imports them.
 PROJECT = "(project)"
-
-# Upward imports still to be removed, each by (importing module, imported module): pages that show another
-# app's records (photos on an incident page, a person's incidents and evidence) and the phone report that
-# stores photos with the incident. Nothing may be added to this list.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("shopwatch/reporting/views.py", "shopwatch.evidence"): "report photos, incident page",
-    ("shopwatch/subjects/views.py", "shopwatch.evidence"): "person page: evidence",
-    ("shopwatch/subjects/views.py", "shopwatch.reporting.selectors"): "person page: incidents",
-}
 
 RANK = {app: i for i, layer in enumerate(LAYERS) for app in layer}
 
@@ -89,12 +79,6 @@ def test_no_app_imports_an_app_above_it_or_beside_it() -> None:
         if app == PROJECT:
             continue
         allowed = target != PROJECT and RANK.get(target, len(LAYERS)) < RANK.get(app, -1)
-        if not allowed and (module, name) not in KNOWN_UPWARD:
+        if not allowed:
             upward.append(f"{module}:{line} ({app}) imports {name} ({target})")
     assert not upward, "imports against the layering (core < subjects < ...):\n" + "\n".join(upward)
-
-
-@pytest.mark.parametrize(("module", "name"), sorted(KNOWN_UPWARD))
-def test_known_upward_imports_still_exist(module: str, name: str) -> None:
-    """A listed exception that is gone must leave the list, so that the list only shrinks."""
-    assert any(m == module and n == name for m, _, n, _, _ in import_graph())

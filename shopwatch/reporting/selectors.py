@@ -111,3 +111,9 @@ def incident_export_rows(*, viewer: Viewer, filters: IncidentFilters, limit: int
         detail={"ids": [r.pk for r in rows]},
     )
     return rows
+
+
+def incidents_naming_person(*, viewer: Viewer, person_id: int, limit: int = 50) -> list[Incident]:
+    """The newest incidents the viewer may see that name a person as an offender (a person's page)."""
+    qs = incident_queryset(viewer).filter(offenders__person_id=person_id).distinct().order_by("-occurred_at")
+    return list(qs[:limit])

@@ -24,13 +24,13 @@ from shopwatch.core.forms import add_service_errors
 from shopwatch.core.idempotency import request_fingerprint
 from shopwatch.core.models import Distribution, Store
 from shopwatch.core.selectors import store_list
-from shopwatch.evidence import selectors as evidence_selectors
 from shopwatch.subjects.registrations import format_registration
 from shopwatch.subjects.selectors import person_choices, person_queryset
 
 from . import selectors, services
 from .forms import IncidentFilterForm, IncidentReportForm, form_field_for
 from .models import FLAG_FIELDS, Flag, Incident, IncidentStatus
+from .pages import incident_detail_sections, incident_submitted_sections
 
 PAGE_SIZE = 50
 _STATUS_LABELS = dict(IncidentStatus.choices)
@@ -162,8 +162,7 @@ def incident_submitted(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "incident": incident,
             "who_sees": _who_sees(incident),
-            # Photos the organisation already held (sent with another report) are linked, not stored again.
-            "photo_count": len(evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident)),
+            "sections": incident_submitted_sections.build(viewer, incident),
             "danger": incident.flag_offender_nearby or incident.flag_weapon or incident.flag_violence,
         },
     )
@@ -255,7 +254,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "offenders": offenders,
             "vehicles": vehicles,
             "history": history,
-            "photos": evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident),
+            "sections": incident_detail_sections.build(viewer, incident),
             "can_send_to_police": not incident.sent_to_police
             and (viewer.can_report_for(incident.store_id) or viewer.platform_admin),
             "who_sees": _who_sees(incident),

@@ -9,10 +9,9 @@ from django.shortcuts import render
 
 from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import viewer_for
-from shopwatch.evidence import selectors as evidence_selectors
-from shopwatch.reporting.selectors import incident_queryset
 
 from . import selectors
+from .pages import person_detail_sections
 
 PAGE = 50
 
@@ -41,15 +40,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     with transaction.atomic():
         person = selectors.person_detail(viewer=viewer, person_id=pk)
-        _, evidence = evidence_selectors.evidence_for_person(viewer=viewer, person_id=person.pk)
-    incidents = list(
-        incident_queryset(viewer).filter(offenders__person=person).distinct().order_by("-occurred_at")[:50]
-    )
-    return render(
-        request,
-        "subjects/person_detail.html",
-        {"person": person, "incidents": incidents, "evidence": evidence},
-    )
+        sections = person_detail_sections.build(viewer, person)
+    return render(request, "subjects/person_detail.html", {"person": person, "sections": sections})
 
 
 @login_required
