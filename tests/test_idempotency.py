@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from shopwatch.core.errors import Conflict
+from shopwatch.core.errors import Conflict, ValidationFailed
 from shopwatch.core.idempotency import request_fingerprint, run_idempotent
 from shopwatch.core.models import AuditEvent, IdempotencyRecord
 from shopwatch.reporting import services
@@ -140,10 +140,10 @@ def test_a_failed_produce_claims_nothing_and_writes_nothing(world: World) -> Non
 
     def produce() -> tuple[int, dict[str, Any]]:
         world.report("reporter", "nw-brighton")
-        raise services.ValidationFailed([])
+        raise ValidationFailed([])
 
     before = row_counts()
-    with pytest.raises(services.ValidationFailed):
+    with pytest.raises(ValidationFailed):
         run_idempotent(user_id=user_id, key="k", fingerprint="f", produce=produce)
     assert row_counts() == before
     assert not IdempotencyRecord.objects.exists()

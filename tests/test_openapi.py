@@ -28,7 +28,8 @@ CONTRACT = {
 
 
 def _current() -> dict[str, Any]:
-    return json.loads(json.dumps(api.get_openapi_schema()))
+    current: dict[str, Any] = json.loads(json.dumps(api.get_openapi_schema()))
+    return current
 
 
 def test_committed_document_matches_the_api() -> None:

@@ -268,7 +268,7 @@ def _incident_channels(m: Matrix, name: str, incident: Incident) -> dict[str, bo
     def api_detail() -> bool:
         response = api.get(f"/api/v1/incidents/{incident.pk}")
         assert response.status_code in (200, 404), response.content
-        return response.status_code == 200
+        return bool(response.status_code == 200)
 
     def web_detail() -> bool:
         response = web.get(f"/incidents/{incident.pk}/")
@@ -365,7 +365,7 @@ def _person_channels(m: Matrix, name: str, person: Person) -> dict[str, bool]:
     def api_detail() -> bool:
         response = api.get(f"/api/v1/persons/{person.pk}")
         assert response.status_code in (200, 404), response.content
-        return response.status_code == 200
+        return bool(response.status_code == 200)
 
     return {
         "selector list": person.pk in _once(m, (name, "person selector list"), selector_list),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,6 @@ from django.test import Client
 
 from shopwatch.alerts.models import PushSubscription
 from shopwatch.alerts.push import send_push
-from shopwatch.core import netguard
 from tests.world import World
 
 KEYS = {
@@ -186,13 +186,13 @@ def test_a_push_service_name_resolving_to_an_internal_address_is_refused_when_se
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, resolved: str, why: str
 ) -> None:
     """DNS answers are checked at send time, so a name that later points inside is still refused."""
-    family = netguard.socket.AF_INET6 if ":" in resolved else netguard.socket.AF_INET
+    family = socket.AF_INET6 if ":" in resolved else socket.AF_INET
 
     def answer(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
-        sockaddr = (resolved, port, 0, 0) if family == netguard.socket.AF_INET6 else (resolved, port)
-        return [(family, netguard.socket.SOCK_STREAM, 6, "", sockaddr)]
+        sockaddr = (resolved, port, 0, 0) if family == socket.AF_INET6 else (resolved, port)
+        return [(family, socket.SOCK_STREAM, 6, "", sockaddr)]
 
-    monkeypatch.setattr(netguard.socket, "getaddrinfo", answer)
+    monkeypatch.setattr(socket, "getaddrinfo", answer)
     sub = _stored(world, "https://fcm.googleapis.com/fcm/send/abc")
     with caplog.at_level(logging.WARNING, logger="shopwatch.alerts.push"):
         assert send_push(sub, {"message": "hello"}) is False

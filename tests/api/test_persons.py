@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from shopwatch.core.models import AuditEvent, Channel, Distribution
 from shopwatch.subjects.models import Person, PersonStatus
@@ -16,13 +17,13 @@ Api = Callable[[str], ApiClient]
 SPECIAL_CATEGORY = ("ethnic", "race", "religio", "politic", "sexual", "orientation", "belief", "health")
 
 
-def _person(world: World, family_name: str, **kw: object) -> Person:
+def _person(world: World, family_name: str, **kw: Any) -> Person:
     return person_create(
         viewer=world.viewer("partnership_manager"),
         owner_org=world.orgs["brighton-bcrp"],
         family_name=family_name,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_detail_shape(world: World, api: Api) -> None:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import axe_playwright_python
+import axe_playwright_python  # type: ignore[import-untyped]
 from playwright.sync_api import BrowserContext, Page, Route
 
 AXE_JS = Path(axe_playwright_python.__file__).resolve().parent / "axe.min.js"

@@ -123,7 +123,7 @@ def test_report_with_photo_is_seen_by_the_manager_and_not_by_a_stranger(
     response = stranger.goto(f"{base}/incidents/{incident.pk}/")
     assert response is not None
     assert response.status == 404
-    thumb_response = stranger.goto(f"{base}/evidence/{incident.evidence.get().pk}/thumb")  # type: ignore[attr-defined]
+    thumb_response = stranger.goto(f"{base}/evidence/{incident.evidence.get().pk}/thumb")
     assert thumb_response is not None
     assert thumb_response.status == 404
 

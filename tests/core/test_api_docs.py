@@ -47,5 +47,5 @@ def test_the_api_docs_use_only_same_origin_scripts_and_styles_and_they_are_serve
         assert _same_origin(url), url
         asset = client.get(url)
         assert asset.status_code == 200, url
-        body = b"".join(asset.streaming_content) if asset.streaming else asset.content  # type: ignore[arg-type]
+        body = b"".join(asset.streaming_content) if asset.streaming else asset.content  # type: ignore[attr-defined]
         assert len(body) > 100, url

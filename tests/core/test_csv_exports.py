@@ -94,7 +94,7 @@ def test_the_evidence_bundle_manifest(world: World) -> None:
         f"/api/v1/incidents/{incident.pk}/evidence/bundle", headers={"Authorization": f"Bearer {secret}"}
     )
     assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
     assert [m["original_filename"] for m in manifest] == ["'" + name]
 

@@ -6,6 +6,7 @@ Every request here goes to 127.0.0.1 (servers started by the test) or is refused
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,14 +144,14 @@ def test_a_name_is_checked_by_what_it_resolves_to_when_sent(
     local: _Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A public-looking name whose DNS answer is internal (a rebinding attack) is refused at connect time."""
-    real = netguard.socket.getaddrinfo
+    real = socket.getaddrinfo
 
     def rebinding(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
         if host == "push.example.org":
             return real("127.0.0.1", port, *args, **kwargs)
         return real(host, port, *args, **kwargs)
 
-    monkeypatch.setattr(netguard.socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     with pytest.raises(netguard.OutboundRefused, match=r"resolves to 127\.0\.0\.1, a loopback address"):
         netguard.post(f"http://push.example.org:{local.port}/push", data=b"{}", headers={}, timeout=2)
     assert local.hits == []

@@ -268,7 +268,7 @@ def test_the_download_is_the_original_and_enters_custody(world: World) -> None:
     _, files = photos(world, 1)
     response = signed_in(world, "manager").get(f"/evidence/{files[0].pk}/download")
     assert response.status_code == 200
-    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == files[0].sha256
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == files[0].sha256  # type: ignore[attr-defined]
     assert "attachment" in response["Content-Disposition"]
     last = CustodyEntry.objects.filter(evidence=files[0]).order_by("-seq").first()
     assert last is not None

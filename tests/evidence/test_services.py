@@ -16,16 +16,17 @@ from shopwatch.core.files.storage import stored_files_guard
 from shopwatch.core.models import AuditEvent
 from shopwatch.evidence import services
 from shopwatch.evidence.models import EvidenceFile
+from shopwatch.reporting.models import Incident
 from tests.evidence.images import jpeg_bytes, png_bomb_bytes, png_bytes
 from tests.world import World
 
 
-def _add(world: World, user: str, incident: object, data: bytes, name: str = "photo.jpg") -> EvidenceFile:
+def _add(world: World, user: str, incident: Incident, data: bytes, name: str = "photo.jpg") -> EvidenceFile:
     return services.evidence_add(
         viewer=world.viewer(user),
         incident=incident,
         fileobj=io.BytesIO(data),
-        filename=name,  # type: ignore[arg-type]
+        filename=name,
     )
 
 
@@ -223,7 +224,7 @@ def test_uploaded_file_objects_work(world: World) -> None:
         viewer=world.viewer("reporter"),
         incident=inc,
         fileobj=upload,
-        filename=upload.name,
+        filename=upload.name or "photo",
         declared_type=upload.content_type,
     )
     assert ev.content_type == "image/jpeg"  # decided from the bytes, not the declared type

@@ -49,7 +49,7 @@ def _jpeg() -> io.BytesIO:
     buf = io.BytesIO()
     Image.new("RGB", (60, 80), (120, 90, 60)).save(buf, "JPEG")
     buf.seek(0)
-    buf.name = "face.jpg"  # type: ignore[attr-defined]
+    buf.name = "face.jpg"
     return buf
 
 

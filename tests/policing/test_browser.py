@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import axe_playwright_python
+import axe_playwright_python  # type: ignore[import-untyped]
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, ViewportSize, expect
 
 from shopwatch.policing.models import Series, Triage, TriageState, WitnessStatement
 from shopwatch.policing.services import casefiles
@@ -24,7 +24,7 @@ from tests.world import PASSWORD, World
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 AXE_JS = Path(axe_playwright_python.__file__).resolve().parent / "axe.min.js"
 AXE_PATH = "/__test-only__/axe.min.js"
 

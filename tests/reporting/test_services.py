@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -84,14 +85,14 @@ def test_shared_and_reported_to_police_records_every_step(world: World) -> None:
 # --- Priority and offence class from what is known about the offender --------------------------------
 
 
-def _known_person(world: World, **kw: object) -> Person:
+def _known_person(world: World, **kw: Any) -> Person:
     return person_create(
         viewer=world.viewer("partnership_manager"),
         owner_org=world.orgs["brighton-bcrp"],
         given_name="Sam",
         family_name="Taylor",
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _report_with(world: World, person: Person, days_ago: int = 0) -> Incident:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django.test import Client
 
 from shopwatch.core.models import AuditEvent, Distribution
+from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create
 from tests.world import World
 
@@ -16,7 +18,7 @@ def _login(client: Client, world: World, name: str) -> None:
     client.force_login(world.users[name])
 
 
-def _person(world: World, **kw: object):  # type: ignore[no-untyped-def]
+def _person(world: World, **kw: Any) -> Person:
     return person_create(
         viewer=world.viewer("partnership_manager"),
         owner_org=world.orgs["brighton-bcrp"],
