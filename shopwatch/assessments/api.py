@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from shopwatch.core.api import Id, ProblemOut, StrictId, viewer_of
@@ -121,7 +121,7 @@ def submit(request: HttpRequest, payload: AssessmentIn) -> Any:
     a = services.assessment_submit(
         viewer=viewer, question_set_id=payload.template, store_id=payload.store, answers=payload.answers
     )
-    return 201, _assessment(a)
+    return Status(201, _assessment(a))
 
 
 @router.get("/assessments/{assessment_id}", response={200: AssessmentOut, **ERRORS}, summary="One assessment")
@@ -227,7 +227,7 @@ def _enrolment(e: Enrolment) -> dict[str, Any]:
 def enrol(request: HttpRequest, programme_id: Id, payload: EnrolIn) -> Any:
     viewer = viewer_of(request)
     e = services.enrolment_create(viewer=viewer, programme_id=programme_id, store_id=payload.store)
-    return 201, _enrolment(e)
+    return Status(201, _enrolment(e))
 
 
 class AttendanceIn(Schema):

@@ -6,17 +6,17 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
-from pydantic import Field
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field
 
-from shopwatch.core.api import ProblemOut, viewer_of
+from shopwatch.core.api import Id, ProblemOut, StrictId, viewer_of
 
-from . import selectors
+from . import selectors, services
 from .models import MarkingKit
 
 router = Router(tags=["marking"])
 
-ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 422, 429), ProblemOut)
+ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429), ProblemOut)
 
 
 class KitOut(Schema):
@@ -137,3 +137,133 @@ def lookup(request: HttpRequest, code: Annotated[str, Field(min_length=1, max_le
         ],
         "other_deployments": len(found.deployments) - len(shown),
     }
+
+
+class KitIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    store: StrictId
+    product: str = Field(description="smartwater, selectadna, smarttag or other")
+    kind: str = Field(description="spray, fixed or property_kit")
+    batch: str
+    code: str = Field(description="The unique code, or the first of a range")
+    last_code: str = Field("", description="The last code of a range (same letters, consecutive numbers)")
+    issued_to: str = ""
+    issued_on: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+@router.post("/marking/kits", response={201: KitOut, **ERRORS}, summary="Register a kit issued to a store")
+def kit_create(request: HttpRequest, payload: KitIn) -> Any:
+    viewer = viewer_of(request)
+    kit = services.kit_issue(
+        viewer=viewer,
+        store_id=payload.store,
+        product=payload.product,
+        kind=payload.kind,
+        batch=payload.batch,
+        code=payload.code,
+        last_code=payload.last_code,
+        issued_to=payload.issued_to,
+        issued_on=payload.issued_on,
+        expires_on=payload.expires_on,
+    )
+    return Status(201, _kit(selectors.kit_get(viewer=viewer, kit_id=kit.pk)))
+
+
+class DeploymentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    incident: StrictId
+    deployed_by: str
+    deployed_at: dt.datetime
+    target: str = Field(description="person, property or vehicle")
+    where: str = ""
+    target_detail: str = ""
+
+
+@router.post(
+    "/marking/kits/{kit_id}/deployments",
+    response={201: DeploymentOut, **ERRORS},
+    summary="Log a kit's use in an incident",
+)
+def deployment_create(request: HttpRequest, kit_id: Id, payload: DeploymentIn) -> Any:
+    viewer = viewer_of(request)
+    d = services.deployment_record(
+        viewer=viewer,
+        kit_id=kit_id,
+        incident_id=payload.incident,
+        deployed_by=payload.deployed_by,
+        deployed_at=payload.deployed_at,
+        target=payload.target,
+        where=payload.where,
+        target_detail=payload.target_detail,
+    )
+    return Status(
+        201,
+        {
+            "incident": d.incident_id,
+            "incident_reference": d.incident.reference,
+            "deployed_at": d.deployed_at,
+            "deployed_by": d.deployed_by,
+            "where": d.where,
+            "target": d.target,
+        },
+    )
+
+
+class PropertyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    store: StrictId
+    product: str
+    code: str
+    description: str
+
+
+@router.post("/marking/property", response={201: PropertyOut, **ERRORS}, summary="Register marked property")
+def property_create(request: HttpRequest, payload: PropertyIn) -> Any:
+    viewer = viewer_of(request)
+    p = services.property_register(
+        viewer=viewer,
+        store_id=payload.store,
+        product=payload.product,
+        code=payload.code,
+        description=payload.description,
+    )
+    return Status(
+        201,
+        {
+            "id": p.pk,
+            "code": p.code,
+            "product": p.product,
+            "description": p.description,
+            "registered_on": p.registered_on,
+        },
+    )
+
+
+class SignageOut(Schema):
+    store: int
+    store_name: str
+    latitude: float
+    longitude: float
+    product: str
+    since: dt.date
+
+
+@router.get(
+    "/marking/signage", response={200: list[SignageOut], **ERRORS}, summary="Stores displaying signage"
+)
+def signage(request: HttpRequest, partnership: Id | None = None) -> Any:
+    """Stores displaying forensic-marking signage in the caller's partnerships (or one of them), with their
+    coordinates for the map."""
+    viewer = viewer_of(request)
+    return [
+        {
+            "store": s.store_id,
+            "store_name": s.store.name,
+            "latitude": s.store.latitude,
+            "longitude": s.store.longitude,
+            "product": s.product,
+            "since": s.since,
+        }
+        for s in selectors.signage_list(viewer=viewer, partnership_id=partnership)
+    ]

@@ -180,3 +180,16 @@ def outcomes(request: HttpRequest, months: Literal[6, 12] = 6) -> Any:
     under 5 suppressed. Open to PCC scrutiny users; 404 for everyone else."""
     viewer = viewer_of(request)
     return selectors.pcc_outcomes(viewer=viewer, months=months).__dict__
+
+
+class EngagementOut(Schema):
+    person: int
+    engaged: bool = Field(description='True: "engaged with a diversion programme", shared by the navigator')
+
+
+@router.get("/navigator/engagement", response={200: EngagementOut, **ERRORS}, summary="Engagement (police)")
+def engagement(request: HttpRequest, person: Id) -> Any:
+    """For police of the force area: whether the person is engaged with a diversion programme, when the
+    navigator chose to share it. Nothing else of a case; false for everyone else."""
+    viewer = viewer_of(request)
+    return {"person": person, "engaged": selectors.engaged_for_police(viewer=viewer, person_id=person)}

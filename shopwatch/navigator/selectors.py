@@ -18,10 +18,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, scope
 from shopwatch.core.models import AuditAction, Membership, Role
 from shopwatch.core.pagination import Key, keyset_order, parse_int
 from shopwatch.reporting.models import IncidentOffender
+from shopwatch.subjects.models import Person
 
 from .models import CaseStatus, Consent, NavigatorCase
 
@@ -204,10 +205,10 @@ def pcc_outcomes(*, viewer: Viewer, months: int = 6, today: dt.date | None = Non
 def engaged_for_police(*, viewer: Viewer, person_id: int) -> bool:
     """Whether police of the viewer's force may be told the person is engaged with a diversion programme.
 
-    True only for police of the case's force area, while consent stands, the case is open and its
-    navigator chose to share it. Nothing else of a case ever reaches police.
+    True only for police of the case's force area who may see the person, while consent stands, the case
+    is open and its navigator chose to share it. Nothing else of a case ever reaches police.
     """
-    if not viewer.police_force_ids:
+    if not viewer.police_force_ids or not scope(Person.objects.filter(pk=person_id), viewer).exists():
         return False
     return NavigatorCase.objects.filter(
         Q(person_id=person_id, force_id__in=viewer.police_force_ids, shared_with_police=True),

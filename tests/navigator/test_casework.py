@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.errors import Conflict, NotEntitled, ValidationFailed
-from shopwatch.core.models import AuditEvent, User
+from shopwatch.core.models import AuditEvent, Distribution, User
 from shopwatch.navigator import selectors, services
 from shopwatch.navigator.models import CaseStatus, NavigatorCase
 from shopwatch.reporting.services import OffenderInput
@@ -37,6 +37,7 @@ def _person(world: World) -> Person:
     return Person.objects.create(
         owner_org=world.orgs["brighton-bcrp"],
         partnership=world.orgs["brighton-bcrp"],
+        distribution=Distribution.POLICE,  # police may see the person (the engagement fact needs that too)
         given_name="Lee",
         family_name="Marsh",
     )
@@ -157,9 +158,13 @@ def test_police_learn_only_that_the_person_is_engaged_when_the_navigator_shares_
     assert not selectors.engaged_for_police(viewer=police, person_id=case.person_id)
     services.case_share_with_police(viewer=world.viewer("navigator"), case_id=case.pk, share=True)
     assert selectors.engaged_for_police(viewer=police, person_id=case.person_id)
-    # Not another force, not a store, not the PCC.
+    # Not another force, not a store, not the PCC; and not police who may not see the person.
     for other in ("police_tv", "reporter", "security", "partnership_manager", "pcc"):
         assert not selectors.engaged_for_police(viewer=world.viewer(other), person_id=case.person_id), other
+    hidden = _case(world)
+    Person.objects.filter(pk=hidden.person_id).update(distribution=Distribution.PARTNERSHIP)
+    services.case_share_with_police(viewer=world.viewer("navigator"), case_id=hidden.pk, share=True)
+    assert not selectors.engaged_for_police(viewer=police, person_id=hidden.person_id)
     # Closing the case stops it.
     services.case_close(
         viewer=world.viewer("navigator"), case_id=case.pk, reason="Moved away", on=timezone.localdate()
