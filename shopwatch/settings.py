@@ -346,11 +346,22 @@ SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK = (
 )
 
 # --- Background work ---------------------------------------------------------------------------
+# SHOPWATCH_RQ_URL (redis://host:6379/0) puts background work on a Redis queue through django-tasks-rq;
+# `shopwatch rqworker default --job-class django_tasks_rq.Job` runs it; `shopwatch serve` then starts no
+# worker (docs/deployment.md).
+SHOPWATCH_RQ_URL = os.environ.get("SHOPWATCH_RQ_URL", "")
+_tasks_default = "django_tasks_rq.RQBackend" if SHOPWATCH_RQ_URL else "django_tasks_db.DatabaseBackend"
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("SHOPWATCH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get("SHOPWATCH_TASKS_BACKEND", _tasks_default),
     }
 }
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    if not SHOPWATCH_RQ_URL:
+        raise ImproperlyConfigured("The RQ task backend needs SHOPWATCH_RQ_URL (redis://host:port/db).")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": SHOPWATCH_RQ_URL, "DEFAULT_TIMEOUT": 3600}}
+    RQ_SHOW_ADMIN_LINK = False
 
 # --- Cache (rate limits); configure Redis with SHOPWATCH_CACHE_URL when running several hosts ----
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shopwatch"}}
