@@ -230,7 +230,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(OverflowError)
     @api.exception_handler(DataError)
     def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
-        # A number too large for the database reached a query: say which, as a validation error would.
+        # A value the database cannot hold reached a query (a number too large for SQLite; text with a NUL
+        # character on PostgreSQL): say which, as a validation error would.
+        if "NUL" in str(exc):
+            return problem(422, "Some fields are not valid", _nul_fields(request))
         return problem(422, "Some fields are not valid", _out_of_range_fields(request))
 
     @api.exception_handler(Exception)
@@ -247,6 +250,14 @@ def _out_of_range_fields(request: HttpRequest) -> list[dict[str, str]]:
     match = request.resolver_match
     params = [*(match.kwargs.items() if match else ()), *request.GET.items()]
     fields = sorted({name for name, value in params if _too_large(value)})
+    return [{"field": name, "message": message} for name in fields] or [{"field": "body", "message": message}]
+
+
+def _nul_fields(request: HttpRequest) -> list[dict[str, str]]:
+    message = "Must not contain NUL characters."
+    match = request.resolver_match
+    params = [*(match.kwargs.items() if match else ()), *request.GET.items()]
+    fields = sorted({name for name, value in params if "\x00" in str(value)})
     return [{"field": name, "message": message} for name in fields] or [{"field": "body", "message": message}]
 
 

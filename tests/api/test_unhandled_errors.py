@@ -206,3 +206,21 @@ def test_an_unexpected_error_beside_ninja_is_a_problem_document_on_the_api(
     response = Client(raise_request_exception=False).post("/api/v1/uploads", headers=headers)
     body = _problem(response, 500)
     assert "storage" not in json.dumps(body)
+
+
+def test_text_with_a_nul_character_that_postgresql_refuses_is_a_422(
+    world: World, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DataError
+
+    from shopwatch.evidence import retention
+
+    def refused(**kwargs: Any) -> Any:
+        # What psycopg raises for such a parameter, before anything reaches the server.
+        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    monkeypatch.setattr(retention, "retention_preview", refused)
+    a = api("partnership_manager")
+    response = a.get("/api/v1/partnerships/brighton%00bcrp/evidence-retention/due")
+    body = _problem(response, 422, ["slug"])
+    assert body["errors"][0]["message"] == "Must not contain NUL characters."
