@@ -10,7 +10,7 @@ from shopwatch.core.models import Distribution
 from shopwatch.core.sharing import narrow_distribution
 
 D = Distribution
-ORDERED = [D.ORGANISATION, D.PARTNERSHIP, D.CONNECTED, D.ALL_PARTNERSHIPS, D.POLICE]
+ORDERED: list[str] = [D.ORGANISATION, D.PARTNERSHIP, D.CONNECTED, D.ALL_PARTNERSHIPS, D.POLICE]
 
 # Who a level reaches, as a set of audiences; a narrower level's audience is a subset of a wider one's.
 # (A named group reaches its own members; the owner always sees their own records.)

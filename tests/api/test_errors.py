@@ -21,7 +21,7 @@ def _refused(a: ApiClient, send: Callable[[], Any], status: int, fields: list[st
     response = send()
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["title"]
     for error in body["errors"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -121,10 +122,10 @@ def test_the_retention_api_for_partnership_managers(world: World) -> None:
     from shopwatch.core.apikeys import apikey_create
     from shopwatch.core.models import User
 
-    def call(name: str, method: str, path: str, body: object = None) -> object:
+    def call(name: str, method: str, path: str, body: object = None) -> Any:
         user = User.objects.get(pk=world.users[name].pk)
         secret = apikey_create(viewer=world.viewer(name), user=user, name="t").secret
-        kwargs = {"headers": {"Authorization": f"Bearer {secret}"}}
+        kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {secret}"}}
         if body is not None:
             kwargs.update(data=json.dumps(body), content_type="application/json")
         return getattr(Client(), method)(path, **kwargs)

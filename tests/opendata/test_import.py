@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def _month(text: str) -> dt.date:
     return dt.date.fromisoformat(text + "-01")
 
 
-def _snapshot() -> tuple[int, int, int, list[tuple[object, ...]]]:
+def _snapshot() -> tuple[int, int, int, list[tuple[Any, ...]]]:
     counts = sorted(
         CrimeCount.objects.values_list("force", "month", "crime_type__name", "last_outcome__name", "count"),
         key=str,

@@ -112,7 +112,7 @@ def test_without_the_setting_a_rotated_secret_key_reads_through_its_fallback(set
     force = Organisation.objects.create(
         kind=OrganisationKind.POLICE_FORCE, slug="sussex", name="Sussex Police"
     )
-    ForceEndpoint.objects.create(force=force, url="https://rms.example/in", secret=SECRET)
+    ForceEndpoint.objects.create(force=force, url="https://rms.example/in", secret=SECRET)  # type: ignore[misc]
     old = settings.SECRET_KEY
     settings.SECRET_KEY = "a-brand-new-django-secret-key-" + "x" * 30
     with pytest.raises(SecretUnreadable):
