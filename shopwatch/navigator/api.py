@@ -9,7 +9,17 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from shopwatch.core.api import CursorParam, Id, ProblemOut, decode_cursor, encode_cursor, next_url, viewer_of
+from shopwatch.core.api import (
+    CursorParam,
+    Id,
+    ProblemError,
+    ProblemOut,
+    decode_cursor,
+    encode_cursor,
+    next_url,
+    viewer_of,
+)
+from shopwatch.core.errors import FieldError
 
 from . import selectors, services
 from .models import NavigatorCase
@@ -175,10 +185,12 @@ class OutcomesOut(Schema):
 
 
 @router.get("/navigator/outcomes", response={200: OutcomesOut, **ERRORS}, summary="Diversion outcomes (PCC)")
-def outcomes(request: HttpRequest, months: Literal[6, 12] = 6) -> Any:
+def outcomes(request: HttpRequest, months: int = 6) -> Any:
     """Offending before and after engagement in the PCC office's force area, in aggregate only, counts
     under 5 suppressed. Open to PCC scrutiny users; 404 for everyone else."""
     viewer = viewer_of(request)
+    if months not in (6, 12):
+        raise ProblemError(422, "Some fields are not valid", [FieldError("months", "6 or 12.")])
     return selectors.pcc_outcomes(viewer=viewer, months=months).__dict__
 
 

@@ -101,3 +101,27 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """The PCC's before-and-after chart: incidents of engaged people before and since engagement, in
+    aggregate, counts under 5 suppressed (shown as such, never drawn)."""
+    viewer = viewer_for(request.user)
+    rows = [selectors.pcc_outcomes(viewer=viewer, months=m) for m in (6, 12)]
+    top = max([v for o in rows for v in (o.before, o.after) if v is not None] or [1])
+    bars = []
+    for i, o in enumerate(rows):
+        for j, (label, value) in enumerate((("Before", o.before), ("Since", o.after))):
+            height = round(160 * value / top) if value is not None else 0
+            bars.append(
+                {
+                    "x": 40 + i * 200 + j * 80,
+                    "y": 190 - height,
+                    "height": height,
+                    "label": f"{label}, {o.months} months",
+                    "value": "fewer than 5" if value is None else value,
+                    "suppressed": value is None,
+                }
+            )
+    return render(request, "navigator/outcomes.html", {"rows": rows, "bars": bars})

@@ -122,3 +122,18 @@ def test_assessment_templates_are_question_sets(seeded: None, db: None) -> None:
     assert {u["slug"] for u in uptake} == {"cyber", "premises"}
     assert all(u["stores"] is None or u["stores"] >= 5 for u in uptake)
     assert _get("reporter", "/api/v1/insights/assessments").status_code == 404
+
+
+def test_the_pcc_sees_the_before_and_after_chart_and_others_do_not(seeded: None, db: None) -> None:
+    pcc = Client()
+    pcc.force_login(User.objects.get(email="pcc@demo.shopwatch.test"))
+    page = pcc.get("/navigator/outcomes/")
+    assert page.status_code == 200
+    assert b"<svg" in page.content
+    assert b"Before, 6 months" in page.content
+    body = _get("pcc", "/api/v1/navigator/outcomes", months="6").json()
+    assert set(body) == {"months", "people", "before", "after", "stopped"}
+    assert all(v is None or v >= 5 for k, v in body.items() if k != "months")
+    reporter = Client()
+    reporter.force_login(User.objects.get(email="reporter@demo.shopwatch.test"))
+    assert reporter.get("/navigator/outcomes/").status_code == 404
