@@ -8,7 +8,12 @@
   var FORM_URL = "/incidents/new/";
   var CONTEXT_URL = "/incidents/waiting/";
   var KEY_NAME = "report-key";
+  var SEND_TIMEOUT_MS = 120000;  // a send that hangs (a dead connection) is given up and tried again later
   var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("shopwatch-offline") : null;
+
+  function timeout(ms) {
+    return typeof AbortSignal !== "undefined" && AbortSignal.timeout ? AbortSignal.timeout(ms) : undefined;
+  }
 
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -125,7 +130,7 @@
 
   // A fresh CSRF token and who is signed in, from the server; null when offline or signed out.
   async function serverContext() {
-    var response = await fetch(CONTEXT_URL, { credentials: "same-origin", cache: "no-store" });
+    var response = await fetch(CONTEXT_URL, { credentials: "same-origin", cache: "no-store", signal: timeout(30000) });
     if (!response.ok || new URL(response.url).pathname !== CONTEXT_URL) { return null; }
     var text = await response.text();
     var csrf = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(text);
@@ -149,7 +154,8 @@
     var formData = unpack(plain);
     formData.set("csrfmiddlewaretoken", csrf);
     var response = await fetch(FORM_URL, {
-      method: "POST", body: formData, credentials: "same-origin", headers: { "X-CSRFToken": csrf }
+      method: "POST", body: formData, credentials: "same-origin", headers: { "X-CSRFToken": csrf },
+      signal: timeout(SEND_TIMEOUT_MS)
     });
     var path = new URL(response.url).pathname;
     var filed = /^\/incidents\/(\d+)\/submitted\/$/.exec(path);

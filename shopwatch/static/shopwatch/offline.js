@@ -91,8 +91,9 @@
   // A report made while the phone is offline is kept here rather than lost to a browser error page.
   var form = document.querySelector("form.report-form");
   if (form) {
-    form.addEventListener("submit", function (event) {
-      if (navigator.onLine) { return; }
+    // On the document, so the form's own checks (report.js) run first and can stop the submit.
+    document.addEventListener("submit", function (event) {
+      if (event.target !== form || event.defaultPrevented || navigator.onLine) { return; }
       event.preventDefault();
       Q.add(new FormData(form), user).then(function () {
         if (registration && registration.sync) { registration.sync.register("shopwatch-send").catch(function () {}); }

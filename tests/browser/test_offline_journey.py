@@ -1,0 +1,219 @@
+"""A shop worker reports with no signal: the report, two photos included, waits on the phone (encrypted in
+IndexedDB) and is filed exactly once when the connection returns, also when the connection drops during
+the send (the server filed it, the phone never heard) and when the page was closed in between.
+
+Chromium's offline mode (context.set_offline) cuts the page and its service worker off the network.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import BrowserContext, Page, expect
+
+from shopwatch.evidence.models import EvidenceFile
+from shopwatch.reporting.models import Incident
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import CspWatch
+from tests.world import PASSWORD, World
+
+pytestmark = pytest.mark.browser
+
+REFERENCE = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
+QUEUED = """async () => {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open("shopwatch-offline", 1);
+    r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  const rows = await new Promise(ok => { const r = db.transaction("reports").objectStore("reports").getAll();
+    r.onsuccess = () => ok(r.result); });
+  db.close();
+  return rows.map(r => ({ key: r.key, encrypted: r.encrypted, bytes: r.data.byteLength,
+    plain: new TextDecoder().decode(r.data).includes("coffee") }));
+}"""
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path / "files")
+    return tmp_path / "files"
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> list[Path]:
+    paths = []
+    for i, colour in enumerate(((180, 40, 40), (40, 40, 180)), start=1):
+        path = tmp_path / f"IMG_30{i}.jpg"
+        Image.new("RGB", (1200, 900), colour).save(path, "JPEG", quality=85)
+        paths.append(path)
+    return paths
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not met in time")
+        time.sleep(0.05)
+
+
+def sign_in_ready_offline(page: Page, base: str) -> None:
+    """Sign in; wait until the service worker controls the page and has saved the report form."""
+    page.goto(f"{base}/account/login/")
+    page.get_by_label("Email address").fill("reporter@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Report an incident")).to_be_visible()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    saved = "() => caches.open('shopwatch-pages-v1').then(c => c.match('/incidents/new/')).then(r => !!r)"
+    wait_until(lambda: bool(page.evaluate(saved)))
+    for path in ("/incidents/waiting/", "/incidents/"):
+        wait_until(lambda path=path: bool(page.evaluate(saved.replace("/incidents/new/", path))))
+    script = "() => caches.open('shopwatch-static-v1').then(c => c.match('/static/shopwatch/offline.js'))"
+    wait_until(lambda: bool(page.evaluate(script + ".then(r => !!r)")))
+
+
+def report_offline(page: Page, context: BrowserContext, base: str, photos: list[Path]) -> None:
+    context.set_offline(True)
+    page.goto(f"{base}/incidents/new/")  # from the service worker's copy
+    expect(page.get_by_role("heading", name="Report an incident")).to_be_visible()
+    page.get_by_label("Theft (shoplifting)").check()
+    page.get_by_label("Tell us what happened").fill("Took six jars of coffee and left by the side door.")
+    page.get_by_label("Photos (optional)").set_input_files([str(p) for p in photos])
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("heading", name="Reports waiting to send")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="1 report waiting to send")).to_be_visible()
+    assert_accessible(page)
+    queued = page.evaluate(QUEUED)
+    assert len(queued) == 1
+    assert queued[0]["encrypted"] is True
+    assert queued[0]["plain"] is False  # not readable at rest
+    assert queued[0]["bytes"] > sum(p.stat().st_size for p in photos)  # the photos are in it
+    assert not Incident.objects.exists()
+
+
+def assert_filed_once(page: Page, photos: list[Path]) -> str:
+    sent = page.locator("#offline-sent")
+    expect(sent.get_by_role("heading", name="Report sent")).to_be_visible(timeout=20_000)
+    reference = sent.locator(".reference").inner_text().strip()
+    assert REFERENCE.fullmatch(reference)
+    incident = Incident.objects.get()
+    assert incident.reference == reference
+    names = sorted(EvidenceFile.objects.filter(incident=incident).values_list("original_filename", flat=True))
+    assert names == [p.name for p in photos]
+    wait_until(lambda: page.evaluate(QUEUED) == [])  # nothing personal stays on the phone
+    expect(page.locator("#offline-status")).to_be_hidden()
+    return reference
+
+
+def test_a_report_made_offline_is_filed_once_when_back_online(
+    live_server: Any, world: World, phone_context: BrowserContext, csp_watch: CspWatch, photos: list[Path]
+) -> None:
+    base = live_server.url
+    page = phone_context.new_page()
+    sign_in_ready_offline(page, base)
+    report_offline(page, phone_context, base, photos)
+
+    # The recent reports page is there without a network too, with the count of what is waiting.
+    page.goto(f"{base}/incidents/")
+    expect(page.get_by_role("status").filter(has_text="1 report waiting to send")).to_be_visible()
+
+    phone_context.set_offline(False)  # the "online" event sends it
+    reference = assert_filed_once(page, photos)
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_role("heading", name="Report sent")).to_be_visible()
+    expect(page.locator("#reference")).to_have_text(reference)
+    assert Incident.objects.count() == 1
+    assert csp_watch.errors == []
+
+
+def test_a_send_cut_off_after_the_server_filed_it_is_not_filed_twice(
+    live_server: Any, world: World, phone_context: BrowserContext, csp_watch: CspWatch, photos: list[Path]
+) -> None:
+    base = live_server.url
+    page = phone_context.new_page()
+    sign_in_ready_offline(page, base)
+    report_offline(page, phone_context, base, photos)
+
+    # The server files the first send, then the connection drops before the answer leaves (whoever sends
+    # it: this page, or the service worker's Background Sync).
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    cut: list[int] = []
+
+    def file_then_drop(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["REQUEST_METHOD"] != "POST" or environ["PATH_INFO"] != "/incidents/new/" or cut:
+            return app(environ, start_response)
+        response = app(environ, lambda *args, **kwargs: None)
+        b"".join(response)
+        response.close()
+        cut.append(Incident.objects.count())
+        frame = inspect.currentframe()
+        while frame is not None and not hasattr(frame.f_locals.get("self"), "close_connection"):
+            frame = frame.f_back
+        assert frame is not None, "the live server's request handler"
+        handler = frame.f_locals["self"]
+        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_RDWR)  # nothing is sent back
+        raise ConnectionResetError("the phone lost its signal")
+
+    httpd.set_app(file_then_drop)
+    phone_context.set_offline(False)
+    wait_until(lambda: bool(cut))
+    assert cut == [1]
+    httpd.set_app(app)
+    if Incident.objects.count() == 1 and page.evaluate(QUEUED) != []:
+        page.get_by_role("button", name="Send now").click()  # the retry carries the same key
+    assert_filed_once(page, photos)
+    assert Incident.objects.count() == 1
+    assert csp_watch.errors == []
+
+
+def test_a_report_left_when_the_page_was_closed_is_sent_on_the_next_page(
+    live_server: Any, world: World, phone_context: BrowserContext, csp_watch: CspWatch, photos: list[Path]
+) -> None:
+    base = live_server.url
+    page = phone_context.new_page()
+    sign_in_ready_offline(page, base)
+    report_offline(page, phone_context, base, photos)
+    page.close()
+
+    phone_context.set_offline(False)
+    later = phone_context.new_page()
+    later.goto(f"{base}/incidents/")
+    # Sent by this page's load, or already by the service worker's Background Sync: either way the
+    # confirmation appears here.
+    assert_filed_once(later, photos)
+    assert Incident.objects.count() == 1
+    assert csp_watch.errors == []
+
+
+def test_signing_out_with_an_unsent_report_warns_first(
+    live_server: Any, world: World, phone_context: BrowserContext, photos: list[Path]
+) -> None:
+    base = live_server.url
+    page = phone_context.new_page()
+    sign_in_ready_offline(page, base)
+    report_offline(page, phone_context, base, photos)
+    phone_context.route("**/incidents/new/", lambda route: route.abort())  # keep it unsent
+    phone_context.set_offline(False)
+
+    warnings: list[str] = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Sign out").click()
+    wait_until(lambda: bool(warnings))
+    assert "1 report has not been sent yet" in warnings[0]
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # still signed in
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.evaluate(QUEUED) == []
+    assert not page.evaluate("() => caches.has('shopwatch-pages-v1')")
+    assert not Incident.objects.exists()
