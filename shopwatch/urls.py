@@ -28,4 +28,5 @@ urlpatterns = [
     path("assessments/", include("shopwatch.assessments.urls")),
 ]
 
+handler400 = "shopwatch.core.errorpages.bad_request"
 handler500 = "shopwatch.core.errorpages.server_error"
