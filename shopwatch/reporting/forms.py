@@ -60,10 +60,15 @@ class IncidentReportForm(forms.Form):
     )
     description = forms.CharField(
         label="Tell us what happened",
-        help_text="A few sentences: what they did, what was said, which way they went.",
+        help_text="A few sentences: what they did, what was said, which way they went. "
+        "Up to 10,000 characters.",
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Describe what happened."},
+        error_messages={
+            "required": "Describe what happened.",
+            "max_length": "At most 10,000 characters (this has %(show_value)s). Shorten it and send again: "
+            "nothing you typed is lost.",
+        },
     )
     occurred_at = forms.DateTimeField(
         label="When did it happen?",
@@ -134,6 +139,11 @@ class IncidentReportForm(forms.Form):
 
     def __init__(self, *args: Any, stores: Sequence[Store], persons: Iterable[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # No maxlength in the page: a browser would cut a long paste silently. The limit is checked as the
+        # user types (data-max-chars, reporting/report-form.js) and on the server, with an inline message.
+        description = self.fields["description"].widget
+        description.attrs.pop("maxlength", None)
+        description.attrs["data-max-chars"] = "10000"
         store_field = self.fields["store"]
         assert isinstance(store_field, forms.TypedChoiceField)
         store_field.choices = [(s.pk, s.name if not s.town else f"{s.name}, {s.town}") for s in stores]

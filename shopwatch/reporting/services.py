@@ -509,8 +509,11 @@ def incident_create(*, viewer: Viewer, data: IncidentInput) -> Incident:
     return _write(viewer, [prep])[0]
 
 
-def incident_report_file(*, viewer: Viewer, data: IncidentInput, form_token: str, fingerprint: str) -> int:
-    """File a report from the phone form with its photos, once per form token; returns the incident's id.
+def incident_report_file(
+    *, viewer: Viewer, data: IncidentInput, form_token: str, fingerprint: str
+) -> tuple[int, bool]:
+    """File a report from the phone form with its photos, once per form token; returns the incident's id and
+    whether this form had already been sent (so the page can say so rather than file twice).
 
     A double tap or a resent form gives back the first submission's incident. Photos stored for a submission
     that then failed, or lost to an earlier one, are deleted (storage is not transactional).
@@ -528,7 +531,7 @@ def incident_report_file(*, viewer: Viewer, data: IncidentInput, form_token: str
         )
         if replayed:  # an earlier submission of this form won; anything this one stored was rolled back
             discard_stored(stored)
-    return int(body["incident"])
+    return int(body["incident"]), replayed
 
 
 @dataclass

@@ -62,8 +62,9 @@ def _fingerprint(form: IncidentReportForm, photos: list[UploadedFile]) -> str:
     return request_fingerprint(data)
 
 
-def _file_report(viewer: Viewer, form: IncidentReportForm) -> int:
-    """Create the incident and attach its photos in one transaction, once per form token."""
+def _file_report(viewer: Viewer, form: IncidentReportForm) -> tuple[int, bool]:
+    """Create the incident and attach its photos in one transaction, once per form token (the id, and
+    whether the form had already been sent)."""
     photos: list[UploadedFile] = form.cleaned_data["photos"]
     data = form.to_input()
     data.photos = photos
@@ -91,7 +92,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             errors = _photo_errors(form.cleaned_data["photos"])
             if not errors:
                 try:
-                    incident_id = _file_report(viewer, form)
+                    incident_id, already_sent = _file_report(viewer, form)
                 except (OSError, DatabaseError) as exc:
                     # A full disk, unwritable storage, an overloaded database: nothing was filed, and the
                     # form comes back with everything typed (photos must be chosen again).
@@ -113,6 +114,12 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                         fresh["token"] = secrets.token_urlsafe(24)
                         form.data = fresh
                 else:
+                    if already_sent:
+                        messages.info(
+                            request,
+                            "This report was already sent: it has not been filed twice. Its reference is "
+                            "below. To report a different incident, start a new report.",
+                        )
                     return redirect("reporting:incident-submitted", pk=incident_id)
             add_service_errors(form, errors, field_for=form_field_for)
         photos_dropped = bool(request.FILES)
