@@ -259,6 +259,7 @@ def test_an_upload_patch_cut_off_part_way_keeps_what_arrived_and_resumes(
     created = _create_upload(asgi_server, headers, incident.pk, data, "cam.mp4")
     path = urlsplit(created.headers["Location"]).path
     host, port = urlsplit(asgi_server.url).hostname, urlsplit(asgi_server.url).port
+    assert port is not None
     sent = 5 * 1024 * 1024
     with socket.create_connection((host, port), timeout=WAIT) as raw:
         head = (

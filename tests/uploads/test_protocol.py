@@ -66,7 +66,7 @@ class Tus:
         return self.client.delete(url, headers=self._h({}))
 
     def send(self, data: bytes, incident: Incident, filename: str = "file.bin", **metadata: str) -> Any:
-        created = self.create(len(data), incident=str(incident.pk), filename=filename, **metadata)
+        created = self.create(len(data), None, incident=str(incident.pk), filename=filename, **metadata)
         assert created.status_code == 201, created.content
         return self.patch(created["Location"], 0, data)
 
