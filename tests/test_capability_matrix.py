@@ -20,21 +20,25 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shopwatch.alerts.services import alert_raise
 from shopwatch.core import services as core_services
 from shopwatch.core.capabilities import CAPABILITIES, Action, can
 from shopwatch.core.entitlements import can_see
-from shopwatch.core.errors import NotEntitled, ServiceError
+from shopwatch.core.errors import NotEntitled, ServiceError, ValidationFailed
 from shopwatch.core.models import Distribution, Membership, Organisation, OrganisationKind, Role, User
 from shopwatch.evidence import linking
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import evidence_add
 from shopwatch.evidence.sharing import evidence_share_create
+from shopwatch.faces.services import face_search_run
 from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.policing.services import triage
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create, person_rectify
+from shopwatch.uploads.services.creation import upload_create
+from shopwatch.uploads.services.uploaders import Uploader
 from tests.api.support import ApiClient, api_client_for
 from tests.evidence.images import jpeg_bytes
 from tests.world import PASSWORD, World, build_world
@@ -70,6 +74,12 @@ MAY: dict[Action, frozenset[str]] = {
     # Investigators and supervisors of the incident's force (not analysts, not the operator).
     Action.TRIAGE: frozenset({"police_sussex", "supervisor_sussex"}),
     Action.SUPERVISE: frozenset({"supervisor_sussex"}),
+    # Alerting Northway Brighton's area: who reports for the store, police of its force area, the operator.
+    Action.RAISE_ALERT: frozenset({*STORE_STAFF, "security", "partnership_manager", *SUSSEX_POLICE, "admin"}),
+    # A resumable upload to the incident: only who reports for its store (police add evidence otherwise).
+    Action.UPLOAD_EVIDENCE: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
+    # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
+    Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
 }
 
 VIEWERS = [
@@ -115,6 +125,8 @@ class Capabilities:
             Action.SHARE_EVIDENCE_WIDER: self.evidence,
             Action.SHARE_EVIDENCE_WITH_POLICE: self.evidence,
             Action.MANAGE_PERSON: self.person,
+            Action.RAISE_ALERT: self.world.stores["nw-brighton"],
+            Action.SEARCH_FACES: None,
         }.get(action, self.incident)
 
 
@@ -237,6 +249,16 @@ def _refused_as_not_entitled_or_missing(attempt: Callable[[], object]) -> bool:
         return False
 
 
+def _allowed_unless_store_unknown(attempt: Callable[[], object]) -> bool:
+    """A store the viewer cannot see reads as unknown (422 naming the store): refused, like a 404."""
+    try:
+        return _allowed(attempt)
+    except ValidationFailed as exc:
+        if [e.field for e in exc.errors] != ["store"]:
+            raise
+        return False
+
+
 def _service(c: Capabilities, name: str, action: Action) -> bool | None:
     viewer = c.world.viewer(name)
     w = c.world
@@ -294,6 +316,25 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 changes={"given_name": "Kitt"},
                 reason="Spelling",
             )
+        )
+    if action is Action.RAISE_ALERT:
+        store_id = w.stores["nw-brighton"].pk
+        return _allowed_unless_store_unknown(
+            lambda: alert_raise(viewer=viewer, store_id=store_id, message="A blue van in the car park.")
+        )
+    if action is Action.UPLOAD_EVIDENCE:
+        # No Upload-Length: refused (403) or missing (404) before, "required" (422) once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: upload_create(
+                uploader=Uploader(viewer=viewer),
+                length=None,
+                metadata={"incident": str(c.incident.pk), "filename": "till.jpg"},
+            )
+        )
+    if action is Action.SEARCH_FACES:
+        # No purpose and no file: refused (403) before, a 422 about the fields once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: face_search_run(viewer=viewer, evidence_id=0, purpose="", top_k=0)
         )
     return None  # SHARE_EVIDENCE_WIDER: proven through linking in the permission matrix's evidence cases
 

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction, Distribution, Store
 from shopwatch.core.selectors import store_list
 from shopwatch.reporting.filed import IncidentsFiled
@@ -31,10 +32,9 @@ def _schedule_delivery(alert_id: int) -> None:
 
 
 def may_alert(viewer: Viewer, store: Store) -> bool:
-    """Who may alert a store's area: those who may report for it, and police in its force area."""
-    return (
-        viewer.can_report_for(store.pk) or store.force_id in viewer.police_force_ids or viewer.platform_admin
-    )
+    """Who may alert a store's area: ``raise_alert`` in the capability table (those who report for the
+    store, police of its force area, the platform operator)."""
+    return can(viewer, Action.RAISE_ALERT, store)
 
 
 @transaction.atomic
@@ -43,16 +43,7 @@ def alert_raise(*, viewer: Viewer, store_id: int, message: str, kind: str = Aler
     store = store_list(viewer=viewer).filter(pk=store_id).first()
     if store is None:
         raise ValidationFailed([FieldError("store", "Unknown store.")])
-    if not may_alert(viewer, store):
-        raise NotEntitled(
-            [
-                FieldError(
-                    "store",
-                    "You may not raise alerts for this store's area: only its staff, "
-                    "its retailer, its partnerships and local police may.",
-                )
-            ]
-        )
+    require(viewer, Action.RAISE_ALERT, store)
     message = (message or "").strip()
     errors = []
     if "\x00" in message:

@@ -17,6 +17,7 @@ The rules are in ``docs/decisions/0007-capability-table.md``, proven by ``tests/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +48,12 @@ class Action(StrEnum):
     """Work a force's triage queue: decide, take, hand off, record crimes, case files (record: incident)."""
     SUPERVISE = "supervise"
     """Reassign others' work, configure the force's hand-off, clear dead letters (record: an incident)."""
+    RAISE_ALERT = "raise_alert"
+    """Alert a store's area by hand (record: the store)."""
+    UPLOAD_EVIDENCE = "upload_evidence"
+    """Start a resumable (tus) upload of evidence to an incident (record: the incident)."""
+    SEARCH_FACES = "search_faces"
+    """Run, review and decide retrospective face searches (no record: the viewer's own standing)."""
 
 
 class Relation(StrEnum):
@@ -70,11 +77,18 @@ class Relation(StrEnum):
     """Police of any force or of a national unit, whatever the record (which they must first see)."""
     KEEPING_PARTNERSHIP = "keeping partnership"
     """Manager of the partnership that keeps the record (a person)."""
+    REPORTS_FOR_STORE = "reports for the store"
+    """Reports for the record's store: its staff, its retailer's security manager, its partnerships'
+    managers."""
+    FACE_SEARCH_PARTNERSHIP = "manages a partnership searching faces"
+    """Manager of a partnership that has recorded a DPIA and switched face search on (a condition the faces
+    app registers, see :func:`register_condition`)."""
 
 
 _STORE_STAFF = (Role.STORE_REPORTER, Role.STORE_MANAGER)
 _FORCE_POLICE = (Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR, Role.ANALYST)
 _ORGANISATION_WIDE = (Role.RETAIL_SECURITY_MANAGER, Role.PARTNERSHIP_MANAGER, *_FORCE_POLICE)
+_REPORTERS = (*_STORE_STAFF, Role.RETAIL_SECURITY_MANAGER, Role.PARTNERSHIP_MANAGER)
 
 
 def _rows(*pairs: tuple[tuple[str, ...] | str, Relation]) -> frozenset[tuple[str, Relation]]:
@@ -134,6 +148,18 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     Action.SUPERVISE: _rows(
         (Role.POLICE_SUPERVISOR, Relation.FORCE_AREA),
     ),
+    Action.RAISE_ALERT: _rows(
+        (_REPORTERS, Relation.REPORTS_FOR_STORE),
+        (_FORCE_POLICE, Relation.FORCE_AREA),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.UPLOAD_EVIDENCE: _rows(
+        (_REPORTERS, Relation.REPORTS_FOR_STORE),
+    ),
+    Action.SEARCH_FACES: _rows(
+        ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.POLICE),
+        (Role.PARTNERSHIP_MANAGER, Relation.FACE_SEARCH_PARTNERSHIP),
+    ),
 }
 
 # Actions whose record is a partnership (anything else is refused, whoever asks).
@@ -163,7 +189,27 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     ),
     Action.TRIAGE: ("role", "Only police investigators and supervisors can do this."),
     Action.SUPERVISE: ("role", "Only a police supervisor can do this."),
+    Action.RAISE_ALERT: (
+        "store",
+        "You may not raise alerts for this store's area: only its staff, "
+        "its retailer, its partnerships and local police may.",
+    ),
+    Action.UPLOAD_EVIDENCE: ("incident", "Only people who report for this store can add evidence to it."),
+    Action.SEARCH_FACES: (
+        "viewer",
+        "Face search is for police investigators, and for partnership managers where the "
+        "partnership has recorded a DPIA and switched it on.",
+    ),
 }
+
+# Conditions that need another app's records (the faces app's DPIA switch), registered by that app at
+# start-up so that core names no app above it: relation -> (viewer, record or None) -> bool.
+_CONDITIONS: dict[Relation, Callable[[Viewer, Any], bool]] = {}
+
+
+def register_condition(relation: Relation, condition: Callable[[Viewer, Any], bool]) -> None:
+    """An app states when a viewer stands in one of its relations (called from its ``AppConfig.ready``)."""
+    _CONDITIONS[relation] = condition
 
 
 # --- Relations -------------------------------------------------------------------------------------------
@@ -202,6 +248,10 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
     """Whether the viewer stands in this relation to the record (None: to some record)."""
     if relation is Relation.ANYWHERE:
         return True
+    if relation in _CONDITIONS:
+        return _CONDITIONS[relation](viewer, record)
+    if relation is Relation.FACE_SEARCH_PARTNERSHIP:
+        return False  # the faces app is not installed
     if record is None:
         return {
             Relation.OWN_STORE: bool(viewer.store_ids),
@@ -213,6 +263,7 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
             Relation.FORCE_AREA: bool(viewer.police_force_ids),
             Relation.POLICE: viewer.is_police,
             Relation.KEEPING_PARTNERSHIP: bool(viewer.managed_partnership_ids),
+            Relation.REPORTS_FOR_STORE: bool(viewer.reportable_store_ids),
         }[relation]
     if relation is Relation.OWN_STORE:
         return _store_id(record) in viewer.store_ids
@@ -250,6 +301,9 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
         return viewer.is_police
     if relation is Relation.KEEPING_PARTNERSHIP:
         return getattr(record, "partnership_id", None) in viewer.managed_partnership_ids
+    if relation is Relation.REPORTS_FOR_STORE:
+        store_id = _store_id(record)
+        return store_id is not None and viewer.can_report_for(store_id)
     raise AssertionError(relation)
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.models import Role
 from shopwatch.reporting.models import IncidentOffender
@@ -100,9 +101,14 @@ def searches_as_police(viewer: Viewer) -> bool:
 
 def may_search(viewer: Viewer) -> bool:
     """Police investigators and supervisors; partnership managers only where their partnership has a DPIA
-    recorded and has switched face search on."""
-    if viewer.user_id is None:
-        return False
-    if searches_as_police(viewer):
-        return True
-    return viewer.has_role(Role.PARTNERSHIP_MANAGER) and bool(enabled_partnership_ids(viewer))
+    recorded and has switched face search on: ``search_faces`` in the capability table."""
+    return can(viewer, Action.SEARCH_FACES)
+
+
+def manages_a_searching_partnership(viewer: Viewer, record: object) -> bool:
+    """The capability table's "manages a partnership searching faces" relation (registered at start-up):
+    of the record (a partnership) or, without one, of any partnership."""
+    enabled = enabled_partnership_ids(viewer)
+    if record is None:
+        return bool(enabled)
+    return getattr(record, "pk", None) in enabled

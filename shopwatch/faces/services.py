@@ -15,7 +15,7 @@ from django.utils import timezone
 from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, can_see
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
+from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
 from shopwatch.evidence.models import EvidenceFile, EvidencePerson
 from shopwatch.evidence.people import evidence_person_add
@@ -33,7 +33,7 @@ from .models import (
     Outcome,
     SearchStatus,
 )
-from .rules import enabled_partnership_ids, may_search, searches_as_police
+from .rules import enabled_partnership_ids, searches_as_police
 from .selectors import gallery_load, search_get
 
 log = logging.getLogger(__name__)
@@ -43,16 +43,7 @@ MAX_TOP_K = 10
 
 
 def _refuse_unless_may_search(viewer: Viewer) -> None:
-    if not may_search(viewer):
-        raise NotEntitled(
-            [
-                FieldError(
-                    "viewer",
-                    "Face search is for police investigators, and for partnership managers where the "
-                    "partnership has recorded a DPIA and switched it on.",
-                )
-            ]
-        )
+    require(viewer, Action.SEARCH_FACES)
 
 
 # --- Settings and exclusions ------------------------------------------------------------------------

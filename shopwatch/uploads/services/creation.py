@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import get_visible
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.files.sniff import clean_filename
 from shopwatch.core.ids import parse_id
 from shopwatch.reporting.selectors import incident_queryset
@@ -51,10 +52,7 @@ def upload_create(*, uploader: Uploader, length: int | None, metadata: dict[str,
         if incident_id is None:
             raise ValidationFailed([FieldError("incident", "Must be an incident id (a whole number).")])
         incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
-        if not viewer.can_report_for(incident.store_id):
-            raise NotEntitled(
-                [FieldError("incident", "Only people who report for this store can add evidence to it.")]
-            )
+        require(viewer, Action.UPLOAD_EVIDENCE, incident)
     errors: list[FieldError] = []
     filename = metadata.get("filename", "").strip()
     if not filename:
