@@ -96,8 +96,15 @@ def score_all(
     model: LinkModel,
     *,
     min_probability: float = engine_settings.MIN_PROBABILITY,
+    backend: str | None = None,
 ) -> list[ScoredPair]:
-    """Score each blocked pair among ``records``; keep those at ``min_probability`` or above."""
+    """Score each blocked pair among ``records``; keep those at ``min_probability`` or above.
+
+    On the backend that SHOPWATCH_LINK_BACKEND selects (``backend`` overrides it)."""
+    if (backend or engine_settings.link_backend()) == "spark":
+        from shopwatch.linking.engine.spark import score_all_spark
+
+        return score_all_spark(records, model, min_probability=min_probability)
     _check_unique_ids(records)
     if len(records) < 2:
         return []

@@ -8,7 +8,21 @@ never seen); training without labels replaces them wherever the data speaks.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+#: Splink backends the engine scores on: DuckDB embedded (the default), or Spark (pyspark; ``local[2]`` unless
+#: SHOPWATCH_SPARK_MASTER names a cluster). Training always runs on DuckDB; the trained model is shared.
+BACKENDS = ("duckdb", "spark")
+
+
+def link_backend() -> str:
+    """The backend chosen by SHOPWATCH_LINK_BACKEND (``duckdb`` when unset)."""
+    backend = os.environ.get("SHOPWATCH_LINK_BACKEND", "").strip().lower() or "duckdb"
+    if backend not in BACKENDS:
+        raise ValueError(f"SHOPWATCH_LINK_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}.")
+    return backend
+
 
 #: Bump when comparisons, blocking or training change: saved models and proposals say which engine made them.
 MODEL_VERSION = "splink5-person-2026.12.1"
