@@ -8,6 +8,7 @@ and API where the action has one. A case failing names the channels that disagre
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -450,3 +451,40 @@ def test_the_evidence_page_and_the_service_state_one_rule_for_linking(
         )
     page = world_caps.web["police_sussex"].get(f"/evidence/{world_caps.evidence.pk}/")
     assert "Link to another incident" in page.content.decode()
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_store_roles_to_confirm_is_in_the_menu_of_those_who_can_confirm(
+    world_caps: Capabilities, db: None, viewer: str
+) -> None:
+    """The menu offers "Store roles to confirm" exactly to those the table lets grant a store role."""
+    page = world_caps.web[viewer].get("/incidents/")
+    assert page.status_code == 200
+    shown = 'href="/account/store-roles/">Store roles to confirm</a>' in page.content.decode()
+    assert shown == (viewer in {"manager", "security", "admin"})
+
+
+def test_face_search_follows_the_partnerships_dpia_switch(world_caps: Capabilities, db: None) -> None:
+    """A partnership manager may search faces only while their partnership has a DPIA recorded and face
+    search switched on: a relation in the table, so the service, the table and the menu agree."""
+    from shopwatch.faces.models import FaceSettings
+
+    manager = "partnership_manager"
+    with transaction.atomic():
+        settings_row = FaceSettings.objects.create(
+            partnership=world_caps.partnership, enabled=True, dpia_reference="DPIA-7"
+        )
+        assert not can(world_caps.world.viewer(manager), Action.SEARCH_FACES)  # no approval date yet
+        settings_row.dpia_approved_on = datetime.date(2026, 1, 5)
+        settings_row.save()
+        assert can(world_caps.world.viewer(manager), Action.SEARCH_FACES)
+        assert can(world_caps.world.viewer(manager), Action.SEARCH_FACES, world_caps.partnership)
+        assert _service(world_caps, manager, Action.SEARCH_FACES) is True
+        page = world_caps.web[manager].get("/incidents/")
+        assert 'href="/faces/"' in page.content.decode()
+        assert not can(world_caps.world.viewer("connected_partnership_manager"), Action.SEARCH_FACES)
+        settings_row.enabled = False
+        settings_row.save()
+        assert not can(world_caps.world.viewer(manager), Action.SEARCH_FACES, world_caps.partnership)
+        assert _service(world_caps, manager, Action.SEARCH_FACES) is False
+        transaction.set_rollback(True)
