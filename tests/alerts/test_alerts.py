@@ -7,8 +7,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Generator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, cast
 
 import http_ece
 import httpx
@@ -181,7 +182,10 @@ def test_web_push_is_encrypted_for_the_subscribed_browser(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
         auth = os.urandom(16)
-        b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")  # noqa: E731
+
+        def b64(b: bytes) -> str:
+            return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
         PushSubscription.objects.create(
             user=world.users["manager"],
             endpoint=f"http://127.0.0.1:{server.server_port}/push/abc",
@@ -266,7 +270,7 @@ def test_an_open_stream_holds_no_database_connection(world: World) -> None:
     user_id = world.users["manager"].pk
     assert User.objects.filter(pk=user_id).exists()  # the request's own queries opened the connection
     assert connection.connection is not None
-    events = _sync_events(user_id, missed=[])
+    events = cast("Generator[str, None, None]", _sync_events(user_id, missed=[]))
     try:
         assert next(events) == "retry: 3000\n\n"
         assert connection.connection is None

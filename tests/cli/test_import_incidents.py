@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -90,14 +91,14 @@ def test_good_rows_are_imported_bad_rows_reported_and_reimport_creates_nothing(
     assert (first.store, first.type, first.goods_value, first.channel) == (
         brighton,
         "theft",
-        45.5,
-        Channel.CSV,
+        Decimal("45.50"),
+        Channel.CSV.value,
     )
     assert first.offenders.get().description == "Male, 30s"
     second = next(i for ref, i in imported.items() if ref.startswith("csv-"))
     assert second.occurred_at == dt.datetime(2025, 3, 1, 17, 45, tzinfo=dt.UTC)  # 17:45 GMT in March
     assert (second.goods_value, second.sent_to_police, second.flags) == (
-        1250,
+        Decimal(1250),
         True,
         ["violence", "staff_injured"],
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -277,24 +278,24 @@ def test_queue_query_count_does_not_grow_with_rows(world: World) -> None:
     assert len(many) == len(few) <= 3
 
 
-def test_queue_web_page_lists_and_decides(world: World, web: Callable[[str], object]) -> None:
+def test_queue_web_page_lists_and_decides(world: World, web: Callable[[str], Client]) -> None:
     inc = _sent(world, type="violence", flags=["violence"])
     client = web("police_sussex")
-    page = client.get("/police/queue/")  # type: ignore[attr-defined]
+    page = client.get("/police/queue/")
     assert page.status_code == 200
     assert inc.reference in page.content.decode()
-    detail = client.get(f"/police/incidents/{inc.pk}/")  # type: ignore[attr-defined]
+    detail = client.get(f"/police/incidents/{inc.pk}/")
     assert detail.status_code == 200
-    bad = client.post(f"/police/incidents/{inc.pk}/decide/", {"decision-decision": "reject"})  # type: ignore[attr-defined]
+    bad = client.post(f"/police/incidents/{inc.pk}/decide/", {"decision-decision": "reject"})
     assert bad.status_code == 422
     html = bad.content.decode()
     assert "There is a problem" in html
     assert 'href="#id_decision-reason"' in html
     ok = client.post(
-        f"/police/incidents/{inc.pk}/decide/",  # type: ignore[attr-defined]
+        f"/police/incidents/{inc.pk}/decide/",
         {"decision-decision": "reject", "decision-reason": "Duplicate of another report"},
     )
     assert ok.status_code == 302
     assert Triage.objects.get(incident=inc).state == TriageState.REJECTED
-    assert web("police_tv").get(f"/police/incidents/{inc.pk}/").status_code == 404  # type: ignore[attr-defined]
-    assert web("reporter").get("/police/queue/").status_code == 404  # type: ignore[attr-defined]
+    assert web("police_tv").get(f"/police/incidents/{inc.pk}/").status_code == 404
+    assert web("reporter").get("/police/queue/").status_code == 404
