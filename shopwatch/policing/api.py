@@ -82,10 +82,11 @@ class QueueOut(Schema):
 @router.get("/police/queue", response={200: QueueOut, **ERRORS}, summary="Your force's triage queue")
 def police_queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
     """Open incidents sent to the caller's force, in Retail Crime Action Plan order: priority (P1 first),
-    then priority score (highest first), then the longest waiting. Follow `next` until it is null."""
+    then an offender on scene or violence happening now, then priority score (highest first), then the
+    longest waiting. Follow `next` until it is null."""
     viewer = viewer_of(request)
-    after = decode_cursor(filters.cursor, "str", "int", "datetime", "int")
-    if after is not None and len(after) != 4:
+    after = decode_cursor(filters.cursor, "str", "int", "int", "datetime", "int")
+    if after is not None and len(after) != 5:
         raise ProblemError(400, "Bad cursor", [FieldError("cursor", "Use the 'next' URL exactly as given.")])
     try:
         with transaction.atomic():

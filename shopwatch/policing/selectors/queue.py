@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -17,6 +18,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -50,9 +52,26 @@ def _sent_at() -> Coalesce:
     return Coalesce(F("sent_to_police_at"), F("created_at"), output_field=DateTimeField())
 
 
-# The triage queue: Retail Crime Action Plan priority, then score (highest first), then longest waiting.
+# How long an offender on scene, or violence, counts as happening now (the Retail Crime Action Plan's
+# immediate attendance): within it, such a report goes ahead of others of its priority however long they
+# have waited; after it, it takes its turn by score and age (overdue items are flagged on the row).
+HAPPENING_NOW = dt.timedelta(hours=2)
+
+
+def _happening_now() -> Case:
+    recent = Q(sent_at__gte=timezone.now() - HAPPENING_NOW)
+    return Case(
+        When(recent & (Q(flag_offender_nearby=True) | Q(flag_violence=True)), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+# The triage queue: Retail Crime Action Plan priority, then what is happening now (offender on scene or
+# violence, sent within HAPPENING_NOW), then score (highest first), then longest waiting.
 QUEUE_ORDER = (
     Key("priority"),
+    Key("happening_now", descending=True, parse=parse_int),
     Key("priority_score", descending=True, parse=parse_int),
     Key("sent_at", parse=parse_when),
     Key("id", parse=parse_int),
@@ -62,12 +81,14 @@ QUEUE_ORDER = (
 def queue_queryset(
     viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None
 ) -> QuerySet[Incident]:
-    """Open incidents in the caller's force queue, in Retail Crime Action Plan order: priority, then
-    priority score (highest first), then the longest waiting."""
+    """Open incidents in the caller's force queue, in Retail Crime Action Plan order: priority, then an
+    offender on scene or violence happening now, then priority score (highest first), then the longest
+    waiting."""
     qs = (
         force_incidents(viewer)
         .filter(Q(triage__isnull=True) | Q(triage__state__in=OPEN_STATES))
         .annotate(sent_at=_sent_at())
+        .annotate(happening_now=_happening_now())
     )
     if assigned_to is not None:
         qs = qs.filter(triage__assigned_to_id=assigned_to)
@@ -104,6 +125,7 @@ def _queue_details(ids: list[int]) -> list[Incident]:
             + Coalesce(Subquery(linked, output_field=IntegerField()), Value(0)),
             known_person=Exists(known),
         )
+        .annotate(happening_now=_happening_now())
     )
     order = {pk: i for i, pk in enumerate(ids)}
     return sorted(rows, key=lambda r: order[r.pk])
