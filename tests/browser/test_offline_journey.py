@@ -66,7 +66,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
 
 def sign_in_ready_offline(page: Page, base: str) -> None:
     """Sign in; wait until the service worker controls the page and has saved the report form."""
-    page.goto(f"{base}/account/login/")
+    page.goto(f"{base}/account/login/", wait_until="domcontentloaded", timeout=60_000)
     page.get_by_label("Email address").fill("reporter@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -130,7 +130,8 @@ def test_a_report_made_offline_is_filed_once_when_back_online(
     started = time.perf_counter()
     phone_context.set_offline(False)  # the "online" event sends it
     reference = assert_filed_once(page, photos)
-    print(f"\nOffline report with two photos: reference shown {time.perf_counter() - started:.2f} s after reconnecting")
+    waited = time.perf_counter() - started
+    print(f"\nOffline report, two photos: reference shown {waited:.2f} s after reconnecting")
     page.get_by_role("link", name=reference).click()
     expect(page.get_by_role("heading", name="Report sent")).to_be_visible()
     expect(page.locator("#reference")).to_have_text(reference)
