@@ -81,13 +81,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     if state not in (None, *TriageState.values):
         state = None
     mine = request.GET.get("assigned") == "me"
+    reference = request.GET.get("reference", "").strip()[:40]
     try:
         after = decode_cursor(request.GET.get("cursor"))
     except Exception:
         after = None
     with transaction.atomic():
         rows, cursor = queue_page(
-            viewer=viewer, after=after, limit=50, state=state, assigned_to=viewer.user_id if mine else None
+            viewer=viewer,
+            after=after,
+            limit=50,
+            state=state,
+            assigned_to=viewer.user_id if mine else None,
+            reference=reference,
         )
     params = request.GET.copy()
     next_link = None
@@ -102,6 +108,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "next_link": next_link,
             "state": state or "",
             "mine": mine,
+            "reference": reference,
             "states": TriageState.choices,
             "is_supervisor": can(viewer, Action.SUPERVISE),
             "dead_letters": handoffs.dead_letter_count(viewer),

@@ -79,7 +79,7 @@ QUEUE_ORDER = (
 
 
 def queue_queryset(
-    viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None
+    viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None, reference: str = ""
 ) -> QuerySet[Incident]:
     """Open incidents in the caller's force queue, in Retail Crime Action Plan order: priority, then an
     offender on scene or violence happening now, then priority score (highest first), then the longest
@@ -90,6 +90,8 @@ def queue_queryset(
         .annotate(sent_at=_sent_at())
         .annotate(happening_now=_happening_now())
     )
+    if reference.strip():
+        qs = qs.filter(reference__iexact=reference.strip())
     if assigned_to is not None:
         qs = qs.filter(triage__assigned_to_id=assigned_to)
     if state == TriageState.NEW:
@@ -149,9 +151,10 @@ def queue_page(
     limit: int,
     assigned_to: int | None = None,
     state: str | None = None,
+    reference: str = "",
 ) -> tuple[list[QueueRow], list[Any] | None]:
     """One page of the queue in triage order, and the keyset cursor for the next. Audited as a listing."""
-    qs = queue_queryset(viewer, assigned_to=assigned_to, state=state)
+    qs = queue_queryset(viewer, assigned_to=assigned_to, state=state, reference=reference)
     if after:
         qs = qs.filter(keyset_after(QUEUE_ORDER, after))
     # Order and cut the page on the narrow rows first; only the page's rows get their details.
