@@ -35,6 +35,7 @@ from shopwatch.faces.services import face_search_run
 from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.policing.services import triage
+from shopwatch.reporting import services as reporting_services
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create, person_rectify
@@ -81,6 +82,10 @@ MAY: dict[Action, frozenset[str]] = {
     Action.UPLOAD_EVIDENCE: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
+    # Sending an incident not yet sent: who reports for its store, and the operator.
+    Action.SEND_TO_POLICE: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
+    # Deleting an incident: organisation-wide staff of its owner (Northway's security manager), the operator.
+    Action.DELETE_INCIDENT: frozenset({"security", "admin"}),
 }
 
 VIEWERS = [
@@ -111,6 +116,7 @@ class Capabilities:
     partnership: Organisation
     incident: Incident
     second: Incident
+    unsent: Incident
     evidence: EvidenceFile
     report: IntelligenceReport
     proposal: Membership
@@ -128,6 +134,7 @@ class Capabilities:
             Action.MANAGE_PERSON: self.person,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.SEARCH_FACES: None,
+            Action.SEND_TO_POLICE: self.unsent,
         }.get(action, self.incident)
 
 
@@ -152,6 +159,7 @@ def _build() -> Capabilities:
     kwargs: dict[str, Any] = {"distribution": Distribution.PARTNERSHIP, "report_to_police": True}
     incident = world.report("reporter", "nw-brighton", **kwargs)
     second = world.report("reporter", "nw-brighton", **kwargs)
+    unsent = world.report("reporter", "nw-brighton", distribution=Distribution.PARTNERSHIP)
     evidence = evidence_add(
         viewer=world.viewer("reporter"),
         incident=incident,
@@ -194,6 +202,7 @@ def _build() -> Capabilities:
         partnership=partnership,
         incident=incident,
         second=second,
+        unsent=unsent,
         evidence=evidence,
         report=report,
         proposal=proposal,
@@ -258,6 +267,20 @@ def _allowed_unless_store_unknown(attempt: Callable[[], object]) -> bool:
         if [e.field for e in exc.errors] != ["store"]:
             raise
         return False
+
+
+def _past_the_check(attempt: Callable[[], object]) -> bool:
+    """For reporting's checks, which answer 422 naming the incident (not 403): True when past the check."""
+    try:
+        with transaction.atomic():
+            attempt()
+            raise _Undo
+    except _Undo:
+        return True
+    except (NotEntitled, Http404):
+        return False
+    except ValidationFailed as exc:
+        return [e.field for e in exc.errors] != ["incident"]
 
 
 def _service(c: Capabilities, name: str, action: Action) -> bool | None:
@@ -337,6 +360,19 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
         return _refused_as_not_entitled_or_missing(
             lambda: face_search_run(viewer=viewer, evidence_id=0, purpose="", top_k=0)
         )
+    if action is Action.SEND_TO_POLICE:
+        return _past_the_check(
+            lambda: reporting_services.incident_send_to_police(
+                viewer=viewer, incident=Incident.objects.get(pk=c.unsent.pk)
+            )
+        )
+    if action is Action.DELETE_INCIDENT:
+        # No reason: "only the owning organisation" (422 on incident) before, 422 on the reason once allowed.
+        return _past_the_check(
+            lambda: reporting_services.incident_delete(
+                viewer=viewer, incident=Incident.objects.get(pk=c.incident.pk), reason=""
+            )
+        )
     return None  # SHARE_EVIDENCE_WIDER: proven through linking in the permission matrix's evidence cases
 
 
@@ -357,6 +393,12 @@ def _web(c: Capabilities, name: str, action: Action) -> bool | None:
         response = client.get(f"/evidence/{c.evidence.pk}/")
         assert response.status_code in (200, 404), response.status_code
         return response.status_code == 200 and f"Take off {c.second.reference}" in response.content.decode()
+    if action is Action.SEND_TO_POLICE:
+        response = client.get(f"/incidents/{c.unsent.pk}/")
+        assert response.status_code in (200, 404), response.status_code
+        return response.status_code == 200 and f"/incidents/{c.unsent.pk}/send-to-police/" in (
+            response.content.decode()
+        )
     if action is Action.SUPERVISE:
         response = client.get(f"/police/incidents/{c.incident.pk}/")
         assert response.status_code in (200, 404), response.status_code

@@ -52,6 +52,10 @@ class Action(StrEnum):
     """Alert a store's area by hand (record: the store)."""
     UPLOAD_EVIDENCE = "upload_evidence"
     """Start a resumable (tus) upload of evidence to an incident (record: the incident)."""
+    SEND_TO_POLICE = "send_to_police"
+    """Send an incident to the police force whose area its store is in (record: the incident)."""
+    DELETE_INCIDENT = "delete_incident"
+    """Delete an incident, leaving a tombstone (record: the incident)."""
     SEARCH_FACES = "search_faces"
     """Run, review and decide retrospective face searches (no record: the viewer's own standing)."""
 
@@ -156,6 +160,14 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     Action.UPLOAD_EVIDENCE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
     ),
+    Action.SEND_TO_POLICE: _rows(
+        (_REPORTERS, Relation.REPORTS_FOR_STORE),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.DELETE_INCIDENT: _rows(
+        (_ORGANISATION_WIDE, Relation.OWNING_ORGANISATION),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.SEARCH_FACES: _rows(
         ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.POLICE),
         (Role.PARTNERSHIP_MANAGER, Relation.FACE_SEARCH_PARTNERSHIP),
@@ -195,6 +207,8 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "its retailer, its partnerships and local police may.",
     ),
     Action.UPLOAD_EVIDENCE: ("incident", "Only people who report for this store can add evidence to it."),
+    Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
+    Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.SEARCH_FACES: (
         "viewer",
         "Face search is for police investigators, and for partnership managers where the "

@@ -16,6 +16,7 @@ from django.db.models import Count, ProtectedError
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_build, audit_record
+from shopwatch.core.capabilities import REFUSALS, Action, can
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, ValidationFailed, clean_text
 from shopwatch.core.files.storage import discard_stored, stored_files_guard
@@ -668,10 +669,8 @@ def incident_send_to_police(*, viewer: Viewer, incident: Incident, note: str = "
     """A store or partnership sends an incident to the police force whose area the store is in."""
     if incident.sent_to_police:
         return incident
-    if not (viewer.can_report_for(incident.store_id) or viewer.platform_admin):
-        raise ValidationFailed(
-            [FieldError("incident", "Only the store, its retailer or its partnership can send this.")]
-        )
+    if not can(viewer, Action.SEND_TO_POLICE, incident):  # a 422, as it always answered
+        raise ValidationFailed([FieldError(*REFUSALS[Action.SEND_TO_POLICE])])
     return incident_set_status(
         viewer=viewer, incident=incident, status=IncidentStatus.SENT_TO_POLICE, note=note or "Sent to police"
     )
@@ -682,12 +681,9 @@ def incident_delete(*, viewer: Viewer, incident: Incident, reason: str) -> None:
     """Delete an incident (retention, erasure, a report filed in error), with a tombstone and an audit row."""
     from .models import BucketChangeReason, IncidentBucketChange
 
-    if not (
-        viewer.platform_admin or incident.owner_org_id in viewer.org_wide_ids or viewer.channel == "system"
-    ):
-        raise ValidationFailed(
-            [FieldError("incident", "Only the owning organisation may delete this incident.")]
-        )
+    # The platform's own jobs (retention) act as the system; anyone else as the table says (a 422).
+    if not (viewer.channel == "system" or can(viewer, Action.DELETE_INCIDENT, incident)):
+        raise ValidationFailed([FieldError(*REFUSALS[Action.DELETE_INCIDENT])])
     if not reason.strip():
         raise ValidationFailed([FieldError("reason", "Say why the incident is deleted.")])
     IncidentBucketChange.objects.create(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.csvexport import csv_writer
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
@@ -263,7 +264,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "sections": incident_detail_sections.build(viewer, incident),
             "can_send_to_police": not incident.sent_to_police
-            and (viewer.can_report_for(incident.store_id) or viewer.platform_admin),
+            and can(viewer, Action.SEND_TO_POLICE, incident),
             "who_sees": _who_sees(incident),
         },
     )
