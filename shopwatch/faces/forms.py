@@ -9,6 +9,9 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class SearchForm(forms.Form):
     evidence = forms.IntegerField(label="Evidence still (its number)", min_value=1)
+    at = forms.CharField(
+        label="For a video: the time of the frame to search (seconds or mm:ss)", max_length=20, required=False
+    )
     purpose = forms.CharField(
         label="Purpose (the offence or enquiry this search is for)",
         max_length=500,

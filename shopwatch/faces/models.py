@@ -101,6 +101,9 @@ class FaceSearch(models.Model):
     organisation = models.ForeignKey(Organisation, null=True, on_delete=models.PROTECT, related_name="+")
     probe = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(max_length=500)
+    frame_at = models.FloatField(
+        null=True, blank=True, help_text="For a video: the time in seconds of the frame searched"
+    )
     faces_found = models.PositiveSmallIntegerField(default=0)
     gallery_size = models.PositiveIntegerField(default=0)
     method = models.CharField(max_length=20, blank=True)

@@ -6,11 +6,13 @@ import datetime as dt
 import logging
 from typing import Any
 
+import numpy as np
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
+from numpy.typing import NDArray
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, require
@@ -22,7 +24,7 @@ from shopwatch.evidence.people import evidence_person_add
 from shopwatch.evidence.selectors import evidence_get
 from shopwatch.subjects.models import Person, PersonPhoto
 
-from . import engine
+from . import engine, video
 from .models import (
     FaceCandidate,
     FaceDecision,
@@ -159,8 +161,43 @@ def _search_organisation(viewer: Viewer, probe: EvidenceFile) -> int | None:
     return next(iter(sorted(enabled & store_partnerships or enabled)), None)
 
 
+def probe_image(probe: EvidenceFile, frame_at: float | None) -> NDArray[np.uint8]:
+    """The still, or the frame of a video at ``frame_at`` seconds, decoded in memory (never stored)."""
+    if probe.content_type.startswith("video/"):
+        if frame_at is None:
+            raise ValidationFailed(
+                [FieldError("at", "Give the time in the video to search (seconds or mm:ss).")]
+            )
+        try:
+            with default_storage.open(probe.file.name, "rb") as fh:
+                return video.frame_at(fh, frame_at)
+        except video.PastTheEnd as exc:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "at", f"The video is only {exc.duration:.1f} seconds long; pick an earlier time."
+                    )
+                ]
+            ) from exc
+        except video.UnreadableVideo as exc:
+            raise ValidationFailed([FieldError("evidence", "This video could not be decoded.")]) from exc
+    if not probe.content_type.startswith("image/"):
+        raise ValidationFailed(
+            [FieldError("evidence", "Pick a still image or a video; this file is neither.")]
+        )
+    try:
+        return engine.load_image(_read(probe.file.name))
+    except engine.UnreadableImage as exc:
+        raise ValidationFailed([FieldError("evidence", "This still could not be read as an image.")]) from exc
+
+
 def face_search_run(
-    *, viewer: Viewer, evidence_id: object, purpose: str, top_k: int = DEFAULT_TOP_K
+    *,
+    viewer: Viewer,
+    evidence_id: object,
+    purpose: str,
+    top_k: int = DEFAULT_TOP_K,
+    frame_at: float | None = None,
 ) -> FaceSearch:
     """Search the faces in an evidence still against the faces the viewer may search for.
 
@@ -184,12 +221,9 @@ def face_search_run(
         raise ValidationFailed(errors)
     with transaction.atomic():
         probe = evidence_get(viewer=viewer, evidence_id=evidence_id, purpose="face search")
-    if not probe.content_type.startswith("image/"):
-        raise ValidationFailed([FieldError("evidence", "Pick a still image; this file is not one.")])
-    try:
-        faces = engine.faces_in(engine.load_image(_read(probe.file.name)))
-    except engine.UnreadableImage as exc:
-        raise ValidationFailed([FieldError("evidence", "This still could not be read as an image.")]) from exc
+    if not probe.content_type.startswith("video/"):
+        frame_at = None
+    faces = engine.faces_in(probe_image(probe, frame_at))
     faces_found = len(faces)
     loaded = gallery_load(viewer, exclude_evidence_id=probe.pk)
     best: dict[int, tuple[float, int, list[int]]] = {}
@@ -206,6 +240,7 @@ def face_search_run(
             organisation_id=_search_organisation(viewer, probe),
             probe=probe,
             purpose=purpose,
+            frame_at=frame_at,
             faces_found=min(faces_found, 32767),
             gallery_size=len(loaded.gallery),
             method=loaded.gallery.method,
@@ -231,9 +266,15 @@ def face_search_run(
             object_type="face_search",
             object_id=search.pk,
             store_id=probe.incident.store_id,
-            summary=f"Face search of evidence {probe.pk}: {len(candidates)} candidates in a gallery of "
+            summary=f"Face search of evidence {probe.pk}{'' if frame_at is None else f' at {frame_at:g} s'}: "
+            f"{len(candidates)} candidates in a gallery of "
             f"{len(loaded.gallery)} at threshold {engine.MATCH_THRESHOLD:.2f}",
-            detail={"evidence": probe.pk, "purpose": purpose, "persons": [c.person_id for c in candidates]},
+            detail={
+                "evidence": probe.pk,
+                "frame_at": frame_at,
+                "purpose": purpose,
+                "persons": [c.person_id for c in candidates],
+            },
         )
         persons = {p.pk: p for p in Person.objects.filter(pk__in=[c.person_id for c in candidates])}
         for c in candidates:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,12 +19,12 @@ from PIL import Image
 from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
-from shopwatch.core.errors import ServiceError
+from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.models import AuditAction, Organisation
 from shopwatch.evidence.models import EvidencePerson
 from shopwatch.evidence.selectors import evidence_queryset
 
-from . import engine, selectors, services
+from . import engine, selectors, services, video
 from .forms import DecisionForm, SearchForm, SettingsForm, VulnerableForm
 from .models import FaceCandidate, FaceSettings, SearchStatus
 from .rules import may_search, repeat_incidents
@@ -44,7 +45,8 @@ def _errors_to_form(form: Any, exc: ServiceError) -> None:
 def _recent_stills(viewer: Any) -> list[Any]:
     rows = list(
         evidence_queryset(viewer)
-        .filter(deleted_at__isnull=True, content_type__startswith="image/")
+        .filter(deleted_at__isnull=True)
+        .filter(Q(content_type__startswith="image/") | Q(content_type__startswith="video/"))
         .select_related("incident")
         .order_by("-created_at", "-pk")[:RECENT_STILLS]
     )
@@ -53,7 +55,7 @@ def _recent_stills(viewer: Any) -> list[Any]:
             viewer=viewer,
             action=AuditAction.LIST,
             object_type="evidence",
-            summary=f"{len(rows)} stills listed for a face search",
+            summary=f"{len(rows)} stills and videos listed for a face search",
             detail={"evidence": [e.pk for e in rows]},
         )
     return rows
@@ -66,9 +68,18 @@ def index(request: HttpRequest) -> HttpResponse:
         raise Http404(NOT_FOUND_MESSAGE)
     form = SearchForm(request.POST or None, initial={"evidence": request.GET.get("evidence")})
     if request.method == "POST" and form.is_valid():
+        at_text = form.cleaned_data["at"].strip()
+        frame_at = video.parse_time(at_text) if at_text else None
         try:
+            if at_text and frame_at is None:
+                raise ValidationFailed(
+                    [FieldError("at", "Give the time as seconds (like 12.5) or mm:ss (like 1:05).")]
+                )
             search = services.face_search_run(
-                viewer=viewer, evidence_id=form.cleaned_data["evidence"], purpose=form.cleaned_data["purpose"]
+                viewer=viewer,
+                evidence_id=form.cleaned_data["evidence"],
+                purpose=form.cleaned_data["purpose"],
+                frame_at=frame_at,
             )
         except ServiceError as exc:
             _errors_to_form(form, exc)
@@ -159,6 +170,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def _face_jpeg(name: str, box: list[int]) -> HttpResponse:
     with default_storage.open(name, "rb") as fh:
         image = Image.fromarray(engine.load_image(fh.read()))
+    return _crop_jpeg(image, box)
+
+
+def _crop_jpeg(image: Image.Image, box: list[int]) -> HttpResponse:
     if len(box) == 4:
         top, right, bottom, left = box
         pad = (bottom - top) // 3
@@ -179,6 +194,12 @@ def probe_face(request: HttpRequest, pk: int, candidate: int) -> HttpResponse:
     row = FaceCandidate.objects.filter(search=search, pk=candidate).first()
     if row is None or search.probe.deleted_at is not None:
         raise Http404(NOT_FOUND_MESSAGE)
+    if search.frame_at is not None:
+        try:
+            frame = services.probe_image(search.probe, search.frame_at)
+        except ServiceError as exc:
+            raise Http404(NOT_FOUND_MESSAGE) from exc
+        return _crop_jpeg(Image.fromarray(frame), list(row.probe_box))
     return _face_jpeg(search.probe.file.name, list(row.probe_box))
 
 
