@@ -49,7 +49,11 @@ class Serve:
             time.sleep(0.25)
 
     def output(self) -> str:
+        """The end of the log, for assertion messages."""
         return self.log.read_text(errors="replace")[-4000:]
+
+    def full_output(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL to the command and every child at once: nothing gets to finish or clean up."""

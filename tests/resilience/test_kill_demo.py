@@ -88,7 +88,7 @@ def test_a_killed_demo_restarts_on_its_data_and_serves_every_acknowledged_report
         assert len(acknowledged) >= 10, demo.output()
 
         demo.start(limit=DEMO_LIMIT)
-        assert "already holds data; not seeding" in demo.output()
+        assert "already holds data; not seeding" in demo.full_output(), demo.output()
         session = requests.Session()
         for description, pk in acknowledged.items():
             r = session.get(f"{demo.base}/api/v1/incidents/{pk}", headers=auth, timeout=30)
