@@ -86,6 +86,21 @@ MAY: dict[Action, frozenset[str]] = {
     Action.SEND_TO_POLICE: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # Deleting an incident: organisation-wide staff of its owner (Northway's security manager), the operator.
     Action.DELETE_INCIDENT: frozenset({"security", "admin"}),
+    # Linking: organisation-wide staff of any retailer, partnership or force, national analysts, the operator;
+    # deciding a link: police (investigators, supervisors, analysts) only.
+    Action.USE_LINKING: frozenset(
+        {
+            "security",
+            "partnership_manager",
+            "connected_partnership_manager",
+            "unconnected_partnership_manager",
+            *SUSSEX_POLICE,
+            "police_tv",
+            "national_analyst",
+            "admin",
+        }
+    ),
+    Action.DECIDE_LINK: frozenset({*SUSSEX_POLICE, "police_tv", "national_analyst"}),
 }
 
 VIEWERS = [
@@ -134,6 +149,8 @@ class Capabilities:
             Action.MANAGE_PERSON: self.person,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.SEARCH_FACES: None,
+            Action.USE_LINKING: None,
+            Action.DECIDE_LINK: None,
             Action.SEND_TO_POLICE: self.unsent,
         }.get(action, self.incident)
 
@@ -393,6 +410,10 @@ def _web(c: Capabilities, name: str, action: Action) -> bool | None:
         response = client.get(f"/evidence/{c.evidence.pk}/")
         assert response.status_code in (200, 404), response.status_code
         return response.status_code == 200 and f"Take off {c.second.reference}" in response.content.decode()
+    if action is Action.USE_LINKING:
+        response = client.get("/links/")
+        assert response.status_code in (200, 404), response.status_code
+        return response.status_code == 200
     if action is Action.SEND_TO_POLICE:
         response = client.get(f"/incidents/{c.unsent.pk}/")
         assert response.status_code in (200, 404), response.status_code

@@ -56,6 +56,10 @@ class Action(StrEnum):
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
     """Delete an incident, leaving a tombstone (record: the incident)."""
+    USE_LINKING = "use_linking"
+    """Open the linking queue of proposed same-person links (no record)."""
+    DECIDE_LINK = "decide_link"
+    """Decide a proposed link between two person records (no record: both must be seen first)."""
     SEARCH_FACES = "search_faces"
     """Run, review and decide retrospective face searches (no record: the viewer's own standing)."""
 
@@ -63,6 +67,8 @@ class Action(StrEnum):
 class Relation(StrEnum):
     ANYWHERE = "anywhere"
     """Whatever the record (the platform operator)."""
+    ROLE_ALONE = "by role"
+    """The role alone decides (an action with no record of its own, taken on records the viewer sees)."""
     OWN_STORE = "own store"
     """Staff of the record's store (for a file: its home incident's store)."""
     MANAGES_STORE = "manages the store"
@@ -168,6 +174,13 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (_ORGANISATION_WIDE, Relation.OWNING_ORGANISATION),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.USE_LINKING: _rows(
+        (_ORGANISATION_WIDE, Relation.ROLE_ALONE),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.DECIDE_LINK: _rows(
+        (_FORCE_POLICE, Relation.ROLE_ALONE),
+    ),
     Action.SEARCH_FACES: _rows(
         ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.POLICE),
         (Role.PARTNERSHIP_MANAGER, Relation.FACE_SEARCH_PARTNERSHIP),
@@ -209,6 +222,8 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.UPLOAD_EVIDENCE: ("incident", "Only people who report for this store can add evidence to it."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
+    Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),
+    Action.DECIDE_LINK: ("viewer", "Only a named investigator or analyst decides a link."),
     Action.SEARCH_FACES: (
         "viewer",
         "Face search is for police investigators, and for partnership managers where the "
@@ -260,7 +275,7 @@ def _force_id(record: Any) -> int | None:
 
 def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
     """Whether the viewer stands in this relation to the record (None: to some record)."""
-    if relation is Relation.ANYWHERE:
+    if relation in (Relation.ANYWHERE, Relation.ROLE_ALONE):
         return True
     if relation in _CONDITIONS:
         return _CONDITIONS[relation](viewer, record)

@@ -6,32 +6,23 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.models import Role
 from shopwatch.subjects.models import Person
 
-# Store staff, PCC scrutiny and navigators see nothing of linking.
-LINKING_ROLES = frozenset(
-    {
-        Role.RETAIL_SECURITY_MANAGER,
-        Role.PARTNERSHIP_MANAGER,
-        Role.POLICE_INVESTIGATOR,
-        Role.POLICE_SUPERVISOR,
-        Role.ANALYST,
-    }
-)
-# A named investigator or analyst decides.
-DECIDING_ROLES = frozenset({Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR, Role.ANALYST})
+# Who uses linking and who decides is the capability table's (``use_linking``, ``decide_link``): store
+# staff, PCC scrutiny and navigators see nothing of linking; a named investigator or analyst decides.
 
 
 def may_link(viewer: Viewer) -> bool:
-    if viewer.user_id is None:
-        return False
-    return viewer.platform_admin or bool(viewer.roles & LINKING_ROLES)
+    """``use_linking`` in the capability table."""
+    return can(viewer, Action.USE_LINKING)
 
 
 def may_decide(viewer: Viewer) -> bool:
-    return viewer.user_id is not None and bool(viewer.roles & DECIDING_ROLES)
+    """``decide_link`` in the capability table."""
+    return viewer.user_id is not None and can(viewer, Action.DECIDE_LINK)
 
 
 def is_analyst(viewer: Viewer) -> bool:
