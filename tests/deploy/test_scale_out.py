@@ -119,7 +119,7 @@ def profile(transactional_db: None, tmp_path: Path) -> Iterator[Profile]:
         pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
     if not MOTO_SERVER.exists():
         pytest.skip("moto's S3 server (moto_server, from moto[server]) is not installed")
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     procs: list[subprocess.Popen[bytes]] = []
     redis_port, s3_port = free_port(), free_port()
