@@ -207,28 +207,3 @@ def test_a_report_left_when_the_page_was_closed_is_sent_on_the_next_page(
     assert_filed_once(later, photos)
     assert Incident.objects.count() == 1
     assert csp_watch.errors == []
-
-
-def test_signing_out_with_an_unsent_report_warns_first(
-    live_server: Any, world: World, phone_context: BrowserContext, photos: list[Path]
-) -> None:
-    base = live_server.url
-    page = phone_context.new_page()
-    sign_in_ready_offline(page, base)
-    report_offline(page, phone_context, base, photos)
-    phone_context.route("**/incidents/new/", lambda route: route.abort())  # keep it unsent
-    phone_context.set_offline(False)
-
-    warnings: list[str] = []
-    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Sign out").click()
-    wait_until(lambda: bool(warnings))
-    assert "1 report has not been sent yet" in warnings[0]
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # still signed in
-
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    assert page.evaluate(QUEUED) == []
-    assert not page.evaluate("() => caches.has('shopwatch-pages-v1')")
-    assert not Incident.objects.exists()
