@@ -40,7 +40,7 @@ from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create, person_rectify
 from shopwatch.uploads.services.creation import upload_create
-from shopwatch.uploads.services.uploaders import Uploader
+from shopwatch.uploads.services.uploaders import Uploader, upload_link_create
 from tests.api.support import ApiClient, api_client_for
 from tests.evidence.images import jpeg_bytes
 from tests.world import PASSWORD, World, build_world
@@ -80,6 +80,8 @@ MAY: dict[Action, frozenset[str]] = {
     Action.RAISE_ALERT: frozenset({*STORE_STAFF, "security", "partnership_manager", *SUSSEX_POLICE, "admin"}),
     # A resumable upload to the incident: only who reports for its store (police add evidence otherwise).
     Action.UPLOAD_EVIDENCE: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
+    # Asking the store for footage through an upload link: police who see the incident (force or national).
+    Action.REQUEST_FOOTAGE: frozenset({*SUSSEX_POLICE, "national_analyst"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
     # Sending an incident not yet sent: who reports for its store, and the operator.
@@ -371,6 +373,11 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 length=None,
                 metadata={"incident": str(c.incident.pk), "filename": "till.jpg"},
             )
+        )
+    if action is Action.REQUEST_FOOTAGE:
+        # A link for no time at all: refused (403) or missing (404) before, 422 on the hours once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: upload_link_create(viewer=viewer, incident_id=c.incident.pk, hours=0)
         )
     if action is Action.SEARCH_FACES:
         # No purpose and no file: refused (403) before, a 422 about the fields once allowed.

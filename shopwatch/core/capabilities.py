@@ -52,6 +52,8 @@ class Action(StrEnum):
     """Alert a store's area by hand (record: the store)."""
     UPLOAD_EVIDENCE = "upload_evidence"
     """Start a resumable (tus) upload of evidence to an incident (record: the incident)."""
+    REQUEST_FOOTAGE = "request_footage"
+    """Make a single-use upload link asking a store for footage of an incident (record: the incident)."""
     SEND_TO_POLICE = "send_to_police"
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
@@ -166,6 +168,9 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     Action.UPLOAD_EVIDENCE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
     ),
+    Action.REQUEST_FOOTAGE: _rows(
+        (_FORCE_POLICE, Relation.POLICE),
+    ),
     Action.SEND_TO_POLICE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -220,6 +225,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "its retailer, its partnerships and local police may.",
     ),
     Action.UPLOAD_EVIDENCE: ("incident", "Only people who report for this store can add evidence to it."),
+    Action.REQUEST_FOOTAGE: ("incident", "Only police investigators can ask a store for footage."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),

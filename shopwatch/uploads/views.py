@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.reporting.selectors import incident_queryset
@@ -73,7 +74,7 @@ def incident_upload(request: HttpRequest, incident_id: int) -> HttpResponse:
             "accepted": content.ACCEPTED_WORDS,
             "max_size": _max_size_words(),
             "max_bytes": settings.SHOPWATCH_MAX_UPLOAD_BYTES,
-            "can_report": viewer.can_report_for(incident.store_id),
+            "can_report": can(viewer, Action.UPLOAD_EVIDENCE, incident),
             "via_link": False,
         },
     )

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer, get_visible
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction, Channel
 from shopwatch.reporting.selectors import incident_queryset
 
@@ -79,8 +80,7 @@ def upload_link_create(
 ) -> NewLink:
     """A single-use, expiring link for a store to send footage for one incident, made by an investigator."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
-    if not viewer.is_police or viewer.user_id is None:
-        raise NotEntitled([FieldError("incident", "Only police investigators can ask a store for footage.")])
+    require(viewer, Action.REQUEST_FOOTAGE, incident)
     hours = settings.SHOPWATCH_UPLOAD_LINK_HOURS if hours is None else hours
     errors = []
     if not 1 <= hours <= 24 * 14:
