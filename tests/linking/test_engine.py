@@ -22,6 +22,7 @@ from shopwatch.linking.engine import (
 from shopwatch.linking.engine.clusters import cluster_pairwise_scores, connected_components
 from shopwatch.linking.engine.records import clean_date_of_birth, clean_name, clean_postcode, forename_forms
 from shopwatch.linking.engine.scoring import score_all_to_csv
+from shopwatch.linking.engine.settings import MIN_PROBABILITY
 from tests.shared_data import DATA
 
 FAKE_1000 = DATA / "linkage" / "splink" / "fake_1000_from_splink_demos.csv"
@@ -183,6 +184,24 @@ def test_scoring_index_equals_score_all_on_the_same_pairs(
     full = [p for p in score_all(records, model) if p.record_id_l in new_ids or p.record_id_r in new_ids]
     assert incremental
     assert incremental == full
+
+
+def test_scoring_index_keeps_splinks_sql_and_scores_each_call_as_score_all(
+    fake: Fake,
+) -> None:
+    records, _, model = fake
+    existing, new = records[:-12], records[-12:]
+    index = ScoringIndex.build(existing, model)
+    # One person at a time, then batches: after the first call of each kind Splink's SQL is run as kept.
+    batches = [[person] for person in new[:6]] + [new[6:9], new[9:]]
+    for batch in batches:
+        ids = {r.record_id for r in batch}
+        full = [
+            p for p in score_all([*existing, *batch], model) if p.record_id_l in ids or p.record_id_r in ids
+        ]
+        assert index.score(batch) == full
+    assert any(p.match_probability >= PROPOSAL_THRESHOLD for b in batches for p in index.score(b))
+    assert set(index._plans) == {("between", MIN_PROBABILITY), ("within", MIN_PROBABILITY)}
 
 
 def test_scoring_index_scores_a_changed_record_without_its_old_version(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -226,6 +225,35 @@ def _tf_columns(model: LinkModel) -> list[str]:
     return columns
 
 
+_NEW_TABLE = "people_new"
+_CANDIDATES_TABLE = "people_candidates"
+#: The statements of Splink's that change the database (its reads of tables and catalogue are not kept).
+_CHANGES = re.compile(r"^\s*(CREATE|DROP|INSERT|ALTER)\b", re.IGNORECASE)
+
+
+class _RecordingDuckDBAPI(DuckDBAPI):
+    """Splink's DuckDB backend that can record the SQL it executes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(connection=con)
+        self.recording: list[str] | None = None
+
+    def _execute_sql_against_backend(self, final_sql: str) -> duckdb.DuckDBPyRelation:
+        if self.recording is not None:
+            self.recording.append(final_sql)
+        return super()._execute_sql_against_backend(final_sql)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Splink's SQL for one kind of prediction: the statements, the table they leave the predictions in,
+    and every table they create (dropped after each call)."""
+
+    statements: tuple[str, ...]
+    output: str
+    created: tuple[str, ...]
+
+
 class ScoringIndex:
     """Existing records held ready in DuckDB, so new or changed people are scored against them alone.
 
@@ -237,7 +265,7 @@ class ScoringIndex:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, model: LinkModel, size: int) -> None:
         self._con = con
-        self._db_api = DuckDBAPI(connection=con)
+        self._db_api = _RecordingDuckDBAPI(con)
         self._model = model
         self._explainer = _Explainer(model)
         self._tf_columns = _tf_columns(model)
@@ -245,7 +273,15 @@ class ScoringIndex:
         self._linker = Linker(frame, dict(model.splink_settings), log_level=SPLINK_LOG_LEVEL)
         self._keys, self._unkeyed_rules = _blocking_keys(model)
         self._ids = {str(row[0]) for row in con.execute("SELECT unique_id FROM people_index").fetchall()}
-        self._counter = itertools.count()
+        # Each call fills the same tables, so Splink's SQL over them is made once and kept (see _predict).
+        self._new = self._db_api.table_to_splink_dataframe(_NEW_TABLE, _NEW_TABLE)
+        self._new.dataset_display_name = _NEW_TABLE
+        self._candidates = self._db_api.table_to_splink_dataframe(_CANDIDATES_TABLE, _CANDIDATES_TABLE)
+        self._candidates.dataset_display_name = _CANDIDATES_TABLE
+        for column in self._tf_columns:
+            lookup = self._db_api.table_to_splink_dataframe(f"tf_now_{column}", f"tf_now_{column}")
+            self._linker.table_management.register_term_frequency_lookup(lookup, column)
+        self._plans: dict[tuple[str, float], _Plan] = {}
         self.size = size
 
     @classmethod
@@ -303,8 +339,6 @@ class ScoringIndex:
                 FROM summed
                 """  # noqa: S608 - identifiers checked by _tf_columns, no values spliced in
             )
-            frame = self._db_api.table_to_splink_dataframe(f"tf_{column}_{next(self._counter)}", physical)
-            self._linker.table_management.register_term_frequency_lookup(frame, column)
 
     def _candidate_ids_sql(self, new_table: str) -> str:
         """Ids of indexed records that any blocking rule pairs with a new record, whichever side each is on.
@@ -328,6 +362,47 @@ class ScoringIndex:
                 parts.append(f"SELECT e.unique_id FROM people_index e JOIN {new_table} n ON {condition}")  # noqa: S608
         return " UNION ".join(parts) if parts else "SELECT NULL"
 
+    def _predict(self, kind: str, min_probability: float) -> list[ScoredPair]:
+        """Splink's predictions between the candidates and the new records (``between``) or among the new
+        records (``within``).
+
+        The first call of each kind and threshold runs Splink and records the SQL it executes; later calls
+        run that SQL again as it is. Splink's SQL depends only on the model, the threshold and the names and
+        columns of the tables, which are the same on every call; the data is read only by DuckDB."""
+        key = (kind, float(min_probability))
+        plan = self._plans.get(key)
+        if plan is None:
+            before = set(self._db_api._created_tables)
+            self._db_api.recording = []
+            try:
+                inference = self._linker.inference
+                if kind == "between":
+                    output = inference.predict_between(
+                        self._candidates,
+                        self._new,
+                        threshold_match_probability=min_probability,
+                        warning_mode="never",
+                    )
+                else:
+                    output = inference.predict_within(
+                        self._new, threshold_match_probability=min_probability, warning_mode="never"
+                    )
+                statements = [sql for sql in self._db_api.recording if _CHANGES.match(sql)]
+            finally:
+                self._db_api.recording = None
+            created = tuple(sorted(set(self._db_api._created_tables) - before))
+            plan = _Plan(tuple(statements), output.physical_name, created)
+            self._plans[key] = plan
+        else:
+            for sql in plan.statements:
+                self._con.execute(sql)
+        try:
+            table = self._con.sql(f"SELECT * FROM {plan.output}").to_arrow_table()  # noqa: S608
+        finally:
+            for name in plan.created:
+                self._con.execute(f"DROP TABLE IF EXISTS {name}")
+        return self._explainer.pairs(table, min_probability=min_probability)
+
     def score(
         self, new: Sequence[PersonRecord], *, min_probability: float = engine_settings.MIN_PROBABILITY
     ) -> list[ScoredPair]:
@@ -335,38 +410,27 @@ class ScoringIndex:
         _check_unique_ids(new)
         if not new:
             return []
-        batch = next(self._counter)
-        name = f"people_new_{batch}"
-        self._con.register(f"{name}_arrow", prepare(new))
-        self._con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
-        self._con.unregister(f"{name}_arrow")
-        frame = self._db_api.register(name, table_name=name)
+        self._con.register(f"{_NEW_TABLE}_arrow", prepare(new))
+        self._con.execute(f"CREATE OR REPLACE TABLE {_NEW_TABLE} AS SELECT * FROM {_NEW_TABLE}_arrow")  # noqa: S608
+        self._con.unregister(f"{_NEW_TABLE}_arrow")
         new_ids = {record.record_id for record in new}
-        found = self._con.execute(self._candidate_ids_sql(name)).fetchall()
+        found = self._con.execute(self._candidate_ids_sql(_NEW_TABLE)).fetchall()
         ids = sorted({str(row[0]) for row in found if row[0] is not None} - new_ids)
-        candidates = f"people_candidates_{batch}"
         # The ids are passed as parameters: point look-ups in the unique index on unique_id.
         marks = ", ".join("?" for _ in ids) or "NULL"
         self._con.execute(
-            f"CREATE TEMP TABLE {candidates} AS SELECT * FROM people_index WHERE unique_id IN ({marks})",  # noqa: S608
+            f"CREATE OR REPLACE TEMP TABLE {_CANDIDATES_TABLE} AS "  # noqa: S608
+            f"SELECT * FROM people_index WHERE unique_id IN ({marks})",
             ids,
         )
-        existing = self._db_api.register(candidates, table_name=candidates)
         try:
-            self._register_term_frequencies(name, replaces=not new_ids.isdisjoint(self._ids))
-            inference = self._linker.inference
-            between = inference.predict_between(
-                existing, frame, threshold_match_probability=min_probability, warning_mode="never"
-            )
-            pairs = self._explainer.pairs(_arrow(between), min_probability=min_probability)
+            self._register_term_frequencies(_NEW_TABLE, replaces=not new_ids.isdisjoint(self._ids))
+            pairs = self._predict("between", min_probability)
             if len(new) > 1:
-                within = inference.predict_within(
-                    frame, threshold_match_probability=min_probability, warning_mode="never"
-                )
-                pairs += self._explainer.pairs(_arrow(within), min_probability=min_probability)
+                pairs += self._predict("within", min_probability)
         finally:
-            self._con.execute(f"DROP TABLE IF EXISTS {candidates}")
-            self._con.execute(f"DROP TABLE IF EXISTS {name}")
+            self._con.execute(f"DROP TABLE IF EXISTS {_CANDIDATES_TABLE}")
+            self._con.execute(f"DROP TABLE IF EXISTS {_NEW_TABLE}")
         best: dict[tuple[str, str], ScoredPair] = {}
         for pair in pairs:
             best[(pair.record_id_l, pair.record_id_r)] = pair
