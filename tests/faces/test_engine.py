@@ -53,7 +53,7 @@ def test_an_image_without_a_face_gives_none_and_bytes_that_are_no_image_are_refu
 
 
 def test_encodings_round_trip_through_bytes() -> None:
-    vector = np.arange(128, dtype=np.float32) / 128
+    vector = (np.arange(128, dtype=np.float32) / 128).astype(np.float32)
     assert np.array_equal(engine.from_bytes(engine.to_bytes(vector)), vector)
     with pytest.raises(ValueError, match="128 float32"):
         engine.from_bytes(b"\0" * 12)
@@ -63,7 +63,7 @@ def clustered(count: int, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(count // 4, 128)).astype(np.float32)
     vectors = np.repeat(centres, 4, axis=0) + rng.normal(scale=0.2, size=(count, 128)).astype(np.float32)
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
 
 
 def test_small_galleries_are_searched_exactly_and_large_ones_through_faiss_with_the_same_answers() -> None:

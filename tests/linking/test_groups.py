@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 
 import pytest
 from django.test import Client
@@ -57,8 +58,15 @@ def _report(world: World, store: str, people: list[Person], level: str, reg: str
     )
 
 
+@dataclass
+class Gang:
+    p: tuple[Person, Person, Person, Person]
+    i: tuple[Incident, Incident, Incident]
+    opal: Organisation
+
+
 @pytest.fixture
-def gang(world: World) -> dict[str, object]:
+def gang(world: World) -> Gang:
     opal = Organisation.objects.create(kind=OrganisationKind.NATIONAL_UNIT, slug="opal", name="Opal")
     analyst = User.objects.create_user("opal@example.org", "x" * 20, full_name="Opal Analyst")
     Membership.objects.create(user=analyst, organisation=opal, role=Role.ANALYST)
@@ -70,7 +78,7 @@ def gang(world: World) -> dict[str, object]:
     i1 = _report(world, "nw-brighton", [p1, p2, p4], D.POLICE, "AB12CDE")
     i2 = _report(world, "nw-oxford", [p2, p3], D.POLICE, "AB12CDE")
     i3 = _report(world, "nw-hove", [p1, p3], D.PARTNERSHIP)  # not shared with police
-    return {"p": [p1, p2, p3, p4], "i": [i1, i2, i3], "opal": opal}
+    return Gang(p=(p1, p2, p3, p4), i=(i1, i2, i3), opal=opal)
 
 
 def _zip(content: bytes) -> dict[str, bytes]:
@@ -78,10 +86,8 @@ def _zip(content: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_a_group_of_co_offenders_sharing_a_vehicle_across_forces(
-    world: World, gang: dict[str, object]
-) -> None:
-    p1, p2, p3, p4 = gang["p"]  # type: ignore[misc]
+def test_a_group_of_co_offenders_sharing_a_vehicle_across_forces(world: World, gang: Gang) -> None:
+    p1, p2, p3, p4 = gang.p
     groups = network.organised_groups(network.load([world.viewer("security")]))
     assert len(groups) == 1
     g = groups[0]
@@ -99,14 +105,14 @@ def test_a_group_of_co_offenders_sharing_a_vehicle_across_forces(
 
 
 def test_the_package_has_a_manifest_of_hashes_and_is_sanitised_to_the_receiver(
-    world: World, gang: dict[str, object]
+    world: World, gang: Gang
 ) -> None:
-    p1, p2, p3, _p4 = gang["p"]  # type: ignore[misc]
-    i1, i2, i3 = gang["i"]  # type: ignore[misc]
+    p1, p2, p3, _p4 = gang.p
+    i1, i2, i3 = gang.i
     security = world.viewer("security")
     key = network.organised_groups(network.load([security]))[0].key
     for receiver, persons, incidents in (
-        (gang["opal"], {p1, p2, p3}, {i1, i2}),
+        (gang.opal, {p1, p2, p3}, {i1, i2}),
         (world.orgs["sussex"], {p1, p2, p3}, {i1}),
     ):
         assert isinstance(receiver, Organisation)
@@ -144,11 +150,11 @@ def test_the_package_has_a_manifest_of_hashes_and_is_sanitised_to_the_receiver(
         assert audit.detail["files"] == {f["name"]: f["sha256"] for f in manifest["files"]}
 
 
-def test_prolific_offenders_count_linked_records_as_one(world: World, gang: dict[str, object]) -> None:
+def test_prolific_offenders_count_linked_records_as_one(world: World, gang: Gang) -> None:
     from shopwatch.linking.models import LinkProposal
     from shopwatch.linking.services import proposal_decide
 
-    p1, _p2, _p3, _p4 = gang["p"]  # type: ignore[misc]
+    p1, _p2, _p3, _p4 = gang.p
     # Lewis Marsh is on record again in Brighton under another spelling, with an incident of his own.
     again = _person(world, "Louis", "Marsh", D.POLICE)
     _report(world, "nw-hove", [again], D.POLICE)
@@ -185,7 +191,7 @@ def _signed_in(user: User) -> Client:
     return client
 
 
-def test_group_offender_and_vehicle_pages(world: World, gang: dict[str, object]) -> None:
+def test_group_offender_and_vehicle_pages(world: World, gang: Gang) -> None:
     client = _signed_in(User.objects.get(pk=world.users["national_analyst"].pk))
     groups = client.get("/links/groups/")
     assert groups.status_code == 200
@@ -208,13 +214,11 @@ def test_group_offender_and_vehicle_pages(world: World, gang: dict[str, object])
     assert reporter.get(f"/links/groups/{key}/").status_code == 404
 
 
-def test_a_proposal_shows_the_vehicles_and_co_offenders_both_records_share(
-    world: World, gang: dict[str, object]
-) -> None:
+def test_a_proposal_shows_the_vehicles_and_co_offenders_both_records_share(world: World, gang: Gang) -> None:
     from shopwatch.linking.models import LinkProposal
     from shopwatch.linking.selectors import proposal_common
 
-    _p1, p2, p3, p4 = gang["p"]  # type: ignore[misc]
+    _p1, p2, p3, p4 = gang.p
     # Tyler Quinn on record again, seen with Ricky Stone in the same car at another store.
     again = _person(world, "Tyler", "Quin", D.POLICE)
     _report(world, "nw-hove", [again, p3], D.POLICE, "AB12 CDE")

@@ -30,8 +30,8 @@ from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create
 from tests.api.support import ApiClient, api_client_for
 from tests.linking.conftest import file_people
-from tests.test_permission_matrix import PASSWORD, PERSON_RELATION, _web_client, expected_person
-from tests.world import World, build_world
+from tests.test_permission_matrix import PERSON_RELATION, _web_client, expected_person
+from tests.world import PASSWORD, World, build_world
 
 D = Distribution
 VIEWERS = list(PERSON_RELATION)
@@ -113,7 +113,9 @@ def _build() -> Links:
         case: LinkProposal.objects.get(person_a=min(a.pk, b.pk), person_b=max(a.pk, b.pk))
         for case, (a, b) in persons.items()
     }
-    sides = {case: ((a[0], a[1]), (b[0], b[1])) for case, (a, b, _) in CASES.items()}
+    sides: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+        case: ((a[0], a[1]), (b[0], b[1])) for case, (a, b, _) in CASES.items()
+    }
     users = {name: User.objects.get(pk=world.users[name].pk) for name in VIEWERS}
     return Links(
         world=world,
@@ -165,12 +167,13 @@ def _full_channels(m: Links, name: str, p: LinkProposal) -> dict[str, bool]:
 
     def api_detail() -> bool:
         response = api.get(f"/api/v1/links/{p.pk}")
-        assert response.status_code in (200, 404), response.content
-        if response.status_code == 200:
+        status: int = response.status_code
+        assert status in (200, 404), response.content
+        if status == 200:
             body = response.json()
             assert body["explanation"]
             assert 0 <= body["probability"] <= 1
-        return response.status_code == 200
+        return status == 200
 
     def web_detail() -> bool:
         response = web.get(f"/links/{p.pk}/")

@@ -48,9 +48,9 @@ def test_caseload_and_case_pages_with_consent_recorded_on_the_page(world: World)
     nav.post(
         f"/navigator/{case.pk}/", {"action": "onward", "service": "Brighton Housing Trust", "area": "housing"}
     )
-    page = nav.get(f"/navigator/{case.pk}/").content
-    assert b"Rough sleeping" in page
-    assert b"Brighton Housing Trust" in page
+    updated = nav.get(f"/navigator/{case.pk}/").content
+    assert b"Rough sleeping" in updated
+    assert b"Brighton Housing Trust" in updated
 
 
 @pytest.mark.parametrize("name", ["reporter", "manager", "security", "pcc"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -27,9 +28,9 @@ def _children(pid: int) -> dict[str, tuple[int, list[str]]]:
     return out
 
 
-def _wait_for(what: str, check: object, serve: Serve) -> None:
+def _wait_for(what: str, check: Callable[[], bool], serve: Serve) -> None:
     deadline = time.monotonic() + LIMIT
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, f"{what}\n{serve.output()}"
         time.sleep(0.2)
 
@@ -45,8 +46,9 @@ def test_serve_restarts_a_killed_task_worker_and_scheduler_and_reruns_the_abando
     try:
         serve.start()
         assert serve.proc is not None
-        _wait_for("three children", lambda: len(_children(serve.proc.pid)) == 3, serve)  # type: ignore[union-attr]
-        before = _children(serve.proc.pid)
+        serve_pid = serve.proc.pid
+        _wait_for("three children", lambda: len(_children(serve_pid)) == 3, serve)
+        before = _children(serve_pid)
         worker_pid, worker_args = before["worker"]
         worker_id = worker_args[worker_args.index("--worker-id") + 1]
         # A task the worker is running when it is killed.
@@ -73,7 +75,7 @@ def test_serve_restarts_a_killed_task_worker_and_scheduler_and_reruns_the_abando
             ),
             serve,
         )
-        after = _children(serve.proc.pid)
+        after = _children(serve_pid)
         assert after["web"][0] == before["web"][0]  # the web server went on serving throughout
         assert after["worker"][0] != worker_pid
         assert after["scheduler"][0] != before["scheduler"][0]

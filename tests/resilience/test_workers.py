@@ -146,7 +146,7 @@ def test_one_slow_force_endpoint_does_not_hold_up_another_forces_hand_offs(
 
 @pytest.mark.django_db
 def test_tasks_left_running_by_a_dead_worker_are_failed_and_enqueued_again() -> None:
-    def running(worker: str) -> DBTaskResult:
+    def running(worker: str) -> DBTaskResult[..., Any]:
         return DBTaskResult.objects.create(
             status=TaskResultStatus.RUNNING,
             args_kwargs={"args": [7], "kwargs": {}},
