@@ -13,6 +13,7 @@ from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.errors import NotEntitled, ValidationFailed
 from shopwatch.core.files import thumbnails
+from shopwatch.core.forms import add_service_errors
 
 from . import linking, people, selectors, services, serving
 from .forms import LinkForm, PersonForm, UnlinkForm
@@ -170,8 +171,7 @@ def evidence_link(request: HttpRequest, pk: int) -> HttpResponseBase:
                 reason=form.cleaned_data["reason"],
             )
         except (ValidationFailed, NotEntitled) as exc:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+            add_service_errors(form, exc.errors)
         else:
             messages.success(request, f"The file is now on {link.incident.reference} too.")
             return redirect("evidence:detail", pk=pk)
@@ -217,8 +217,7 @@ def evidence_person_add(request: HttpRequest, pk: int) -> HttpResponseBase:
                 note=form.cleaned_data["note"],
             )
         except (ValidationFailed, NotEntitled) as exc:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+            add_service_errors(form, exc.errors)
         else:
             messages.success(request, f"Recorded: this file shows {pairing.person.display_name}.")
             return redirect("evidence:detail", pk=pk)
