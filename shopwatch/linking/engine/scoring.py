@@ -260,7 +260,8 @@ class ScoringIndex:
     Scores equal those ``score_all`` gives the same pairs over the indexed and new records together: term
     frequencies are kept as counts and updated with each batch of new records. A record in ``new`` whose id is
     already indexed is a changed record: its old version takes no part (neither as a candidate nor in the term
-    frequencies). The index itself is not changed by ``score``; build a new one after a full run.
+    frequencies). The index itself is not changed by ``score``; build a new one after a full run. Keep an
+    index to score person after person: Splink writes its SQL on the first call only.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, model: LinkModel, size: int) -> None:
