@@ -34,6 +34,7 @@ from shopwatch.evidence.sharing import evidence_share_create
 from shopwatch.faces.services import face_search_run
 from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
+from shopwatch.marking import services as marking_services
 from shopwatch.policing.services import triage
 from shopwatch.reporting import services as reporting_services
 from shopwatch.reporting.models import Incident
@@ -82,6 +83,8 @@ MAY: dict[Action, frozenset[str]] = {
     Action.UPLOAD_EVIDENCE: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
     # Asking the store for footage through an upload link: police who see the incident (force or national).
     Action.REQUEST_FOOTAGE: frozenset({*SUSSEX_POLICE, "national_analyst"}),
+    # Marking kits, property and signage at Northway Brighton: who reports for the store, and the operator.
+    Action.MARK_PROPERTY: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
     # Sending an incident not yet sent: who reports for its store, and the operator.
@@ -150,6 +153,7 @@ class Capabilities:
             Action.SHARE_EVIDENCE_WITH_POLICE: self.evidence,
             Action.MANAGE_PERSON: self.person,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
+            Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
             Action.SEARCH_FACES: None,
             Action.USE_LINKING: None,
             Action.DECIDE_LINK: None,
@@ -378,6 +382,12 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
         # A link for no time at all: refused (403) or missing (404) before, 422 on the hours once allowed.
         return _refused_as_not_entitled_or_missing(
             lambda: upload_link_create(viewer=viewer, incident_id=c.incident.pk, hours=0)
+        )
+    if action is Action.MARK_PROPERTY:
+        # No product: refused (403) before, 422 on the product once allowed.
+        store_id = w.stores["nw-brighton"].pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: marking_services.signage_set(viewer=viewer, store_id=store_id, product="", displayed=True)
         )
     if action is Action.SEARCH_FACES:
         # No purpose and no file: refused (403) before, a 422 about the fields once allowed.

@@ -54,6 +54,9 @@ class Action(StrEnum):
     """Start a resumable (tus) upload of evidence to an incident (record: the incident)."""
     REQUEST_FOOTAGE = "request_footage"
     """Make a single-use upload link asking a store for footage of an incident (record: the incident)."""
+    MARK_PROPERTY = "mark_property"
+    """Register a store's forensic-marking kits, marked property and signage, and log a kit's use (record:
+    the store)."""
     SEND_TO_POLICE = "send_to_police"
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
@@ -171,6 +174,10 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     Action.REQUEST_FOOTAGE: _rows(
         (_FORCE_POLICE, Relation.POLICE),
     ),
+    Action.MARK_PROPERTY: _rows(
+        (_REPORTERS, Relation.REPORTS_FOR_STORE),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.SEND_TO_POLICE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -226,6 +233,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     ),
     Action.UPLOAD_EVIDENCE: ("incident", "Only people who report for this store can add evidence to it."),
     Action.REQUEST_FOOTAGE: ("incident", "Only police investigators can ask a store for footage."),
+    Action.MARK_PROPERTY: ("store", "You can register marking only for stores you report for."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),

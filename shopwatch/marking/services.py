@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer, get_visible
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
+from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Store
 from shopwatch.reporting.models import Incident
 
@@ -31,9 +32,9 @@ MAX_RANGE = 100_000
 
 
 def _store_for(viewer: Viewer, store_id: int) -> Store:
-    if not viewer.can_report_for(store_id) and not viewer.platform_admin:
-        raise NotEntitled([FieldError("store", "You can register marking only for stores you report for.")])
     store = Store.objects.filter(pk=store_id).first()
+    # An unknown store is judged by its id alone: refused (403) to all but the operator, told it is unknown.
+    require(viewer, Action.MARK_PROPERTY, store if store is not None else Store(pk=store_id))
     if store is None:
         raise ValidationFailed([FieldError("store", "No such store.")])
     return store
@@ -142,8 +143,13 @@ def deployment_record(
     errors: list[FieldError] = []
     if incident.store_id != kit.store_id:
         errors.append(FieldError("incident", "The incident must be at the store the kit was issued to."))
-    if not (viewer.can_report_for(kit.store_id) or viewer.platform_admin):
-        raise NotEntitled([FieldError("kit", "Only people who report for the kit's store log its use.")])
+    require(
+        viewer,
+        Action.MARK_PROPERTY,
+        kit.store,
+        field="kit",
+        message="Only people who report for the kit's store log its use.",
+    )
     deployed_by = clean_text("deployed_by", deployed_by, 200, errors)
     where = clean_text("where", where, 200, errors, required=False)
     target_detail = clean_text("target_detail", target_detail, 300, errors, required=False)
