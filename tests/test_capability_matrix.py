@@ -22,6 +22,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shopwatch.alerts.services import alert_raise
+from shopwatch.assessments import services as assessment_services
+from shopwatch.assessments.models import Enrolment, Programme
 from shopwatch.core import services as core_services
 from shopwatch.core.capabilities import CAPABILITIES, Action, can
 from shopwatch.core.entitlements import can_see
@@ -85,6 +87,10 @@ MAY: dict[Action, frozenset[str]] = {
     Action.REQUEST_FOOTAGE: frozenset({*SUSSEX_POLICE, "national_analyst"}),
     # Marking kits, property and signage at Northway Brighton: who reports for the store, and the operator.
     Action.MARK_PROPERTY: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
+    # A self-assessment or enrolment for Northway Brighton: who reports for the store (not the operator).
+    Action.TAKE_UP_PREVENTION: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
+    # A programme kept by Brighton BCRP: its managers and the operator.
+    Action.RUN_PROGRAMME: frozenset({"partnership_manager", "admin"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
     # Sending an incident not yet sent: who reports for its store, and the operator.
@@ -141,6 +147,7 @@ class Capabilities:
     report: IntelligenceReport
     proposal: Membership
     person: Person
+    enrolment: Enrolment
     web: dict[str, Client]
     api: dict[str, ApiClient]
 
@@ -154,6 +161,8 @@ class Capabilities:
             Action.MANAGE_PERSON: self.person,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
+            Action.TAKE_UP_PREVENTION: self.world.stores["nw-brighton"],
+            Action.RUN_PROGRAMME: self.enrolment.programme,
             Action.SEARCH_FACES: None,
             Action.USE_LINKING: None,
             Action.DECIDE_LINK: None,
@@ -219,6 +228,17 @@ def _build() -> Capabilities:
         family_name="Example",
         distribution=Distribution.POLICE,
     )
+    store = world.stores["nw-brighton"]
+    programme = Programme.objects.create(
+        title="Shop security training",
+        kind="training",
+        funder=partnership,
+        partnership=partnership,
+        places=10,
+        eligibility="Member stores",
+        starts_on=datetime.date(2026, 1, 5),
+    )
+    enrolment = Enrolment.objects.create(programme=programme, organisation_id=store.retailer_id, store=store)
     users = {name: User.objects.get(pk=world.users[name].pk) for name in VIEWERS}
     return Capabilities(
         world=world,
@@ -230,6 +250,7 @@ def _build() -> Capabilities:
         report=report,
         proposal=proposal,
         person=person,
+        enrolment=enrolment,
         web={name: _web_client(users[name]) for name in VIEWERS},
         api={name: api_client_for(world, name) for name in VIEWERS},
     )
@@ -388,6 +409,21 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
         store_id = w.stores["nw-brighton"].pk
         return _refused_as_not_entitled_or_missing(
             lambda: marking_services.signage_set(viewer=viewer, store_id=store_id, product="", displayed=True)
+        )
+    if action is Action.TAKE_UP_PREVENTION:
+        # No such self-assessment: refused (403) before, 422 on the question set once allowed.
+        store_id = w.stores["nw-brighton"].pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: assessment_services.assessment_submit(
+                viewer=viewer, question_set_id=0, store_id=store_id, answers={}
+            )
+        )
+    if action is Action.RUN_PROGRAMME:
+        # Impossible sessions: refused (403) before, 422 on the sessions once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: assessment_services.enrolment_attendance(
+                viewer=viewer, enrolment_id=c.enrolment.pk, sessions=-1, completed=False
+            )
         )
     if action is Action.SEARCH_FACES:
         # No purpose and no file: refused (403) before, a 422 about the fields once allowed.

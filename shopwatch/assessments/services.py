@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import Viewer, may_manage_partnership_record
+from shopwatch.core.capabilities import Action, can, require
+from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction, Store
 
@@ -57,10 +58,7 @@ def assessment_submit(
     *, viewer: Viewer, question_set_id: int, store_id: int, answers: dict[str, str]
 ) -> Assessment:
     """Score a completed self-assessment for a store the viewer reports for."""
-    if not viewer.can_report_for(store_id):
-        raise NotEntitled(
-            [FieldError("store", "You can complete an assessment only for a store you work for.")]
-        )
+    require(viewer, Action.TAKE_UP_PREVENTION, Store(pk=store_id))  # judged by the store's id alone
     store = Store.objects.get(pk=store_id)
     qs = QuestionSet.objects.filter(pk=question_set_id, current=True).first()
     if qs is None:
@@ -94,8 +92,7 @@ def assessment_submit(
 
 
 def _programme_manager(viewer: Viewer, programme: Programme) -> None:
-    if not may_manage_partnership_record(viewer, programme.partnership_id):
-        raise NotEntitled([FieldError("programme", "Only the programme's partnership managers record this.")])
+    require(viewer, Action.RUN_PROGRAMME, programme)
 
 
 @transaction.atomic
@@ -108,9 +105,7 @@ def enrolment_create(*, viewer: Viewer, programme_id: int, store_id: int) -> Enr
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
         raise ValidationFailed([FieldError("store", "No such store.")])
-    if not (
-        viewer.can_report_for(store.pk) or may_manage_partnership_record(viewer, programme.partnership_id)
-    ):
+    if not (can(viewer, Action.TAKE_UP_PREVENTION, store) or can(viewer, Action.RUN_PROGRAMME, programme)):
         raise NotEntitled([FieldError("store", "You can enrol only a store you work for.")])
     errors: list[FieldError] = []
     if not store.partnerships.filter(pk=programme.partnership_id).exists():

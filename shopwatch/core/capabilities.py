@@ -57,6 +57,12 @@ class Action(StrEnum):
     MARK_PROPERTY = "mark_property"
     """Register a store's forensic-marking kits, marked property and signage, and log a kit's use (record:
     the store)."""
+    TAKE_UP_PREVENTION = "take_up_prevention"
+    """Complete a crime-prevention self-assessment for a store, or enrol it in a programme (record: the
+    store)."""
+    RUN_PROGRAMME = "run_programme"
+    """Record a prevention programme's enrolments and attendance (record: the programme, kept by a
+    partnership)."""
     SEND_TO_POLICE = "send_to_police"
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
@@ -178,6 +184,13 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.TAKE_UP_PREVENTION: _rows(
+        (_REPORTERS, Relation.REPORTS_FOR_STORE),
+    ),
+    Action.RUN_PROGRAMME: _rows(
+        (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.SEND_TO_POLICE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -234,6 +247,8 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.UPLOAD_EVIDENCE: ("incident", "Only people who report for this store can add evidence to it."),
     Action.REQUEST_FOOTAGE: ("incident", "Only police investigators can ask a store for footage."),
     Action.MARK_PROPERTY: ("store", "You can register marking only for stores you report for."),
+    Action.TAKE_UP_PREVENTION: ("store", "You can complete an assessment only for a store you work for."),
+    Action.RUN_PROGRAMME: ("programme", "Only the programme's partnership managers record this."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),
