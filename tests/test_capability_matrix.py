@@ -37,6 +37,7 @@ from shopwatch.faces.services import face_search_run
 from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.marking import services as marking_services
+from shopwatch.navigator import services as navigator_services
 from shopwatch.policing.services import triage
 from shopwatch.reporting import services as reporting_services
 from shopwatch.reporting.models import Incident
@@ -91,6 +92,8 @@ MAY: dict[Action, frozenset[str]] = {
     Action.TAKE_UP_PREVENTION: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
     # A programme kept by Brighton BCRP: its managers and the operator.
     Action.RUN_PROGRAMME: frozenset({"partnership_manager", "admin"}),
+    # A referral to the Navigator Trust: its navigators only (not PCC scrutiny, not the operator).
+    Action.REFER_TO_NAVIGATOR: frozenset({"navigator"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
     # Sending an incident not yet sent: who reports for its store, and the operator.
@@ -161,6 +164,7 @@ class Capabilities:
             Action.MANAGE_PERSON: self.person,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
+            Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
             Action.TAKE_UP_PREVENTION: self.world.stores["nw-brighton"],
             Action.RUN_PROGRAMME: self.enrolment.programme,
             Action.SEARCH_FACES: None,
@@ -423,6 +427,20 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
         return _refused_as_not_entitled_or_missing(
             lambda: assessment_services.enrolment_attendance(
                 viewer=viewer, enrolment_id=c.enrolment.pk, sessions=-1, completed=False
+            )
+        )
+    if action is Action.REFER_TO_NAVIGATOR:
+        # No source: refused (403) before, 422 on the source once allowed.
+        trust, sussex = w.orgs["navigators"].pk, w.orgs["sussex"].pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: navigator_services.case_refer(
+                viewer=viewer,
+                organisation_id=trust,
+                person_id=c.person.pk,
+                force_id=sussex,
+                source="",
+                referred_by="PC Example",
+                reason="Repeat thefts",
             )
         )
     if action is Action.SEARCH_FACES:

@@ -63,6 +63,8 @@ class Action(StrEnum):
     RUN_PROGRAMME = "run_programme"
     """Record a prevention programme's enrolments and attendance (record: the programme, kept by a
     partnership)."""
+    REFER_TO_NAVIGATOR = "refer_to_navigator"
+    """Record a person's referral to a navigator (diversion) organisation (record: the organisation)."""
     SEND_TO_POLICE = "send_to_police"
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
@@ -101,6 +103,8 @@ class Relation(StrEnum):
     REPORTS_FOR_STORE = "reports for the store"
     """Reports for the record's store: its staff, its retailer's security manager, its partnerships'
     managers."""
+    NAVIGATES_FOR = "navigates for the organisation"
+    """A navigator of the record (a support organisation)."""
     FACE_SEARCH_PARTNERSHIP = "manages a partnership searching faces"
     """Manager of a partnership that has recorded a DPIA and switched face search on (a condition the faces
     app registers, see :func:`register_condition`)."""
@@ -191,6 +195,9 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.REFER_TO_NAVIGATOR: _rows(
+        (Role.NAVIGATOR, Relation.NAVIGATES_FOR),
+    ),
     Action.SEND_TO_POLICE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -249,6 +256,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.MARK_PROPERTY: ("store", "You can register marking only for stores you report for."),
     Action.TAKE_UP_PREVENTION: ("store", "You can complete an assessment only for a store you work for."),
     Action.RUN_PROGRAMME: ("programme", "Only the programme's partnership managers record this."),
+    Action.REFER_TO_NAVIGATOR: ("organisation", "Only the organisation's navigators record referrals."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),
@@ -322,6 +330,7 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
             Relation.POLICE: viewer.is_police,
             Relation.KEEPING_PARTNERSHIP: bool(viewer.managed_partnership_ids),
             Relation.REPORTS_FOR_STORE: bool(viewer.reportable_store_ids),
+            Relation.NAVIGATES_FOR: Role.NAVIGATOR in viewer.roles,
         }[relation]
     if relation is Relation.OWN_STORE:
         return _store_id(record) in viewer.store_ids
@@ -362,6 +371,13 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
     if relation is Relation.REPORTS_FOR_STORE:
         store_id = _store_id(record)
         return store_id is not None and viewer.can_report_for(store_id)
+    if relation is Relation.NAVIGATES_FOR:
+        return (
+            viewer.user_id is not None
+            and Membership.objects.filter(
+                user_id=viewer.user_id, role=Role.NAVIGATOR, organisation_id=record.pk, active=True
+            ).exists()
+        )
     raise AssertionError(relation)
 
 

@@ -10,8 +10,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
+from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person
@@ -75,10 +76,9 @@ def case_refer(
     referred_at: dt.date | None = None,
 ) -> NavigatorCase:
     """Record a referral of a person to a navigator organisation (a navigator records it)."""
-    if organisation_id not in selectors.navigator_org_ids(viewer):
-        raise NotEntitled(
-            [FieldError("organisation", "Only the organisation's navigators record referrals.")]
-        )
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    # An unknown organisation is judged by its id alone (it has no navigators): refused.
+    require(viewer, Action.REFER_TO_NAVIGATOR, organisation or Organisation(pk=organisation_id))
     errors: list[FieldError] = []
     if source not in ReferralSource.values:
         errors.append(FieldError("source", f"One of {', '.join(ReferralSource.values)}."))
