@@ -81,6 +81,7 @@ def upload_link_create(
     """A single-use, expiring link for a store to send footage for one incident, made by an investigator."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
     require(viewer, Action.REQUEST_FOOTAGE, incident)
+    assert viewer.user_id is not None  # the table refuses anyone not signed in
     hours = settings.SHOPWATCH_UPLOAD_LINK_HOURS if hours is None else hours
     errors = []
     if not 1 <= hours <= 24 * 14:
