@@ -38,13 +38,6 @@ def _not_found() -> Http404:
     return Http404(NOT_FOUND_MESSAGE)
 
 
-def _pk(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError as exc:
-        raise _not_found() from exc
-
-
 def series_queryset(viewer: Viewer) -> QuerySet[Series]:
     return owned_scope(Series.objects.all(), viewer)
 
@@ -68,9 +61,9 @@ def series_list(
     return _newest_first(qs, after, limit)
 
 
-def series_get(*, viewer: Viewer, series_id: object) -> Series:
+def series_get(*, viewer: Viewer, series_id: int) -> Series:
     """One series of the caller's force; the same 404 for missing and another force's."""
-    series = series_queryset(viewer).filter(pk=_pk(series_id)).first()
+    series = series_queryset(viewer).filter(pk=series_id).first()
     if series is None:
         raise _not_found()
     return series
@@ -102,12 +95,12 @@ def linkable_incidents(
     return list(qs.order_by("-sent_at", "-id")[:limit])
 
 
-def suggestion_get(*, viewer: Viewer, suggestion_id: object) -> LinkSuggestion:
+def suggestion_get(*, viewer: Viewer, suggestion_id: int) -> LinkSuggestion:
     """One link suggestion of the caller's force whose incidents the caller may see; else 404."""
     visible = force_incidents(viewer).values("pk")
     suggestion = (
         owned_scope(LinkSuggestion.objects.all(), viewer)
-        .filter(pk=_pk(suggestion_id), incident_a__in=visible, incident_b__in=visible)
+        .filter(pk=suggestion_id, incident_a__in=visible, incident_b__in=visible)
         .select_related("incident_a", "incident_b", "incident_a__store", "incident_b__store")
         .first()
     )
@@ -128,11 +121,11 @@ def casefile_list(
     return _newest_first(qs, after, limit)
 
 
-def casefile_get(*, viewer: Viewer, casefile_id: object) -> CaseFile:
+def casefile_get(*, viewer: Viewer, casefile_id: int) -> CaseFile:
     """One case file of the caller's force; the same 404 for missing and another force's."""
     case = (
         casefile_queryset(viewer)
-        .filter(pk=_pk(casefile_id))
+        .filter(pk=casefile_id)
         .select_related("force", "created_by", "incident", "series", "person")
         .first()
     )
