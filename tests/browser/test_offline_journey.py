@@ -75,7 +75,11 @@ def sign_in_ready_offline(page: Page, base: str) -> None:
     saved = "() => caches.open('shopwatch-pages-v1').then(c => c.match('/incidents/new/')).then(r => !!r)"
     wait_until(lambda: bool(page.evaluate(saved)))
     for path in ("/incidents/waiting/", "/incidents/"):
-        wait_until(lambda path=path: bool(page.evaluate(saved.replace("/incidents/new/", path))))
+
+        def page_saved(path: str = path) -> bool:
+            return bool(page.evaluate(saved.replace("/incidents/new/", path)))
+
+        wait_until(page_saved)
     script = "() => caches.open('shopwatch-static-v1').then(c => c.match('/static/shopwatch/offline.js'))"
     wait_until(lambda: bool(page.evaluate(script + ".then(r => !!r)")))
 
