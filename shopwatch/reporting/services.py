@@ -74,7 +74,7 @@ class VehicleInput:
 
 @dataclass
 class IncidentInput:
-    store_id: Any
+    store_id: int | None  # parsed where it arrives (form, API, import row); None: none was given
     type: str
     occurred_at: dt.datetime
     description: str
@@ -165,9 +165,8 @@ def incident_validate(
     p = prefix
 
     store: Store | None = None
-    try:
-        store_id = int(data.store_id)
-    except (TypeError, ValueError):
+    store_id = data.store_id
+    if store_id is None:
         errors.append(FieldError(f"{p}store", "Must be a store id (an integer)."))
     else:
         store = stores.get(store_id) if viewer.can_report_for(store_id) else None
