@@ -29,17 +29,17 @@ def deliveries(*, viewer: Viewer, status: str | None = None, limit: int = 200) -
     return list(qs.order_by("-created_at", "-id")[:limit])
 
 
-def delivery_get(*, viewer: Viewer, delivery_id: object) -> Delivery:
+def delivery_get(*, viewer: Viewer, delivery_id: int) -> Delivery:
     incident_ids = force_incidents(viewer).values("pk")
     qs = owned_scope(Delivery.objects.all(), viewer).filter(incident__in=incident_ids)
     return get_visible_delivery(qs, delivery_id)
 
 
-def get_visible_delivery(qs: QuerySet[Delivery], delivery_id: object) -> Delivery:
+def get_visible_delivery(qs: QuerySet[Delivery], delivery_id: int) -> Delivery:
 
     try:
-        return qs.select_related("incident").get(pk=int(str(delivery_id)))
-    except (Delivery.DoesNotExist, ValueError) as exc:
+        return qs.select_related("incident").get(pk=delivery_id)
+    except Delivery.DoesNotExist as exc:
         raise Http404("Not found.") from exc
 
 
@@ -55,7 +55,7 @@ def dead_letter_count(viewer: Viewer) -> int:
     return owned_scope(Delivery.objects.filter(status=DeliveryStatus.DEAD), viewer).count()
 
 
-def handoff_export(*, viewer: Viewer, incident_id: object) -> tuple[Incident, str]:
+def handoff_export(*, viewer: Viewer, incident_id: int) -> tuple[Incident, str]:
     """The hand-off payload as a file, for forces without an endpoint. Audited as an export."""
     from ..services.handoff import payload_for
 

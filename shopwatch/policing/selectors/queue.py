@@ -189,7 +189,7 @@ def queue_page(
     return out, cursor
 
 
-def queue_incident(*, viewer: Viewer, incident_id: object) -> Incident:
+def queue_incident(*, viewer: Viewer, incident_id: int) -> Incident:
     """One incident of the caller's force for the triage page (audited view); 404 if not theirs."""
     incident = force_incident(viewer, incident_id)
     audit_record(

@@ -16,7 +16,7 @@ def force_incidents(viewer: Viewer) -> QuerySet[Incident]:
     return scope(qs, viewer)
 
 
-def force_incident(viewer: Viewer, incident_id: object) -> Incident:
+def force_incident(viewer: Viewer, incident_id: int) -> Incident:
     """One incident in the caller's force queue; the same 404 for missing, another force's, or not sent."""
     return get_visible(
         Incident.objects.select_related("store", "store__retailer", "force").filter(
