@@ -76,7 +76,7 @@ class NewLink:
 
 @transaction.atomic
 def upload_link_create(
-    *, viewer: Viewer, incident_id: object, hours: int | None = None, note: str = ""
+    *, viewer: Viewer, incident_id: int, hours: int | None = None, note: str = ""
 ) -> NewLink:
     """A single-use, expiring link for a store to send footage for one incident, made by an investigator."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
