@@ -123,7 +123,7 @@ def _target(viewer: Viewer, reference: str) -> Incident:
 
 
 @transaction.atomic
-def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason: str = "") -> EvidenceLink:
+def evidence_link(*, viewer: Viewer, evidence_id: int, incident: str, reason: str = "") -> EvidenceLink:
     """Link a file to a further incident, named by its reference (or id). The viewer must see the file and
     the incident and be entitled to add evidence to that incident."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
@@ -154,12 +154,12 @@ def evidence_link(*, viewer: Viewer, evidence_id: object, incident: str, reason:
 
 
 @transaction.atomic
-def evidence_unlink(*, viewer: Viewer, evidence_id: object, incident_id: object, reason: str = "") -> None:
+def evidence_unlink(*, viewer: Viewer, evidence_id: int, incident_id: int, reason: str = "") -> None:
     """Take a file off an incident it was linked to (its first incident stays its home)."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     link = (
         EvidenceLink.objects.select_for_update()
-        .filter(evidence=evidence, incident_id=int(str(incident_id)))
+        .filter(evidence=evidence, incident_id=incident_id)
         .select_related("incident")
         .first()
         if str(incident_id).isdigit()

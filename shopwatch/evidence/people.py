@@ -30,10 +30,8 @@ from .selectors import evidence_to_change
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif"}
 
 
-def _person(viewer: Viewer, person_id: object) -> Person:
-    person = (
-        person_queryset(viewer).filter(pk=int(str(person_id))).first() if str(person_id).isdigit() else None
-    )
+def _person(viewer: Viewer, person_id: int | None) -> Person:
+    person = person_queryset(viewer).filter(pk=person_id).first() if person_id is not None else None
     if person is None:
         raise ValidationFailed([FieldError("person", "No person with that id that you can see.")])
     return person
@@ -77,7 +75,7 @@ def person_candidates(*, viewer: Viewer, evidence: EvidenceFile) -> list[Person]
 
 @transaction.atomic
 def evidence_person_add(
-    *, viewer: Viewer, evidence_id: object, person_id: object, note: str = ""
+    *, viewer: Viewer, evidence_id: int, person_id: int | None, note: str = ""
 ) -> EvidencePerson:
     """Record that the file shows the person (both must be visible to the viewer)."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
@@ -113,14 +111,12 @@ def evidence_person_add(
 
 
 @transaction.atomic
-def evidence_person_remove(
-    *, viewer: Viewer, evidence_id: object, person_id: object, reason: str = ""
-) -> None:
+def evidence_person_remove(*, viewer: Viewer, evidence_id: int, person_id: int, reason: str = "") -> None:
     """The file does not show the person after all: the pairing goes, with a reason."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     pairing = (
         EvidencePerson.objects.select_for_update()
-        .filter(evidence=evidence, person__in=person_queryset(viewer), person_id=int(str(person_id)))
+        .filter(evidence=evidence, person__in=person_queryset(viewer), person_id=person_id)
         .first()
         if str(person_id).isdigit()
         else None
@@ -149,7 +145,7 @@ def evidence_person_remove(
 
 
 @transaction.atomic
-def evidence_person_photo(*, viewer: Viewer, evidence_id: object, person_id: object) -> PersonPhoto:
+def evidence_person_photo(*, viewer: Viewer, evidence_id: int, person_id: int) -> PersonPhoto:
     """Take a still the file is paired with as the person's photo (for galleries): the bytes are copied
     into the person's record, which names the source file; the chain of custody records the copy."""
     from shopwatch.subjects.services import person_photo_add
@@ -157,7 +153,7 @@ def evidence_person_photo(*, viewer: Viewer, evidence_id: object, person_id: obj
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
     pairing = (
         EvidencePerson.objects.filter(
-            evidence=evidence, person__in=person_queryset(viewer), person_id=int(str(person_id))
+            evidence=evidence, person__in=person_queryset(viewer), person_id=person_id
         )
         .select_related("person")
         .first()

@@ -24,7 +24,7 @@ MAX_SHARE_DAYS = 365
 def evidence_share_create(
     *,
     viewer: Viewer,
-    evidence_id: object,
+    evidence_id: int,
     force: str = "",
     user: str = "",
     days: int | None = None,
