@@ -50,14 +50,10 @@ def evidence_queryset(viewer: Viewer) -> QuerySet[EvidenceFile]:
     return qs.filter(visible_q(viewer, EvidenceFile.audience) | Q(Exists(shared)) | Q(Exists(linked)))
 
 
-def evidence_to_change(*, viewer: Viewer, evidence_id: object) -> EvidenceFile:
+def evidence_to_change(*, viewer: Viewer, evidence_id: int) -> EvidenceFile:
     """An undeleted file the viewer may see, for sharing, linking or pairing it (not a view: not recorded);
     the same 404 for missing, forbidden and deleted."""
-    evidence = (
-        evidence_queryset(viewer).filter(pk=int(str(evidence_id)), deleted_at__isnull=True).first()
-        if str(evidence_id).isdigit()
-        else None
-    )
+    evidence = evidence_queryset(viewer).filter(pk=evidence_id, deleted_at__isnull=True).first()
     if evidence is None:
         raise Http404(NOT_FOUND_MESSAGE)
     return evidence
