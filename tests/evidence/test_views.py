@@ -9,6 +9,7 @@ from shopwatch.core.models import AuditEvent
 from shopwatch.evidence import services
 from shopwatch.evidence.models import EvidenceFile
 from tests.evidence.images import heic_bytes, jpeg_bytes
+from tests.pages import without_tokens
 from tests.world import World
 
 
@@ -118,7 +119,7 @@ def test_unentitled_get_the_same_404_as_missing(
     forbidden = client.get(f"/evidence/{photo.pk}/{path}")
     missing = client.get(f"/evidence/{photo.pk + 1000}/{path}")
     assert forbidden.status_code == missing.status_code == 404
-    assert forbidden.content == missing.content
+    assert without_tokens(forbidden.content) == without_tokens(missing.content)
     assert not AuditEvent.objects.filter(object_type="evidence", action="view").exists()
     photo.refresh_from_db()
     assert not photo.thumbnail
