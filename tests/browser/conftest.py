@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 from tests.browser.axe import serve_axe
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
+from tests.browser.journeys import PHONE, console_errors, open_browser  # noqa: F401 (fixtures for the journeys)
 
 
 class CspWatch:
