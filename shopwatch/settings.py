@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import xstatic.pkg.leaflet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -274,12 +275,33 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# --- Maps ------------------------------------------------------------------------------------
+# The tile server under the dashboards' maps (empty: none; the app's own outlines are always drawn).
+SHOPWATCH_MAP_TILES_URL = os.environ.get(
+    "SHOPWATCH_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+).strip()
+SHOPWATCH_MAP_TILES_ATTRIBUTION = os.environ.get(
+    "SHOPWATCH_MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors"
+).strip()
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The origin the page's CSP must allow images from for the tile URL (``{s}`` subdomains: any)."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if not url or scheme not in ("http", "https") or not host:
+        return []
+    if "{s}" in host:
+        host = "*." + host.split("{s}.", 1)[-1]
+    return [f"{scheme}://{host}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin(SHOPWATCH_MAP_TILES_URL)],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -296,7 +318,8 @@ try:
 except OSError as _exc:
     raise _data_dir_unusable(_exc) from _exc
 # The project-wide stylesheet and scripts live in shopwatch/static (not inside an app).
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet's files (xstatic-leaflet) are served under static/leaflet/ for the dashboards' maps.
+STATICFILES_DIRS: list[Any] = [BASE_DIR / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/media-not-served/"
 STORAGES: dict[str, dict[str, Any]] = {
