@@ -352,6 +352,9 @@ SHOPWATCH_SECRETS_KEY = os.environ.get("SHOPWATCH_SECRETS_KEY", "")
 SHOPWATCH_MAX_UPLOAD_BYTES = int(os.environ.get("SHOPWATCH_MAX_UPLOAD_BYTES", str(10 * 1024**3)))
 # An upload with no bytes arriving for this long is abandoned: its partial file is deleted.
 SHOPWATCH_UPLOAD_ABANDON_HOURS = float(os.environ.get("SHOPWATCH_UPLOAD_ABANDON_HOURS", "24"))
+# With an S3 object store, tus uploads go into an S3 multipart upload in parts of this size (at least 5 MiB,
+# S3's minimum; larger for files that would need more than 10,000 parts): a web host keeps at most one part.
+SHOPWATCH_UPLOAD_PART_BYTES = int(os.environ.get("SHOPWATCH_UPLOAD_PART_BYTES", str(8 * 1024 * 1024)))
 # A ZIP export may unpack to at most this many bytes, and no entry may compress better than the ratio.
 SHOPWATCH_ZIP_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("SHOPWATCH_ZIP_MAX_UNCOMPRESSED_BYTES", str(50 * 1024**3))
