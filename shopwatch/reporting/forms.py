@@ -10,10 +10,11 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from shopwatch.core.models import Store
-from shopwatch.subjects.models import Person
+from shopwatch.core.pickers import PickerField
 
 from .models import Flag, IncidentStatus, IncidentType, Priority
 from .selectors import IncidentFilters
@@ -112,13 +113,12 @@ class IncidentReportForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         error_messages={"invalid": "Enter an amount in pounds, like 24.99."},
     )
-    known_person = forms.TypedChoiceField(
+    known_person = PickerField(
         label="Known person",
-        coerce=int,
         required=False,
-        empty_value=None,
-        choices=(),
-        help_text="If you recognise them from the partnership's list.",
+        url=reverse_lazy("reporting:pick-people"),
+        help_text="If you recognise them from the partnership's gallery: type part of their name and choose "
+        "them (their photo and where they were last seen are shown).",
     )
     offender_description = forms.CharField(
         label="Describe the person",
@@ -137,7 +137,7 @@ class IncidentReportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, stores: Sequence[Store], persons: Iterable[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stores: Sequence[Store], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # No maxlength in the page: a browser would cut a long paste silently. The limit is checked as the
         # user types (data-max-chars, reporting/report-form.js) and on the server, with an inline message.
@@ -150,9 +150,6 @@ class IncidentReportForm(forms.Form):
         if len(stores) == 1:
             store_field.widget = forms.HiddenInput()
             store_field.initial = stores[0].pk
-        person_field = self.fields["known_person"]
-        assert isinstance(person_field, forms.TypedChoiceField)
-        person_field.choices = [("", "Not known / not listed"), *((p.pk, p.display_name) for p in persons)]
         self.fields["occurred_at"].initial = now_local_input
         for name in ("type", "description"):
             self.fields[name].widget.attrs["required"] = True
@@ -162,6 +159,7 @@ class IncidentReportForm(forms.Form):
         value: Decimal | None = d.get("goods_value")
         goods_text = (d.get("goods_description") or "").strip()
         goods = [GoodsInput(description=goods_text, value=value or Decimal("0"))] if goods_text else []
+        # The view has put the id of the person picked or typed here (reporting.pickers.person_resolve).
         person: int | None = d.get("known_person")
         offender_text = d.get("offender_description") or ""
         offenders = (

@@ -24,14 +24,16 @@ from shopwatch.core.files.sniff import photo_check
 from shopwatch.core.forms import add_service_errors
 from shopwatch.core.idempotency import request_fingerprint
 from shopwatch.core.models import Distribution, Store
+from shopwatch.core.pickers import Pick, PickError, pick_error_to_form
 from shopwatch.core.selectors import store_list
 from shopwatch.subjects.registrations import format_registration
-from shopwatch.subjects.selectors import person_choices, person_queryset
+from shopwatch.subjects.selectors import person_queryset
 
 from . import selectors, services
 from .forms import IncidentFilterForm, IncidentReportForm, form_field_for
 from .models import FLAG_FIELDS, Flag, Incident, IncidentStatus
 from .pages import incident_detail_sections, incident_submitted_sections
+from .pickers import person_resolve
 
 PAGE_SIZE = 50
 _STATUS_LABELS = dict(IncidentStatus.choices)
@@ -77,6 +79,21 @@ def _file_report(viewer: Viewer, form: IncidentReportForm) -> tuple[int, bool]:
     )
 
 
+def _known_person(viewer: Viewer, form: IncidentReportForm) -> bool:
+    """Replace the known person picked or typed by their id; False (the form showing why, with the people
+    who fit when several do) if it names no one person the reporter may see."""
+    pick = form.cleaned_data.get("known_person")
+    if not isinstance(pick, Pick) or not pick:
+        form.cleaned_data["known_person"] = None
+        return True
+    try:
+        form.cleaned_data["known_person"] = person_resolve(viewer=viewer, pick=pick).pk
+    except PickError as exc:
+        pick_error_to_form(form, "known_person", exc)
+        return False
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
@@ -84,12 +101,11 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     stores = _reportable_stores(viewer)
     if not stores:
         return render(request, "reporting/incident_form.html", {"no_stores": True}, status=403)
-    persons = person_choices(viewer=viewer)
     photos_dropped = False
     fault: Fault | None = None
     if request.method == "POST":
-        form = IncidentReportForm(request.POST, request.FILES, stores=stores, persons=persons)
-        if form.is_valid():
+        form = IncidentReportForm(request.POST, request.FILES, stores=stores)
+        if form.is_valid() and _known_person(viewer, form):
             errors = _photo_errors(form.cleaned_data["photos"])
             if not errors:
                 try:
@@ -125,9 +141,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, errors, field_for=form_field_for)
         photos_dropped = bool(request.FILES)
     else:
-        form = IncidentReportForm(
-            initial={"token": secrets.token_urlsafe(24)}, stores=stores, persons=persons
-        )
+        form = IncidentReportForm(initial={"token": secrets.token_urlsafe(24)}, stores=stores)
     response = render(
         request,
         "reporting/incident_form.html",
@@ -135,6 +149,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "single_store": stores[0] if len(stores) == 1 else None,
             "photos_dropped": photos_dropped,
+            "offers_known_people": person_queryset(viewer).exists(),
         },
         status=fault.status if fault else 422 if form.is_bound else 200,
     )
