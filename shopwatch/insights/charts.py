@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .selectors import Figure
+from .selectors import MIN_CHANGE_BASE, Figure
 
 INK = "#0b0c0c"
 BAR = "#1d3f8f"
@@ -136,8 +136,11 @@ def hex_map(
     return _svg(width, height, label, "".join(parts))
 
 
-def change_text(change: float | None) -> str:
+def change_text(change: float | None, base: int | None = None) -> str:
+    """The change on the previous period in words; ``base`` is the earlier period's count behind it."""
     if change is None:
+        if base:
+            return f"not enough earlier data to compare (fewer than {MIN_CHANGE_BASE} the period before)"
         return "no earlier figures to compare"
     if abs(change) < 0.005:
         return "no change on the previous period"

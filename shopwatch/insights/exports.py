@@ -40,7 +40,13 @@ def dashboard_csv(board: Dashboard) -> str:
         w.writerow(["totals", TOTAL_LABELS[key], fig.display])
     for key, change in board.changes.items():
         w.writerow(
-            ["change on previous period", TOTAL_LABELS[key], "" if change is None else f"{change:+.1%}"]
+            [
+                "change on previous period",
+                TOTAL_LABELS[key],
+                f"{change:+.1%}"
+                if change is not None
+                else ("not enough earlier data" if board.change_bases.get(key) else ""),
+            ]
         )
     w.writerow([])
     w.writerow(["month", "incidents", "violence or threats"])

@@ -24,6 +24,9 @@ from .models import DailyRollup, HourlyRollup, OffenderRollup, RollupState, Type
 from .rollups import rollup_refresh, rollups_stale
 from .scopes import SUPPRESS_BELOW, DashboardScope
 
+# A percent change is shown only against an earlier period with at least this many: "up 24,875%" on 4
+# incidents says nothing about a trend (and a PCC would read it as one).
+MIN_CHANGE_BASE = 10
 HEX_RESOLUTION = 8  # cells about 0.7 km² : a town centre is a handful of cells
 MEASURES = [
     "incidents",
@@ -78,7 +81,9 @@ class Dashboard:
     period: Period
     previous: Period
     totals: dict[str, Figure]
-    changes: dict[str, float | None]
+    changes: dict[
+        str, float | None
+    ]  # None: no earlier figures, or fewer than MIN_CHANGE_BASE to compare with
     weekly: list[tuple[dt.date, Figure]]
     monthly: list[tuple[dt.date, Figure, Figure]]
     by_type: list[tuple[str, Figure]]
@@ -90,6 +95,9 @@ class Dashboard:
     outcome_mix: dict[str, int] = field(default_factory=dict)
     outcome_mix_month: dt.date | None = None
     prevention: list[dict[str, Any]] = field(default_factory=list)
+    change_bases: dict[str, int] = field(
+        default_factory=dict
+    )  # the earlier period's count behind each change
 
 
 def _fmt_count(n: float | int | None, suppress: bool) -> Figure:
@@ -128,6 +136,13 @@ def _change(now: float, before: float) -> float | None:
     if before == 0:
         return None
     return (now - before) / before
+
+
+def _period_change(now: float, before: float, base: float) -> float | None:
+    """The change on the previous period, or None when the earlier period counted fewer than the minimum."""
+    if base < MIN_CHANGE_BASE:
+        return None
+    return _change(now, before)
 
 
 def _sum_measures(qs: Any) -> dict[str, float]:
@@ -228,7 +243,13 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
         "solved_rate_unreviewed": _fmt_rate(t["solved_unreviewed"], sent["incidents"] - t["reviewed"], sup),
         "rcap_attendance_rate": _fmt_rate(t["rcap_attended"], t["rcap_attendance_due"], sup),
     }
-    changes = {k: _change(t[k], p[k]) for k in ("incidents", "violent", "value_lost")}
+    # Value lost is compared only when enough incidents carried it the period before.
+    bases = {
+        "incidents": int(p["incidents"]),
+        "violent": int(p["violent"]),
+        "value_lost": int(p["incidents"]),
+    }
+    changes = {k: _period_change(t[k], p[k], bases[k]) for k in ("incidents", "violent", "value_lost")}
 
     labels = dict(IncidentType.choices)
     by_type = [(labels.get(kind, kind), _fmt_count(count, sup)) for kind, count in raw["types"]]
@@ -275,6 +296,7 @@ def dashboard(*, viewer: Viewer, scope: DashboardScope, period: Period, audit: b
         top_stores=top_stores,
         top_offenders=top_offenders,
         hexes=hexes,
+        change_bases=bases,
     )
     _police_data(board, f, period)
     if scope.kind == "store":

@@ -78,9 +78,13 @@ def dashboard(request: HttpRequest, kind: str, key: str) -> HttpResponse:
             "query": request.GET.urlencode(),
             "labels": exports.TOTAL_LABELS,
             "days": exports.DAYS,
-            "change_incidents": charts.change_text(board.changes["incidents"]),
-            "change_violent": charts.change_text(board.changes["violent"]),
-            "change_value": charts.change_text(board.changes["value_lost"]),
+            "change_incidents": charts.change_text(
+                board.changes["incidents"], board.change_bases.get("incidents")
+            ),
+            "change_violent": charts.change_text(board.changes["violent"], board.change_bases.get("violent")),
+            "change_value": charts.change_text(
+                board.changes["value_lost"], board.change_bases.get("value_lost")
+            ),
             "monthly_chart": charts.column_chart(
                 monthly_points, f"Incidents by month, {scope.title}", fmt="%b %y"
             ),
