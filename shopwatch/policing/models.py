@@ -69,6 +69,7 @@ class TriageAction(models.TextChoices):
     REQUEST_INFO = "request_info", "Asked the store for more information"
     REQUEST_CCTV = "request_cctv", "Asked the store for CCTV"
     ATTEND = "attend", "Attendance recorded"
+    STORE_ANSWERED = "store_answered", "The store answered the request"
 
 
 class TriageEvent(models.Model):
@@ -84,10 +85,33 @@ class TriageEvent(models.Model):
     class Meta:
         ordering: ClassVar = ["at", "id"]
 
-    # --- Hand-off to crime recording ------------------------------------------------------------------
-
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.action}"
+
+
+class StoreContact(models.Model):
+    """What a store chooses to share with its force for victim contact: the store's phone, a named contact
+    (a manager, by role) and opening hours. Set by the store's manager or the retailer's security manager;
+    police read it on the incident page, audited as a view of personal data when it names a person."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="police_contact")
+    phone = models.CharField("Store phone", max_length=30, blank=True)
+    contact_name = models.CharField("Contact's name", max_length=200, blank=True)
+    contact_role = models.CharField("Contact's role", max_length=100, blank=True)
+    contact_phone = models.CharField("Contact's phone", max_length=30, blank=True)
+    opening_hours = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Police contact for {self.store_id}"
+
+    @property
+    def names_a_person(self) -> bool:
+        return bool(self.contact_name.strip())
+
+
+# --- Hand-off to crime recording ------------------------------------------------------------------
 
 
 class ForceEndpoint(models.Model):

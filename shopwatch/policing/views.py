@@ -33,16 +33,23 @@ from .forms import (
     ReferralForm,
 )
 from .models import DeliveryStatus, TriageState, VictimReferral
-from .selectors import handoffs
+from .selectors import caseload, handoffs
 from .selectors import workload as workload_selectors
 from .selectors.callbacks import refused_callbacks
 from .selectors.cases import series_for_incident
 from .selectors.feedback import notifications_for
 from .selectors.outcomes import outcome_rates, rates_total
-from .selectors.queue import force_officers, queue_incident, queue_page, triage_history
+from .selectors.queue import (
+    force_officers,
+    overdue_count,
+    queue_incident,
+    queue_page,
+    triage_history,
+)
 from .services import care, records, triage
 from .services.common import force_incident
 from .services.handoff import delivery_replay, endpoint_configure
+from .targets import TARGETS
 
 if TYPE_CHECKING:
     from shopwatch.reporting.models import Incident
@@ -81,6 +88,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if state not in (None, *TriageState.values):
         state = None
     mine = request.GET.get("assigned") == "me"
+    overdue = request.GET.get("overdue") == "1"
     reference = request.GET.get("reference", "").strip()[:40]
     try:
         after = decode_cursor(request.GET.get("cursor"))
@@ -94,7 +102,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             state=state,
             assigned_to=viewer.user_id if mine else None,
             reference=reference,
+            overdue=overdue,
         )
+        overdue_total = overdue_count(viewer)
     params = request.GET.copy()
     next_link = None
     if cursor:
@@ -108,6 +118,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "next_link": next_link,
             "state": state or "",
             "mine": mine,
+            "overdue": overdue,
+            "overdue_total": overdue_total,
+            "targets": TARGETS,
             "reference": reference,
             "states": TriageState.choices,
             "is_supervisor": can(viewer, Action.SUPERVISE),
@@ -319,12 +332,49 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def workload(request: HttpRequest) -> HttpResponse:
+    _police(request)
+    return redirect("policing:team")
+
+
+@login_required
+def cases(request: HttpRequest) -> HttpResponse:
+    """The officer's own cases: taken, given or accepted, with what to do next."""
     viewer = _police(request)
+    finished = request.GET.get("finished") == "1"
     try:
-        loads, bands = workload_selectors.workload(viewer=viewer)
+        with transaction.atomic():
+            rows = caseload.my_cases(viewer=viewer, finished=finished)
     except ServiceError as exc:
         raise Http404("Not found.") from exc
-    return render(request, "policing/workload.html", {"loads": loads, "bands": bands})
+    return render(
+        request,
+        "policing/cases.html",
+        {"rows": rows, "finished": finished, "overdue": sum(1 for r in rows if r.overdue)},
+    )
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """A supervisor's view of the team's work: who holds what, what is overdue, how long the queue waits."""
+    viewer = _police(request)
+    try:
+        with transaction.atomic():
+            officers = caseload.team_cases(viewer=viewer)
+            loads, bands = workload_selectors.workload(viewer=viewer)
+            unassigned = caseload.overdue_unassigned(viewer=viewer)
+    except ServiceError as exc:
+        raise Http404("Not found.") from exc
+    return render(
+        request,
+        "policing/team.html",
+        {
+            "officers": officers,
+            "bands": bands,
+            "loads": loads,
+            "overdue_unassigned": unassigned,
+            "overdue_held": sum(o.overdue for o in officers),
+        },
+    )
 
 
 @login_required

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -44,6 +45,7 @@ from ..models import (
     TriageState,
 )
 from ..services.common import force_incident, force_incidents
+from ..targets import ATTENDANCE, RESPONSES, TARGETS, due_at
 
 
 def _sent_at() -> Coalesce:
@@ -67,6 +69,29 @@ def _happening_now() -> Case:
     )
 
 
+def with_overdue(qs: QuerySet[Any], now: dt.datetime | None = None) -> QuerySet[Any]:
+    """Annotate ``overdue``: still waiting for the police response its priority's target asks for
+    (``policing.targets``), past that target. Needs ``sent_at`` annotated first."""
+    now = now or timezone.now()
+    events = TriageEvent.objects.filter(incident=OuterRef("pk"))
+    qs = qs.annotate(
+        responded=Exists(events.filter(action__in=RESPONSES)),
+        attended=Exists(events.filter(action__in=ATTENDANCE)),
+    )
+    whens = [
+        When(
+            Q(priority=priority, sent_at__lt=now - target.within)
+            & Q(**{"attended" if target.attend else "responded": False}),
+            then=Value(True),
+        )
+        for priority, target in TARGETS.items()
+    ]
+    annotated: QuerySet[Any] = qs.annotate(
+        overdue=Case(*whens, default=Value(False), output_field=BooleanField())
+    )
+    return annotated
+
+
 # The triage queue: Retail Crime Action Plan priority, then what is happening now (offender on scene or
 # violence, sent within HAPPENING_NOW), then score (highest first), then longest waiting.
 QUEUE_ORDER = (
@@ -79,7 +104,12 @@ QUEUE_ORDER = (
 
 
 def queue_queryset(
-    viewer: Viewer, *, assigned_to: int | None = None, state: str | None = None, reference: str = ""
+    viewer: Viewer,
+    *,
+    assigned_to: int | None = None,
+    state: str | None = None,
+    reference: str = "",
+    overdue: bool = False,
 ) -> QuerySet[Incident]:
     """Open incidents in the caller's force queue, in Retail Crime Action Plan order: priority, then an
     offender on scene or violence happening now, then priority score (highest first), then the longest
@@ -92,6 +122,8 @@ def queue_queryset(
     )
     if reference.strip():
         qs = qs.filter(reference__iexact=reference.strip())
+    if overdue:
+        qs = with_overdue(qs).filter(overdue=True)
     if assigned_to is not None:
         qs = qs.filter(triage__assigned_to_id=assigned_to)
     if state == TriageState.NEW:
@@ -99,6 +131,11 @@ def queue_queryset(
     elif state:
         qs = qs.filter(triage__state=state)
     return keyset_order(qs, QUEUE_ORDER, None)
+
+
+def overdue_count(viewer: Viewer) -> int:
+    """How many incidents in the caller's open queue are past their priority's response target."""
+    return with_overdue(queue_queryset(viewer).order_by()).filter(overdue=True).count()
 
 
 def _queue_details(ids: list[int]) -> list[Incident]:
@@ -118,7 +155,7 @@ def _queue_details(ids: list[int]) -> list[Incident]:
         .values("n")
     )
     known = IncidentOffender.objects.filter(incident=OuterRef("pk"), person__isnull=False)
-    rows = (
+    rows = with_overdue(
         Incident.objects.filter(pk__in=ids)
         .select_related("store", "store__retailer", "triage", "triage__assigned_to")
         .annotate(
@@ -142,6 +179,8 @@ class QueueRow:
     known_person: bool
     state: str
     assigned_to: User | None
+    overdue: bool
+    due_at: dt.datetime
 
 
 def queue_page(
@@ -152,9 +191,10 @@ def queue_page(
     assigned_to: int | None = None,
     state: str | None = None,
     reference: str = "",
+    overdue: bool = False,
 ) -> tuple[list[QueueRow], list[Any] | None]:
     """One page of the queue in triage order, and the keyset cursor for the next. Audited as a listing."""
-    qs = queue_queryset(viewer, assigned_to=assigned_to, state=state, reference=reference)
+    qs = queue_queryset(viewer, assigned_to=assigned_to, state=state, reference=reference, overdue=overdue)
     if after:
         qs = qs.filter(keyset_after(QUEUE_ORDER, after))
     # Order and cut the page on the narrow rows first; only the page's rows get their details.
@@ -175,6 +215,8 @@ def queue_page(
                 known_person=inc.known_person,  # type: ignore[attr-defined]
                 state=triage.state if triage else TriageState.NEW,
                 assigned_to=triage.assigned_to if triage else None,
+                overdue=inc.overdue,  # type: ignore[attr-defined]
+                due_at=due_at(inc.priority, sent),
             )
         )
     cursor = keyset_cursor(QUEUE_ORDER, out[-1].incident) if more and rows else None
