@@ -50,12 +50,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where each person starts: a shop worker on the report form, police on their queue, a PCC office on its
-    dashboards, everyone else on the incidents they may see."""
+    """Where each person starts: a shop worker on the report form, police on their queue (a supervisor on the
+    team's work), a PCC office on its dashboards, everyone else on the incidents they may see."""
     viewer = viewer_for(request.user)
     if viewer.roles and viewer.roles <= {Role.STORE_REPORTER}:
         return redirect("reporting:incident-new")
-    if viewer.police_force_ids and viewer.roles & {Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR}:
+    if viewer.police_force_ids and Role.POLICE_SUPERVISOR in viewer.roles:
+        return redirect("policing:team")  # the team's work: who holds what, what is overdue
+    if viewer.police_force_ids and Role.POLICE_INVESTIGATOR in viewer.roles:
         return redirect("policing:queue")
     if viewer.roles and viewer.roles <= {Role.PCC_SCRUTINY}:
         return redirect("insights:index")
