@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from shopwatch.core.entitlements import Viewer, get_visible, scope
 from shopwatch.core.models import (
@@ -36,7 +38,61 @@ def alert_list(*, viewer: Viewer, limit: int = 50) -> list[Alert]:
     )
 
 
-def alert_detail(*, viewer: Viewer, alert_id: object) -> Alert:
+# How long an alert stays in the banner of every page while its recipient has not acknowledged it.
+BANNER_HOURS = 24
+BANNER_LIMIT = 5
+
+
+def receives_alerts(viewer: Viewer) -> bool:
+    """Whether alerts reach this viewer's open pages at all: members taking part in a partnership or working
+    at a store (security managers through their estate), and police of a force. A national unit, a PCC
+    office, a navigator organisation and platform admins receive none, so their pages open no stream."""
+    return bool(viewer.store_ids or viewer.partnership_ids or viewer.police_force_ids)
+
+
+def banner_alerts(*, viewer: Viewer, now: dt.datetime | None = None) -> list[Alert]:
+    """The viewer's current alerts, newest first: raised in the last day, visible to them, meant for them
+    (within their chosen distance of one of their stores, when they chose one), not yet acknowledged by them
+    and not raised by them. Shown in the banner of every page, so an alert raised before the page opened is
+    not missed."""
+    if viewer.user_id is None or not receives_alerts(viewer):
+        return []
+    since = (now or timezone.now()) - dt.timedelta(hours=BANNER_HOURS)
+    acknowledged = AlertReceipt.objects.filter(user_id=viewer.user_id, acknowledged_at__isnull=False).values(
+        "alert_id"
+    )
+    qs = (
+        scope(Alert.objects.select_related("store"), viewer)
+        .filter(created_at__gte=since)
+        .exclude(pk__in=acknowledged)
+        .exclude(raised_by_id=viewer.user_id)
+        .order_by("-created_at", "-id")
+    )
+    pref = AlertPreference.objects.filter(user_id=viewer.user_id, mode=AreaMode.RADIUS).first()
+    homes = (
+        [
+            (lat, lon)
+            for lat, lon in Store.objects.filter(pk__in=viewer.store_ids).values_list("latitude", "longitude")
+            if lat is not None and lon is not None
+        ]
+        if pref is not None
+        else []
+    )
+    if pref is None or not homes:
+        return list(qs[:BANNER_LIMIT])
+    near = []
+    for alert in qs[: BANNER_LIMIT * 10]:
+        if any(
+            distance_km(lat, lon, alert.store.latitude, alert.store.longitude) <= pref.radius_km
+            for lat, lon in homes
+        ):
+            near.append(alert)
+            if len(near) == BANNER_LIMIT:
+                break
+    return near
+
+
+def alert_detail(*, viewer: Viewer, alert_id: int) -> Alert:
     qs = scope(Alert.objects.select_related("store", "raised_by"), viewer).prefetch_related(
         Prefetch("receipts", queryset=AlertReceipt.objects.select_related("user").order_by("seen_at"))
     )

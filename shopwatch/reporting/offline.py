@@ -14,6 +14,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from shopwatch.core.entitlements import Viewer
+
 # The pages a shop worker needs without a network: the form, the waiting/confirmation page, recent reports.
 CACHED_PAGES = ("reporting:incident-new", "reporting:offline-waiting", "reporting:incident-list")
 STATIC_FILES = (
@@ -23,6 +25,13 @@ STATIC_FILES = (
     "shopwatch/offline.js",
     "alerts/live.js",
 )
+
+
+def offline_pages(viewer: Viewer) -> list[str]:
+    """The pages the service worker may keep on this viewer's device: only those they may open (the report
+    form and its waiting page for people who may report; recent reports for everyone)."""
+    names = CACHED_PAGES if viewer.reportable_store_ids else ("reporting:incident-list",)
+    return [reverse(name) for name in names]
 
 
 @require_GET

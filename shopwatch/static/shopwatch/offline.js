@@ -84,7 +84,8 @@
     navigator.serviceWorker.register(status.getAttribute("data-sw-url"), { scope: "/" }).catch(function () {});
     navigator.serviceWorker.ready.then(function (reg) {
       registration = reg;
-      if (reg.active) { reg.active.postMessage("warm"); }
+      var pages = (status.getAttribute("data-offline-pages") || "").split(" ").filter(Boolean);
+      if (reg.active && pages.length) { reg.active.postMessage({ warm: pages }); }
     });
   }
 

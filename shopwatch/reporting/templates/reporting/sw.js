@@ -21,9 +21,11 @@ async function remember(path, response) {
   await cache.put(path, response);
 }
 
-async function warm() {
+// The page names the pages its user may open; only those of CACHED_PAGES are fetched and kept.
+async function warm(pages) {
   var cache = await caches.open(PAGES);
   for (var path of CACHED_PAGES) {
+    if (pages.indexOf(path) === -1) { continue; }
     if (await cache.match(path)) { continue; }
     try { await remember(path, await fetch(path, { credentials: "same-origin" })); } catch (e) { return; }
   }
@@ -92,7 +94,7 @@ self.addEventListener("install", function (event) {
 });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 self.addEventListener("message", function (event) {
-  if (event.data === "warm") { event.waitUntil(warm()); }
+  if (event.data && event.data.warm) { event.waitUntil(warm([].concat(event.data.warm))); }
   if (event.data === "forget") { event.waitUntil(caches.delete(PAGES)); }
 });
 self.addEventListener("sync", function (event) {
