@@ -8,17 +8,23 @@ through the same filter, so a store only ever finds its own codes, and PCC offic
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, scope
-from shopwatch.core.models import AuditAction, Store
+from shopwatch.core.models import AuditAction, AuditEvent, Role, Store
 from shopwatch.reporting.models import Incident
 
 from .models import Deployment, MarkedProperty, MarkingKit, SignageDisplay, normalise_code, split_code
+
+LOOKUP_SUMMARY = "Looked up marking code"
 
 
 def _held_q(viewer: Viewer, *, store: str, owner: str, unplaced_to_police: bool = False) -> Q:
@@ -125,7 +131,7 @@ def code_lookup(*, viewer: Viewer, code: str) -> Lookup:
         object_type="marking_kit" if kit else "marked_property" if prop else "marking_code",
         object_id=found.pk if found else "",
         store_id=found.store_id if found else None,
-        summary=f"Looked up marking code {norm[:60]}" + ("" if found else " (no match)"),
+        summary=f"{LOOKUP_SUMMARY} {norm[:60]}" + ("" if found else " (no match)"),
         detail={"code": norm[:60], "found": found is not None},
     )
     if found is None:
@@ -140,9 +146,17 @@ def code_lookup(*, viewer: Viewer, code: str) -> Lookup:
 
 
 def signage_list(*, viewer: Viewer, partnership_id: int | None = None) -> list[SignageDisplay]:
-    """Stores displaying marking signage in the partnerships the viewer takes part in (or one of them)."""
+    """Stores displaying marking signage in the partnerships the viewer takes part in (or one of them); a
+    PCC office's, in its force area (signage is on show to the public, so the store is named)."""
     partnerships = set(viewer.partnership_ids) | set(viewer.managed_partnership_ids)
     qs = SignageDisplay.objects.select_related("store")
+    if viewer.is_pcc and not (viewer.platform_admin or viewer.is_police or partnerships):
+        if viewer.force_id is None:
+            return []
+        qs = qs.filter(store__force_id=viewer.force_id)
+        if partnership_id is not None:
+            qs = qs.filter(store__partnerships=partnership_id)
+        return list(qs.distinct().order_by("store__name", "id"))
     if not (viewer.platform_admin or viewer.is_police):
         if partnership_id is not None and partnership_id not in partnerships:
             return []
@@ -154,3 +168,84 @@ def signage_list(*, viewer: Viewer, partnership_id: int | None = None) -> list[S
     elif partnership_id is not None:
         qs = qs.filter(store__partnerships=partnership_id)
     return list(qs.distinct().order_by("store__name", "id"))
+
+
+SUPPRESS_BELOW = 5
+
+
+@dataclass(frozen=True)
+class MarkingMonth:
+    month: dt.date
+    kits_issued: int | None  # None: fewer than 5 on an aggregates-only (PCC) view
+    deployments: int | None
+    lookups: int | None  # code look-ups that found a kit or property held in the area
+
+
+def _area_stores(viewer: Viewer, partnership_id: int | None) -> tuple[QuerySet[Store], bool]:
+    """The stores whose marking use the viewer may see in aggregate, and whether small counts are hidden."""
+    if viewer.platform_admin:
+        stores = Store.objects.all()
+        return (stores.filter(partnerships=partnership_id) if partnership_id else stores), False
+    if partnership_id is not None and partnership_id in viewer.managed_partnership_ids:
+        return Store.objects.filter(partnerships=partnership_id), False
+    if Role.PCC_SCRUTINY in viewer.roles and viewer.force_id is not None and partnership_id is None:
+        return Store.objects.filter(force_id=viewer.force_id), True
+    raise Http404(NOT_FOUND_MESSAGE)
+
+
+def use_by_month(
+    *, viewer: Viewer, partnership_id: int | None = None, months: int = 12, today: dt.date | None = None
+) -> list[MarkingMonth]:
+    """Kits issued, deployments logged and codes looked up, a month, for a partnership's stores (its
+    managers) or a PCC office's force area (aggregates only, counts under 5 hidden). Audited."""
+    stores, suppress = _area_stores(viewer, partnership_id)
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    since = dt.datetime.combine(first, dt.time(), tzinfo=timezone.get_current_timezone())
+    store_ids = stores.values("pk")
+
+    def by_month(qs: QuerySet[Any], field: str) -> dict[dt.date, int]:
+        rows = qs.annotate(m=TruncMonth(field)).values("m").annotate(n=Count("id")).order_by()
+        out: dict[dt.date, int] = {}
+        for r in rows:
+            m = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
+            out[m] = out.get(m, 0) + r["n"]
+        return out
+
+    kits = by_month(MarkingKit.objects.filter(store__in=store_ids, issued_on__gte=first), "issued_on")
+    used = by_month(
+        Deployment.objects.filter(kit__store__in=store_ids, deployed_at__gte=since), "deployed_at"
+    )
+    looked = by_month(
+        AuditEvent.objects.filter(
+            object_type__in=["marking_kit", "marked_property"],
+            action=AuditAction.VIEW,
+            summary__startswith=LOOKUP_SUMMARY,
+            store__in=store_ids,
+            at__gte=since,
+        ),
+        "at",
+    )
+
+    def shown(n: int) -> int | None:
+        return None if suppress and 0 < n < SUPPRESS_BELOW else n
+
+    out = []
+    month = first
+    while month <= today:
+        out.append(
+            MarkingMonth(
+                month, shown(kits.get(month, 0)), shown(used.get(month, 0)), shown(looked.get(month, 0))
+            )
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="marking_use",
+        summary=f"Viewed marking use by month over {months} months",
+        detail={"partnership": partnership_id},
+    )
+    return out
