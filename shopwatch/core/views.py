@@ -51,7 +51,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where each person starts: a shop worker on the report form, police on their queue (a supervisor on the
-    team's work), a PCC office on its dashboards, everyone else on the incidents they may see."""
+    team's work), a PCC office on its dashboards, a navigator on their caseload, everyone else on the
+    incidents they may see."""
     viewer = viewer_for(request.user)
     if viewer.roles and viewer.roles <= {Role.STORE_REPORTER}:
         return redirect("reporting:incident-new")
@@ -61,6 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("policing:queue")
     if viewer.roles and viewer.roles <= {Role.PCC_SCRUTINY}:
         return redirect("insights:index")
+    if viewer.roles and viewer.roles <= {Role.NAVIGATOR}:
+        return redirect("navigator:caseload")
     return redirect("reporting:incident-list")
 
 

@@ -82,8 +82,9 @@ def kit_issue(
     prefix, first = split_code(norm)
     last = first
     if last_code:
-        last_prefix, last = split_code(normalise_code(last_code))
-        if first is None or last is None or last_prefix != prefix or len(last_code) != len(code):
+        last_norm = normalise_code(last_code)
+        last_prefix, last = split_code(last_norm)
+        if first is None or last is None or last_prefix != prefix or len(last_norm) != len(norm):
             errors.append(FieldError("last_code", "A range's codes share their letters and end in numbers."))
         elif not 0 <= last - first < MAX_RANGE:
             errors.append(FieldError("last_code", f"After the first code, at most {MAX_RANGE:,} codes."))
