@@ -181,3 +181,49 @@ def repeat_victims_not_taking_part(
         .distinct()
         .order_by("-recent", "name")
     )
+
+
+@dataclass(frozen=True)
+class UptakeMonth:
+    month: dt.date
+    slug: str
+    title: str
+    completed: int | None  # assessments completed by the area's stores that month (None: under 5)
+    average: int | None  # their average score, shown only with 5 or more
+
+
+def uptake_by_month(*, viewer: Viewer, months: int = 12, today: dt.date | None = None) -> list[UptakeMonth]:
+    """Self-assessments completed a month by the viewer's area's stores and their average score, over time,
+    per question set (aggregates, counts under 5 suppressed; the same areas as :func:`uptake`). Audited."""
+    stores = _area_stores(viewer)
+    if stores is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    since = dt.datetime.combine(first, dt.time(), tzinfo=timezone.get_current_timezone())
+    sums: dict[tuple[dt.date, str], list[int]] = {}
+    titles: dict[str, str] = {}
+    rows = Assessment.objects.filter(store__in=stores.values("pk"), completed_at__gte=since).values_list(
+        "completed_at", "score", "question_set__slug", "question_set__title"
+    )
+    for completed_at, score, slug, title in rows:
+        month = timezone.localtime(completed_at).date().replace(day=1)
+        titles[slug] = title
+        entry = sums.setdefault((month, slug), [0, 0])
+        entry[0] += 1
+        entry[1] += score
+    out = []
+    for (month, slug), (n, total) in sorted(sums.items()):
+        shown = n >= SUPPRESS_BELOW
+        out.append(
+            UptakeMonth(month, slug, titles[slug], n if shown else None, round(total / n) if shown else None)
+        )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.VIEW,
+        object_type="assessment_uptake",
+        summary=f"Viewed uptake by month over {months} months",
+    )
+    return out
