@@ -436,6 +436,11 @@ class CaseFile(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def reference(self) -> str:
+        """The reference printed on the case file and shown on its page: the year it was opened and its number."""
+        return f"CF-{timezone.localtime(self.created_at):%Y}-{self.pk:05d}"
+
 
 STATUTORY_DECLARATION = (
     "This statement (consisting of {pages} page(s) each signed by me) is true to the best of my knowledge "

@@ -396,7 +396,16 @@ def casefile_export(*, viewer: Viewer, case_file: CaseFile) -> bytes:
                 }
             )
         pdf = casefile_pdf(
-            case=case_file, incidents=incidents, exhibits=exhibits, statements=statements, impacts=impacts
+            case=case_file,
+            incidents=incidents,
+            exhibits=exhibits,
+            statements=statements,
+            impacts=impacts,
+            visible_person_ids=set(
+                person_queryset(viewer)
+                .filter(incident_links__incident__in=incidents)
+                .values_list("pk", flat=True)
+            ),
         )
         zf.writestr("case-file.pdf", pdf)
         manifest_files.insert(
