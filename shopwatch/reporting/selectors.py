@@ -79,7 +79,7 @@ def incident_page(
     return rows, cursor
 
 
-def incident_detail(*, viewer: Viewer, incident_id: object, audit: bool = True) -> Incident:
+def incident_detail(*, viewer: Viewer, incident_id: int, audit: bool = True) -> Incident:
     """One incident with everything hanging off it; a 404 if missing or not the viewer's to see."""
     qs = incident_queryset(viewer).prefetch_related(
         Prefetch("goods", queryset=GoodsLine.objects.order_by("id")),
