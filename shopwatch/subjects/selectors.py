@@ -47,7 +47,7 @@ def person_list(*, viewer: Viewer, q: str = "", after_id: int | None = None, lim
     return rows
 
 
-def person_detail(*, viewer: Viewer, person_id: object) -> Person:
+def person_detail(*, viewer: Viewer, person_id: int) -> Person:
     person = get_visible(person_queryset(viewer).prefetch_related("photos"), viewer, pk=person_id)
     audit_record(
         viewer=viewer,
