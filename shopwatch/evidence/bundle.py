@@ -146,7 +146,7 @@ def exhibit_list_pdf(*, incident: Any, exhibits: list[Exhibit], made_by: str) ->
     return bytes(pdf.output())
 
 
-def evidence_bundle_export(*, viewer: Viewer, incident_id: object) -> Bundle:
+def evidence_bundle_export(*, viewer: Viewer, incident_id: int) -> Bundle:
     """An investigator's export of an incident's evidence. Police only; audited and in custody."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
     require(viewer, Action.EXPORT_EVIDENCE_BUNDLE, incident)

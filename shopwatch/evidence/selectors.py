@@ -104,7 +104,7 @@ def evidence_incidents(
 
 
 def evidence_page(
-    *, viewer: Viewer, incident_id: object, after: list[object] | None, limit: int
+    *, viewer: Viewer, incident_id: int, after: list[object] | None, limit: int
 ) -> tuple[list[EvidenceFile], list[object] | None]:
     """One page of an incident's evidence, oldest first, and the keyset cursor for the next; audited."""
     incident = get_visible(incident_queryset(viewer), viewer, pk=incident_id)
@@ -124,16 +124,16 @@ def evidence_page(
     return rows, cursor
 
 
-def _ended_share(viewer: Viewer, evidence_id: object) -> EvidenceShare | None:
-    if viewer.user_id is None or not str(evidence_id).isdigit():
+def _ended_share(viewer: Viewer, evidence_id: int) -> EvidenceShare | None:
+    if viewer.user_id is None:
         return None
-    return _shares_for(viewer).filter(evidence_id=int(str(evidence_id))).order_by("-expires_at").first()
+    return _shares_for(viewer).filter(evidence_id=evidence_id).order_by("-expires_at").first()
 
 
 def evidence_get(
     *,
     viewer: Viewer,
-    evidence_id: object,
+    evidence_id: int,
     purpose: str = "content",
     record_if: Callable[[EvidenceFile], bool] | None = None,
 ) -> EvidenceFile:
@@ -146,11 +146,7 @@ def evidence_get(
     """
     from .custody import custody_append
 
-    evidence = (
-        evidence_queryset(viewer).filter(pk=int(str(evidence_id))).first()
-        if str(evidence_id).isdigit()
-        else None
-    )
+    evidence = evidence_queryset(viewer).filter(pk=evidence_id).first()
     if evidence is None:
         ended = _ended_share(viewer, evidence_id)
         if ended is not None:
@@ -204,7 +200,7 @@ def evidence_persons(*, viewer: Viewer, evidence: EvidenceFile) -> list[Evidence
     )
 
 
-def evidence_for_person(*, viewer: Viewer, person_id: object) -> tuple[Person, list[EvidenceFile]]:
+def evidence_for_person(*, viewer: Viewer, person_id: int) -> tuple[Person, list[EvidenceFile]]:
     """The person (404 if the viewer may not see them) and the files that show them, among those the viewer
     may see (not deleted), newest first; the listing is audited."""
     person = get_visible(person_queryset(viewer), viewer, pk=person_id)
