@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from shopwatch.core.api import ProblemError, ProblemOut, decode_cursor, encode_cursor, next_url, viewer_of
+from shopwatch.core.api import Id, ProblemError, ProblemOut, decode_cursor, encode_cursor, next_url, viewer_of
 from shopwatch.core.errors import FieldError
 
 from . import selectors
@@ -96,7 +96,7 @@ def list_hits(request: HttpRequest) -> Any:
 
 
 @router.get("/links/{link_id}", response={200: LinkOut, **ERRORS}, summary="One link proposal")
-def get_link(request: HttpRequest, link_id: int) -> Any:
+def get_link(request: HttpRequest, link_id: Id) -> Any:
     """A proposal whose two persons you may both see; 404, as for a missing one, otherwise. Audited."""
     with transaction.atomic():
         proposal = selectors.proposal_detail(viewer=viewer_of(request), proposal_id=link_id)
@@ -109,7 +109,7 @@ def get_link(request: HttpRequest, link_id: int) -> Any:
     response={200: LinkOut, 403: ProblemOut, 409: ProblemOut, **ERRORS},
     summary="Accept or reject a link proposal",
 )
-def decide_link(request: HttpRequest, link_id: int, payload: DecisionIn) -> Any:
+def decide_link(request: HttpRequest, link_id: Id, payload: DecisionIn) -> Any:
     """A named investigator or analyst accepts or rejects a proposal, with a reason. Accepting joins the two
     persons' resolved identity; rejecting an accepted link splits it again; a rejected pair is never
     proposed again. Audited."""

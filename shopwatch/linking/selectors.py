@@ -65,11 +65,10 @@ def _persons(rows: list[LinkProposal]) -> set[int]:
     return {p.person_a_id for p in rows} | {p.person_b_id for p in rows}
 
 
-def proposal_detail(*, viewer: Viewer, proposal_id: object) -> LinkProposal:
-    try:
-        proposal = proposal_queryset(viewer).get(pk=int(str(proposal_id)))
-    except (LinkProposal.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(NOT_FOUND_MESSAGE) from exc
+def proposal_detail(*, viewer: Viewer, proposal_id: int) -> LinkProposal:
+    proposal = proposal_queryset(viewer).filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404(NOT_FOUND_MESSAGE)
     audit_record(
         viewer=viewer,
         action=AuditAction.VIEW,
