@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
+from shopwatch.core.ids import MAX_ID, parse_id
+
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class SearchForm(forms.Form):
-    evidence = forms.IntegerField(label="Evidence still (its number)", min_value=1)
+    evidence = forms.IntegerField(label="Evidence still (its number)", min_value=1, max_value=MAX_ID)
     at = forms.CharField(
         label="For a video: the time of the frame to search (seconds or mm:ss)", max_length=20, required=False
     )
@@ -27,9 +29,10 @@ class DecisionForm(forms.Form):
     )
     reason = forms.CharField(label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def outcome(self) -> tuple[str, str | None]:
+    def outcome(self) -> tuple[str, int | None]:
+        """The outcome, and for a match the candidate's id (None where the choice names no valid id)."""
         outcome, _, candidate = str(self.cleaned_data["choice"]).partition(":")
-        return outcome, candidate or None
+        return outcome, parse_id(candidate)
 
 
 class SettingsForm(forms.Form):

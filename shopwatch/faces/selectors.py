@@ -92,15 +92,15 @@ def search_list(*, viewer: Viewer, limit: int = 50) -> list[FaceSearch]:
     return rows
 
 
-def search_get(*, viewer: Viewer, search_id: object, audit: bool = True) -> FaceSearch:
+def search_get(*, viewer: Viewer, search_id: int, audit: bool = True) -> FaceSearch:
     """One search the viewer may open, or the same 404 a missing one gets; the view is audited."""
     try:
         search = (
             search_queryset(viewer)
             .select_related("searched_by", "probe__incident__store", "organisation")
-            .get(pk=int(str(search_id)))
+            .get(pk=search_id)
         )
-    except (FaceSearch.DoesNotExist, ValueError) as exc:
+    except FaceSearch.DoesNotExist as exc:
         raise Http404(NOT_FOUND_MESSAGE) from exc
     if audit:
         persons = list(search.candidates.values_list("person_id", flat=True))

@@ -111,9 +111,9 @@ def _may_flag(viewer: Viewer, person: Person) -> bool:
 
 
 @transaction.atomic
-def face_exclusion_set(*, viewer: Viewer, person_id: object, note: str) -> FaceExclusion:
+def face_exclusion_set(*, viewer: Viewer, person_id: int, note: str) -> FaceExclusion:
     """Flag a person vulnerable: never searchable from now on, and their stored faces are deleted."""
-    person = Person.objects.filter(pk=int(str(person_id))).first() if str(person_id).isdigit() else None
+    person = Person.objects.filter(pk=person_id).first()
     if person is None or not _may_flag(viewer, person):
         raise Http404(NOT_FOUND_MESSAGE)
     errors: list[FieldError] = []
@@ -194,7 +194,7 @@ def probe_image(probe: EvidenceFile, frame_at: float | None) -> NDArray[np.uint8
 def face_search_run(
     *,
     viewer: Viewer,
-    evidence_id: object,
+    evidence_id: int,
     purpose: str,
     top_k: int = DEFAULT_TOP_K,
     frame_at: float | None = None,
@@ -296,7 +296,7 @@ def face_search_run(
 
 @transaction.atomic
 def face_decision_record(
-    *, viewer: Viewer, search_id: object, outcome: str, reason: str, candidate_id: object = None
+    *, viewer: Viewer, search_id: int, outcome: str, reason: str, candidate_id: int | None = None
 ) -> FaceDecision:
     """A named reviewer's decision on a search: match (naming the candidate), no match or inconclusive.
 
@@ -314,8 +314,8 @@ def face_decision_record(
         errors.append(FieldError("outcome", "One of match, no match or inconclusive."))
     candidate: FaceCandidate | None = None
     if outcome == Outcome.MATCH:
-        if str(candidate_id or "").isdigit():
-            candidate = search.candidates.filter(pk=int(str(candidate_id))).select_related("person").first()
+        if candidate_id is not None:
+            candidate = search.candidates.filter(pk=candidate_id).select_related("person").first()
         if candidate is None:
             errors.append(FieldError("candidate", "A match names one of this search's candidates."))
     if errors:
@@ -450,7 +450,7 @@ def face_encodings_refresh(*, limit: int = 200) -> dict[str, int]:
 
 
 @transaction.atomic
-def face_match_link(*, viewer: Viewer, search_id: object) -> EvidencePerson:
+def face_match_link(*, viewer: Viewer, search_id: int) -> EvidencePerson:
     """Record that the searched still shows the matched person, when a person chooses to after the reviewers
     decided "match" (never on its own: a search or a decision only proposes it). The evidence app records
     the pairing, its audit row and custody entry; the still then joins the person's stored faces."""

@@ -20,6 +20,7 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
+from shopwatch.core.ids import parse_id
 from shopwatch.core.models import AuditAction, Organisation
 from shopwatch.evidence.models import EvidencePerson
 from shopwatch.evidence.selectors import evidence_queryset
@@ -303,9 +304,9 @@ def flag_vulnerable(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def flag_vulnerable_by_number(request: HttpRequest) -> HttpResponse:
     """The processing record's form names the person by their record number."""
-    number = request.POST.get("person", "").strip()
-    if not number.isdigit():
+    number = parse_id(request.POST.get("person", ""))
+    if number is None:
         messages.error(request, "Give the person's record number.")
         back = request.POST.get("next", "")
         return redirect(back if back.startswith("/faces/") else "faces:index")
-    return flag_vulnerable(request, int(number))
+    return flag_vulnerable(request, number)
