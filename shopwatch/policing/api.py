@@ -9,13 +9,14 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from shopwatch.core.api import (
     CursorParam,
     Id,
     ProblemError,
     ProblemOut,
+    StrictId,
     decode_cursor,
     encode_cursor,
     next_url,
@@ -188,7 +189,7 @@ def triage_incident(request: HttpRequest, incident_id: Id, payload: TriageIn) ->
 
 
 class AssignIn(_Strict):
-    assignee: StrictInt | None = Field(
+    assignee: StrictId | None = Field(
         None, description="User id of an investigator of the force; omit to take it"
     )
 

@@ -19,6 +19,7 @@ from shopwatch.core.api import (
     Id,
     ProblemError,
     ProblemOut,
+    StrictId,
     decode_cursor,
     encode_cursor,
     next_url,
@@ -453,9 +454,9 @@ def casefile_list(request: HttpRequest, filters: Query[PageQuery]) -> Any:
 class CaseFileIn(_Strict):
     kind: CaseFile.Kind
     title: StrictStr = Field(max_length=200)
-    incident: StrictInt | None = Field(None, description="With kind 'incident': an incident of your force")
-    series: StrictInt | None = Field(None, description="With kind 'series': a series of your force")
-    person: StrictInt | None = Field(None, description="With kind 'offender': a person you may see")
+    incident: StrictId | None = Field(None, description="With kind 'incident': an incident of your force")
+    series: StrictId | None = Field(None, description="With kind 'series': a series of your force")
+    person: StrictId | None = Field(None, description="With kind 'offender': a person you may see")
     summary: StrictStr = Field("", max_length=20_000, description="MG5 case summary")
     offending_history: StrictStr = Field("", max_length=20_000)
     exclusion_zone: StrictStr = Field("", max_length=2000)

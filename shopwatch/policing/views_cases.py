@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.forms import add_service_errors
+from shopwatch.core.ids import MAX_ID
 from shopwatch.core.models import STORE_ROLES, User
 
 from .forms import SeriesLinkForm, SignStatementForm
@@ -181,6 +182,7 @@ class CaseFileForm(forms.Form):
     target = forms.IntegerField(
         label="Incident, series or person number",
         min_value=1,
+        max_value=MAX_ID,
         help_text="The number shown on the incident, series or person page.",
         error_messages={"required": "Enter the number."},
     )

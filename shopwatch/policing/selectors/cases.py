@@ -148,26 +148,16 @@ def casefile_statements(case: CaseFile) -> list[WitnessStatement]:
     )
 
 
-def casefile_target_person(*, viewer: Viewer, person_id: object) -> Person | None:
+def casefile_target_person(*, viewer: Viewer, person_id: int) -> Person | None:
     """A person the caller may see (for an offender's case file), or None."""
-    try:
-        pk = int(str(person_id))
-    except ValueError:
-        return None
-    return scope(Person.objects.all(), viewer).filter(pk=pk).first()
+    return scope(Person.objects.all(), viewer).filter(pk=person_id).first()
 
 
-def casefile_target_incident(*, viewer: Viewer, incident_id: object) -> Incident | None:
-    try:
-        pk = int(str(incident_id))
-    except ValueError:
-        return None
-    return force_incidents(viewer).filter(pk=pk).first()
+def casefile_target_incident(*, viewer: Viewer, incident_id: int) -> Incident | None:
+    """An incident of the caller's force queue (for an incident's case file), or None."""
+    return force_incidents(viewer).filter(pk=incident_id).first()
 
 
-def casefile_target_series(*, viewer: Viewer, series_id: object) -> Series | None:
-    try:
-        pk = int(str(series_id))
-    except ValueError:
-        return None
-    return series_queryset(viewer).filter(pk=pk).first()
+def casefile_target_series(*, viewer: Viewer, series_id: int) -> Series | None:
+    """A series of the caller's force (for a series' case file), or None."""
+    return series_queryset(viewer).filter(pk=series_id).first()

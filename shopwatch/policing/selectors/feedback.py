@@ -36,7 +36,7 @@ class PoliceFeedback:
     requests: list[TriageEvent]
 
 
-def police_feedback(*, viewer: Viewer, incident_id: object) -> PoliceFeedback | None:
+def police_feedback(*, viewer: Viewer, incident_id: int) -> PoliceFeedback | None:
     """What the police said about an incident, for anyone who may see the incident (the store first).
 
     None when the incident was never sent to police. 404 when the viewer may not see the incident.

@@ -186,15 +186,15 @@ def declaration_for(statement: WitnessStatement) -> str:
     return STATUTORY_DECLARATION.format(pages=statement_pages(statement.text))
 
 
-def statement_for_witness(*, viewer: Viewer, statement_id: object) -> WitnessStatement:
+def statement_for_witness(*, viewer: Viewer, statement_id: int) -> WitnessStatement:
     """A statement for its witness to read and sign; anyone else gets the same 404 as a missing one."""
     from django.http import Http404
 
     try:
         return WitnessStatement.objects.select_related("incident", "incident__store", "witness").get(
-            pk=int(str(statement_id)), witness_id=viewer.user_id
+            pk=statement_id, witness_id=viewer.user_id
         )
-    except (WitnessStatement.DoesNotExist, ValueError) as exc:
+    except WitnessStatement.DoesNotExist as exc:
         raise Http404("Not found.") from exc
 
 
@@ -498,13 +498,13 @@ def impact_statement_request(*, viewer: Viewer, case_file: CaseFile) -> int:
     return told
 
 
-def impact_case_for_retailer(*, viewer: Viewer, case_file_id: object) -> CaseFile:
+def impact_case_for_retailer(*, viewer: Viewer, case_file_id: int) -> CaseFile:
     """A case file, for a manager of a retailer with an incident in it (to give their statement); else 404."""
     from django.http import Http404
 
     try:
-        case = CaseFile.objects.select_related("force").get(pk=int(str(case_file_id)))
-    except (CaseFile.DoesNotExist, ValueError) as exc:
+        case = CaseFile.objects.select_related("force").get(pk=case_file_id)
+    except CaseFile.DoesNotExist as exc:
         raise Http404("Not found.") from exc
     retailers = set(
         Incident.objects.filter(pk__in=_case_incident_ids(case)).values_list("owner_org_id", flat=True)

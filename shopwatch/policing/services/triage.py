@@ -161,13 +161,9 @@ def triage_decide(
     return triage
 
 
-def _officer_of_force(user_id: object, force_id: int) -> User:
-    try:
-        uid = int(str(user_id))
-    except (TypeError, ValueError):
-        uid = 0
+def _officer_of_force(user_id: int | None, force_id: int) -> User:
     user = User.objects.filter(
-        pk=uid,
+        pk=user_id or 0,
         is_active=True,
         memberships__organisation_id=force_id,
         memberships__active=True,
@@ -179,7 +175,7 @@ def _officer_of_force(user_id: object, force_id: int) -> User:
 
 
 @transaction.atomic
-def triage_assign(*, viewer: Viewer, incident: Incident, assignee_id: object) -> Triage:
+def triage_assign(*, viewer: Viewer, incident: Incident, assignee_id: int) -> Triage:
     """A supervisor gives an incident to one of the force's investigators."""
     require_supervisor(viewer, incident)
     assignee = _officer_of_force(assignee_id, incident.force_id)
