@@ -162,7 +162,7 @@ def gallery_cards(
     return cards, more
 
 
-def gallery_entry(*, viewer: Viewer, entry_id: object) -> GalleryCard:
+def gallery_entry(*, viewer: Viewer, entry_id: int) -> GalleryCard:
     entry = get_visible(GalleryEntry.objects.select_related("person", "partnership"), viewer, pk=entry_id)
     cards, _ = gallery_cards(viewer=viewer, partnership=entry.partnership, entry_id=entry.pk)
     for card in cards:
@@ -192,14 +192,10 @@ def person_photo_visible(*, viewer: Viewer, person_id: int) -> bool:
     ).exists()
 
 
-def person_photo_get(*, viewer: Viewer, photo_id: object, purpose: str = "image") -> PersonPhoto:
+def person_photo_get(*, viewer: Viewer, photo_id: int, purpose: str = "image") -> PersonPhoto:
     """One image of a person, to serve in full (``purpose="image"``) or as a thumbnail: the same 404 for
     missing and forbidden, and the access audited as a view of the person, naming the image."""
-    photo = (
-        PersonPhoto.objects.select_related("person").filter(pk=int(str(photo_id))).first()
-        if str(photo_id).isdigit()
-        else None
-    )
+    photo = PersonPhoto.objects.select_related("person").filter(pk=photo_id).first()
     if photo is None or not person_photo_visible(viewer=viewer, person_id=photo.person_id):
         raise Http404(NOT_FOUND_MESSAGE)
     audit_record(
@@ -446,12 +442,12 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
 # --- Warning letters and exclusion notices: records a partnership owns -----------------------------------
 
 
-def exclusion_notice_get(*, viewer: Viewer, notice_id: object) -> ExclusionNotice:
+def exclusion_notice_get(*, viewer: Viewer, notice_id: int) -> ExclusionNotice:
     """One exclusion notice of a partnership the viewer manages (platform admins: any); else the 404."""
     return get_owned(ExclusionNotice.objects.select_related("person", "partnership"), viewer, pk=notice_id)
 
 
-def warning_letter_get(*, viewer: Viewer, letter_id: object) -> WarningLetter:
+def warning_letter_get(*, viewer: Viewer, letter_id: int) -> WarningLetter:
     """One warning letter of a partnership the viewer manages (platform admins: any); else the 404."""
     return get_owned(WarningLetter.objects.select_related("person", "partnership"), viewer, pk=letter_id)
 
