@@ -40,7 +40,8 @@ class PrintedPage:
         return (box[0] / px_per_mm, box[1] / px_per_mm, box[2] / px_per_mm, box[3] / px_per_mm)
 
     def region_ink(self, x: float, y: float, w: float, h: float) -> tuple[int, int]:
-        """How many distinct colours, and how many non-white pixels, the box (in mm) holds."""
+        """How many coloured pixels (not white, grey or black: a photo, not text or rules), and how many
+        non-white pixels, the box (in mm) holds."""
         px_per_mm = self.image.size[0] / self.width_mm
         crop = self.image.crop(
             (
@@ -50,9 +51,10 @@ class PrintedPage:
                 int((y + h) * px_per_mm) - 2,
             )
         )
-        colours = crop.getcolors(maxcolors=1_000_000) or []
+        colours = crop.getcolors(maxcolors=10_000_000) or []
         inked = sum(n for n, c in colours if c != (255, 255, 255))
-        return len(colours), inked
+        coloured = sum(n for n, c in colours if max(c) - min(c) > 40)
+        return coloured, inked
 
 
 def printed_pages(pdf: bytes) -> list[PrintedPage]:

@@ -1,114 +1,125 @@
-"""Printable documents: the staff-room gallery (watermarked with who printed it), warning letters and
-exclusion notices."""
+"""Printable documents, laid out for print (`shopwatch.core.printing`): the staff-room gallery (watermarked
+with who printed it), warning letters and exclusion notices (with the person's photo where the reader may see
+it, and every premises the notice covers)."""
 
 from __future__ import annotations
 
-import io
-
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from fpdf import FPDF
 
+from shopwatch.core.entitlements import Viewer
+from shopwatch.core.models import Store
+from shopwatch.core.printing import FONT, SIDE, PrintedDocument
+from shopwatch.subjects.models import Person, PersonPhoto
 from shopwatch.subjects.services import person_photo_thumbnail_ensure
 
 from .models import ExclusionNotice, WarningLetter
-from .selectors import GalleryCard
+from .selectors import GalleryCard, person_photo_visible
+
+# Where the photo goes on a notice or letter: top right of the first page's body, in millimetres.
+PHOTO_BOX = (147.0, 24.0, 45.0, 56.0)  # x, y, w, h
 
 
-def _latin(text: str) -> str:
-    return (
-        (text or "")
-        .replace("–", "-")
-        .replace("—", "-")
-        .replace("’", "'")
-        .replace("“", '"')
-        .replace("”", '"')
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
+def _thumbnail(photo: PersonPhoto | None) -> bytes | None:
+    # The thumbnail: upright, small whatever the phone took, and any image type it could render.
+    name = person_photo_thumbnail_ensure(photo=photo) if photo is not None else None
+    if name is None:
+        return None
+    with default_storage.open(name, "rb") as fh:
+        data: bytes = fh.read()
+    return data
 
 
-class _Doc(FPDF):
-    def __init__(self, watermark: str = "") -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.watermark = watermark
-        self.set_auto_page_break(auto=True, margin=18)
+def _latest_photo(person: Person) -> PersonPhoto | None:
+    return person.photos.order_by("-created_at", "-id").first()
 
-    def header(self) -> None:
-        if not self.watermark:
-            return
-        self.set_font("Helvetica", style="B", size=9)
-        self.set_text_color(150, 0, 0)
-        self.cell(0, 5, _latin(self.watermark), align="C", new_x="LMARGIN", new_y="NEXT")
-        with self.rotation(35, x=105, y=150):
-            self.set_font("Helvetica", style="B", size=26)
-            self.set_text_color(225, 225, 225)
-            self.text(20, 150, _latin(self.watermark[:60]))
-        self.set_text_color(0, 0, 0)
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 5, _latin(f"{self.watermark} - page {self.page_no()}"), align="C")
-
-    def para(self, text: str, size: int = 10, style: str = "", height: float = 5.5) -> None:
-        self.set_font("Helvetica", style=style, size=size)
-        self.multi_cell(0, height, _latin(text), new_x="LMARGIN", new_y="NEXT")
+def _served(how: str, at: object, by: str) -> str:
+    """e.g. "Served: handed over in person on 6 December 2026 at 14:05 by PC Jo Smith"."""
+    when = timezone.localtime(at)  # type: ignore[arg-type]
+    how = how[:1].lower() + how[1:]
+    return f"Served: {how} on {when.day} {when:%B %Y} at {when:%H:%M} by {by}."
 
 
 def gallery_pdf(*, partnership_name: str, cards: list[GalleryCard], printed_by: str) -> bytes:
     stamp = f"CONFIDENTIAL - printed by {printed_by} on {timezone.localtime():%d %b %Y %H:%M} - do not copy"
-    pdf = _Doc(stamp)
+    pdf = PrintedDocument(
+        title=f"{partnership_name}: people to look out for", marking="CONFIDENTIAL", watermark=stamp
+    )
     pdf.add_page()
-    pdf.para(f"{partnership_name}: people to look out for", size=16, style="B", height=8)
+    pdf.para(f"{partnership_name}: people to look out for", size=16, bold=True, height=8)
+    pdf.para(stamp, size=8, height=4)
     pdf.para(
         "Keep this in the staff room. Destroy it when a new one is printed. Do not photograph or share it."
     )
     pdf.ln(2)
     for card in cards:
-        if pdf.get_y() > 240:
-            pdf.add_page()
+        pdf.keep_space(40)
         top = pdf.get_y()
         if card.photo_id is not None:
-            photo = card.person.photos.filter(pk=card.photo_id).first()
-            # The thumbnail: upright, small whatever the phone took, and any image type it could render.
-            thumbnail = person_photo_thumbnail_ensure(photo=photo) if photo is not None else None
-            if thumbnail is not None:
-                with default_storage.open(thumbnail, "rb") as fh:
-                    pdf.image(io.BytesIO(fh.read()), x=10, y=top, w=28)
-        pdf.set_xy(42, top)
-        pdf.set_font("Helvetica", style="B", size=11)
-        pdf.multi_cell(0, 6, _latin(card.title), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_x(42)
-        pdf.set_font("Helvetica", size=9)
+            data = _thumbnail(card.person.photos.filter(pk=card.photo_id).first())
+            if data is not None:
+                pdf.image_box(data, x=pdf.l_margin, y=top, w=28, h=35)
+        text_x = pdf.l_margin + 32
+        pdf.set_xy(text_x, top)
+        pdf.set_font(FONT, "B", 11)
+        pdf.multi_cell(0, 6, card.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, size=9)
         lines = [] if card.redacted else [f"Why listed: {card.entry.reason}"]  # images only: no details
         lines.append(f"Incidents in the last 90 days: {card.recent_incidents}")
         if card.excluded_until:
             lines.append(f"EXCLUDED from member premises until {card.excluded_until:%d %b %Y}")
         lines.append(f"If seen: {card.entry.advice}")
         for line in lines:
-            pdf.set_x(42)
-            pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_x(text_x)
+            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), top + 36) + 3)
-    return bytes(pdf.output())
+    return pdf.bytes()
 
 
-def warning_pdf(letter: WarningLetter) -> bytes:
-    pdf = _Doc(f"{letter.partnership.name} - warning letter {letter.pk}")
+def _addressee(pdf: PrintedDocument, person: Person, viewer: Viewer | None) -> bool:
+    """The person's name, and their photo in the box at the top right where one exists and the reader may
+    see it; the text beside it stays clear of the box."""
+    data = None
+    if viewer is not None and person_photo_visible(viewer=viewer, person_id=person.pk):
+        data = _thumbnail(_latest_photo(person))
+    if data is not None:
+        x, y, w, h = PHOTO_BOX
+        pdf.image_box(data, x=x, y=y, w=w, h=h)
+        pdf.set_right_margin(210 - x + 4)
+    pdf.field("To", person.display_name)
+    return data is not None
+
+
+def _wide(pdf: PrintedDocument, photo: bool) -> None:
+    """Back to the full width, below the photo box where there is one."""
+    pdf.set_right_margin(SIDE)
+    if photo:
+        _, y, _, h = PHOTO_BOX
+        pdf.set_y(max(pdf.get_y(), y + h + 3))
+
+
+def warning_pdf(letter: WarningLetter, *, viewer: Viewer | None = None) -> bytes:
+    pdf = PrintedDocument(
+        title=f"{letter.partnership.name} - warning letter {letter.pk}",
+        marking="WARNING LETTER",
+        watermark=f"{letter.partnership.name} - warning letter {letter.pk}",
+    )
     pdf.add_page()
-    pdf.para(letter.partnership.name, size=14, style="B", height=7)
-    pdf.para(f"Date: {timezone.localtime(letter.issued_at):%d %B %Y}")
-    pdf.para(f"To: {letter.person.display_name}")
-    pdf.ln(3)
-    pdf.para("Warning about your behaviour at member premises", size=12, style="B", height=7)
+    pdf.para(letter.partnership.name, size=14, bold=True, height=7)
+    pdf.para("WARNING LETTER", size=16, bold=True, height=8)
+    photo = _addressee(pdf, letter.person, viewer)
+    pdf.field("Date", f"{timezone.localtime(letter.issued_at):%d %B %Y}")
+    _wide(pdf, photo)
+    pdf.heading("Warning about your behaviour at member premises", size=12)
     pdf.para(letter.reason)
-    pdf.ln(2)
     incidents = list(letter.incidents.select_related("store").order_by("occurred_at"))
     if incidents:
-        pdf.para("This letter relates to:", style="B")
+        pdf.heading("This letter relates to", size=11)
         for i in incidents:
             pdf.para(
-                f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name} (ref {i.reference})"
+                f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name}, {i.store.address}, "
+                f"{i.store.town} (ref {i.reference})"
             )
     pdf.ln(2)
     pdf.para(
@@ -116,38 +127,61 @@ def warning_pdf(letter: WarningLetter) -> bytes:
         "You can ask the partnership what information it holds about you."
     )
     pdf.ln(4)
-    pdf.para(
-        f"Served {letter.get_served_how_display().lower()} on "
-        f"{timezone.localtime(letter.served_at):%d %B %Y %H:%M} by {letter.served_by}."
+    pdf.para(_served(letter.get_served_how_display(), letter.served_at, letter.served_by), bold=True)
+    return pdf.bytes()
+
+
+def exclusion_premises(notice: ExclusionNotice) -> list[Store]:
+    """Every store the notice covers: the partnership's member stores, or those it names."""
+    qs = Store.objects.filter(partnerships=notice.partnership) if notice.all_premises else notice.stores.all()
+    return list(qs.order_by("town", "name", "id").distinct())
+
+
+def exclusion_pdf(notice: ExclusionNotice, *, viewer: Viewer | None = None) -> bytes:
+    """The notice: to whom (with their photo where `viewer` may see it), the period, every premises it
+    covers, the conditions, the incidents relied on, their rights and how it was served."""
+    pdf = PrintedDocument(
+        title=f"{notice.partnership.name} - exclusion notice {notice.pk}",
+        marking="EXCLUSION NOTICE",
+        watermark=f"{notice.partnership.name} - exclusion notice {notice.pk}",
     )
-    return bytes(pdf.output())
-
-
-def exclusion_pdf(notice: ExclusionNotice) -> bytes:
-    pdf = _Doc(f"{notice.partnership.name} - exclusion notice {notice.pk}")
     pdf.add_page()
-    pdf.para(notice.partnership.name, size=14, style="B", height=7)
-    pdf.para("EXCLUSION NOTICE", size=16, style="B", height=8)
-    pdf.para(f"To: {notice.person.display_name}")
-    where = "all member premises of the partnership" if notice.all_premises else "the premises listed below"
-    pdf.para(
-        f"You are excluded from {where} "
-        f"from {notice.starts_on:%d %B %Y} to {notice.ends_on:%d %B %Y} inclusive."
+    pdf.para(notice.partnership.name, size=14, bold=True, height=7)
+    pdf.para("EXCLUSION NOTICE", size=16, bold=True, height=8)
+    photo = _addressee(pdf, notice.person, viewer)
+    pdf.field(
+        "Period",
+        f"from {notice.starts_on.day} {notice.starts_on:%B %Y} "
+        f"to {notice.ends_on.day} {notice.ends_on:%B %Y} inclusive",
     )
-    if not notice.all_premises:
-        for store in notice.stores.order_by("name"):
-            pdf.para(f"- {store.name}, {store.address}, {store.town} {store.postcode}")
-    if notice.conditions:
-        pdf.ln(2)
-        pdf.para("Conditions", style="B")
-        pdf.para(notice.conditions)
-    pdf.ln(2)
-    pdf.para("Incidents relied on", style="B")
-    for i in notice.evidence.select_related("store").order_by("occurred_at"):
+    pdf.field("Issued", f"{timezone.localtime(notice.issued_at):%d %B %Y}")
+    _wide(pdf, photo)
+    premises = exclusion_premises(notice)
+    where = (
+        "every member premises of the partnership"
+        if notice.all_premises
+        else f"the {len(premises)} premises listed below"
+    )
+    pdf.para(
+        f"You are excluded from {where}, from {notice.starts_on:%d %B %Y} "
+        f"to {notice.ends_on:%d %B %Y} inclusive."
+    )
+    pdf.heading(f"Premises covered ({len(premises)})", size=11)
+    for store in premises:
+        pdf.para(f"- {store.name}, {store.address}, {store.town} {store.postcode}", height=4.8)
+    if not premises:
+        pdf.para("The partnership has no member premises recorded.")
+    pdf.heading("Conditions", size=11)
+    pdf.para(notice.conditions or "No conditions beyond the exclusion itself.")
+    pdf.heading("Incidents relied on", size=11)
+    relied = list(notice.evidence.select_related("store").order_by("occurred_at"))
+    for i in relied:
         pdf.para(
             f"- {timezone.localtime(i.occurred_at):%d %b %Y %H:%M}, {i.store.name}: "
             f"{i.get_type_display()} (ref {i.reference})"
         )
+    if not relied:
+        pdf.para("None named.")
     pdf.ln(2)
     pdf.para(
         "Entering covered premises while excluded may be treated as trespass, and a court may treat it as "
@@ -155,8 +189,5 @@ def exclusion_pdf(notice: ExclusionNotice) -> bytes:
         "without incidents."
     )
     pdf.ln(4)
-    pdf.para(
-        f"Served {notice.get_served_how_display().lower()} on "
-        f"{timezone.localtime(notice.served_at):%d %B %Y %H:%M} by {notice.served_by}."
-    )
-    return bytes(pdf.output())
+    pdf.para(_served(notice.get_served_how_display(), notice.served_at, notice.served_by), bold=True)
+    return pdf.bytes()

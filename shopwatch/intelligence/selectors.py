@@ -367,9 +367,9 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
             ),
         )
         for letter in WarningLetter.objects.filter(person=person).select_related("partnership"):
-            z.writestr(f"notices/warning-{letter.pk}.pdf", warning_pdf(letter))
+            z.writestr(f"notices/warning-{letter.pk}.pdf", warning_pdf(letter, viewer=viewer))
         for notice in ExclusionNotice.objects.filter(person=person).select_related("partnership"):
-            z.writestr(f"notices/exclusion-{notice.pk}.pdf", exclusion_pdf(notice))
+            z.writestr(f"notices/exclusion-{notice.pk}.pdf", exclusion_pdf(notice, viewer=viewer))
         z.writestr(
             "intelligence.json",
             json.dumps(

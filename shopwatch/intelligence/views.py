@@ -462,8 +462,9 @@ def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = _notice(request, pk)
-    response = HttpResponse(pdfs.exclusion_pdf(notice), content_type="application/pdf")
+    viewer = viewer_for(request.user)
+    notice = selectors.exclusion_notice_get(viewer=viewer, notice_id=pk)
+    response = HttpResponse(pdfs.exclusion_pdf(notice, viewer=viewer), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="exclusion-{pk}.pdf"'
     return response
 
@@ -472,7 +473,7 @@ def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     letter = selectors.warning_letter_get(viewer=viewer, letter_id=pk)
-    response = HttpResponse(pdfs.warning_pdf(letter), content_type="application/pdf")
+    response = HttpResponse(pdfs.warning_pdf(letter, viewer=viewer), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="warning-{pk}.pdf"'
     return response
 
