@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 
 from django.utils.html import escape, format_html
@@ -98,41 +97,6 @@ def heatmap(grid: Sequence[Sequence[Figure]], label: str) -> SafeString:
                 f'fill-opacity="{shade:.2f}">'
                 f"<title>{days[d]} {h:02d}:00: {escape(fig.display)}</title></rect>"
             )
-    return _svg(width, height, label, "".join(parts))
-
-
-def hex_map(
-    hexes: Sequence[tuple[str, Figure, Sequence[tuple[float, float]]]],
-    label: str,
-    width: int = 640,
-    height: int = 420,
-) -> SafeString:
-    """Hexagonal bins (H3) projected onto the page; darker hexagons hold more incidents."""
-    if not hexes:
-        return _svg(
-            width, 40, label, f'<text x="0" y="20" font-size="13" fill="{INK}">No incidents to map</text>'
-        )
-    pts = [p for _, _, boundary in hexes for p in boundary]
-    lat0 = sum(p[0] for p in pts) / len(pts)
-    kx = math.cos(math.radians(lat0))
-    xs = [p[1] * kx for p in pts]
-    ys = [p[0] for p in pts]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1e-3
-    scale = min(width, height) * 0.92 / span
-    top = max((f.value or 0 for _, f, _ in hexes), default=0) or 1
-
-    def proj(lat: float, lng: float) -> str:
-        return f"{(lng * kx - min(xs)) * scale + 10:.1f},{(max(ys) - lat) * scale + 10:.1f}"
-
-    parts = []
-    for cell, fig, boundary in hexes:
-        shade = 0.15 + 0.85 * ((fig.value or 0) / top)
-        points = " ".join(proj(lat, lng) for lat, lng in boundary)
-        parts.append(
-            f'<polygon points="{points}" fill="{ALT}" fill-opacity="{shade:.2f}" '
-            f'stroke="{INK}" stroke-width="0.5">'
-            f"<title>Area {escape(cell)}: {escape(fig.display)} incidents</title></polygon>"
-        )
     return _svg(width, height, label, "".join(parts))
 
 

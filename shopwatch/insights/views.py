@@ -18,7 +18,7 @@ from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.models import AuditAction, Store
 
-from . import charts, exports, selectors, services
+from . import charts, exports, maps, panels, selectors, services
 from .forms import PeriodForm, PreventionForm, QuestionForm, SurveyForm
 from .models import AccountabilityQuestion, Answer, QuestionKind, Survey, SurveyInvitation
 from .scopes import available_scopes, scope_for
@@ -67,6 +67,8 @@ def dashboard(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     form, period = _period(request)
     with transaction.atomic():
         board = selectors.dashboard(viewer=viewer, scope=scope, period=period)
+        prevention = panels.prevention_panels(viewer=viewer, scope=scope)
+    hotspots = maps.hotspot_map(board, prevention.signage if prevention else None)
     monthly_points = [(m, n) for m, n, _ in board.monthly]
     can_record = kind == "store" and viewer.can_report_for(int(key))
     return render(
@@ -91,7 +93,19 @@ def dashboard(request: HttpRequest, kind: str, key: str) -> HttpResponse:
             "weekly_chart": charts.column_chart(board.weekly, f"Incidents by week, {scope.title}", fmt="%b"),
             "type_chart": charts.bar_chart(board.by_type, f"Incidents by type, {scope.title}"),
             "heatmap": charts.heatmap(board.heatmap, "Incidents by hour of day and day of week"),
-            "hex_map": charts.hex_map(board.hexes, "Map of incident hotspots in hexagonal areas"),
+            "hotspots": hotspots,
+            "panels": prevention,
+            "navigator_chart": charts.bar_chart(
+                prevention.navigator_bars(),
+                "Incidents naming people engaged with the Navigator, before and since",
+            )
+            if prevention and prevention.navigator
+            else None,
+            "marking_chart": charts.column_chart(
+                prevention.deployment_points(), "Forensic-marking deployments by month", fmt="%b %y"
+            )
+            if prevention
+            else None,
             "outcome_chart": charts.bar_chart(
                 [(k, selectors.Figure(float(v), f"{v:,}")) for k, v in board.outcome_mix.items()],
                 "Police-recorded shoplifting by last outcome",
