@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cases
+from . import views, views_cases, views_store
 
 app_name = "policing"
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("handoff/deliveries/<int:pk>/replay/", views.delivery_replay_view, name="delivery-replay"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("notifications/", views.notifications, name="notifications"),
+    path("incidents/<int:pk>/answer/", views_store.request_answer_view, name="request-answer"),
+    path("stores/<int:store_id>/contact/", views_store.store_contact, name="store-contact"),
     path("incidents/<int:pk>/links/", views_cases.links, name="links"),
     path("links/<int:pk>/decide/", views_cases.suggestion_decide, name="suggestion-decide"),
     path("series/", views_cases.series_list, name="series-list"),

@@ -46,6 +46,7 @@ from .selectors.queue import (
     queue_page,
     triage_history,
 )
+from .selectors.store_side import requests_for_police, store_contact_for_police
 from .services import care, records, triage
 from .services.common import force_incident
 from .services.handoff import delivery_replay, endpoint_configure
@@ -150,6 +151,8 @@ def _incident_context(request: HttpRequest, viewer: Viewer, pk: int, **forms: An
         "vehicles": list(IncidentVehicle.objects.filter(incident=incident).select_related("vehicle")),
         "evidence": evidence_selectors.evidence_for_incident(viewer=viewer, incident=incident),
         "referrals": list(VictimReferral.objects.filter(incident=incident).order_by("referred_at")),
+        "contact": store_contact_for_police(viewer=viewer, incident=incident),
+        "requests": requests_for_police(viewer=viewer, incident=incident),
         "in_series": series_for_incident(viewer=viewer, incident=incident),
         "is_supervisor": can(viewer, Action.SUPERVISE, incident),
         "decision_form": DecisionForm(),

@@ -14,8 +14,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shopwatch.core.capabilities import Action, can
-from shopwatch.core.entitlements import get_visible, viewer_for
+from shopwatch.core.entitlements import Viewer, get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
+from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
 
 from . import content
@@ -25,6 +26,17 @@ from .services.uploaders import upload_link_create, upload_link_find, upload_lin
 def _max_size_words() -> str:
     limit = settings.SHOPWATCH_MAX_UPLOAD_BYTES
     return f"{limit / 1024**3:.0f} GB" if limit >= 1024**3 else f"{limit / 1024**2:.0f} MB"
+
+
+def send_section_context(viewer: Viewer, incident: Incident) -> dict[str, object]:
+    """The send form on an incident's page, for those who may add evidence to it."""
+    return {
+        "incident": incident,
+        "can_upload": can(viewer, Action.UPLOAD_EVIDENCE, incident),
+        "accepted": content.ACCEPTED_WORDS,
+        "max_size": _max_size_words(),
+        "max_bytes": settings.SHOPWATCH_MAX_UPLOAD_BYTES,
+    }
 
 
 @require_GET

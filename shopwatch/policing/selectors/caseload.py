@@ -42,6 +42,8 @@ def _next_action(incident: Incident, triage: Triage, record: CrimeRecord | None,
         return "None: not taken forward"
     if triage.state == TriageState.INFO_REQUESTED:
         return "Review what the store sent" if answered else "Waiting for the store to answer"
+    if answered and triage.state in (TriageState.NEW, TriageState.ASSIGNED):
+        return "Review what the store sent"
     if incident.priority == Priority.P1 and triage.attended_at is None:
         return "Attend the store"
     if triage.state in (TriageState.NEW, TriageState.ASSIGNED):

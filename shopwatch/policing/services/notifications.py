@@ -39,6 +39,19 @@ def notification_create_for_store(*, incident: Incident, subject: str, body: str
     return rows
 
 
+def notification_create_for_officer(
+    *, user: User, incident: Incident, subject: str, body: str
+) -> Notification:
+    """Tell one officer (who asked the store for something) that it arrived; emailed after commit."""
+    row = Notification.objects.create(
+        user=user, incident=incident, subject=subject[:200], body=body[:2000], created_at=timezone.now()
+    )
+    from ..tasks import send_notification_emails
+
+    transaction.on_commit(lambda: send_notification_emails.enqueue([row.pk]))
+    return row
+
+
 def notification_mark_read(*, user_id: int, notification_id: int) -> None:
     Notification.objects.filter(pk=notification_id, user_id=user_id, read_at__isnull=True).update(
         read_at=timezone.now()
