@@ -118,6 +118,7 @@ JOBS: tuple[Job, ...] = (
     Job("faces.refresh_face_encodings", "shopwatch.faces.tasks.refresh_face_encodings", every=MINUTE),
     Job("intelligence.run_retention", "shopwatch.intelligence.tasks.run_retention", at=dt.time(3, 0)),
     Job("evidence.apply_retention", "shopwatch.evidence.tasks.apply_evidence_retention", at=dt.time(3, 30)),
+    Job("navigator.apply_retention", "shopwatch.navigator.tasks.apply_case_retention", at=dt.time(3, 45)),
     Job(
         "intelligence.send_weekly_digests",
         "shopwatch.intelligence.tasks.send_weekly_digests",

@@ -304,7 +304,8 @@ def _evidence_showing(z: zipfile.ZipFile, viewer: Viewer, person: Person) -> Non
 
 def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
     """Everything held about one person, in one ZIP: records, images, incidents, notices, intelligence,
-    and the audit of who viewed them. Only the partnership that keeps the record may produce it."""
+    and the audit of who viewed them. Only the partnership that keeps the record may produce it; a navigator
+    organisation holding a case for the person produces its own answer (its cases only)."""
     from shopwatch.core.errors import FieldError, NotEntitled
 
     from .pdfs import exclusion_pdf, warning_pdf
@@ -313,6 +314,13 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
         may_manage_partnership_record(viewer, person.partnership_id)
         or person.owner_org_id in viewer.org_wide_ids
     ):
+        # A navigator organisation answers for what it alone holds (its cases), and nothing else; its
+        # casework never enters the partnership's answer.
+        from shopwatch.navigator.selectors import subject_access_archive as navigator_archive
+
+        held = navigator_archive(viewer=viewer, person_id=person.pk)
+        if held is not None:
+            return held
         raise NotEntitled(
             [FieldError("person", "Only the partnership that keeps this record may answer a request.")]
         )

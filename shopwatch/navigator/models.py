@@ -136,3 +136,16 @@ class CaseGoal(models.Model):
 
     def __str__(self) -> str:
         return f"case goal {self.pk}"
+
+
+class NavigatorSettings(models.Model):
+    """A navigator organisation's own retention: closed cases are deleted this many months after closure."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="navigator_settings"
+    )
+    delete_closed_after_months = models.PositiveSmallIntegerField(default=24)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"navigator settings {self.pk}"

@@ -10,6 +10,9 @@ counts under 5 suppressed.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +22,12 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, scope
-from shopwatch.core.models import AuditAction, Membership, Role
+from shopwatch.core.models import AuditAction, AuditEvent, Membership, Role
 from shopwatch.core.pagination import Key, keyset_order, parse_int
 from shopwatch.reporting.models import IncidentOffender
 from shopwatch.subjects.models import Person
 
-from .models import CaseStatus, Consent, NavigatorCase
+from .models import CaseStatus, Consent, NavigatorCase, NavigatorSettings
 
 SUPPRESS_BELOW = 5
 LIST_KEYS = (Key("id", descending=True, parse=parse_int),)
@@ -39,6 +42,12 @@ def navigator_org_ids(viewer: Viewer) -> frozenset[int]:
             "organisation_id", flat=True
         )
     )
+
+
+def settings_for(organisation_id: int) -> NavigatorSettings:
+    """A navigator organisation's settings (the defaults until changed)."""
+    conf = NavigatorSettings.objects.filter(organisation_id=organisation_id).first()
+    return conf or NavigatorSettings(organisation_id=organisation_id)
 
 
 def case_queryset(viewer: Viewer) -> QuerySet[NavigatorCase]:
@@ -215,3 +224,117 @@ def engaged_for_police(*, viewer: Viewer, person_id: int) -> bool:
         consent=Consent.GIVEN,
         status=CaseStatus.ACTIVE,
     ).exists()
+
+
+# --- Subject access ------------------------------------------------------------------------------------
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def _case_record(case: NavigatorCase) -> dict[str, object]:
+    """Everything the organisation holds in one case (whatever consent now says: a subject access answer
+    covers all that is held)."""
+    return {
+        "organisation": case.organisation.name,
+        "referred_at": _iso(case.referred_at),
+        "source": case.get_source_display(),
+        "referred_by": case.referred_by,
+        "reason": case.reason,
+        "prompting_incidents": sorted(case.prompting_incidents.values_list("reference", flat=True)),
+        "consent": case.get_consent_display(),
+        "consent_at": _iso(case.consent_at),
+        "status": case.get_status_display(),
+        "engaged_at": _iso(case.engaged_at),
+        "shared_with_police": case.shared_with_police,
+        "closed_at": _iso(case.closed_at),
+        "closure_reason": case.closure_reason,
+        "needs": [
+            {"area": n.get_area_display(), "detail": n.detail, "recorded_at": _iso(n.recorded_at)}
+            for n in case.needs.order_by("recorded_at", "id")
+        ],
+        "contacts": [
+            {"on": _iso(c.on), "kind": c.get_kind_display(), "note": c.note}
+            for c in case.contacts.order_by("on", "id")
+        ],
+        "onward_referrals": [
+            {
+                "service": o.service,
+                "area": o.get_area_display(),
+                "referred_on": _iso(o.referred_on),
+                "outcome": o.get_outcome_display(),
+            }
+            for o in case.onward_referrals.order_by("referred_on", "id")
+        ],
+        "goals": [
+            {"goal": g.text, "progress": g.progress, "achieved_on": _iso(g.achieved_on)}
+            for g in case.goals.order_by("id")
+        ],
+    }
+
+
+def subject_access_archive(*, viewer: Viewer, person_id: int) -> bytes | None:
+    """What the viewer's navigator organisation holds about one person, as a ZIP (their cases and who read
+    or changed them), or None where the viewer holds no case for the person: only the organisation holding
+    a case ever produces its contents. Audited as an export."""
+    cases = list(
+        case_queryset(viewer)
+        .filter(person_id=person_id)
+        .select_related("organisation", "person")
+        .order_by("id")
+    )
+    if not cases:
+        return None
+    person = cases[0].person
+    events = AuditEvent.objects.filter(
+        object_type="navigator_case", object_id__in=[str(c.pk) for c in cases]
+    ).select_related("actor", "organisation")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "person.json",
+            json.dumps(
+                {
+                    "given_name": person.given_name,
+                    "family_name": person.family_name,
+                    "date_of_birth": _iso(person.date_of_birth),
+                },
+                indent=2,
+            ),
+        )
+        z.writestr("navigator_cases.json", json.dumps([_case_record(c) for c in cases], indent=2))
+        z.writestr(
+            "audit.json",
+            json.dumps(
+                [
+                    {
+                        "at": _iso(a.at),
+                        "who": a.actor.full_name if a.actor else "system",
+                        "organisation": a.organisation.name if a.organisation else "",
+                        "action": a.action,
+                        "summary": a.summary,
+                    }
+                    for a in events.order_by("at", "id")
+                ],
+                indent=2,
+            ),
+        )
+        z.writestr(
+            "README.txt",
+            f"Subject access answer from {cases[0].organisation.name}: what it holds about "
+            f"{person.given_name} {person.family_name}.\n"
+            "person.json: the name and date of birth on the referral; navigator_cases.json: each referral "
+            "with consent, needs, contacts and sessions, onward referrals, goals and closure; audit.json: "
+            "who read or changed the cases.\n",
+        )
+    for case in cases:
+        audit_record(
+            viewer=viewer,
+            action=AuditAction.EXPORT,
+            object_type="navigator_case",
+            object_id=case.pk,
+            organisation_id=case.organisation_id,
+            summary="Subject access archive produced",
+        )
+    return buf.getvalue()

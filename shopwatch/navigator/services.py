@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +27,7 @@ from .models import (
     Consent,
     ContactKind,
     NavigatorCase,
+    NavigatorSettings,
     NeedArea,
     OnwardReferral,
     ReferralOutcome,
@@ -279,3 +281,66 @@ def case_close(*, viewer: Viewer, case_id: int, reason: str, on: dt.date) -> Nav
     case.save(update_fields=["status", "closed_at", "closure_reason", "shared_with_police"])
     _audit(viewer, case, AuditAction.CHANGE, "Closed the case", reason=reason)
     return case
+
+
+RETENTION_MONTHS_MIN, RETENTION_MONTHS_MAX = 1, 120
+
+
+@transaction.atomic
+def retention_set(*, viewer: Viewer, organisation_id: int, months: int) -> NavigatorSettings:
+    """Set how many months after closure the organisation's closed cases are deleted (its navigators)."""
+    if organisation_id not in selectors.navigator_org_ids(viewer):
+        raise Http404(NOT_FOUND_MESSAGE)
+    if not RETENTION_MONTHS_MIN <= months <= RETENTION_MONTHS_MAX:
+        raise ValidationFailed(
+            [FieldError("months", f"Between {RETENTION_MONTHS_MIN} and {RETENTION_MONTHS_MAX} months.")]
+        )
+    before = selectors.settings_for(organisation_id).delete_closed_after_months
+    conf, _ = NavigatorSettings.objects.update_or_create(
+        organisation_id=organisation_id,
+        defaults={"delete_closed_after_months": months, "updated_at": timezone.now()},
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="navigator_settings",
+        object_id=organisation_id,
+        organisation_id=organisation_id,
+        summary=f"Closed cases deleted {months} months after closure (was {before})",
+    )
+    return conf
+
+
+def retention_due(*, organisation_id: int, today: dt.date | None = None) -> list[NavigatorCase]:
+    """The organisation's closed cases whose retention period after closure has passed."""
+    today = today or timezone.localdate()
+    months = selectors.settings_for(organisation_id).delete_closed_after_months
+    cutoff = today - relativedelta(months=months)
+    return list(
+        NavigatorCase.objects.filter(
+            organisation_id=organisation_id, status=CaseStatus.CLOSED, closed_at__lt=cutoff
+        ).order_by("id")
+    )
+
+
+def retention_run(*, today: dt.date | None = None) -> int:
+    """The scheduled job: delete every navigator organisation's closed cases past its retention period,
+    each with an audit row (no personal data in it) in the same transaction. Answers how many went."""
+    system = Viewer(user_id=None, channel="system")
+    orgs = NavigatorCase.objects.filter(status=CaseStatus.CLOSED).values_list("organisation_id", flat=True)
+    deleted = 0
+    for organisation_id in sorted(set(orgs)):
+        months = selectors.settings_for(organisation_id).delete_closed_after_months
+        for case in retention_due(organisation_id=organisation_id, today=today):
+            with transaction.atomic():
+                audit_record(
+                    viewer=system,
+                    action=AuditAction.DELETE,
+                    object_type="navigator_case",
+                    object_id=case.pk,
+                    organisation_id=organisation_id,
+                    summary=f"Retention: closed case deleted {months} months after closure",
+                )
+                case.delete()
+            deleted += 1
+    return deleted

@@ -6,5 +6,7 @@ app_name = "navigator"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("retention/", views.retention, name="retention"),
     path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/subject-access.zip", views.subject_access, name="subject-access"),
 ]

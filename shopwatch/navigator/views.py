@@ -1,17 +1,22 @@
-"""Navigator pages: the caseload, one case with its casework, recording consent."""
+"""Navigator pages: the caseload, one case with its casework, recording consent, the organisation's
+retention setting and a person's subject access answer."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from shopwatch.core.entitlements import Viewer, viewer_for
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, viewer_for
 from shopwatch.core.errors import ServiceError
+from shopwatch.core.forms import add_service_errors
+from shopwatch.core.models import Organisation
+from shopwatch.intelligence.selectors import subject_access_archive
 
 from . import selectors, services
 from .models import Consent, ContactKind, NeedArea
@@ -21,7 +26,67 @@ from .models import Consent, ContactKind, NeedArea
 def caseload(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     cases, _ = selectors.case_list(viewer=viewer, limit=200)
-    return render(request, "navigator/caseload.html", {"cases": cases})
+    return render(
+        request,
+        "navigator/caseload.html",
+        {"cases": cases, "navigates": bool(selectors.navigator_org_ids(viewer))},
+    )
+
+
+class RetentionForm(forms.Form):
+    months = forms.IntegerField(
+        label="Delete closed cases this many months after closure",
+        min_value=services.RETENTION_MONTHS_MIN,
+        max_value=services.RETENTION_MONTHS_MAX,
+        help_text=(
+            f"Between {services.RETENTION_MONTHS_MIN} and {services.RETENTION_MONTHS_MAX}. A daily job "
+            "deletes each closed case once this time has passed, and records that it did."
+        ),
+    )
+
+
+@login_required
+def retention(request: HttpRequest) -> HttpResponse:
+    """The navigator organisation's retention setting: shown and changed by its navigators."""
+    viewer = viewer_for(request.user)
+    orgs = sorted(selectors.navigator_org_ids(viewer))
+    if not orgs:
+        raise Http404(NOT_FOUND_MESSAGE)
+    org = Organisation.objects.get(pk=orgs[0])
+    conf = selectors.settings_for(org.pk)
+    form = RetentionForm(request.POST or None, initial={"months": conf.delete_closed_after_months})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retention_set(viewer=viewer, organisation_id=org.pk, months=form.cleaned_data["months"])
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors)
+        else:
+            messages.success(request, "Retention saved.")
+            return redirect("navigator:retention")
+    return render(
+        request,
+        "navigator/retention.html",
+        {
+            "org": org,
+            "conf": conf,
+            "form": form,
+            "due": len(services.retention_due(organisation_id=org.pk)),
+        },
+    )
+
+
+@login_required
+def subject_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's subject access answer for the person of one of its cases (a ZIP)."""
+    viewer = viewer_for(request.user)
+    case = selectors.case_get(viewer=viewer, case_id=pk, audit=False)
+    try:
+        archive = subject_access_archive(viewer=viewer, person=case.person)
+    except ServiceError as exc:
+        raise Http404(NOT_FOUND_MESSAGE) from exc
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-navigator-{case.pk}.zip"'
+    return response
 
 
 def _day(raw: str | None) -> dt.date:

@@ -40,6 +40,7 @@ def test_jobs_cover_the_scheduled_work_of_each_app() -> None:
         "intelligence.run_retention",
         "intelligence.send_weekly_digests",
         "evidence.apply_retention",
+        "navigator.apply_retention",
         "linking.score_changed_persons",
         "linking.run_full_linking",
         "faces.refresh_face_encodings",

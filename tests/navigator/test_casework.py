@@ -4,6 +4,9 @@ separation in the permission-matrix style (selector, API, police's one shared fa
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import zipfile
 
 import pytest
 from django.http import Http404
@@ -12,11 +15,23 @@ from django.utils import timezone
 
 from shopwatch.core.apikeys import apikey_create
 from shopwatch.core.errors import Conflict, NotEntitled, ValidationFailed
-from shopwatch.core.models import AuditEvent, Distribution, User
+from shopwatch.core.models import (
+    TWO_FACTOR_ROLES,
+    AuditEvent,
+    Distribution,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
+from shopwatch.intelligence import selectors as intelligence_selectors
 from shopwatch.navigator import selectors, services
-from shopwatch.navigator.models import CaseStatus, NavigatorCase
+from shopwatch.navigator.models import CaseNeed, CaseStatus, NavigatorCase
 from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.models import Person
+from shopwatch.subjects.services import person_erase
+from tests.core.support import sign_in_verified
 from tests.world import World
 
 EVERYONE_ELSE = [
@@ -202,3 +217,89 @@ def test_pcc_outcomes_are_aggregates_with_small_counts_suppressed(world: World) 
     for name in ("navigator", "reporter", "police_sussex", "partnership_manager"):
         with pytest.raises(Http404):
             selectors.pcc_outcomes(viewer=world.viewer(name), months=6)
+
+
+# --- Subject access and erasure --------------------------------------------------------------------------
+
+
+def _signed_in(world: World, name: str) -> Client:
+    client = Client()
+    user = world.users[name]
+    if Membership.objects.filter(user=user, role__in=TWO_FACTOR_ROLES).exists():
+        sign_in_verified(client, user)
+    else:
+        client.force_login(user)
+    return client
+
+
+def _files(archive: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _other_navigator(world: World) -> str:
+    org = Organisation.objects.create(
+        kind=OrganisationKind.SUPPORT_PROVIDER, slug="other-trust", name="Other Trust"
+    )
+    user = User.objects.create(email="other-navigator@example.org", full_name="Other Navigator")
+    Membership.objects.create(user=user, organisation=org, role=Role.NAVIGATOR)
+    world.users["other_navigator"] = user
+    return "other_navigator"
+
+
+def test_the_navigator_organisation_answers_subject_access_with_its_case(world: World) -> None:
+    case = _case(world)
+    services.contact_add(
+        viewer=world.viewer("navigator"),
+        case_id=case.pk,
+        kind="session",
+        on=timezone.localdate(),
+        note="Met at the hostel",
+    )
+    archive = intelligence_selectors.subject_access_archive(
+        viewer=world.viewer("navigator"), person=case.person
+    )
+    files = _files(archive)
+    assert set(files) == {"person.json", "navigator_cases.json", "audit.json", "README.txt"}
+    (held,) = json.loads(files["navigator_cases.json"])
+    assert held["reason"] == "Prolific shoplifting to fund drug use"
+    assert held["needs"][0]["detail"] == "Heroin"
+    assert held["contacts"][0]["note"] == "Met at the hostel"
+    assert json.loads(files["person.json"])["family_name"] == "Marsh"
+    # Nothing the partnership holds (incidents, gallery, intelligence) is in the navigator's answer.
+    assert "incidents.json" not in files
+    assert AuditEvent.objects.filter(
+        object_type="navigator_case", object_id=str(case.pk), action="export"
+    ).exists()
+    page = _signed_in(world, "navigator").get(f"/navigator/{case.pk}/subject-access.zip")
+    assert page.status_code == 200
+    assert "navigator_cases.json" in _files(page.content)
+
+
+@pytest.mark.parametrize("name", [*EVERYONE_ELSE, "other_navigator"])
+def test_subject_access_never_carries_a_case_to_anyone_else(world: World, name: str) -> None:
+    if name == "other_navigator":
+        _other_navigator(world)
+    case = _case(world)
+    viewer = world.viewer(name)
+    assert selectors.subject_access_archive(viewer=viewer, person_id=case.person_id) is None
+    try:
+        archive = intelligence_selectors.subject_access_archive(viewer=viewer, person=case.person)
+    except NotEntitled:
+        archive = None
+    if archive is not None:  # the partnership's own answer: never the casework
+        for content in _files(archive).values():
+            assert b"navigator" not in content.lower()
+            assert b"Heroin" not in content
+            assert b"Prolific shoplifting" not in content
+    page = _signed_in(world, name).get(f"/navigator/{case.pk}/subject-access.zip")
+    assert page.status_code == 404
+    assert b"Heroin" not in page.content
+
+
+def test_erasing_the_person_removes_their_case_and_its_casework(world: World) -> None:
+    case = _case(world)
+    person_erase(viewer=world.viewer("partnership_manager"), person=case.person, reason="Erasure request")
+    assert not NavigatorCase.objects.filter(pk=case.pk).exists()
+    assert not CaseNeed.objects.filter(case_id=case.pk).exists()
+    assert selectors.case_list(viewer=world.viewer("navigator")) == ([], None)
