@@ -227,3 +227,48 @@ def uptake_by_month(*, viewer: Viewer, months: int = 12, today: dt.date | None =
         summary=f"Viewed uptake by month over {months} months",
     )
     return out
+
+
+def programme_get(*, viewer: Viewer, programme_id: int) -> ProgrammeFigures:
+    """One programme of :func:`programme_list`; the same 404 for missing and out of reach."""
+    for figures in programme_list(viewer=viewer):
+        if figures.programme.pk == programme_id:
+            return figures
+    raise Http404(NOT_FOUND_MESSAGE)
+
+
+def programme_runs(*, viewer: Viewer, programme: Programme) -> bool:
+    """Whether the viewer records the programme's enrolments and attendance (its partnership's managers)."""
+    return viewer.platform_admin or programme.partnership_id in viewer.managed_partnership_ids
+
+
+def enrolment_list(*, viewer: Viewer, programme: Programme) -> list[Enrolment]:
+    """A programme's enrolments: all of them for its managers and the PCC office of its area; a store's
+    staff and retailer see their own stores' only."""
+    qs = programme.enrolments.select_related("store", "organisation")
+    sees_all = programme_runs(viewer=viewer, programme=programme) or (
+        Role.PCC_SCRUTINY in viewer.roles and programme.partnership.force_id == viewer.force_id
+    )
+    if not sees_all:
+        mine = Q(store_id__in=viewer.reportable_store_ids) | Q(organisation_id__in=viewer.org_wide_ids)
+        qs = qs.filter(mine)
+    return list(qs.order_by("store__name", "id"))
+
+
+def enrollable_stores(*, viewer: Viewer, programme: Programme) -> list[Store]:
+    """Stores the viewer may enrol in the programme: in its partnership, not yet enrolled, and (for a
+    store's own staff or retailer) theirs; the programme's managers may enrol any of its stores."""
+    stores = Store.objects.filter(partnerships=programme.partnership_id).exclude(
+        pk__in=programme.enrolments.filter(store__isnull=False).values("store_id")
+    )
+    if not programme_runs(viewer=viewer, programme=programme):
+        stores = stores.filter(pk__in=viewer.reportable_store_ids)
+    return list(stores.distinct().order_by("name", "id"))
+
+
+def enrolment_get(*, viewer: Viewer, enrolment_id: int) -> Enrolment:
+    """One enrolment of a programme the viewer runs (its partnership's managers); else the 404."""
+    enrolment = Enrolment.objects.select_related("programme", "store").filter(pk=enrolment_id).first()
+    if enrolment is None or not programme_runs(viewer=viewer, programme=enrolment.programme):
+        raise Http404(NOT_FOUND_MESSAGE)
+    return enrolment

@@ -4,19 +4,21 @@ completion; each audited in the same transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed
-from shopwatch.core.models import AuditAction, Store
+from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
+from shopwatch.core.models import AuditAction, Organisation, OrganisationKind, Role, Store
 
 from .models import Assessment, Enrolment, EnrolmentStatus, Programme, QuestionSet
 from .scoring import check_answers, score
@@ -156,3 +158,90 @@ def enrolment_attendance(*, viewer: Viewer, enrolment_id: int, sessions: int, co
         summary=f"Attendance {sessions}{', completed' if completed else ''}",
     )
     return enrolment
+
+
+PROGRAMME_KINDS = (
+    ("cyber membership", "Cyber-resilience membership"),
+    ("training", "Training sessions"),
+    ("marking kits", "Forensic marking kits"),
+    ("security review", "Security review"),
+)
+
+
+def programme_partnerships(viewer: Viewer) -> list[Organisation]:
+    """The partnerships the viewer may run a programme for: those they manage; a PCC office's force area's."""
+    q = Q(pk__in=viewer.managed_partnership_ids)
+    if Role.PCC_SCRUTINY in viewer.roles and viewer.force_id is not None:
+        q |= Q(force_id=viewer.force_id)
+    if viewer.platform_admin:
+        q = Q(pk__isnull=False)
+    return list(Organisation.objects.filter(q, kind=OrganisationKind.PARTNERSHIP).order_by("name", "id"))
+
+
+def programme_funders(viewer: Viewer) -> list[Organisation]:
+    """Who may be named as funder: the PCC offices of those partnerships' forces, and the partnerships."""
+    partnerships = programme_partnerships(viewer)
+    forces = {p.force_id for p in partnerships if p.force_id is not None}
+    offices = Organisation.objects.filter(kind=OrganisationKind.PCC_OFFICE, force_id__in=forces)
+    return [*offices.order_by("name", "id"), *partnerships]
+
+
+@transaction.atomic
+def programme_create(
+    *,
+    viewer: Viewer,
+    title: str,
+    kind: str,
+    funder_id: int,
+    partnership_id: int,
+    places: int,
+    eligibility: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    funding_note: str = "",
+    question_set_slug: str = "",
+) -> Programme:
+    """A funded prevention programme, set up by a manager of its partnership or the PCC office of the
+    partnership's force area."""
+    partnership = next((p for p in programme_partnerships(viewer) if p.pk == partnership_id), None)
+    if partnership is None:
+        raise NotEntitled(
+            [FieldError("partnership", "You can set up programmes only for your partnerships.")]
+        )
+    errors: list[FieldError] = []
+    title = clean_text("title", title, 200, errors)
+    if kind not in dict(PROGRAMME_KINDS):
+        errors.append(FieldError("kind", f"One of {', '.join(dict(PROGRAMME_KINDS))}."))
+    if funder_id not in {f.pk for f in programme_funders(viewer)}:
+        errors.append(FieldError("funder", "A PCC office or partnership of the programme's area."))
+    funding_note = clean_text("funding_note", funding_note, 300, errors, required=False)
+    eligibility = clean_text("eligibility", eligibility, 500, errors)
+    if not 1 <= places <= 10_000:
+        errors.append(FieldError("places", "Between 1 and 10,000."))
+    if ends_on is not None and ends_on < starts_on:
+        errors.append(FieldError("ends_on", "Must not be before the start."))
+    if question_set_slug and not QuestionSet.objects.filter(slug=question_set_slug).exists():
+        errors.append(FieldError("question_set_slug", "No such self-assessment."))
+    if errors:
+        raise ValidationFailed(errors)
+    programme = Programme.objects.create(
+        title=title,
+        kind=kind,
+        funder_id=funder_id,
+        funding_note=funding_note,
+        partnership=partnership,
+        places=places,
+        eligibility=eligibility,
+        question_set_slug=question_set_slug,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="programme",
+        object_id=programme.pk,
+        partnership_id=partnership.pk,
+        summary=f"Set up programme {title}",
+    )
+    return programme

@@ -3,16 +3,21 @@ certificate."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.entitlements import viewer_for
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import ServiceError
+from shopwatch.core.forms import add_service_errors
 from shopwatch.core.models import AuditAction, Store
 
 from . import selectors, services
+from .forms import AttendanceForm, EnrolForm, ProgrammeForm
+from .models import EnrolmentStatus
 from .pdf import certificate_pdf
 
 
@@ -97,3 +102,117 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(certificate_pdf(done), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{done.certificate_number}.pdf"'
     return response
+
+
+# --- Programmes ----------------------------------------------------------------------------------------
+
+
+@login_required
+def programmes(request: HttpRequest) -> HttpResponse:
+    """Programmes open to the viewer's stores or run by their partnerships (PCC: in its force area)."""
+    viewer = viewer_for(request.user)
+    return render(
+        request,
+        "assessments/programmes.html",
+        {
+            "rows": selectors.programme_list(viewer=viewer),
+            "may_create": bool(services.programme_partnerships(viewer)),
+        },
+    )
+
+
+@login_required
+def programme_new(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    partnerships = services.programme_partnerships(viewer)
+    if not partnerships:
+        raise Http404(NOT_FOUND_MESSAGE)
+    form = ProgrammeForm(
+        request.POST or None,
+        partnerships=partnerships,
+        funders=services.programme_funders(viewer),
+        assessments=[(t.slug, t.title) for t in selectors.template_list(viewer=viewer)],
+        initial={"starts_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            programme = services.programme_create(
+                viewer=viewer,
+                title=data["title"],
+                kind=data["kind"],
+                funder_id=data["funder"].pk,
+                partnership_id=data["partnership"].pk,
+                places=data["places"],
+                eligibility=data["eligibility"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                funding_note=data["funding_note"],
+                question_set_slug=data["question_set_slug"],
+            )
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors)
+        else:
+            messages.success(request, f"Programme {programme.title} set up.")
+            return redirect("assessments:programme", pk=programme.pk)
+    return render(request, "assessments/programme_new.html", {"form": form})
+
+
+@login_required
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A programme: its enrolments, enrolling a business, and (for its managers) attendance."""
+    viewer = viewer_for(request.user)
+    figures = selectors.programme_get(viewer=viewer, programme_id=pk)
+    programme = figures.programme
+    runs = selectors.programme_runs(viewer=viewer, programme=programme)
+    stores = selectors.enrollable_stores(viewer=viewer, programme=programme)
+    enrol_form = EnrolForm(request.POST if request.POST.get("action") == "enrol" else None, stores=stores)
+    if request.method == "POST" and request.POST.get("action") == "enrol" and enrol_form.is_valid():
+        store = enrol_form.cleaned_data["store"]
+        try:
+            services.enrolment_create(viewer=viewer, programme_id=programme.pk, store_id=store.pk)
+        except ServiceError as exc:
+            add_service_errors(enrol_form, exc.errors)
+        else:
+            messages.success(request, f"{store.name} enrolled.")
+            return redirect("assessments:programme", pk=programme.pk)
+    return render(
+        request,
+        "assessments/programme.html",
+        {
+            "f": figures,
+            "p": programme,
+            "runs": runs,
+            "enrolments": selectors.enrolment_list(viewer=viewer, programme=programme),
+            "enrol_form": enrol_form if stores or enrol_form.errors else None,
+            "places_left": max(programme.places - figures.enrolled, 0),
+        },
+    )
+
+
+@login_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an enrolment's sessions attended and completion (the programme's managers)."""
+    viewer = viewer_for(request.user)
+    enrolment = selectors.enrolment_get(viewer=viewer, enrolment_id=pk)
+    form = AttendanceForm(
+        request.POST or None,
+        initial={
+            "sessions": enrolment.sessions_attended,
+            "completed": enrolment.status == EnrolmentStatus.COMPLETED,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_attendance(
+                viewer=viewer,
+                enrolment_id=enrolment.pk,
+                sessions=form.cleaned_data["sessions"],
+                completed=form.cleaned_data["completed"],
+            )
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors)
+        else:
+            messages.success(request, "Attendance recorded.")
+            return redirect("assessments:programme", pk=enrolment.programme_id)
+    return render(request, "assessments/attendance.html", {"form": form, "e": enrolment})
