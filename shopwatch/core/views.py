@@ -51,8 +51,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where each person starts: a shop worker on the report form, police on their queue (a supervisor on the
-    team's work), a PCC office on its dashboards, a navigator on their caseload, everyone else on the
-    incidents they may see."""
+    team's work), an analyst on the cross-force view of linking, a PCC office on its dashboards, a navigator
+    on their caseload, everyone else on the incidents they may see."""
     viewer = viewer_for(request.user)
     if viewer.roles and viewer.roles <= {Role.STORE_REPORTER}:
         return redirect("reporting:incident-new")
@@ -60,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("policing:team")  # the team's work: who holds what, what is overdue
     if viewer.police_force_ids and Role.POLICE_INVESTIGATOR in viewer.roles:
         return redirect("policing:queue")
+    if Role.ANALYST in viewer.roles:
+        return redirect("linking:overview")  # proposals to review, organised groups, prolific offenders
     if viewer.roles and viewer.roles <= {Role.PCC_SCRUTINY}:
         return redirect("insights:index")
     if viewer.roles and viewer.roles <= {Role.NAVIGATOR}:

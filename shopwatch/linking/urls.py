@@ -5,6 +5,7 @@ from . import views
 app_name = "linking"
 urlpatterns = [
     path("", views.proposal_queue, name="queue"),
+    path("overview/", views.overview, name="overview"),
     path("export.csv", views.proposal_export, name="export"),
     path("<int:pk>/", views.proposal_detail, name="proposal"),
     path("<int:pk>/decision", views.proposal_decide_view, name="decide"),

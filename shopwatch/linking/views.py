@@ -27,6 +27,7 @@ from .package import group_package
 from .services.decisions import proposal_decide
 
 PAGE = 50
+OVERVIEW = 10  # rows of each list on the cross-force view
 
 
 def _viewer(request: HttpRequest) -> Viewer:
@@ -34,6 +35,45 @@ def _viewer(request: HttpRequest) -> Viewer:
     if not may_link(viewer):
         raise Http404(NOT_FOUND_MESSAGE)
     return viewer
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The analyst's first page: the work across every force they may see. Link proposals awaiting a
+    decision (the likeliest first), organised groups by harm, and prolific offenders by resolved identity;
+    the listing is audited with the persons shown."""
+    viewer = _viewer(request)
+    data = network.load([viewer])
+    groups = sorted(network.organised_groups(data), key=lambda g: (-g.harm, g.key))
+    ranked = network.prolific_offenders(data, limit=OVERVIEW)
+    with transaction.atomic():
+        waiting = selectors.proposal_queryset(viewer).filter(status=ProposalStatus.PROPOSED).count()
+        proposals = selectors.proposal_list(
+            viewer=viewer, status=ProposalStatus.PROPOSED, limit=OVERVIEW, order="probability"
+        )
+        shown = groups[:OVERVIEW]
+        _audit(
+            viewer,
+            AuditAction.LIST,
+            "link_overview",
+            f"Cross-force view: {len(shown)} groups, {len(ranked)} offenders",
+            [p.pk for g in shown for o in g.members for p in o.members]
+            + [p.pk for o in ranked for p in o.members],
+        )
+    forces = sorted(data.forces.values())
+    return render(
+        request,
+        "linking/overview.html",
+        {
+            "waiting": waiting,
+            "proposals": proposals,
+            "groups": shown,
+            "group_count": len(groups),
+            "offenders": ranked,
+            "forces": forces,
+            "incidents": len(data.incidents),
+        },
+    )
 
 
 @login_required
