@@ -19,7 +19,7 @@ from shopwatch.core.models import Organisation
 from shopwatch.intelligence.selectors import subject_access_archive
 
 from . import selectors, services
-from .models import Consent, ContactKind, NeedArea
+from .models import Consent, ContactKind, NeedArea, ReferralOutcome
 
 
 @login_required
@@ -121,6 +121,11 @@ def _act(viewer: Viewer, pk: int, data: QueryDict) -> str:
             on=_day(data.get("on")),
         )
         return "Onward referral recorded."
+    if action == "outcome":
+        services.onward_referral_outcome(
+            viewer=viewer, referral_id=int(data.get("referral", "")), outcome=data.get("outcome", "")
+        )
+        return "Outcome recorded."
     if action == "goal":
         services.goal_add(
             viewer=viewer, case_id=pk, text=data.get("text", ""), progress=int(data.get("progress") or 0)
@@ -163,6 +168,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consent_choices": [c for c in Consent if c != Consent.PENDING],
             "need_areas": list(NeedArea),
             "contact_kinds": list(ContactKind),
+            "outcomes": list(ReferralOutcome),
             "today": timezone.localdate(),
         },
     )
