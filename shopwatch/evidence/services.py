@@ -278,6 +278,46 @@ def evidence_add_received(
     )
 
 
+def evidence_add_stored(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    stored: str,
+    filename: str,
+    size: int,
+    sha256: str,
+    content_type: str,
+    declared_type: str,
+    uploaded_by_id: int | None,
+    captured_at: dt.datetime | None,
+    width: int | None,
+    height: int | None,
+    detail: dict[str, Any],
+) -> tuple[EvidenceFile, bool]:
+    """``evidence_add_received`` for a file already written to storage as ``stored`` (an object store's
+    multipart upload). The same bytes already held for the incident give back that record, and the copy
+    just written is deleted, so the file is stored once. Must run inside the caller's transaction."""
+    existing = link_same_file(viewer=viewer, incident=incident, sha256=sha256)
+    if existing is not None:
+        default_storage.delete(stored)
+        return existing, False
+    return _record_stored(
+        viewer=viewer,
+        incident=incident,
+        stored=stored,
+        filename=filename,
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+        declared_type=declared_type,
+        uploaded_by_id=uploaded_by_id,
+        facts=(captured_at, width, height),
+        created_at=None,
+        summary=f"{incident.reference}: {content_type} {filename}",
+        detail=detail,
+    )
+
+
 def evidence_thumbnail_ensure(*, evidence: EvidenceFile) -> str | None:
     """The storage name of the photo's thumbnail, made and kept on first request (None if not renderable).
 

@@ -9,7 +9,6 @@ archives by reading the central directory's declared sizes, never by extracting.
 from __future__ import annotations
 
 import itertools
-import os
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -130,24 +129,30 @@ def check_head(head: bytes, declared: str | None) -> str:
 
 def decide(path: Path, declared: str | None) -> Decision:
     """The full check once every byte has arrived; raises Refused with the reason."""
-    size = path.stat().st_size
+    with path.open("rb") as f:
+        return decide_file(f, path.stat().st_size, declared)
+
+
+def decide_file(f: BinaryIO, size: int, declared: str | None) -> Decision:
+    """``decide`` for an open, seekable file of ``size`` bytes (a local file, or an object read by ranges)."""
     if size == 0:
         raise Refused("The file is empty (0 bytes).")
-    with path.open("rb") as f:
-        content_type = check_head(f.read(HEAD_BYTES), declared)
+    f.seek(0)
+    content_type = check_head(f.read(HEAD_BYTES), declared)
+    f.seek(0)
+    if content_type in ("video/mp4", "video/quicktime", "image/heic", "image/heif"):
+        _check_iso_boxes(f, size)
+    if content_type in IMAGE_TYPES:
         f.seek(0)
-        if content_type in ("video/mp4", "video/quicktime", "image/heic", "image/heif"):
-            _check_iso_boxes(f, size)
-        if content_type in IMAGE_TYPES:
-            f.seek(0)
-            try:
-                check_image(f.read(HEAD_BYTES), f)
-            except ImageRejected as exc:
-                raise Refused(str(exc)) from exc
-        elif content_type == "video/x-msvideo":
-            _check_riff(f, size)
+        try:
+            check_image(f.read(HEAD_BYTES), f)
+        except ImageRejected as exc:
+            raise Refused(str(exc)) from exc
+    elif content_type == "video/x-msvideo":
+        _check_riff(f, size)
     if content_type == ZIP_TYPE:
-        check_zip(path)
+        f.seek(0)
+        check_zip_file(f, size)
     return Decision(content_type)
 
 
@@ -196,15 +201,14 @@ def _name_length(info: zipfile.ZipInfo) -> int:
     return len(info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace"))
 
 
-def check_zip(path: Path) -> None:
+def check_zip_file(f: BinaryIO, size: int) -> None:
     """Refuse ZIP archives that are damaged or would unpack to far more than they are (zip bombs).
 
     Only the central directory is read: the declared uncompressed sizes, the compression ratio of
     each entry and of the whole, and whether entries overlap (a bomb that reuses the same data).
     """
-    size = os.path.getsize(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(f) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise Refused("The ZIP file is damaged or incomplete and cannot be opened.") from exc

@@ -1,8 +1,9 @@
 """Resumable uploads (tus 1.0) on their way to becoming evidence, and single-use upload links.
 
 An :class:`Upload` is the server side of one tus upload: the bytes live in a partial file under
-``DATA_DIR/uploads`` until the last one arrives, then the file becomes an evidence file on the
-incident and the partial file is gone. An :class:`UploadLink` lets someone with no account (a
+``DATA_DIR/uploads`` until the last one arrives (or, with an S3 object store, go into an S3 multipart
+upload part by part, only the unfinished part kept in that file), then the file becomes an evidence
+file on the incident and the partial file is gone. An :class:`UploadLink` lets someone with no account (a
 store worker asked by an investigator) send files to one incident, once, before it expires.
 """
 
@@ -76,6 +77,18 @@ class Upload(models.Model):
     # Last time bytes arrived (or the upload was created): abandoned uploads are judged by this.
     touched_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Straight to the object store (S3 storage): the bytes go into an S3 multipart upload part by part. The
+    # parts sent (``[number, etag, md5, size]``) and the bytes after them in the spool file are the offset;
+    # ``hash_state`` is the resumable SHA-256 of exactly those bytes, so any process can go on from it, and
+    # ``parts_hash_state`` that of the parts alone (to resume from the last part if the spool file is lost).
+    storage_name = models.CharField(max_length=255, blank=True)
+    multipart_id = models.CharField(max_length=1024, blank=True)
+    part_size = models.PositiveIntegerField(default=0)
+    parts = models.JSONField(default=list, blank=True)
+    stored_bytes = models.PositiveBigIntegerField(default=0)
+    spool_bytes = models.PositiveIntegerField(default=0)
+    hash_state = models.BinaryField(default=b"", blank=True)
+    parts_hash_state = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at"]

@@ -194,7 +194,8 @@ def _run(request: HttpRequest, handler: Callable[[], HttpResponse]) -> HttpRespo
     except Http404:
         return _problem(404, "Not found")
     except ServiceError as exc:
-        return _problem(exc.status_code, exc.title, exc.errors)
+        retry = {"Retry-After": "5"} if exc.status_code == 503 else None
+        return _problem(exc.status_code, exc.title, exc.errors, headers=retry)
 
 
 @csrf_exempt

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import http.client
 import http.server
 import io
 import json
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.scale_out
 RATE_LIMIT = 6  # requests a second per API key, shared by both web processes through Redis
 BUCKET = "shopwatch-evidence"
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+PART = 5 * 1024 * 1024  # S3's smallest part: tus uploads go to the bucket in parts of this size
 
 
 class Receiver:
@@ -180,6 +182,7 @@ def profile(transactional_db: None, tmp_path: Path) -> Iterator[Profile]:
             SHOPWATCH_API_RATE_LIMIT=str(RATE_LIMIT),
             SHOPWATCH_OUTBOUND_ALLOW_LOOPBACK="1",
             SHOPWATCH_MAX_BODY_BYTES=str(32 * 1024 * 1024),
+            SHOPWATCH_UPLOAD_PART_BYTES=str(PART),
             **aws,
         )
         env.pop("SHOPWATCH_TASKS_BACKEND", None)
@@ -408,3 +411,206 @@ def test_the_main_flow_runs_across_two_web_processes_on_postgres_or_sqlite_redis
             assert hashlib.sha256(body).hexdigest() == expected[key], key
     shas = {hashlib.sha256(photo).hexdigest(), hashlib.sha256(export).hexdigest()}
     assert set(expected.values()) == shas
+
+
+# --- tus straight to the object store ---------------------------------------------------------------------
+
+
+TUS = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}
+
+
+class SpoolWatch:
+    """Samples the web hosts' upload directory every few milliseconds while an upload runs: the largest
+    file and the most bytes it ever held at once."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.max_file = 0
+        self.max_total = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            sizes = []
+            for path in self.directory.glob("*"):
+                try:
+                    sizes.append(path.stat().st_size)
+                except FileNotFoundError:
+                    continue
+            self.max_file = max([self.max_file, *sizes])
+            self.max_total = max(self.max_total, sum(sizes))
+            self.samples += 1
+            self._stop.wait(0.005)
+
+    def __enter__(self) -> SpoolWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _tus_create(base: str, key: str, incident: int, name: str, length: int) -> str:
+    meta = ",".join(
+        f"{k} {base64.b64encode(v.encode()).decode()}"
+        for k, v in (("incident", str(incident)), ("filename", name))
+    )
+    created = _call(
+        "POST",
+        base + "/api/v1/uploads",
+        key,
+        headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(length), "Upload-Metadata": meta},
+    )
+    assert created.status_code == 201, created.text
+    return created.headers["Location"].split("/api/v1/uploads/", 1)[1]
+
+
+def _tus_offset(base: str, key: str, upload: str) -> int:
+    head = _call("HEAD", f"{base}/api/v1/uploads/{upload}", key, headers={"Tus-Resumable": "1.0.0"})
+    assert head.status_code == 200, head.text
+    return int(head.headers["Upload-Offset"])
+
+
+def _tus_send(
+    base: str, key: str, upload: str, data: bytes, start: int, end: int, piece: int
+) -> requests.Response:
+    """PATCH bytes [start, end) in requests of ``piece`` bytes; the last answer."""
+    answer = None
+    while start < end:
+        stop = min(end, start + piece)
+        answer = _call(
+            "PATCH",
+            f"{base}/api/v1/uploads/{upload}",
+            key,
+            data=data[start:stop],
+            headers={**TUS, "Upload-Offset": str(start)},
+        )
+        assert answer.status_code == 204, answer.text
+        start = int(answer.headers["Upload-Offset"])
+    assert answer is not None
+    return answer
+
+
+def _incident(base: str, key: str, store: int, idem: str) -> int:
+    occurred = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat()
+    created = _call(
+        "POST",
+        base + "/api/v1/incidents",
+        key,
+        json={"store": store, "type": "theft", "occurred_at": occurred, "description": "CCTV of a theft"},
+        headers={"Idempotency-Key": idem},
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+def _bucket_keys(profile: Profile) -> set[str]:
+    return {
+        o["Key"]
+        for page in profile.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+        for o in page.get("Contents", [])
+    }
+
+
+def test_a_tus_upload_streams_into_the_object_store_across_two_web_processes_never_whole_on_local_disk(
+    world: World, profile: Profile
+) -> None:
+    one, two = (s.base for s in profile.web)
+    reporter = _key(world, "reporter")
+    incident = _incident(one, reporter, world.stores["nw-brighton"].pk, "scale-out-stream-1")
+    export = _cctv_export(27 * 1024 * 1024)  # six parts: five of 5 MiB and a last of 2 MiB and a little
+    half = len(export) // 2
+    uploads = profile.data_dir / "uploads"
+
+    upload = _tus_create(one, reporter, incident, "cctv.zip", len(export))
+    with SpoolWatch(uploads) as watch:
+        # The first half to process 1 in 3 MiB requests (parts fill across requests) ...
+        _tus_send(one, reporter, upload, export, 0, half, 3 * 1024 * 1024)
+        # ... process 2 reports exactly that offset, and takes the rest in one request.
+        assert _tus_offset(two, reporter, upload) == half
+        done = _tus_send(two, reporter, upload, export, half, len(export), len(export))
+    sha = hashlib.sha256(export).hexdigest()
+    assert done.headers["ShopWatch-Evidence-Sha256"] == sha
+
+    # The web hosts never held more than one part of the upload (the spool), never the whole file.
+    assert watch.samples > 20
+    assert 0 < watch.max_file <= PART, watch.max_file
+    assert watch.max_total < 2 * PART, watch.max_total
+    assert list(uploads.glob("*")) == []
+    assert not (profile.data_dir / "files").exists()
+
+    # The object in the bucket is the file, assembled from its six parts, and its hash is the one recorded.
+    evidence = EvidenceFile.objects.get(pk=int(done.headers["ShopWatch-Evidence-Id"]))
+    assert evidence.sha256 == sha
+    assert evidence.size == len(export)
+    stored = profile.s3.get_object(Bucket=BUCKET, Key=evidence.file.name)
+    assert stored["ETag"].strip('"').endswith("-6")
+    assert hashlib.sha256(stored["Body"].read()).hexdigest() == sha
+    assert _bucket_keys(profile) == {evidence.file.name}
+    assert profile.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+    # An upload cancelled part-way has its multipart upload aborted: nothing of it stays in the bucket.
+    other = _cctv_export(12 * 1024 * 1024)
+    cancelled = _tus_create(two, reporter, incident, "other.zip", len(other))
+    _tus_send(two, reporter, cancelled, other, 0, 7 * 1024 * 1024, 7 * 1024 * 1024)
+    assert len(profile.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])) == 1
+    deleted = _call(
+        "DELETE", f"{one}/api/v1/uploads/{cancelled}", reporter, headers={"Tus-Resumable": "1.0.0"}
+    )
+    assert deleted.status_code == 204, deleted.text
+    assert profile.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    assert _bucket_keys(profile) == {evidence.file.name}
+    assert list(uploads.glob("*")) == []
+
+
+def test_a_tus_upload_into_the_object_store_resumes_exactly_after_its_web_process_is_killed(
+    world: World, profile: Profile
+) -> None:
+    one, two = profile.web
+    reporter = _key(world, "reporter")
+    incident = _incident(one.base, reporter, world.stores["nw-brighton"].pk, "scale-out-stream-kill")
+    export = _cctv_export(18 * 1024 * 1024)
+    upload = _tus_create(one.base, reporter, incident, "cctv.zip", len(export))
+
+    # Process 1 takes the whole file in one request, sent slowly after 8 MiB, and is killed part-way through.
+    sent = threading.Event()
+
+    def patch() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", one.port, timeout=LIMIT)
+        try:
+            conn.putrequest("PATCH", f"/api/v1/uploads/{upload}")
+            headers = {"Authorization": f"Bearer {reporter}", **TUS, "Upload-Offset": "0"}
+            for name, value in {**headers, "Content-Length": str(len(export))}.items():
+                conn.putheader(name, value)
+            conn.endheaders()
+            for start in range(0, len(export), 256 * 1024):
+                if start >= 8 * 1024 * 1024:
+                    sent.set()
+                    time.sleep(0.05)
+                conn.send(export[start : start + 256 * 1024])
+            conn.getresponse()
+        except OSError:
+            pass  # the server was killed under it
+        finally:
+            conn.close()
+
+    sender = threading.Thread(target=patch, daemon=True)
+    sender.start()
+    assert sent.wait(LIMIT)
+    time.sleep(1.0)
+    one.kill()
+    sender.join(timeout=LIMIT)
+
+    # Process 2 reports an offset the database and the store agree on, and the rest from there is exact.
+    offset = _tus_offset(two.base, reporter, upload)
+    assert PART <= offset < len(export), offset
+    done = _tus_send(two.base, reporter, upload, export, offset, len(export), len(export))
+    sha = hashlib.sha256(export).hexdigest()
+    assert done.headers["ShopWatch-Evidence-Sha256"] == sha
+    evidence = EvidenceFile.objects.get(pk=int(done.headers["ShopWatch-Evidence-Id"]))
+    body_back = profile.s3.get_object(Bucket=BUCKET, Key=evidence.file.name)["Body"].read()
+    assert hashlib.sha256(body_back).hexdigest() == sha == evidence.sha256
+    assert profile.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []

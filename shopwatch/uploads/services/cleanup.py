@@ -16,6 +16,7 @@ from ..models import Upload, UploadState
 from .common import Gone, Locked
 from .creation import partial_dir, partial_path
 from .locking import RUNNING, _locked
+from .streaming import stream_abandon
 from .uploaders import Uploader
 
 
@@ -32,6 +33,7 @@ def upload_terminate(*, uploader: Uploader, upload: Upload) -> None:
     with contextlib.suppress(Gone), _locked(path):
         path.unlink()
     RUNNING.drop(upload.id)
+    stream_abandon(upload=upload)
     Upload.objects.filter(pk=upload.pk).update(state=UploadState.TERMINATED, finished_at=timezone.now())
     upload.state = UploadState.TERMINATED
 
@@ -44,7 +46,8 @@ class CleanupReport:
 
 
 def uploads_cleanup(*, older_than: dt.timedelta | None = None) -> CleanupReport:
-    """Delete the partial files of abandoned uploads (no bytes for ``older_than``), and stray files."""
+    """Delete the partial files of abandoned uploads (no bytes for ``older_than``), and stray files;
+    an abandoned upload streaming into the object store has its multipart upload aborted there."""
     age = (
         older_than if older_than is not None else dt.timedelta(hours=settings.SHOPWATCH_UPLOAD_ABANDON_HOURS)
     )
@@ -62,6 +65,7 @@ def uploads_cleanup(*, older_than: dt.timedelta | None = None) -> CleanupReport:
         except Gone:
             pass
         RUNNING.drop(upload.id)
+        stream_abandon(upload=upload)
         Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(
             state=UploadState.EXPIRED, finished_at=timezone.now()
         )

@@ -45,6 +45,13 @@ class OffsetMismatch(ServiceError):
     title = "Upload-Offset does not match"
 
 
+class StoreUnavailable(ServiceError):
+    """The object store did not take or give back bytes; what is recorded stays, the client resumes."""
+
+    status_code = 503
+    title = "Evidence store unavailable"
+
+
 class Refused(ServiceError):
     """The finished (or starting) file is not accepted; nothing became evidence."""
 

@@ -1,4 +1,4 @@
-"""Creating an upload: the record, its empty partial file, and the audit row."""
+"""Creating an upload: the record, its empty partial file (with an object store, its multipart upload)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .. import content
 from ..models import Upload
 from .common import Gone, TooLarge
 from .metadata import _device_time
+from .streaming import store_target, stream_start
 from .uploaders import Uploader, upload_link_problem
 
 
@@ -86,6 +87,9 @@ def upload_create(*, uploader: Uploader, length: int | None, metadata: dict[str,
         touched_at=now,
     )
     partial_path(upload).touch(exist_ok=False)
+    target = store_target()
+    if target is not None:  # an object store: the bytes go into a multipart upload as they arrive
+        stream_start(upload=upload, target=target)
     _maybe_schedule_cleanup()
     return upload
 

@@ -20,6 +20,7 @@ from shopwatch.core.errors import FieldError
 from ..models import Upload, UploadState
 from .common import CHUNK, LOCK_WAIT_SECONDS, Gone, Locked
 from .creation import partial_path
+from .streaming import spool_settle, store_target
 
 
 @contextlib.contextmanager
@@ -132,5 +133,10 @@ def upload_offset(upload: Upload) -> int:
     if upload.state != UploadState.RECEIVING:
         return upload.length if upload.state == UploadState.COMPLETE else upload.offset
     path = partial_path(upload)
-    with _locked(path):
+    with _locked(path) as f:
+        if upload.storage_name:  # streaming into the object store: what the database records
+            target = store_target()
+            if target is None:
+                return int(upload.offset)
+            return spool_settle(upload=upload, f=f, target=target).offset
         return path.stat().st_size
