@@ -50,27 +50,9 @@ from shopwatch.reporting.services import OffenderInput
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_photo_add
 from tests.core.support import sign_in_verified
+from tests.matrix_support import EVERYONE
 from tests.world import World
 
-EVERYONE = [
-    "reporter",
-    "manager",
-    "other_store_reporter",
-    "security",
-    "same_partnership_reporter",
-    "connected_reporter",
-    "unconnected_reporter",
-    "partnership_manager",
-    "connected_partnership_manager",
-    "unconnected_partnership_manager",
-    "police_sussex",
-    "supervisor_sussex",
-    "analyst_sussex",
-    "police_tv",
-    "pcc",
-    "navigator",
-    "admin",
-]
 PARTNERSHIPS = ["brighton-bcrp", "crawley-bcrp", "oxford-bcrp"]
 BRIGHTON, CRAWLEY, OXFORD = PARTNERSHIPS
 

@@ -1,5 +1,11 @@
-"""The permission matrix for records owned by one police force or one partnership (core.entitlements.Owner):
-a force's series, case files and hand-offs, a partnership's warning letters and exclusion notices.
+"""The permission matrix for records owned by one police force, one partnership or one organisation.
+
+Records declaring an owner (core.entitlements.Owner): a force's series, link suggestions, case files and
+hand-offs, a partnership's warning letters and exclusion notices. Below them, the owned records whose apps
+scope them with a rule of their own, each through the selector that reads it: what a business holds at a store
+(forensic-marking kits and their deployments, marked property, self-assessments, programme enrolments), a
+partnership's prevention programmes, a navigator organisation's cases and a force's face searches. (Link
+proposals between persons are proven by tests/linking/test_permission_matrix_links.py.)
 
 Every person in the test world (tests/world.py) against one record of each kind per owner. The expected
 answers are written out by hand, never computed by the code under test: the police of the owning force
@@ -11,6 +17,8 @@ and a record someone may not see is the same 404 as one that does not exist.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db.models import Model
@@ -20,32 +28,13 @@ from django.utils import timezone
 from shopwatch.core.entitlements import get_owned, owned_scope
 from shopwatch.intelligence import selectors as intelligence_selectors
 from shopwatch.intelligence.models import ExclusionNotice, ServedHow, WarningLetter
-from shopwatch.policing.models import CaseFile, Delivery, LinkBasis, Series
+from shopwatch.policing.models import CaseFile, Delivery, LinkBasis, LinkSuggestion, Series
 from shopwatch.policing.selectors.cases import casefile_queryset, series_queryset
 from shopwatch.subjects.services import person_create
+from tests.matrix_support import EVERYONE, nobody_but
 from tests.world import World
 
-EVERYONE = [
-    "reporter",
-    "manager",
-    "other_store_reporter",
-    "security",
-    "same_partnership_reporter",
-    "connected_reporter",
-    "unconnected_reporter",
-    "partnership_manager",
-    "connected_partnership_manager",
-    "unconnected_partnership_manager",
-    "police_sussex",
-    "supervisor_sussex",
-    "analyst_sussex",
-    "police_tv",
-    "pcc",
-    "navigator",
-    "admin",
-]
-
-# Which force's records each person sees (series, case files, hand-offs).
+# Which force's records each person sees (series, link suggestions, case files, hand-offs).
 FORCE_RECORDS: dict[str, set[str]] = {name: set() for name in EVERYONE} | {
     "police_sussex": {"sussex"},
     "supervisor_sussex": {"sussex"},
@@ -65,9 +54,19 @@ PARTNERSHIPS = {"brighton-bcrp": "partnership_manager", "oxford-bcrp": "unconnec
 
 
 def _owned_records(world: World) -> dict[type[Model], dict[str, Model]]:
-    records: dict[type[Model], dict[str, Model]] = {Series: {}, CaseFile: {}, Delivery: {}}
+    records: dict[type[Model], dict[str, Model]] = {
+        Series: {},
+        LinkSuggestion: {},
+        CaseFile: {},
+        Delivery: {},
+    }
     for force, store in FORCES.items():
-        incident = world.report("manager" if force == "sussex" else "security", store, report_to_police=True)
+        reporter = "manager" if force == "sussex" else "security"
+        incident = world.report(reporter, store, report_to_police=True)
+        again = world.report(reporter, store, report_to_police=True)
+        records[LinkSuggestion][force] = LinkSuggestion.objects.create(
+            force=world.orgs[force], incident_a=incident, incident_b=again, basis=LinkBasis.STORE
+        )
         series = Series.objects.create(force=world.orgs[force], name=f"{force} series", basis=LinkBasis.STORE)
         records[Series][force] = series
         records[CaseFile][force] = CaseFile.objects.create(
@@ -146,3 +145,206 @@ def test_the_selectors_that_read_owned_records_use_the_scope(world: World, name:
         else:
             with pytest.raises(Http404):
                 intelligence_selectors.warning_letter_get(viewer=viewer, letter_id=letter.pk)
+
+
+# --- Owned records whose apps scope them with a rule of their own ------------------------------------------
+# Each is read through its app's selector; the expected answers are written out by hand.
+
+HOLDERS = {"nw-brighton": "northway", "oxshop-oxford": "oxshop"}
+# What a business holds at a store (Northway at Northway Brighton, in Brighton BCRP and Sussex; Oxford Goods
+# at its Oxford store, in Oxford BCRP and Thames Valley): the store's staff, the retailer's organisation-wide
+# staff, the managers of the store's partnerships and the platform operator. Not another store of the same
+# retailer, not a neighbouring store, not a connected partnership, not PCC scrutiny or navigators.
+BUSINESS_HELD = nobody_but(
+    reporter={"nw-brighton"},
+    manager={"nw-brighton"},
+    security={"nw-brighton"},
+    unconnected_reporter={"oxshop-oxford"},
+    partnership_manager={"nw-brighton"},
+    unconnected_partnership_manager={"oxshop-oxford"},
+    admin={"nw-brighton", "oxshop-oxford"},
+)
+# Forensic marking is also seen by police of the store's force area (to answer a code look-up).
+MARKING = BUSINESS_HELD | {
+    "police_sussex": {"nw-brighton"},
+    "supervisor_sussex": {"nw-brighton"},
+    "analyst_sussex": {"nw-brighton"},
+    "police_tv": {"oxshop-oxford"},
+}
+
+
+def _held_records(world: World) -> dict[type[Model], dict[str, Model]]:
+    from shopwatch.assessments.models import Assessment, QuestionSet
+    from shopwatch.marking.models import Deployment, KitKind, MarkedProperty, MarkingKit, Product
+
+    question_set = QuestionSet.objects.get(slug="premises", current=True)
+    records: dict[type[Model], dict[str, Model]] = {
+        MarkingKit: {},
+        Deployment: {},
+        MarkedProperty: {},
+        Assessment: {},
+    }
+    for n, (store_key, retailer) in enumerate(HOLDERS.items()):
+        store, owner = world.stores[store_key], world.orgs[retailer]
+        kit = MarkingKit.objects.create(
+            owner_org=owner,
+            store=store,
+            product=Product.SMARTWATER,
+            kind=KitKind.SPRAY,
+            batch="B1",
+            code=f"SW-{n}",
+            code_prefix="SW-",
+        )
+        records[MarkingKit][store_key] = kit
+        incident = world.report("security" if retailer == "northway" else "unconnected_reporter", store_key)
+        records[Deployment][store_key] = Deployment.objects.create(
+            kit=kit, incident=incident, deployed_by="Guard", deployed_at=timezone.now(), target="person"
+        )
+        records[MarkedProperty][store_key] = MarkedProperty.objects.create(
+            owner_org=owner, store=store, product=Product.SMARTWATER, code=f"MP-{n}", description="Till"
+        )
+        records[Assessment][store_key] = Assessment.objects.create(
+            question_set=question_set,
+            organisation=owner,
+            store=store,
+            answers={},
+            score=50,
+            area_scores={},
+            next_steps=[],
+            certificate_number=f"CERT-{n}",
+        )
+    return records
+
+
+@pytest.mark.parametrize("name", EVERYONE)
+def test_what_a_business_holds_at_a_store(world: World, name: str) -> None:
+    from shopwatch.assessments.models import Assessment
+    from shopwatch.assessments.selectors import assessment_queryset
+    from shopwatch.marking.models import Deployment, MarkedProperty, MarkingKit
+    from shopwatch.marking.selectors import kit_queryset, property_queryset
+
+    records = _held_records(world)
+    viewer = world.viewer(name)
+    kits = kit_queryset(viewer)
+    seen: dict[type[Model], set[int]] = {
+        MarkingKit: set(kits.values_list("pk", flat=True)),
+        # A deployment is read through its kit (the look-up and the kit's page list the kit's deployments).
+        Deployment: set(Deployment.objects.filter(kit__in=kits).values_list("pk", flat=True)),
+        MarkedProperty: set(property_queryset(viewer).values_list("pk", flat=True)),
+        Assessment: set(assessment_queryset(viewer).values_list("pk", flat=True)),
+    }
+    for model, by_store in records.items():
+        expected = BUSINESS_HELD[name] if model is Assessment else MARKING[name]
+        assert seen[model] == {by_store[s].pk for s in expected}, (name, model.__name__)
+
+
+# A Brighton BCRP programme is listed to those taking part in the partnership (its member stores' staff and
+# retailers, its managers), the PCC office of its force area and the operator; its enrolment of Northway
+# Brighton is listed in full to its managers, the PCC office and the operator, and to the store's own staff
+# and retailer as theirs.
+PROGRAMME = {
+    "reporter",
+    "manager",
+    "other_store_reporter",
+    "security",
+    "same_partnership_reporter",
+    "partnership_manager",
+    "pcc",
+    "admin",
+}
+ENROLMENT = {"reporter", "manager", "security", "partnership_manager", "pcc", "admin"}
+
+
+@pytest.mark.parametrize("name", EVERYONE)
+def test_a_partnerships_programme_and_its_enrolments(world: World, name: str) -> None:
+    from shopwatch.assessments.models import Enrolment, Programme
+    from shopwatch.assessments.selectors import enrolment_list, programme_list
+
+    partnership, store = world.orgs["brighton-bcrp"], world.stores["nw-brighton"]
+    programme = Programme.objects.create(
+        title="Shop security training",
+        kind="training",
+        funder=partnership,
+        partnership=partnership,
+        places=10,
+        eligibility="Member stores",
+        starts_on=dt.date(2026, 1, 5),
+    )
+    enrolment = Enrolment.objects.create(programme=programme, organisation=store.retailer, store=store)
+    viewer = world.viewer(name)
+    listed = {f.programme.pk for f in programme_list(viewer=viewer)}
+    assert listed == ({programme.pk} if name in PROGRAMME else set()), name
+    if name in PROGRAMME:
+        assert enrolment_list(viewer=viewer, programme=programme) == (
+            [enrolment] if name in ENROLMENT else []
+        ), name
+
+
+@pytest.mark.parametrize("name", EVERYONE)
+def test_a_navigator_organisations_cases(world: World, name: str) -> None:
+    """Special category data: only the navigators of the organisation holding the case read it (not the
+    partnership that keeps the person, not police, not PCC scrutiny, not the platform operator)."""
+    from shopwatch.navigator.models import NavigatorCase
+    from shopwatch.navigator.selectors import case_queryset
+
+    person = person_create(
+        viewer=world.viewer("partnership_manager"),
+        owner_org=world.orgs["brighton-bcrp"],
+        partnership=world.orgs["brighton-bcrp"],
+        given_name="Kyle",
+        family_name="Marsh",
+    )
+    case = NavigatorCase.objects.create(
+        organisation=world.orgs["navigators"],
+        force=world.orgs["sussex"],
+        person=person,
+        source="police",
+        referred_by="PC Smith, Sussex Police",
+        reason="Repeat thefts",
+    )
+    seen = set(case_queryset(world.viewer(name)).values_list("pk", flat=True))
+    assert seen == ({case.pk} if name == "navigator" else set()), name
+
+
+# A face search made by a Sussex investigator is opened by its maker, by those who may search faces for the
+# same force (its supervisor; not its analyst, who may not search) and by the operator; a Thames Valley search
+# likewise. No partnership in the world has switched face search on.
+FACE_SEARCHES = nobody_but(
+    police_sussex={"sussex"},
+    supervisor_sussex={"sussex"},
+    police_tv={"thames-valley"},
+    admin={"sussex", "thames-valley"},
+)
+
+
+@pytest.mark.parametrize("name", EVERYONE)
+def test_a_forces_face_searches(world: World, name: str, tmp_path: Path, settings: Any) -> None:
+    import io
+
+    from shopwatch.evidence.services import evidence_add
+    from shopwatch.faces.models import FaceSearch
+    from shopwatch.faces.selectors import search_queryset
+    from tests.evidence.images import jpeg_bytes
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    searches = {}
+    for force, (searcher, store) in {
+        "sussex": ("police_sussex", "nw-brighton"),
+        "thames-valley": ("police_tv", "nw-oxford"),
+    }.items():
+        incident = world.report("security", store, report_to_police=True)
+        still = evidence_add(
+            viewer=world.viewer("security"),
+            incident=incident,
+            fileobj=io.BytesIO(jpeg_bytes((10, 120, 10))),
+            filename="still.jpg",
+        )
+        searches[force] = FaceSearch.objects.create(
+            searched_by=world.users[searcher],
+            organisation=world.orgs[force],
+            probe=still,
+            purpose="Theft",
+            threshold=0.6,
+        )
+    seen = set(search_queryset(world.viewer(name)).values_list("pk", flat=True))
+    assert seen == {searches[f].pk for f in FACE_SEARCHES[name]}, name
