@@ -61,6 +61,7 @@ class PickerWidget(forms.Widget):
         super().__init__(attrs)
         self.url = url
         self.options: list[PickOption] = []
+        self.refused = False  # the choice sent named no record: not sent back
 
     def value_from_datadict(
         self, data: Mapping[str, Any], files: MultiValueDict[str, UploadedFile], name: str
@@ -85,7 +86,7 @@ class PickerWidget(forms.Widget):
             {
                 "url": str(self.url) if self.url else "",
                 "options": self.options,
-                "chosen": chosen if not self.options else None,
+                "chosen": None if self.options or self.refused else chosen,
                 "choice_name": f"{name}_choice",
             }
         )
@@ -109,9 +110,10 @@ class PickerField(forms.Field):
         self.widget.url = url
 
     def offer(self, options: Sequence[PickOption]) -> None:
-        """Show these options as a choice list (after an ambiguous name)."""
+        """Show these options as a choice list (after an ambiguous name); drop the choice that was sent."""
         assert isinstance(self.widget, PickerWidget)
         self.widget.options = list(options)
+        self.widget.refused = True
 
     def to_python(self, value: Any) -> Pick:
         if isinstance(value, Pick):

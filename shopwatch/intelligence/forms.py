@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
+
+from shopwatch.core.pickers import PickerField
 
 from .models import Assessment, HandlingCode, NetworkSharing, ServedHow, SourceEvaluation, SubjectKind
 
@@ -32,7 +35,16 @@ class GalleryAddForm(forms.Form):
     )
 
 
+PEOPLE = reverse_lazy("reporting:pick-people")
+
+
 class HelpIdentifyForm(forms.Form):
+    suggested_person = PickerField(
+        label="I think this is",
+        required=False,
+        url=PEOPLE,
+        help_text="If it is someone already known: type part of their name and choose them.",
+    )
     text = forms.CharField(
         label="Who do you think this is, and why?", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -51,10 +63,11 @@ class IntelligenceForm(forms.Form):
         choices=[(k, v) for k, v in SubjectKind.choices if k != SubjectKind.IDENTIFICATION],
         widget=forms.RadioSelect,
     )
-    person = forms.IntegerField(
-        label="Person's record number",
+    person = PickerField(
+        label="Person",
         required=False,
-        help_text="From the gallery or the people list, if it is about a known person",
+        url=PEOPLE,
+        help_text="If it is about a known person: type part of their name and choose them.",
     )
     registration = forms.CharField(label="Vehicle registration", max_length=20, required=False)
     place = forms.CharField(label="Place", max_length=300, required=False)
@@ -99,6 +112,20 @@ class GradeForm(forms.Form):
     )
 
 
+class ConfirmIdentificationForm(forms.Form):
+    suggested_person = PickerField(
+        label="This is",
+        url=PEOPLE,
+        help_text="The known person the suggestion names: type part of their name and choose them.",
+    )
+    confirmation_reason = forms.CharField(
+        label="Why you are confident it is them",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded with your name; an investigator or analyst reviews the link it proposes.",
+    )
+
+
 class ServiceFields(forms.Form):
     served_how = forms.ChoiceField(
         label="How it was served", choices=ServedHow.choices, widget=forms.RadioSelect
@@ -110,17 +137,18 @@ class ServiceFields(forms.Form):
     incidents = forms.CharField(
         label="Incident references relied on",
         max_length=2000,
-        help_text="Reference numbers such as SW-7KQ3-M9X2, separated by spaces",
+        help_text="Incident references as printed, such as SW-7KQ3-M9X2 (any case, dashes optional), "
+        "separated by spaces or commas",
     )
 
 
 class WarningForm(ServiceFields):
-    person = forms.IntegerField(label="Person's record number")
+    person = PickerField(label="Person", url=PEOPLE, help_text="Type part of their name and choose them.")
     reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ExclusionForm(ServiceFields):
-    person = forms.IntegerField(label="Person's record number")
+    person = PickerField(label="Person", url=PEOPLE, help_text="Type part of their name and choose them.")
     all_premises = forms.BooleanField(label="All member premises", required=False, initial=True)
     stores = forms.MultipleChoiceField(
         label="Or only these premises", required=False, widget=forms.CheckboxSelectMultiple

@@ -162,6 +162,10 @@ class IntelligenceReport(models.Model):
     sanitised_text = models.TextField(max_length=4000, blank=True)
     graded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     graded_at = models.DateTimeField(null=True, blank=True)
+    # A help-identify suggestion confirmed against the person it names (graded.identification_confirm).
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_reason = models.CharField(max_length=1000, blank=True)
 
     audience: ClassVar[Audience] = Audience(in_partnerships=_via_partnership, in_forces=_via_force)
 

@@ -52,6 +52,40 @@ def notify_breach(exclusion_id: int, incident_id: int) -> int:
 
 
 @task()
+def notify_identification(report_id: int) -> int:
+    """Tell the partnership's managers that a member suggested who an unidentified person is."""
+    from .models import IntelligenceReport, SubjectKind
+
+    report = (
+        IntelligenceReport.objects.select_related("partnership")
+        .filter(pk=report_id, kind=SubjectKind.IDENTIFICATION)
+        .first()
+    )
+    if report is None:
+        return 0
+    to = list(
+        Membership.objects.filter(
+            organisation=report.partnership, role=Role.PARTNERSHIP_MANAGER, active=True
+        ).values_list("user__email", flat=True)
+    )
+    if not to:
+        return 0
+    site = getattr(settings, "SHOPWATCH_SITE_URL", "http://127.0.0.1:8000")
+    # No names in the email: who the suggestion names is read on the grading page, where the view is audited.
+    return messages_send(
+        [
+            EmailMessage(
+                f"Help identify: a member has suggested who someone is ({report.partnership.name})",
+                f"A member of {report.partnership.name} has suggested who a person on the gallery is.\n"
+                f"Check it and confirm or grade it: {site}/intelligence/grading/{report.pk}/\n",
+                getattr(settings, "DEFAULT_FROM_EMAIL", "alerts@shopwatch.invalid"),
+                to,
+            )
+        ]
+    )
+
+
+@task()
 def run_retention() -> dict[str, int]:
     """Daily: expire gallery entries and delete people past each partnership's retention period."""
     return retention_run()

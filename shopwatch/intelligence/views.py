@@ -3,7 +3,6 @@ exclusions, data protection (settings, retention preview, subject access, erasur
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +24,10 @@ from shopwatch.core.errors import ServiceError
 from shopwatch.core.files.thumbnails import placeholder_png
 from shopwatch.core.forms import add_service_errors, top_level_field
 from shopwatch.core.models import Organisation, Store
+from shopwatch.core.pickers import Pick, PickError, pick_error_to_form
+from shopwatch.core.references import incident_references
 from shopwatch.reporting.models import Incident
+from shopwatch.reporting.pickers import person_resolve
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.selectors import person_queryset
 from shopwatch.subjects.services import (
@@ -39,6 +41,7 @@ from . import pdfs, selectors
 from .forms import (
     AppealDecisionForm,
     AppealForm,
+    ConfirmIdentificationForm,
     ExclusionForm,
     GalleryAddForm,
     GradeForm,
@@ -60,10 +63,22 @@ from .services.exclusions import (
     exclusion_review_date,
     warning_issue,
 )
-from .services.graded import intelligence_grade, intelligence_submit, may_grade
+from .services.graded import identification_confirm, intelligence_grade, intelligence_submit, may_grade
 from .services.retention import retention_plan, settings_update
 
-REF = re.compile(r"SW-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+def _person(request: HttpRequest, form: Any, name: str) -> int | None:
+    """The id of the person a picker field names (chosen, or typed and resolved through the viewer's
+    scope); None when left empty or when it names no one person (the form then says why and offers the
+    people who fit)."""
+    pick = form.cleaned_data.get(name)
+    if not isinstance(pick, Pick) or not pick:
+        return None
+    try:
+        return person_resolve(viewer=viewer_for(request.user), pick=pick).pk
+    except PickError as exc:
+        pick_error_to_form(form, name, exc)
+        return None
 
 
 def _partnership(slug: str, allowed: QuerySet[Organisation]) -> Organisation:
@@ -213,12 +228,15 @@ def gallery_entry(request: HttpRequest, pk: int) -> HttpResponse:
     form = HelpIdentifyForm(request.POST or None)
     own = card.entry.partnership_id in viewer.partnership_ids
     if request.method == "POST" and own and form.is_valid():
+        suggested = _person(request, form, "suggested_person")
+    if request.method == "POST" and own and form.is_valid():
         try:
             intelligence_submit(
                 viewer=viewer,
                 partnership=card.entry.partnership,
                 kind=SubjectKind.IDENTIFICATION,
                 person_id=card.person.pk,
+                suggested_person_id=suggested,
                 text=form.cleaned_data["text"],
                 source_details=form.cleaned_data["source_details"],
             )
@@ -271,6 +289,8 @@ def intelligence_home(request: HttpRequest) -> HttpResponse:
     ]
     form = IntelligenceForm(request.POST or None, partnerships=choices) if choices else None
     if request.method == "POST" and form is not None and form.is_valid():
+        person_id = _person(request, form, "person")
+    if request.method == "POST" and form is not None and form.is_valid():
         d = form.cleaned_data
         try:
             intelligence_submit(
@@ -279,7 +299,7 @@ def intelligence_home(request: HttpRequest) -> HttpResponse:
                 kind=d["kind"],
                 text=d["text"],
                 source_details=d["source_details"],
-                person_id=d["person"],
+                person_id=person_id,
                 registration=d["registration"],
                 place=d["place"],
             )
@@ -320,8 +340,35 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if report is None or not may_grade(viewer, report.partnership):
         raise Http404(NOT_FOUND_MESSAGE)
-    form = GradeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    confirming = request.POST.get("form") == "confirm"
+    form = GradeForm(request.POST if request.method == "POST" and not confirming else None)
+    confirm_form = None
+    if report.kind == SubjectKind.IDENTIFICATION and report.confirmed_at is None:
+        suggested = report.suggested_person
+        confirm_form = ConfirmIdentificationForm(
+            request.POST if confirming else None,
+            initial={"suggested_person": Pick(suggested.display_name, suggested.pk)} if suggested else None,
+        )
+    if confirming and confirm_form is not None and confirm_form.is_valid():
+        named = _person(request, confirm_form, "suggested_person")
+    if confirming and confirm_form is not None and confirm_form.is_valid():
+        try:
+            identification_confirm(
+                viewer=viewer,
+                report=report,
+                person_id=named,
+                reason=confirm_form.cleaned_data["confirmation_reason"],
+            )
+        except ServiceError as exc:
+            add_service_errors(confirm_form, exc.errors, field_for=top_level_field)
+        else:
+            messages.success(
+                request,
+                f"Confirmed as {report.suggested_person}: a link of the two records is proposed for an "
+                "investigator or analyst to review.",
+            )
+            return redirect("intelligence:grade", pk=report.pk)
+    if request.method == "POST" and not confirming and form.is_valid():
         try:
             intelligence_grade(viewer=viewer, report=report, **form.cleaned_data)
         except ServiceError as exc:
@@ -332,7 +379,8 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "intelligence/grade.html",
-        {"item": selectors.intelligence_view(report, viewer), "form": form},
+        {"item": selectors.intelligence_view(report, viewer), "form": form, "confirm_form": confirm_form},
+        status=422 if (form.errors or (confirm_form is not None and confirm_form.errors)) else 200,
     )
 
 
@@ -340,7 +388,9 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _refs(text: str) -> list[int]:
-    refs = REF.findall((text or "").upper())
+    """The incidents the references in ``text`` name (any case, dashes optional); -1 for each that names
+    none, so the service reports it."""
+    refs = incident_references(text)
     return list(Incident.objects.filter(reference__in=refs).values_list("pk", flat=True)) + (
         [-1] * (len(set(refs)) - Incident.objects.filter(reference__in=refs).count())
     )
@@ -363,12 +413,15 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
         initial={"all_premises": True},
     )
     if request.method == "POST" and request.POST.get("form") == "warning" and warning_form.is_valid():
+        warned = _person(request, warning_form, "person")
+    if request.method == "POST" and request.POST.get("form") == "warning" and warning_form.is_valid():
         d = warning_form.cleaned_data
+        assert warned is not None
         try:
             letter = warning_issue(
                 viewer=viewer,
                 partnership=partnership,
-                person_id=d["person"],
+                person_id=warned,
                 reason=d["reason"],
                 incident_ids=_refs(d["incidents"]),
                 service=_service(d),
@@ -379,12 +432,15 @@ def exclusions(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Warning letter issued.")
             return redirect("intelligence:warning-pdf", pk=letter.pk)
     if request.method == "POST" and request.POST.get("form") == "exclusion" and exclusion_form.is_valid():
+        excluded = _person(request, exclusion_form, "person")
+    if request.method == "POST" and request.POST.get("form") == "exclusion" and exclusion_form.is_valid():
         d = exclusion_form.cleaned_data
+        assert excluded is not None
         try:
             notice = exclusion_issue(
                 viewer=viewer,
                 partnership=partnership,
-                person_id=d["person"],
+                person_id=excluded,
                 all_premises=d["all_premises"],
                 store_ids=[int(s) for s in d["stores"]],
                 starts_on=d["starts_on"],

@@ -38,6 +38,14 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class ProposalSource(models.TextChoices):
+    """Why a pair was proposed: the linkage model's score, or a person's reason from outside it."""
+
+    MODEL = "model", "Linkage model"
+    HELP_IDENTIFY = "help_identify", "Help-identify suggestion confirmed"
+    FACE_MATCH = "face_match", "Face match confirmed"
+
+
 class LinkProposal(models.Model):
     """A possible match between two person records, with its probability and explanation."""
 
@@ -56,6 +64,10 @@ class LinkProposal(models.Model):
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=1000, blank=True)
+    # A proposal from outside the model (linking.services.proposals.proposal_propose): who, and why.
+    source = models.CharField(max_length=20, choices=ProposalSource.choices, default=ProposalSource.MODEL)
+    proposed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-probability", "id"]

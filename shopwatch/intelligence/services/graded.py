@@ -3,6 +3,8 @@ force."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from shopwatch.core.models import AuditAction, Distribution, Organisation
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.registrations import RegistrationError, normalise_registration
 
+from ..identified import IdentificationConfirmed, identification_confirmed
 from ..models import (
     HandlingCode,
     IntelligenceReport,
@@ -104,6 +107,67 @@ def intelligence_submit(
         object_id=report.pk,
         partnership_id=partnership.pk,
         summary=f"{kind} intelligence submitted",
+    )
+    if kind == SubjectKind.IDENTIFICATION:
+        from .. import tasks
+
+        # The partnership's managers are told there is a suggestion to check (email, retried; it is also
+        # on their grading page).
+        transaction.on_commit(partial(tasks.notify_identification.enqueue, report.pk))
+    return report
+
+
+@transaction.atomic
+def identification_confirm(
+    *, viewer: Viewer, report: IntelligenceReport, reason: str, person_id: int | None = None
+) -> IntelligenceReport:
+    """Confirm a help-identify suggestion against the person it names: recorded with who and why, audited,
+    and handed to the apps that act on it in the same transaction (linking proposes a link of the two
+    records for an investigator or analyst to decide; nothing is merged here)."""
+    if not may_grade(viewer, report.partnership):
+        raise NotEntitled(
+            [FieldError("report", "Only the partnership's managers or local police may confirm this.")]
+        )
+    errors: list[FieldError] = []
+    reason = clean_text("confirmation_reason", reason, 1000, errors)
+    if person_id is not None and person_id != report.suggested_person_id:
+        # The grader names the person the suggestion describes (it may have given a name only in words).
+        try:
+            report.suggested_person = _visible_person(viewer, person_id, "suggested_person")
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if report.kind != SubjectKind.IDENTIFICATION or report.person_id is None:
+        errors.append(FieldError("report", "Only a help-identify suggestion can be confirmed."))
+    elif report.suggested_person_id is None:
+        errors.append(FieldError("report", "The suggestion names no known person to confirm it against."))
+    elif report.confirmed_at is not None:
+        errors.append(FieldError("report", "This suggestion has already been confirmed."))
+    elif report.suggested_person_id == report.person_id:
+        errors.append(FieldError("suggested_person", "Name a different record from the one to identify."))
+    if errors:
+        raise ValidationFailed(errors)
+    assert report.person_id is not None
+    assert report.suggested_person_id is not None
+    report.confirmed_by_id, report.confirmed_at = viewer.user_id, timezone.now()
+    report.confirmation_reason = reason
+    report.save(update_fields=["suggested_person", "confirmed_by", "confirmed_at", "confirmation_reason"])
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CHANGE,
+        object_type="intelligence",
+        object_id=report.pk,
+        partnership_id=report.partnership_id,
+        summary="Help-identify suggestion confirmed",
+        detail={"persons": [report.person_id, report.suggested_person_id], "reason": reason},
+    )
+    identification_confirmed.run(
+        IdentificationConfirmed(
+            viewer=viewer,
+            report_id=report.pk,
+            person_id=report.person_id,
+            suggested_person_id=report.suggested_person_id,
+            reason=reason,
+        )
     )
     return report
 

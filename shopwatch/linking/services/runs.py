@@ -28,7 +28,7 @@ from shopwatch.linking.engine import (
 )
 from shopwatch.subjects.models import Person
 
-from ..models import LinkProposal, LinkRun, ProposalStatus, RunKind, StoredModel
+from ..models import LinkProposal, LinkRun, ProposalSource, ProposalStatus, RunKind, StoredModel
 from .decisions import identities_rebuild
 from .records import linkable_persons, person_records
 
@@ -146,9 +146,10 @@ def _full_run_store(
     new, updated, seen = proposals_store(pairs=pairs, model_version=model.version, now=now)
     stale = [
         p.pk
-        for p in LinkProposal.objects.filter(status=ProposalStatus.PROPOSED).only(
-            "id", "person_a_id", "person_b_id"
-        )
+        # Proposals a person made for a reason of their own stay until someone decides them.
+        for p in LinkProposal.objects.filter(
+            status=ProposalStatus.PROPOSED, source=ProposalSource.MODEL
+        ).only("id", "person_a_id", "person_b_id")
         if (p.person_a_id, p.person_b_id) not in seen
     ]
     withdrawn = 0
