@@ -29,4 +29,4 @@ class PreferenceForm(forms.Form):
     mode = forms.ChoiceField(label="Which alerts", choices=AreaMode.choices, widget=forms.RadioSelect)
     radius_km = forms.FloatField(label="Distance from my store (km)", min_value=0.1, max_value=50)
     by_email = forms.BooleanField(label="Also send alerts by email", required=False)
-    by_push = forms.BooleanField(label="Also send alerts as notifications on this device", required=False)
+    # Notifications on a device are turned on and off with that device's own button (push.js), never here.

@@ -166,3 +166,13 @@ def push_subscribe(*, viewer: Viewer, endpoint: str, p256dh: str, auth: str) -> 
         pref.by_push = True
         pref.save(update_fields=["by_push"])
     return sub
+
+
+@transaction.atomic
+def push_unsubscribe(*, viewer: Viewer, endpoint: str) -> None:
+    """This browser no longer shows notifications: forget its subscription (only the viewer's own); with none
+    left, the member's choice of notifications is off."""
+    assert viewer.user_id is not None, "push subscriptions belong to a signed-in user"
+    PushSubscription.objects.filter(user_id=viewer.user_id, endpoint=endpoint).delete()
+    if not PushSubscription.objects.filter(user_id=viewer.user_id).exists():
+        AlertPreference.objects.filter(user_id=viewer.user_id, by_push=True).update(by_push=False)

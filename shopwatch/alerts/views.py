@@ -73,12 +73,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "mode": pref.mode,
             "radius_km": pref.radius_km,
             "by_email": pref.by_email,
-            "by_push": pref.by_push,
         },
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.preference_set(viewer=viewer, **form.cleaned_data)
+            services.preference_set(viewer=viewer, by_push=pref.by_push, **form.cleaned_data)
         except ServiceError as exc:
             add_service_errors(form, exc.errors)
         else:
@@ -108,3 +107,18 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
     except ServiceError as exc:
         return JsonResponse({"title": exc.title, "errors": [e.as_dict() for e in exc.errors]}, status=422)
     return JsonResponse({"status": "subscribed"}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request: HttpRequest) -> HttpResponse:
+    """Called by the page's script when the member turns notifications off on this device."""
+    try:
+        endpoint = str(json.loads(request.body).get("endpoint", ""))
+    except (ValueError, AttributeError):
+        return JsonResponse(
+            {"title": "Invalid subscription", "errors": [{"field": "body", "message": "Send JSON."}]},
+            status=400,
+        )
+    services.push_unsubscribe(viewer=viewer_for(request.user), endpoint=endpoint)
+    return JsonResponse({"status": "unsubscribed"})

@@ -1,13 +1,21 @@
-// Web push: subscribe this browser when the member ticks "notifications on this device".
+// Web push on the alert choices page. The browser is asked for permission only when the member presses
+// "Turn on notifications", never on page load; the page always says whether notifications are on, off,
+// blocked in the browser's settings, or not supported by this browser.
 (function () {
   "use strict";
-  var form = document.getElementById("alert-preferences");
-  var box = document.getElementById("id_by_push");
-  var status = document.getElementById("push-status");
-  if (!form || !box) { return; }
-  if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
-    status.textContent = "This browser cannot show notifications; alerts still appear on open pages and by email.";
-    return;
+  var box = document.getElementById("push");
+  if (!box) { return; }
+  var state = document.getElementById("push-state");
+  var help = document.getElementById("push-help");
+  var onButton = document.getElementById("push-on");
+  var offButton = document.getElementById("push-off");
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+
+  function show(text, hint, on, off) {
+    state.textContent = text;
+    help.textContent = hint;
+    onButton.hidden = !on;
+    offButton.hidden = !off;
   }
   function urlB64ToUint8Array(b64) {
     var padding = "=".repeat((4 - (b64.length % 4)) % 4);
@@ -16,20 +24,70 @@
     for (var i = 0; i < raw.length; i += 1) { out[i] = raw.charCodeAt(i); }
     return out;
   }
-  box.addEventListener("change", function () {
-    if (!box.checked) { return; }
-    navigator.serviceWorker.register(form.getAttribute("data-sw-url") || "/static/alerts/sw.js").then(function (reg) {
-      return reg.pushManager.subscribe({ userVisibleOnly: true,
-        applicationServerKey: urlB64ToUint8Array(form.getAttribute("data-vapid-key")) });
-    }).then(function (sub) {
-      var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-      return fetch(form.getAttribute("data-subscribe-url"), { method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(sub) });
-    }).then(function () {
-      status.textContent = "Notifications are on for this device.";
-    }).catch(function () {
-      status.textContent = "Notifications could not be turned on; check the browser's permission.";
-      box.checked = false;
+  function post(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
+      body: JSON.stringify(body) }).then(function (response) {
+      if (!response.ok) { throw new Error("refused"); }
+      return response;
     });
+  }
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    show("not supported", "This browser cannot show notifications. Alerts still appear at the top of every " +
+      "ShopWatch page and by email if you chose it.", false, false);
+    return;
+  }
+  function registration() {
+    return navigator.serviceWorker.getRegistration(box.getAttribute("data-sw-url")).then(function (reg) {
+      return reg || navigator.serviceWorker.register(box.getAttribute("data-sw-url"));
+    });
+  }
+  function refresh() {
+    if (Notification.permission === "denied") {
+      show("blocked", "Notifications are blocked for ShopWatch in this browser's settings. Allow them there, " +
+        "then come back to this page.", false, false);
+      return Promise.resolve();
+    }
+    return navigator.serviceWorker.getRegistration(box.getAttribute("data-sw-url")).then(function (reg) {
+      return reg ? reg.pushManager.getSubscription() : null;
+    }).then(function (sub) {
+      if (sub && Notification.permission === "granted") {
+        show("on", "Alerts for your area appear as notifications on this device.", false, true);
+      } else {
+        show("off", "Press the button to be asked by your browser whether ShopWatch may show notifications.",
+          true, false);
+      }
+    }).catch(function () {
+      show("off", "Press the button to be asked by your browser whether ShopWatch may show notifications.",
+        true, false);
+    });
+  }
+  onButton.addEventListener("click", function () {
+    onButton.disabled = true;
+    registration().then(function (reg) {
+      return reg.pushManager.subscribe({ userVisibleOnly: true,
+        applicationServerKey: urlB64ToUint8Array(box.getAttribute("data-vapid-key")) });
+    }).then(function (sub) {
+      return post(box.getAttribute("data-subscribe-url"), sub.toJSON());
+    }).then(refresh).catch(function () {
+      return refresh().then(function () {
+        if (state.textContent === "off") {
+          help.textContent = "Notifications could not be turned on. Check the browser's permission and try again.";
+        }
+      });
+    }).finally(function () { onButton.disabled = false; });
   });
+  offButton.addEventListener("click", function () {
+    offButton.disabled = true;
+    navigator.serviceWorker.getRegistration(box.getAttribute("data-sw-url")).then(function (reg) {
+      return reg ? reg.pushManager.getSubscription() : null;
+    }).then(function (sub) {
+      if (!sub) { return null; }
+      var endpoint = sub.endpoint;
+      return sub.unsubscribe().then(function () {
+        return post(box.getAttribute("data-unsubscribe-url"), { endpoint: endpoint });
+      });
+    }).then(refresh).catch(refresh).finally(function () { offButton.disabled = false; });
+  });
+  refresh();
 })();
