@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from fpdf import FPDF
 
 from shopwatch.core.csvexport import csv_writer
 
-from .selectors import Dashboard
+from .charts import change_text
+from .selectors import Dashboard, Figure
+
+if TYPE_CHECKING:
+    from .panels import PreventionPanels
+
+BAR_RGB = (29, 63, 143)  # the same blue as the pages' charts
+INK_RGB = (11, 12, 12)
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 TOTAL_LABELS = {
@@ -105,7 +115,80 @@ class _Report(FPDF):
         self.cell(0, 5, _latin(f"{self.prepared_for} - page {self.page_no()}"), align="C")
 
 
-def dashboard_pdf(board: Dashboard, prepared_for: str) -> bytes:
+def _chart_title(pdf: FPDF, title: str, height: float) -> tuple[float, float, float]:
+    """Start a chart on a fresh page if it would not fit; its title; the drawing area's x, y and width."""
+    if pdf.get_y() + height + 12 > pdf.h - 18:
+        pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=12)
+    pdf.multi_cell(0, 8, _latin(f"Chart: {title}"), new_x="LMARGIN", new_y="NEXT")
+    return pdf.l_margin, pdf.get_y(), pdf.w - pdf.l_margin - pdf.r_margin
+
+
+def pdf_bar_chart(pdf: FPDF, title: str, items: Sequence[tuple[str, Figure]]) -> None:
+    """Horizontal bars drawn with fpdf2's rectangles, each labelled and with its value beside it; a
+    suppressed figure draws no bar and says so."""
+    row = 6.0
+    height = max(row * len(items), row) + 4
+    x, y, width = _chart_title(pdf, title, height)
+    label_w, value_w = 60.0, 28.0
+    top = max((f.value or 0 for _, f in items), default=0) or 1
+    pdf.set_font("Helvetica", size=8)
+    if not items:
+        pdf.set_xy(x, y)
+        pdf.cell(0, row, "Nothing to chart in this period.")
+    for i, (name, fig) in enumerate(items):
+        ry = y + i * row
+        pdf.set_text_color(*INK_RGB)
+        pdf.set_xy(x, ry)
+        pdf.cell(label_w - 2, row, _latin(name[:40]), align="R")
+        w = 0.0 if fig.value is None else (width - label_w - value_w) * fig.value / top
+        if w > 0:
+            pdf.set_fill_color(*BAR_RGB)
+            pdf.rect(x + label_w, ry + 1, max(w, 0.4), row - 2, style="F")
+        pdf.set_xy(x + label_w + w + 1, ry)
+        pdf.cell(value_w, row, _latin(fig.display))
+    pdf.set_draw_color(*INK_RGB)
+    pdf.line(x + label_w, y, x + label_w, y + max(len(items), 1) * row)
+    pdf.set_xy(x, y + height)
+
+
+def pdf_column_chart(
+    pdf: FPDF, title: str, points: Sequence[tuple[dt.date, Figure]], fmt: str = "%b %y"
+) -> None:
+    """Vertical columns over time with a baseline, the largest value on the axis and the periods labelled."""
+    plot_h = 45.0
+    height = plot_h + 10
+    x, y, width = _chart_title(pdf, title, height)
+    axis_w = 14.0
+    top = max((f.value or 0 for _, f in points), default=0) or 1
+    base = y + plot_h
+    pdf.set_draw_color(*INK_RGB)
+    pdf.line(x + axis_w, base, x + width, base)
+    pdf.line(x + axis_w, y, x + axis_w, base)
+    pdf.set_font("Helvetica", size=7)
+    pdf.set_text_color(*INK_RGB)
+    pdf.set_xy(x, y - 1)
+    pdf.cell(axis_w - 1, 4, f"{int(top):,}", align="R")
+    pdf.set_xy(x, base - 3)
+    pdf.cell(axis_w - 1, 4, "0", align="R")
+    if not points:
+        pdf.set_xy(x + axis_w + 2, y + plot_h / 2)
+        pdf.cell(0, 5, "Nothing to chart in this period.")
+    step = (width - axis_w - 2) / max(len(points), 1)
+    every = max(1, round(len(points) / 12))
+    pdf.set_fill_color(*BAR_RGB)
+    for i, (when, fig) in enumerate(points):
+        cx = x + axis_w + 1 + i * step
+        h = 0.0 if fig.value is None else plot_h * fig.value / top
+        if h > 0:
+            pdf.rect(cx, base - h, max(step * 0.8, 0.3), h, style="F")
+        if i % every == 0:
+            pdf.set_xy(cx - 1, base + 1)
+            pdf.cell(step * every, 4, _latin(when.strftime(fmt)))
+    pdf.set_xy(x, y + height)
+
+
+def dashboard_pdf(board: Dashboard, prepared_for: str, panels: PreventionPanels | None = None) -> bytes:
     pdf = _Report(prepared_for)
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.add_page()
@@ -152,6 +235,17 @@ def dashboard_pdf(board: Dashboard, prepared_for: str) -> bytes:
         [[TOTAL_LABELS[k], f.display] for k, f in board.totals.items()],
         [120, 60],
     )
+    pdf.set_font("Helvetica", size=9)
+    for key, label in (
+        ("incidents", "Incidents"),
+        ("violent", "Violence or threats"),
+        ("value_lost", "Value lost"),
+    ):
+        text = change_text(board.changes[key], board.change_bases.get(key))
+        pdf.multi_cell(0, 5, _latin(f"{label}: {text}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf_column_chart(pdf, "Incidents by month", [(m, n) for m, n, _ in board.monthly])
+    pdf_bar_chart(pdf, "Incidents by type", board.by_type)
     table(
         "By month",
         ["Month", "Incidents", "Violence or threats"],
@@ -196,4 +290,63 @@ def dashboard_pdf(board: Dashboard, prepared_for: str) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
+    if panels is not None:
+        _prevention_pdf(pdf, panels, table)
     return bytes(pdf.output())
+
+
+def _prevention_pdf(pdf: FPDF, panels: PreventionPanels, table: Any) -> None:
+    pdf.ln(2)
+    pdf.set_font("Helvetica", style="B", size=14)
+    pdf.multi_cell(0, 9, "Prevention", new_x="LMARGIN", new_y="NEXT")
+    if panels.navigator:
+        pdf_bar_chart(pdf, "Navigator: incidents before and since engagement", panels.navigator_bars())
+        table(
+            "Navigator before and since (aggregates; under 5 not shown)",
+            ["Period", "People", "Before", "Since", "Stopped"],
+            [
+                [f"{o['months']} months", *(o[k].display for k in ("people", "before", "after", "stopped"))]
+                for o in panels.navigator
+            ],
+            [30, 35, 35, 35, 35],
+        )
+    pdf_column_chart(pdf, "Forensic-marking deployments by month", panels.deployment_points())
+    table(
+        "Forensic marking by month",
+        ["Month", "Kits issued", "Deployments", "Codes looked up"],
+        [
+            [m["month"].strftime("%B %Y"), m["kits"].display, m["deployments"].display, m["lookups"].display]
+            for m in panels.marking
+        ],
+        [45, 40, 40, 45],
+    )
+    if panels.programmes:
+        table(
+            "Prevention programmes",
+            ["Programme", "Places", "Enrolled", "Completed"],
+            [
+                [p["title"], str(p["places"]), p["enrolled"].display, p["completed"].display]
+                for p in panels.programmes
+            ],
+            [90, 25, 30, 30],
+        )
+    table(
+        "Security self-assessments (latest per store; under 5 stores not shown)",
+        ["Assessment", "Stores", "Average score"],
+        [
+            [
+                u.title,
+                "fewer than 5" if u.stores is None else str(u.stores),
+                "-" if u.average is None else f"{u.average}%",
+            ]
+            for u in panels.uptake
+        ],
+        [100, 35, 40],
+    )
+    if panels.not_taking_part:
+        table(
+            "Stores with repeated incidents not yet taking part",
+            ["Store", "Incidents in the last year"],
+            [[f"{s.name}, {s.town}", str(getattr(s, "recent", ""))] for s in panels.not_taking_part],
+            [120, 55],
+        )

@@ -122,6 +122,7 @@ def dashboard_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
     _, period = _period(request)
     with transaction.atomic():
         board = selectors.dashboard(viewer=viewer, scope=scope, period=period, audit=False)
+        prevention = panels.prevention_panels(viewer=viewer, scope=scope) if fmt == "pdf" else None
         audit_record(
             viewer=viewer,
             action=AuditAction.EXPORT,
@@ -137,7 +138,9 @@ def dashboard_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
         return response
     if fmt == "pdf":
         stamp = f"Prepared for {request.user} on {timezone.localtime():%d %b %Y %H:%M}"
-        response = HttpResponse(exports.dashboard_pdf(board, stamp), content_type="application/pdf")
+        response = HttpResponse(
+            exports.dashboard_pdf(board, stamp, prevention), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return response
     raise Http404(NOT_FOUND_MESSAGE)
