@@ -19,5 +19,9 @@ each byte at most once, however a client's requests alternate between worker pro
 finished file is never re-read to hash it.
 
 When the last byte arrives the type is decided from the content (see ``content.py``); an accepted
-file is moved, not copied, into evidence storage when that is a local disk on the same file system,
-and streamed into it otherwise (S3-compatible stores)."""
+file is moved, not copied, into evidence storage when that is a local disk on the same file system.
+
+With an S3-compatible store the bytes go straight into it instead (``streaming``): the partial file is
+only a spool for the part being filled, each full part is sent as part of an S3 multipart upload, and the
+parts, the spool length and a resumable SHA-256 state are recorded in the database, which any process
+goes on from (docs/decisions/0010-tus-straight-to-the-object-store.md)."""
