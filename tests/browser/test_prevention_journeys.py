@@ -1,5 +1,7 @@
-"""Prevention journeys at phone size, checked with axe: the navigator works a case from referral through
-consent to casework; a shop owner completes a self-assessment and opens the certificate."""
+"""Prevention journeys checked with axe. At phone size: the navigator works a case from referral through
+consent to casework; a shop owner completes a self-assessment and opens the certificate. At desktop size: a
+partnership manager issues a marking kit and enrols a store on a programme; a police investigator looks up
+a code read under UV."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from shopwatch.assessments.services import question_sets_install
+from shopwatch.assessments.models import Enrolment
+from shopwatch.assessments.services import programme_create, question_sets_install
+from shopwatch.marking.models import MarkingKit
+from shopwatch.marking.services import deployment_record, kit_issue
 from shopwatch.navigator import services
 from shopwatch.subjects.models import Person
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import CspWatch
+from tests.browser.journeys import ConsoleErrors, Opener, check_page, sign_in_as
 from tests.browser.test_report_journey import assert_fits_phone, sign_in
 from tests.world import World
 
@@ -86,3 +92,109 @@ def test_a_shop_owner_completes_a_self_assessment_on_a_phone(
     assert_fits_phone(page)
     expect(page.get_by_role("link", name="Print your certificate (PDF)")).to_be_visible()
     assert not csp_watch.errors
+
+
+def test_a_partnership_manager_issues_a_kit_and_enrols_a_store_on_a_programme(
+    live_server: Any, world: World, open_browser: Opener, console_errors: ConsoleErrors
+) -> None:
+    programme = programme_create(
+        viewer=world.viewer("partnership_manager"),
+        title="Cyber Resilience Membership",
+        kind="cyber membership",
+        funder_id=world.orgs["sussex-pcc"].pk,
+        partnership_id=world.orgs["brighton-bcrp"].pk,
+        places=300,
+        eligibility="Small businesses in Brighton and Hove",
+        starts_on=timezone.localdate(),
+    )
+    page = open_browser("desktop")
+    sign_in_as(page, live_server.url, "partnership_manager", world)
+    check_page(page, console_errors)
+    menu = page.get_by_role("navigation", name="Main")
+
+    # Issue a kit to a store picked from the partnership's stores.
+    menu.get_by_role("link", name="Marking").click()
+    expect(page.get_by_role("heading", name="Forensic marking")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_role("link", name="Issue a kit").click()
+    check_page(page, console_errors)
+    page.get_by_label("Issued to store").select_option(label="Corner Brighton")
+    page.get_by_label("Product").select_option("selectadna")
+    page.get_by_label("Kind of kit").select_option("spray")
+    page.get_by_label("Batch").fill("B-2026-12")
+    page.get_by_label("Unique code (or the first of a range)").fill("SDNA-050100")
+    page.get_by_label("Last code of the range").fill("SDNA-050149")
+    page.get_by_label("Held by").fill("Door security officer")
+    page.get_by_role("button", name="Issue kit").click()
+    expect(page.get_by_text("Kit SDNA-050100 to SDNA-050149 issued to Corner Brighton.")).to_be_visible()
+    expect(page.get_by_role("cell", name="SDNA-050100 to SDNA-050149")).to_be_visible()
+    check_page(page, console_errors)
+    assert MarkingKit.objects.get(code="SDNA-050100").store == world.stores["corner-brighton"]
+
+    # Enrol a store on the programme and record its first session.
+    menu.get_by_role("link", name="Prevention").click()
+    check_page(page, console_errors)
+    page.get_by_role("link", name="Prevention programmes").click()
+    expect(page.get_by_role("heading", name="Prevention programmes")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_role("link", name="Cyber Resilience Membership").click()
+    check_page(page, console_errors)
+    page.get_by_label("Business to enrol").select_option(label="Corner Brighton")
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_text("Corner Brighton enrolled.")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_role("link", name="Record attendance for Corner Brighton").click()
+    check_page(page, console_errors)
+    page.get_by_label("Sessions attended").fill("1")
+    page.get_by_role("button", name="Record attendance").click()
+    expect(page.get_by_text("Attendance recorded.")).to_be_visible()
+    expect(page.get_by_role("row", name="Corner Brighton")).to_contain_text("Attending")
+    check_page(page, console_errors)
+    assert Enrolment.objects.get(programme=programme).sessions_attended == 1
+
+
+def test_a_police_investigator_looks_up_a_code_read_under_uv(
+    live_server: Any, world: World, open_browser: Opener, console_errors: ConsoleErrors
+) -> None:
+    kit = kit_issue(
+        viewer=world.viewer("manager"),
+        store_id=world.stores["nw-brighton"].pk,
+        product="smartwater",
+        kind="spray",
+        batch="W-77",
+        code="SW-4410",
+    )
+    incident = world.report(
+        "reporter", "nw-brighton", report_to_police=True, description="Sprayed at the door"
+    )
+    deployment_record(
+        viewer=world.viewer("manager"),
+        kit_id=kit.pk,
+        incident_id=incident.pk,
+        deployed_by="Door officer",
+        deployed_at=timezone.now() - dt.timedelta(minutes=30),
+        where="Front door",
+        target="person",
+    )
+    page = open_browser("desktop")
+    sign_in_as(page, live_server.url, "police_sussex", world)
+    expect(page.get_by_role("heading", name="Triage queue")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Marking").click()
+    expect(page.get_by_role("heading", name="Forensic marking")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_label("Code read under UV").fill("sw-4410")
+    page.get_by_role("button", name="Look up").click()
+    expect(page.get_by_role("heading", name="SW-4410")).to_be_visible()
+    expect(page.get_by_text("Contact: Northway Foods")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_role("link", name=incident.reference).click()
+    expect(page.get_by_role("heading", name=incident.reference)).to_be_visible()
+    check_page(page, console_errors)
+    page.go_back()
+    # A code nobody registered (or one held out of reach) answers the same not-found page.
+    page.get_by_label("Code read under UV").fill("SW-9999")
+    page.get_by_role("button", name="Look up").click()
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    # The page itself answers 404, which the browser reports on its console; nothing else may.
+    console_errors.errors[:] = [e for e in console_errors.errors if "status of 404" not in e]
+    check_page(page, console_errors)
