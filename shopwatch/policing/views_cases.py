@@ -11,14 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_POST
 
 from shopwatch.core.entitlements import viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
 from shopwatch.core.forms import add_service_errors
-from shopwatch.core.ids import MAX_ID
 from shopwatch.core.models import STORE_ROLES, User
+from shopwatch.core.pickers import PickerField, PickError, pick_error_to_form
+from shopwatch.reporting.pickers import incident_resolve, person_resolve
 
 from .forms import SeriesLinkForm, SignStatementForm
 from .models import CaseFile
@@ -31,8 +33,8 @@ from .views import _police
 
 
 def _casefile_field(service_field: str) -> str:
-    """A case file is opened on an incident, a series or a person: the form asks for one "target"."""
-    return "target" if service_field in ("incident", "series", "person") else service_field
+    """A case file is opened on an incident, a series or a person: each has its own field."""
+    return service_field
 
 
 @login_required
@@ -179,13 +181,51 @@ class CaseFileForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what the case file covers."},
     )
-    target = forms.IntegerField(
-        label="Incident, series or person number",
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="The number shown on the incident, series or person page.",
-        error_messages={"required": "Enter the number."},
+    # One of these, as "Covers" says: picked by reference, name or words, never by an internal number.
+    incident = PickerField(
+        label="Incident (for one incident)",
+        required=False,
+        url=reverse_lazy("reporting:pick-incidents"),
+        help_text="Its reference (like SW-7KQ3-M9X2, any case, dashes optional), crime reference, store "
+        "or date: "
+        "type and choose it.",
     )
+    series = forms.TypedChoiceField(
+        label="Series (for a series)",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose one of your force's series."},
+    )
+    person = PickerField(
+        label="Offender (for a prolific offender)",
+        required=False,
+        url=reverse_lazy("reporting:pick-people"),
+        help_text="Type part of their name and choose them.",
+    )
+
+    def __init__(self, *args: Any, series: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["series"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose a series"), *series]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        wanted = {"incident": "incident", "series": "series", "offender": "person"}.get(
+            data.get("kind") or ""
+        )
+        if wanted and not data.get(wanted) and wanted not in self.errors:
+            self.add_error(
+                wanted,
+                {
+                    "incident": "Choose the incident.",
+                    "series": "Choose the series.",
+                    "person": "Choose the offender.",
+                }[wanted],
+            )
+        return data
+
     summary = forms.CharField(
         label="MG5 case summary", required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -221,24 +261,25 @@ class StatementForm(forms.Form):
 @login_required
 def casefile_list(request: HttpRequest) -> HttpResponse:
     viewer = _police(request)
-    form = CaseFileForm(request.POST or None)
+    series_rows, _ = cases.series_list(viewer=viewer)
+    form = CaseFileForm(request.POST or None, series=[(s.pk, s.name) for s in series_rows])
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        kind, target = d["kind"], d["target"]
+        kind = d["kind"]
         try:
-            incident = (
-                cases.casefile_target_incident(viewer=viewer, incident_id=target)
-                if kind == "incident"
-                else None
-            )
-            series = (
-                cases.casefile_target_series(viewer=viewer, series_id=target) if kind == "series" else None
-            )
-            person = None
+            incident = series = person = None
+            if kind == "incident":
+                picked = incident_resolve(viewer=viewer, pick=d["incident"])
+                incident = cases.casefile_target_incident(viewer=viewer, incident_id=picked.pk)
+                if incident is None:
+                    raise ValidationFailed([FieldError("incident", "Not an incident of your force.")])
+            if kind == "series":
+                series = cases.casefile_target_series(viewer=viewer, series_id=d["series"])
             if kind == "offender":
-                person = cases.casefile_target_person(viewer=viewer, person_id=target)
+                picked_person = person_resolve(viewer=viewer, pick=d["person"])
+                person = cases.casefile_target_person(viewer=viewer, person_id=picked_person.pk)
                 if person is None:
-                    raise ValidationFailed([FieldError("target", "No such person you may see.")])
+                    raise ValidationFailed([FieldError("person", "No such person you may see.")])
             case = casefiles.casefile_create(
                 viewer=viewer,
                 kind=kind,
@@ -250,6 +291,8 @@ def casefile_list(request: HttpRequest) -> HttpResponse:
                 offending_history=d["offending_history"],
                 exclusion_zone=d["exclusion_zone"],
             )
+        except PickError as exc:
+            pick_error_to_form(form, "incident" if kind == "incident" else "person", exc)
         except ServiceError as exc:
             add_service_errors(form, exc.errors, field_for=_casefile_field)
         else:

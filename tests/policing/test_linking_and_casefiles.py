@@ -263,9 +263,14 @@ def test_statement_signing_rules(world: World) -> None:
 def test_case_file_pages(world: World) -> None:
     inc = _report(world, 1)
     web = signed_in(world, "police_sussex")
-    bad = web.post("/police/case-files/", {"title": "", "kind": "incident", "target": "999999"})
+    form = web.get("/police/case-files/").content.decode()
+    assert "number" not in form.split("Start a case file", 1)[1]  # it asked for an "incident number"
+    bad = web.post("/police/case-files/", {"title": "Theft", "kind": "incident", "incident": "SW-0000-0000"})
     assert bad.status_code == 422
-    ok = web.post("/police/case-files/", {"title": "Theft at Brighton", "kind": "incident", "target": inc.pk})
+    assert "No incident" in bad.content.decode()
+    # The reference as printed, or typed in lower case without its dashes, is accepted.
+    written = inc.reference.lower().replace("-", "")
+    ok = web.post("/police/case-files/", {"title": "Theft at Brighton", "kind": "incident", "incident": written})
     assert ok.status_code == 302
     case = CaseFile.objects.get()
     page = web.post(
