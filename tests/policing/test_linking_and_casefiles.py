@@ -270,7 +270,9 @@ def test_case_file_pages(world: World) -> None:
     assert "No incident" in bad.content.decode()
     # The reference as printed, or typed in lower case without its dashes, is accepted.
     written = inc.reference.lower().replace("-", "")
-    ok = web.post("/police/case-files/", {"title": "Theft at Brighton", "kind": "incident", "incident": written})
+    ok = web.post(
+        "/police/case-files/", {"title": "Theft at Brighton", "kind": "incident", "incident": written}
+    )
     assert ok.status_code == 302
     case = CaseFile.objects.get()
     page = web.post(
