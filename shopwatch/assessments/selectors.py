@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
 from shopwatch.core.models import AuditAction, Role, Store
 
@@ -238,8 +239,9 @@ def programme_get(*, viewer: Viewer, programme_id: int) -> ProgrammeFigures:
 
 
 def programme_runs(*, viewer: Viewer, programme: Programme) -> bool:
-    """Whether the viewer records the programme's enrolments and attendance (its partnership's managers)."""
-    return viewer.platform_admin or programme.partnership_id in viewer.managed_partnership_ids
+    """Whether the viewer records the programme's enrolments and attendance (``run_programme``: its
+    partnership's managers, and the operator)."""
+    return can(viewer, Action.RUN_PROGRAMME, programme)
 
 
 def enrolment_list(*, viewer: Viewer, programme: Programme) -> list[Enrolment]:
