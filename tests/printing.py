@@ -51,9 +51,13 @@ class PrintedPage:
                 int((y + h) * px_per_mm) - 2,
             )
         )
-        colours = crop.getcolors(maxcolors=10_000_000) or []
-        inked = sum(n for n, c in colours if c != (255, 255, 255))
-        coloured = sum(n for n, c in colours if max(c) - min(c) > 40)
+        inked = coloured = 0
+        for n, colour in crop.getcolors(maxcolors=10_000_000) or []:
+            rgb = colour if isinstance(colour, tuple) else (colour, colour, colour)
+            if rgb != (255, 255, 255):
+                inked += n
+            if max(rgb) - min(rgb) > 40:
+                coloured += n
         return coloured, inked
 
 
