@@ -23,7 +23,7 @@ from typing import Any
 
 from .entitlements import Viewer
 from .errors import FieldError, NotEntitled
-from .models import Membership, OrganisationKind, Role, Store
+from .models import Channel, Membership, OrganisationKind, Role, Store
 
 
 class Action(StrEnum):
@@ -63,6 +63,9 @@ class Action(StrEnum):
     RUN_PROGRAMME = "run_programme"
     """Record a prevention programme's enrolments and attendance (record: the programme, kept by a
     partnership)."""
+    ENROL_IN_PROGRAMME = "enrol_in_programme"
+    """Enrol a store in a prevention programme (record: the enrolment, naming the store and the programme's
+    partnership): those who report for the store, or who run the programme."""
     REFER_TO_NAVIGATOR = "refer_to_navigator"
     """Record a person's referral to a navigator (diversion) organisation (record: the organisation)."""
     SEND_TO_POLICE = "send_to_police"
@@ -75,6 +78,8 @@ class Action(StrEnum):
     """Decide a proposed link between two person records (no record: both must be seen first)."""
     SEARCH_FACES = "search_faces"
     """Run, review and decide retrospective face searches (no record: the viewer's own standing)."""
+    FLAG_VULNERABLE = "flag_vulnerable"
+    """Flag a person vulnerable, so never searchable by face (record: the person)."""
 
 
 class Relation(StrEnum):
@@ -195,6 +200,11 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.ENROL_IN_PROGRAMME: _rows(
+        (_REPORTERS, Relation.REPORTS_FOR_STORE),
+        (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.REFER_TO_NAVIGATOR: _rows(
         (Role.NAVIGATOR, Relation.NAVIGATES_FOR),
     ),
@@ -217,7 +227,17 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.POLICE),
         (Role.PARTNERSHIP_MANAGER, Relation.FACE_SEARCH_PARTNERSHIP),
     ),
+    Action.FLAG_VULNERABLE: _rows(
+        (_FORCE_POLICE, Relation.POLICE),
+        (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
+        (_ORGANISATION_WIDE, Relation.OWNING_ORGANISATION),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
 }
+
+# What the platform's own jobs may do (retention and other scheduled work: the system channel, acting for no
+# user and holding no role). Any other viewer without a user may do nothing.
+SYSTEM_JOBS: frozenset[Action] = frozenset({Action.DELETE_INCIDENT})
 
 # Actions whose record is a partnership (anything else is refused, whoever asks).
 _ON_A_PARTNERSHIP = frozenset({Action.MANAGE_PARTNERSHIP, Action.GRADE_INTELLIGENCE})
@@ -256,6 +276,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.MARK_PROPERTY: ("store", "You can register marking only for stores you report for."),
     Action.TAKE_UP_PREVENTION: ("store", "You can complete an assessment only for a store you work for."),
     Action.RUN_PROGRAMME: ("programme", "Only the programme's partnership managers record this."),
+    Action.ENROL_IN_PROGRAMME: ("store", "You can enrol only a store you work for."),
     Action.REFER_TO_NAVIGATOR: ("organisation", "Only the organisation's navigators record referrals."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
@@ -265,6 +286,10 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "viewer",
         "Face search is for police investigators, and for partnership managers where the "
         "partnership has recorded a DPIA and switched it on.",
+    ),
+    Action.FLAG_VULNERABLE: (
+        "person",
+        "Only police, the person's keeping partnership or owning organisation flag a person vulnerable.",
     ),
 }
 
@@ -388,9 +413,11 @@ def relations(viewer: Viewer, record: Any) -> set[Relation]:
 
 def can(viewer: Viewer, action: Action | str, record: Any = None) -> bool:
     """Whether the viewer may take the action (on the record; without one: on some record)."""
+    action = Action(action)
+    if viewer.user_id is None and viewer.channel == Channel.SYSTEM and action in SYSTEM_JOBS:
+        return True
     if viewer.user_id is None and not viewer.platform_admin:
         return False
-    action = Action(action)
     if (
         record is not None
         and action in _ON_A_PARTNERSHIP
