@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, can, require
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind, Role, Store
@@ -93,6 +94,14 @@ def assessment_submit(
     return assessment
 
 
+@dataclass(frozen=True)
+class Enrolling:
+    """The record ``enrol_in_programme`` is judged on: the store to enrol and the programme's partnership."""
+
+    store_id: int
+    partnership_id: int
+
+
 def _programme_manager(viewer: Viewer, programme: Programme) -> None:
     require(viewer, Action.RUN_PROGRAMME, programme)
 
@@ -107,8 +116,11 @@ def enrolment_create(*, viewer: Viewer, programme_id: int, store_id: int) -> Enr
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
         raise ValidationFailed([FieldError("store", "No such store.")])
-    if not (can(viewer, Action.TAKE_UP_PREVENTION, store) or can(viewer, Action.RUN_PROGRAMME, programme)):
-        raise NotEntitled([FieldError("store", "You can enrol only a store you work for.")])
+    require(
+        viewer,
+        Action.ENROL_IN_PROGRAMME,
+        Enrolling(store_id=store.pk, partnership_id=programme.partnership_id),
+    )
     errors: list[FieldError] = []
     if not store.partnerships.filter(pk=programme.partnership_id).exists():
         errors.append(FieldError("store", "The store is not in the programme's partnership."))
