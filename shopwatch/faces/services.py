@@ -15,7 +15,7 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, require
+from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, can_see
 from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
@@ -100,14 +100,8 @@ def face_settings_set(
 
 
 def _may_flag(viewer: Viewer, person: Person) -> bool:
-    if not can_see(viewer, person):
-        return False
-    return (
-        viewer.platform_admin
-        or viewer.is_police
-        or (person.partnership_id is not None and person.partnership_id in viewer.managed_partnership_ids)
-        or person.owner_org_id in viewer.org_wide_ids
-    )
+    """A person the viewer sees and may flag (``flag_vulnerable``); anyone else reads it as missing."""
+    return can_see(viewer, person) and can(viewer, Action.FLAG_VULNERABLE, person)
 
 
 @transaction.atomic

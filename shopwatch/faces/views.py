@@ -271,7 +271,7 @@ def processing(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "manages": manages,
             "repeat": repeat_incidents(),
-            "may_flag": manages or viewer.is_police,
+            "may_flag": can(viewer, Action.FLAG_VULNERABLE),
         },
         status=status,
     )
