@@ -9,6 +9,7 @@ and API where the action has one. A case failing names the channels that disagre
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,16 +25,25 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from shopwatch.alerts.services import alert_raise
 from shopwatch.assessments import services as assessment_services
 from shopwatch.assessments.models import Enrolment, Programme
+from shopwatch.assessments.services import Enrolling
 from shopwatch.core import services as core_services
 from shopwatch.core.capabilities import CAPABILITIES, Action, can
-from shopwatch.core.entitlements import can_see
+from shopwatch.core.entitlements import Viewer, can_see
 from shopwatch.core.errors import NotEntitled, ServiceError, ValidationFailed
-from shopwatch.core.models import Distribution, Membership, Organisation, OrganisationKind, Role, User
+from shopwatch.core.models import (
+    Channel,
+    Distribution,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
 from shopwatch.evidence import linking
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import evidence_add
 from shopwatch.evidence.sharing import evidence_share_create
-from shopwatch.faces.services import face_search_run
+from shopwatch.faces.services import face_exclusion_set, face_search_run
 from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.marking import services as marking_services
@@ -92,10 +102,16 @@ MAY: dict[Action, frozenset[str]] = {
     Action.TAKE_UP_PREVENTION: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
     # A programme kept by Brighton BCRP: its managers and the operator.
     Action.RUN_PROGRAMME: frozenset({"partnership_manager", "admin"}),
+    # Enrolling Northway Brighton in that programme: who reports for the store or runs the programme, and the
+    # operator (one action: it used to be decided by asking the two above in turn).
+    Action.ENROL_IN_PROGRAMME: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # A referral to the Navigator Trust: its navigators only (not PCC scrutiny, not the operator).
     Action.REFER_TO_NAVIGATOR: frozenset({"navigator"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
+    # Flagging the police-distributed person kept by Brighton BCRP vulnerable: police who see them (its force
+    # area's and the national unit's; not another force's), the keeping partnership's managers, the operator.
+    Action.FLAG_VULNERABLE: frozenset({"partnership_manager", *SUSSEX_POLICE, "national_analyst", "admin"}),
     # Sending an incident not yet sent: who reports for its store, and the operator.
     Action.SEND_TO_POLICE: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # Deleting an incident: organisation-wide staff of its owner (Northway's security manager), the operator.
@@ -167,6 +183,11 @@ class Capabilities:
             Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
             Action.TAKE_UP_PREVENTION: self.world.stores["nw-brighton"],
             Action.RUN_PROGRAMME: self.enrolment.programme,
+            Action.ENROL_IN_PROGRAMME: Enrolling(
+                store_id=self.world.stores["nw-brighton"].pk,
+                partnership_id=self.enrolment.programme.partnership_id,
+            ),
+            Action.FLAG_VULNERABLE: self.person,
             Action.SEARCH_FACES: None,
             Action.USE_LINKING: None,
             Action.DECIDE_LINK: None,
@@ -429,6 +450,20 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 viewer=viewer, enrolment_id=c.enrolment.pk, sessions=-1, completed=False
             )
         )
+    if action is Action.ENROL_IN_PROGRAMME:
+        # Northway Brighton is enrolled already: refused (403) before, 409 once allowed.
+        programme_id, store_id = c.enrolment.programme_id, w.stores["nw-brighton"].pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: assessment_services.enrolment_create(
+                viewer=viewer, programme_id=programme_id, store_id=store_id
+            )
+        )
+    if action is Action.FLAG_VULNERABLE:
+        # No note: missing (404) before, 422 on the note once allowed.
+        person_id = c.person.pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: face_exclusion_set(viewer=viewer, person_id=person_id, note="")
+        )
     if action is Action.REFER_TO_NAVIGATOR:
         # No source: refused (403) before, 422 on the source once allowed.
         trust, sussex = w.orgs["navigators"].pk, w.orgs["sussex"].pk
@@ -622,3 +657,21 @@ def test_face_search_follows_the_partnerships_dpia_switch(world_caps: Capabiliti
         assert not can(world_caps.world.viewer(manager), Action.SEARCH_FACES, world_caps.partnership)
         assert _service(world_caps, manager, Action.SEARCH_FACES) is False
         transaction.set_rollback(True)
+
+
+def test_only_the_platforms_own_jobs_act_without_a_user(world_caps: Capabilities, db: None) -> None:
+    """Retention and other scheduled work (the system channel, no user) may delete an incident, as the table
+    says (``SYSTEM_JOBS``), and nothing else; a viewer without a user on any other channel may do nothing."""
+    system = Viewer(user_id=None, channel=Channel.SYSTEM)
+    allowed = {action for action in Action if can(system, action, world_caps.record(action))}
+    assert allowed == {Action.DELETE_INCIDENT}
+    incident = Incident.objects.get(pk=world_caps.incident.pk)
+    assert _past_the_check(
+        lambda: reporting_services.incident_delete(viewer=system, incident=incident, reason="")
+    )
+    for channel in (Channel.API, Channel.WEB, Channel.CLI):
+        nobody = Viewer(user_id=None, channel=channel)
+        assert not any(can(nobody, action, world_caps.record(action)) for action in Action)
+        assert not _past_the_check(
+            functools.partial(reporting_services.incident_delete, viewer=nobody, incident=incident, reason="")
+        )
