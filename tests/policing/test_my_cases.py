@@ -4,6 +4,7 @@ the queue once accepted), with status and next action; a supervisor sees the tea
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -85,3 +86,22 @@ def test_the_pages_list_cases_and_the_team_page_is_for_supervisors_only(
     assert inc.reference in team
     assert web("supervisor_sussex").get("/police/workload/").status_code == 302
     assert web("reporter").get("/police/cases/").status_code == 404
+
+
+def test_my_cases_and_the_team_page_take_a_fixed_number_of_queries(
+    world: World, web: Callable[[str], Client], django_assert_max_num_queries: Any
+) -> None:
+    sup = world.viewer("supervisor_sussex")
+    for n in range(6):
+        inc = _sent(world, description=f"Took item {n}", goods_value="30.00")
+        triage_assign(viewer=sup, incident=inc, assignee_id=world.users["police_sussex"].pk)
+        if n % 2:
+            triage_decide(viewer=sup, incident=inc, decision=Decision.ACCEPT)
+    client = web("supervisor_sussex")
+    client.get("/police/team/")  # warm the session and the viewer's memberships
+    with django_assert_max_num_queries(30):
+        assert client.get("/police/team/").status_code == 200
+    officer = web("police_sussex")
+    officer.get("/police/cases/")
+    with django_assert_max_num_queries(20):
+        assert officer.get("/police/cases/").status_code == 200

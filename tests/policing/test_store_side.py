@@ -162,3 +162,13 @@ def test_another_store_cannot_answer_and_a_closed_request_cannot_be_answered(
     assert "Only people who report for this store" in refused.content.decode()
     assert web("unconnected_reporter").post(f"/police/incidents/{inc.pk}/answer/").status_code == 404
     assert not TriageEvent.objects.filter(incident=inc, action="store_answered").exists()
+
+
+def test_the_police_panel_shows_on_a_store_incident_without_goods_lines(
+    world: World, web: Callable[[str], Client]
+) -> None:
+    inc = _sent(world, type="threats_abuse", description="Shouted threats at the till")
+    assert not inc.goods.exists()
+    page = web("reporter").get(f"/incidents/{inc.pk}/").content.decode()
+    assert 'id="police-feedback-title"' in page  # hidden before whenever the report listed no goods
+    assert "Waiting for the police to review it" in page
