@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -53,6 +55,30 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+QUICK_PERIODS = [
+    ("Last 3 months", 91),
+    ("Last 6 months", 182),
+    ("Last 12 months", 365),
+    ("Last 2 years", 730),
+]
+
+
+def _quick_periods(period: selectors.Period) -> list[dict[str, Any]]:
+    """Periods a click away, each ending today and compared with the same length before it."""
+    today = timezone.localdate()
+    out = []
+    for label, days in QUICK_PERIODS:
+        start = today - dt.timedelta(days=days - 1)
+        out.append(
+            {
+                "label": label,
+                "query": urlencode({"start": start.isoformat(), "end": today.isoformat()}),
+                "current": period.start == start and period.end == today,
+            }
+        )
+    return out
+
+
 def _period(request: HttpRequest) -> tuple[PeriodForm, selectors.Period]:
     form = PeriodForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -78,6 +104,7 @@ def dashboard(request: HttpRequest, kind: str, key: str) -> HttpResponse:
             "board": board,
             "form": form,
             "query": request.GET.urlencode(),
+            "quick_periods": _quick_periods(period),
             "labels": exports.TOTAL_LABELS,
             "days": exports.DAYS,
             "change_incidents": charts.change_text(

@@ -30,9 +30,17 @@ class ConsoleErrors:
     """Every console error and uncaught exception seen by the pages of one journey."""
 
     errors: list[str] = field(default_factory=list)
+    # Origins the journey blocks on purpose (map tiles, as if offline): the browser's own "Failed to load
+    # resource" line for them is expected; everything else still fails the journey.
+    blocked: list[str] = field(default_factory=list)
 
     def on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
+            url = message.location.get("url", "")
+            if message.text.startswith("Failed to load resource") and any(
+                url.startswith(origin) for origin in self.blocked
+            ):
+                return
             self.errors.append(f"console: {message.text}")
 
     def on_page_error(self, error: Error) -> None:
@@ -87,6 +95,12 @@ def sign_in_as(page: Page, base: str, user: str, world: World) -> None:
         page.get_by_label("6-digit code").fill(current_code(device))
         page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def block_origin(page: Page, watch: ConsoleErrors, origin: str) -> None:
+    """Make every request to ``origin`` fail, as when that server cannot be reached."""
+    watch.blocked.append(origin)
+    page.context.route(f"{origin}/**", lambda route: route.abort())
 
 
 def check_page(page: Page, watch: ConsoleErrors) -> None:
