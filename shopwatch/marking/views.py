@@ -4,6 +4,7 @@ marked property, a store's signage, and the code look-up."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,20 @@ RECENT_INCIDENT_DAYS = 90
 def _markable_stores(viewer: Viewer) -> QuerySet[Store]:
     """The stores the viewer registers marking for (their own, their retailer's, their partnerships')."""
     return Store.objects.filter(pk__in=viewer.reportable_store_ids).order_by("name", "id")
+
+
+def incident_section_context(viewer: Viewer, incident: Incident) -> Mapping[str, object]:
+    """The marking section of an incident's page: the kit uses logged in it that the viewer may see, and
+    (for those who report for its store) the store's kits to log a use of."""
+    deployments = (
+        incident.marking_deployments.filter(kit__in=selectors.kit_queryset(viewer))
+        .select_related("kit")
+        .order_by("deployed_at", "id")
+    )
+    kits = []
+    if incident.store_id in viewer.reportable_store_ids:
+        kits = list(selectors.kit_queryset(viewer).filter(store_id=incident.store_id).order_by("code", "id"))
+    return {"incident": incident, "deployments": list(deployments), "kits": kits}
 
 
 @login_required

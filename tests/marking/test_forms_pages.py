@@ -242,3 +242,35 @@ def test_police_look_up_a_code_and_unknown_or_not_yours_codes_answer_404(world: 
         .status_code
         == 404
     )
+
+
+def test_the_incident_page_shows_kit_uses_and_links_to_log_one(world: World) -> None:
+    kit = services.kit_issue(
+        viewer=world.viewer("manager"),
+        store_id=world.stores["nw-brighton"].pk,
+        product="smartwater",
+        kind="spray",
+        batch="W1",
+        code="SW-5510",
+    )
+    incident = world.report("reporter", "nw-brighton")
+    c = _client(world, "manager")
+    page = c.get(f"/incidents/{incident.pk}/").content.decode()
+    link = f"/marking/kits/{kit.pk}/deployments/new/?incident={incident.pk}"
+    assert link in page
+    form = c.get(link).content.decode()
+    assert f'<option value="{incident.pk}" selected>' in form
+    services.deployment_record(
+        viewer=world.viewer("manager"),
+        kit_id=kit.pk,
+        incident_id=incident.pk,
+        deployed_by="Door officer",
+        deployed_at=timezone.now() - dt.timedelta(minutes=5),
+        target="property",
+        target_detail="Stolen razors",
+    )
+    page = c.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "SW-5510 used by Door officer" in page
+    # Another store in the partnership sees neither the kit nor a link to log its use.
+    other = _client(world, "other_store_reporter").get(f"/incidents/{incident.pk}/")
+    assert "SW-5510" not in other.content.decode()
