@@ -40,6 +40,7 @@ from shopwatch.navigator.models import (
     Consent,
     ContactKind,
     NavigatorCase,
+    NavigatorSettings,
     NeedArea,
     OnwardReferral,
     ReferralOutcome,
@@ -93,6 +94,8 @@ def _person_counts(force_id: int) -> list[tuple[int, int]]:
 def _seed_cases(w: DemoWorld, rng: random.Random, start: dt.datetime, end: dt.datetime) -> int:
     sussex = w.orgs[places.SUSSEX]
     navigators = w.orgs[places.NAVIGATORS]
+    # The Trust keeps closed cases for two years after closure (its retention setting).
+    NavigatorSettings.objects.create(organisation=navigators, delete_closed_after_months=24)
     navigator = w.users.get(demo_email("navigator"))
     period = (end - start).days
     n = 0
@@ -259,6 +262,28 @@ def _seed_assessments(w: DemoWorld, rng: random.Random, end: dt.datetime) -> int
     )
     n = 0
     specs = [s for s in places.STORES if s.partnership == places.BRIGHTON]
+    # A second programme still taking businesses: two enrolled so far, the rest of Brighton to enrol.
+    review = Programme.objects.create(
+        title="Shop security review",
+        kind="security review",
+        funder=w.orgs["sussex-pcc"],
+        funding_note="A crime prevention adviser visits and reviews lighting, CCTV, layout and cash handling",
+        partnership=brighton,
+        places=40,
+        eligibility="Shops in Brighton and Hove with three or more incidents in the last year",
+        question_set_slug="premises",
+        starts_on=(end - dt.timedelta(days=30)).date(),
+        ends_on=(end + dt.timedelta(days=150)).date(),
+    )
+    for i, spec in enumerate(specs[:2]):
+        Enrolment.objects.create(
+            programme=review,
+            organisation_id=w.stores[spec.key].retailer_id,
+            store=w.stores[spec.key],
+            status=EnrolmentStatus.ATTENDING if i == 0 else EnrolmentStatus.ENROLLED,
+            sessions_attended=1 if i == 0 else 0,
+            enrolled_on=(end - dt.timedelta(days=20 - 5 * i)).date(),
+        )
     for i, spec in enumerate(specs):
         store = w.stores[spec.key]
         reporter = w.store_reporter.get(spec.key)

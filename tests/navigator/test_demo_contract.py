@@ -137,3 +137,19 @@ def test_the_pcc_sees_the_before_and_after_chart_and_others_do_not(seeded: None,
     reporter = Client()
     reporter.force_login(User.objects.get(email="reporter@demo.shopwatch.test"))
     assert reporter.get("/navigator/outcomes/").status_code == 404
+
+
+def test_the_demo_shows_retention_programmes_to_enrol_in_and_kits_in_use(seeded: None, db: None) -> None:
+    from shopwatch.assessments.models import Programme
+    from shopwatch.assessments.selectors import enrollable_stores
+    from shopwatch.marking.models import Deployment, MarkedProperty, SignageDisplay
+    from shopwatch.navigator.models import NavigatorSettings
+
+    assert NavigatorSettings.objects.filter(organisation__navigator_cases__isnull=False).exists()
+    partnership = User.objects.get(email="partnership@demo.shopwatch.test")
+    review = Programme.objects.get(title="Shop security review")
+    assert review.enrolments.count() == 2
+    assert enrollable_stores(viewer=viewer_for(partnership), programme=review)  # stores left to enrol
+    assert Deployment.objects.exists()
+    assert MarkedProperty.objects.exists()
+    assert SignageDisplay.objects.exists()
