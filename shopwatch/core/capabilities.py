@@ -80,6 +80,8 @@ class Action(StrEnum):
     """Run, review and decide retrospective face searches (no record: the viewer's own standing)."""
     FLAG_VULNERABLE = "flag_vulnerable"
     """Flag a person vulnerable, so never searchable by face (record: the person)."""
+    IMPORT_OPEN_DATA = "import_open_data"
+    """Import data.police.uk street-level and outcome files (no record)."""
 
 
 class Relation(StrEnum):
@@ -233,11 +235,18 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (_ORGANISATION_WIDE, Relation.OWNING_ORGANISATION),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.IMPORT_OPEN_DATA: _rows(
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
 }
 
-# What the platform's own jobs may do (retention and other scheduled work: the system channel, acting for no
-# user and holding no role). Any other viewer without a user may do nothing.
-SYSTEM_JOBS: frozenset[Action] = frozenset({Action.DELETE_INCIDENT})
+# What the platform's own jobs may do without a user (and so without a role), and on which channels: scheduled
+# work such as retention (the system channel), and the operator's command line where it names no user. Any
+# other viewer without a user may do nothing.
+SYSTEM_JOBS: dict[Action, frozenset[str]] = {
+    Action.DELETE_INCIDENT: frozenset({Channel.SYSTEM}),
+    Action.IMPORT_OPEN_DATA: frozenset({Channel.SYSTEM, Channel.CLI}),
+}
 
 # Actions whose record is a partnership (anything else is refused, whoever asks).
 _ON_A_PARTNERSHIP = frozenset({Action.MANAGE_PARTNERSHIP, Action.GRADE_INTELLIGENCE})
@@ -287,6 +296,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "Face search is for police investigators, and for partnership managers where the "
         "partnership has recorded a DPIA and switched it on.",
     ),
+    Action.IMPORT_OPEN_DATA: ("viewer", "Only a platform admin may import data.police.uk files."),
     Action.FLAG_VULNERABLE: (
         "person",
         "Only police, the person's keeping partnership or owning organisation flag a person vulnerable.",
@@ -414,7 +424,7 @@ def relations(viewer: Viewer, record: Any) -> set[Relation]:
 def can(viewer: Viewer, action: Action | str, record: Any = None) -> bool:
     """Whether the viewer may take the action (on the record; without one: on some record)."""
     action = Action(action)
-    if viewer.user_id is None and viewer.channel == Channel.SYSTEM and action in SYSTEM_JOBS:
+    if viewer.user_id is None and viewer.channel in SYSTEM_JOBS.get(action, ()):
         return True
     if viewer.user_id is None and not viewer.platform_admin:
         return False
