@@ -27,9 +27,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.errors import FieldError, NotEntitled
-from shopwatch.core.models import AuditAction, Channel
+from shopwatch.core.models import AuditAction
 
 from .forces import DISTRICT_FORCE, FORCES, NATIONAL_FORCES, Force, district_of
 from .models import (
@@ -238,15 +238,9 @@ def police_uk_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileR
     return files, missing
 
 
-def _may_import(viewer: Viewer) -> bool:
-    system = viewer.user_id is None and viewer.channel in (Channel.CLI, Channel.SYSTEM)
-    return viewer.platform_admin or system
-
-
 def police_uk_import(*, viewer: Viewer, paths: Iterable[str | Path]) -> list[FileReport]:
     """Import every data.police.uk file under ``paths``, each in its own transaction."""
-    if not _may_import(viewer):
-        raise NotEntitled([FieldError("viewer", "Only a platform admin may import data.police.uk files.")])
+    require(viewer, Action.IMPORT_OPEN_DATA)
     files, reports = police_uk_paths(paths)
     for path in files:
         reports.append(police_uk_file_import(viewer=viewer, path=path))
@@ -263,8 +257,7 @@ def _sha256(path: Path) -> str:
 
 def police_uk_file_import(*, viewer: Viewer, path: Path) -> FileReport:
     """Import one file: all of it in one transaction, or nothing."""
-    if not _may_import(viewer):
-        raise NotEntitled([FieldError("viewer", "Only a platform admin may import data.police.uk files.")])
+    require(viewer, Action.IMPORT_OPEN_DATA)
     report = FileReport(path=path)
     try:
         parsed = parse_file_name(path.name)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer, viewer_for
 from shopwatch.core.models import Channel, User
 from shopwatch.opendata.services import FileStatus, police_uk_import
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user with email {options['actor']}.")
             viewer = viewer_for(user, channel=Channel.CLI)
-            if not viewer.platform_admin:
+            if not can(viewer, Action.IMPORT_OPEN_DATA):
                 raise CommandError(f"{user.email} is not a platform admin.")
         reports = police_uk_import(viewer=viewer, paths=options["paths"])
         for report in reports:
