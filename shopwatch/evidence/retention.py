@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.models import AuditAction, Organisation, OrganisationKind, Store
@@ -116,9 +117,7 @@ def decide(
 
 def _partnership(viewer: Viewer, slug: str) -> Organisation:
     partnership = Organisation.objects.filter(slug=slug, kind=OrganisationKind.PARTNERSHIP).first()
-    if partnership is None or (
-        partnership.pk not in viewer.managed_partnership_ids and not viewer.platform_admin
-    ):
+    if partnership is None or not can(viewer, Action.MANAGE_PARTNERSHIP, partnership):
         raise NotEntitled(
             [FieldError("partnership", "Only the partnership's managers set and run its retention.")]
         )
