@@ -48,6 +48,7 @@ from shopwatch.intelligence.models import IntelligenceReport
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.marking import services as marking_services
 from shopwatch.navigator import services as navigator_services
+from shopwatch.opendata.services import police_uk_import
 from shopwatch.policing.services import triage
 from shopwatch.reporting import services as reporting_services
 from shopwatch.reporting.models import Incident
@@ -112,6 +113,8 @@ MAY: dict[Action, frozenset[str]] = {
     # Flagging the police-distributed person kept by Brighton BCRP vulnerable: police who see them (its force
     # area's and the national unit's; not another force's), the keeping partnership's managers, the operator.
     Action.FLAG_VULNERABLE: frozenset({"partnership_manager", *SUSSEX_POLICE, "national_analyst", "admin"}),
+    # Importing data.police.uk files: the operator only (and its command line naming no user: below).
+    Action.IMPORT_OPEN_DATA: frozenset({"admin"}),
     # Sending an incident not yet sent: who reports for its store, and the operator.
     Action.SEND_TO_POLICE: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # Deleting an incident: organisation-wide staff of its owner (Northway's security manager), the operator.
@@ -188,6 +191,7 @@ class Capabilities:
                 partnership_id=self.enrolment.programme.partnership_id,
             ),
             Action.FLAG_VULNERABLE: self.person,
+            Action.IMPORT_OPEN_DATA: None,
             Action.SEARCH_FACES: None,
             Action.USE_LINKING: None,
             Action.DECIDE_LINK: None,
@@ -464,6 +468,8 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
         return _refused_as_not_entitled_or_missing(
             lambda: face_exclusion_set(viewer=viewer, person_id=person_id, note="")
         )
+    if action is Action.IMPORT_OPEN_DATA:
+        return _allowed(lambda: police_uk_import(viewer=viewer, paths=[]))
     if action is Action.REFER_TO_NAVIGATOR:
         # No source: refused (403) before, 422 on the source once allowed.
         trust, sussex = w.orgs["navigators"].pk, w.orgs["sussex"].pk
@@ -660,16 +666,24 @@ def test_face_search_follows_the_partnerships_dpia_switch(world_caps: Capabiliti
 
 
 def test_only_the_platforms_own_jobs_act_without_a_user(world_caps: Capabilities, db: None) -> None:
-    """Retention and other scheduled work (the system channel, no user) may delete an incident, as the table
-    says (``SYSTEM_JOBS``), and nothing else; a viewer without a user on any other channel may do nothing."""
+    """Scheduled work (the system channel, no user) may delete an incident (retention) and import open data,
+    the command line naming no user may import open data, as the table says (``SYSTEM_JOBS``), and nothing
+    else; a viewer without a user on any other channel may do nothing."""
     system = Viewer(user_id=None, channel=Channel.SYSTEM)
     allowed = {action for action in Action if can(system, action, world_caps.record(action))}
-    assert allowed == {Action.DELETE_INCIDENT}
+    assert allowed == {Action.DELETE_INCIDENT, Action.IMPORT_OPEN_DATA}
     incident = Incident.objects.get(pk=world_caps.incident.pk)
     assert _past_the_check(
         lambda: reporting_services.incident_delete(viewer=system, incident=incident, reason="")
     )
-    for channel in (Channel.API, Channel.WEB, Channel.CLI):
+    cli = Viewer(user_id=None, channel=Channel.CLI)
+    allowed = {action for action in Action if can(cli, action, world_caps.record(action))}
+    assert allowed == {Action.IMPORT_OPEN_DATA}
+    assert _allowed(lambda: police_uk_import(viewer=cli, paths=[]))
+    assert not _past_the_check(
+        lambda: reporting_services.incident_delete(viewer=cli, incident=incident, reason="")
+    )
+    for channel in (Channel.API, Channel.WEB):
         nobody = Viewer(user_id=None, channel=channel)
         assert not any(can(nobody, action, world_caps.record(action)) for action in Action)
         assert not _past_the_check(
