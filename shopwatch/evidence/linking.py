@@ -25,6 +25,7 @@ from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible
 from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.ids import parse_id
 from shopwatch.core.models import AuditAction
+from shopwatch.core.references import incident_reference
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
 
@@ -113,7 +114,15 @@ def _target(viewer: Viewer, reference: str) -> Incident:
     if not reference:
         raise ValidationFailed([FieldError("incident", "Give the reference of the incident to link to.")])
     pk = parse_id(reference)
-    lookup: dict[str, object] = {"pk": pk} if pk is not None else {"reference__iexact": reference}
+    # The reference as printed, in any case, dashes optional (core/references.py).
+    canonical = incident_reference(reference)
+    lookup: dict[str, object] = (
+        {"pk": pk}
+        if pk is not None
+        else {"reference": canonical}
+        if canonical
+        else {"reference__iexact": reference}
+    )
     try:
         return get_visible(incident_queryset(viewer), viewer, **lookup)
     except Http404 as exc:
