@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shopwatch.core.models import Store
 from shopwatch.core.pickers import PickerField
+from shopwatch.core.references import incident_reference
 
 from .models import Flag, IncidentStatus, IncidentType, Priority
 from .selectors import IncidentFilters
@@ -267,5 +268,6 @@ class IncidentFilterForm(forms.Form):
             priority=d.get("priority") or None,
             date_from=start_of(d.get("date_from")),
             date_to=start_of(date_to + dt.timedelta(days=1)) if date_to else None,
-            q=(d.get("q") or "").strip() or None,
+            # A reference as printed, in any case and dashes optional, finds its incident.
+            q=incident_reference(d.get("q") or "") or (d.get("q") or "").strip() or None,
         )

@@ -122,3 +122,12 @@ def test_the_report_form_names_a_known_person_through_the_picker(world: World) -
     assert sent.status_code == 302
     incident = Incident.objects.get(reference__isnull=False, description="Took razors")
     assert [o.person_id for o in incident.offenders.all()] == [danny.pk]
+
+
+def test_the_incident_list_finds_a_reference_typed_without_dashes(world: World) -> None:
+    incident = world.report("reporter", "nw-brighton")
+    other = world.report("reporter", "nw-brighton")
+    page = _client(world, "manager").get("/incidents/", {"q": incident.reference.lower().replace("-", "")})
+    html = page.content.decode()
+    assert incident.reference in html
+    assert other.reference not in html
