@@ -31,6 +31,7 @@ def proposal_queryset(viewer: Viewer) -> QuerySet[LinkProposal]:
         "person_a__partnership",
         "person_b__partnership",
         "decided_by",
+        "proposed_by",
     )
 
 
