@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.reporting.models import Incident
@@ -210,4 +211,71 @@ def test_a_report_left_when_the_page_was_closed_is_sent_on_the_next_page(
     # confirmation appears here.
     assert_filed_once(later, photos)
     assert Incident.objects.count() == 1
+    assert csp_watch.errors == []
+
+
+def test_signing_out_with_an_unsent_report_asks_first_and_without_one_signs_out_at_once(
+    live_server: Any, world: World, phone_context: BrowserContext, csp_watch: CspWatch, photos: list[Path]
+) -> None:
+    base = live_server.url
+    page = phone_context.new_page()
+    sign_in_ready_offline(page, base)
+    report_offline(page, phone_context, base, photos)
+
+    # Still offline, so the report cannot go: Sign out says how many are waiting, and staying keeps them.
+    page.get_by_role("button", name="Sign out").click()
+    dialog = page.get_by_role("dialog", name="Reports not sent yet")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("1 report has not been sent yet")
+    expect(dialog).to_contain_text("deleted from this device")
+    expect(dialog.get_by_role("button", name="Stay signed in")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Send now")).to_be_hidden()  # offline: nothing to send it on
+    expect(dialog.get_by_role("button", name="Sign out and delete them")).to_be_visible()
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Stay signed in").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("status").filter(has_text="1 report waiting to send")).to_be_visible()
+    assert len(page.evaluate(QUEUED)) == 1
+    assert not Incident.objects.exists()
+
+    # Back online, the report is sent; with nothing waiting, Sign out signs out at once and clears the device.
+    phone_context.set_offline(False)
+    assert_filed_once(page, photos)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.evaluate("() => document.querySelectorAll('dialog[open]').length") == 0
+    assert page.evaluate(QUEUED) == []
+    assert not page.evaluate("() => caches.has('shopwatch-pages-v1')")
+    assert Incident.objects.count() == 1
+    assert csp_watch.errors == []
+
+
+def test_signing_out_anyway_deletes_the_unsent_report_from_the_device(
+    live_server: Any, world: World, phone_context: BrowserContext, csp_watch: CspWatch, photos: list[Path]
+) -> None:
+    base = live_server.url
+    page = phone_context.new_page()
+    sign_in_ready_offline(page, base)
+    report_offline(page, phone_context, base, photos)
+    page.get_by_role("button", name="Sign out").click()
+    dialog = page.get_by_role("dialog", name="Reports not sent yet")
+    dialog.get_by_role("button", name="Sign out and delete them").click()
+
+    def left_or_cleared() -> bool:
+        try:
+            return bool(page.evaluate(QUEUED) == [])
+        except PlaywrightError:  # the sign-out's navigation, which fails offline, has begun
+            return True
+
+    wait_until(left_or_cleared)
+    # Offline, the sign-out itself cannot reach the server (the session is still open when the phone is back
+    # online), but the report was deleted from the device before it was sent: nothing waits, nothing is filed.
+    phone_context.set_offline(False)
+    page.goto(f"{base}/incidents/")
+    expect(page.get_by_role("heading", name="Incidents", exact=True)).to_be_visible()
+    assert page.evaluate(QUEUED) == []
+    expect(page.locator("#offline-status")).to_be_hidden()
+    page.get_by_role("button", name="Sign out").click()  # nothing waiting now: no dialog
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert not Incident.objects.exists()
     assert csp_watch.errors == []

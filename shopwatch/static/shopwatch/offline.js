@@ -1,5 +1,5 @@
 // On every signed-in page: install the service worker, show the reports waiting to send (and "Send now"),
-// send them when the connection returns, keep a report made offline, and warn before signing out with
+// send them when the connection returns, keep a report made offline, and ask before signing out with
 // unsent reports (signing out deletes them and the saved pages from this device).
 (function () {
   "use strict";
@@ -103,17 +103,65 @@
     });
   }
 
-  // Signing out: warn about unsent reports; then nothing of this account's stays on the device.
+  // Signing out: with reports waiting, a dialog says how many and offers to send them now or stay signed in
+  // (or to sign out anyway, deleting them); with none waiting it signs out at once. Either way nothing of this
+  // account's stays on the device.
   var signOut = document.querySelector("form.sign-out");
+  var signOutDialog = null;
+
+  function finishSignOut() {
+    return Q.clearAll().then(function () { return window.caches ? caches.delete("shopwatch-pages-v1") : null; })
+      .catch(function () {}).then(function () { signOut.submit(); });
+  }
+
+  function askBeforeSignOut(waiting) {
+    if (!signOutDialog) {
+      signOutDialog = document.createElement("dialog");
+      signOutDialog.className = "sign-out-warning";
+      signOutDialog.setAttribute("aria-labelledby", "sign-out-warning-title");
+      signOutDialog.setAttribute("aria-describedby", "sign-out-warning-text");
+      var title = document.createElement("h2");
+      title.id = "sign-out-warning-title";
+      title.textContent = "Reports not sent yet";
+      var text = document.createElement("p");
+      text.id = "sign-out-warning-text";
+      var choices = document.createElement("form");
+      choices.method = "dialog";
+      [["send", "Send now", "button"], ["stay", "Stay signed in", "button button-secondary"],
+       ["sign-out", "Sign out and delete them", "button button-danger"]].forEach(function (choice) {
+        var button = document.createElement("button");
+        button.type = "submit";
+        button.value = choice[0];
+        button.textContent = choice[1];
+        button.className = choice[2];
+        choices.appendChild(button);
+      });
+      signOutDialog.append(title, text, choices);
+      document.body.appendChild(signOutDialog);
+      signOutDialog.addEventListener("close", function () {
+        var answer = signOutDialog.returnValue;
+        signOutDialog.returnValue = "";
+        if (answer === "sign-out") { finishSignOut(); }
+        else if (answer === "send") { sendNow(); }
+      });
+    }
+    signOutDialog.querySelector("#sign-out-warning-text").textContent =
+      plural(waiting, "report has", "reports have") + " not been sent yet. If you sign out now, " +
+      (waiting === 1 ? "it" : "they") + " will be deleted from this device and never reach ShopWatch." +
+      (navigator.onLine ? "" : " You are offline: " + (waiting === 1 ? "it" : "they") +
+       " will be sent when the connection returns if you stay signed in.");
+    signOutDialog.querySelector('button[value="send"]').hidden = !navigator.onLine;
+    signOutDialog.returnValue = "";
+    signOutDialog.showModal();
+    signOutDialog.querySelector('button[value="stay"]').focus();
+  }
+
   if (signOut) {
     signOut.addEventListener("submit", function (event) {
       event.preventDefault();
       Q.list().then(function (records) {
-        if (records.length && !window.confirm(plural(records.length, "report has", "reports have") +
-            " not been sent yet. If you sign out now, " + (records.length === 1 ? "it" : "they") +
-            " will be deleted from this device. Sign out anyway?")) { return null; }
-        return Q.clearAll().then(function () { return window.caches ? caches.delete("shopwatch-pages-v1") : null; })
-          .then(function () { signOut.submit(); });
+        if (records.length) { askBeforeSignOut(records.length); return null; }
+        return finishSignOut();
       }).catch(function () { signOut.submit(); });
     });
   }
