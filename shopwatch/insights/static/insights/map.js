@@ -43,9 +43,12 @@
   data.outlines.features.forEach(function (feature) {
     var p = feature.properties;
     if (p.kind === "force" || p.labelled) {
+      // District names sit just above their middle, so a hotspot there stays in sight.
       L.tooltip({
         permanent: true,
-        direction: "center",
+        interactive: false,
+        direction: p.kind === "force" ? "center" : "top",
+        offset: p.kind === "force" ? [0, 0] : [0, -14],
         className: p.kind === "force" ? "map-label map-label-force" : "map-label"
       })
         .setLatLng(p.label)
@@ -58,7 +61,7 @@
   data.hexes.forEach(function (h) {
     L.polygon(h.boundary, {
       color: "#0b0c0c",
-      weight: 1,
+      weight: 2,
       fillColor: h.colour,
       fillOpacity: 0.85
     })
