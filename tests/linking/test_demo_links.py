@@ -87,3 +87,27 @@ def test_get_links_answers_the_analyst_with_proposals_and_the_reporter_with_none
         assert item["explanation"]
         assert all("match_weight" in e and e["field"] for e in item["explanation"])
     assert answers["reporter"] == {"items": [], "next": None}
+
+
+def test_the_demo_analysts_first_page_is_the_cross_force_view_with_work_in_each_section(
+    linked: None, db: None
+) -> None:
+    from django.test import Client
+
+    from tests.core.support import sign_in_verified
+
+    client = Client()
+    sign_in_verified(client, User.objects.get(email="analyst@demo.shopwatch.test"))
+    first = client.get("/", follow=True)
+    assert first.redirect_chain[-1][0] == "/links/overview/"
+    html = first.content.decode()
+    assert "Sussex Police" in html
+    assert "Thames Valley Police" in html
+    for empty in (
+        "No proposals wait for a decision",
+        "No groups among the incidents shared with you",
+        "No offenders with incidents shared with you",
+    ):
+        assert empty not in html
+    assert html.count('href="/links/groups/') >= 1
+    assert 'href="/people/' in html  # prolific offenders, each a link to their record
