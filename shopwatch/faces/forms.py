@@ -10,7 +10,16 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class SearchForm(forms.Form):
-    evidence = forms.IntegerField(label="Evidence still (its number)", min_value=1, max_value=MAX_ID)
+    # Chosen from the stills and videos the page shows (faces/index.html), never typed as a number.
+    evidence = forms.IntegerField(
+        label="Evidence still or video",
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={
+            "required": "Pick a still or a video.",
+            "invalid": "Pick a still or a video from the list.",
+        },
+    )
     at = forms.CharField(
         label="For a video: the time of the frame to search (seconds or mm:ss)", max_length=20, required=False
     )
