@@ -46,6 +46,7 @@ DESCRIPTIONS = {
     422: "Some fields are not valid (each is named in errors)",
     423: "Locked (another request is writing to it)",
     429: "Too many requests (per API key); retry after Retry-After seconds",
+    503: "Unavailable (the evidence store did not answer); retry after Retry-After seconds",
 }
 
 
@@ -171,7 +172,7 @@ def _outside_routes(prefix: str, max_upload: int) -> dict[str, Any]:
                             **offset_headers,
                         },
                     },
-                    **_problems(400, 401, 403, 404, 412, 413, 422, 429),
+                    **_problems(400, 401, 403, 404, 412, 413, 422, 429, 503),
                 },
             },
         },
@@ -207,7 +208,7 @@ def _outside_routes(prefix: str, max_upload: int) -> dict[str, Any]:
                 },
                 "responses": {
                     "204": {"description": "Received; the new Upload-Offset", "headers": offset_headers},
-                    **_problems(400, 401, 403, 404, 409, 410, 411, 412, 413, 415, 422, 423, 429),
+                    **_problems(400, 401, 403, 404, 409, 410, 411, 412, 413, 415, 422, 423, 429, 503),
                 },
             },
             "delete": {
