@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from shopwatch.core.entitlements import Viewer, get_visible, scope
@@ -90,6 +90,30 @@ def banner_alerts(*, viewer: Viewer, now: dt.datetime | None = None) -> list[Ale
             if len(near) == BANNER_LIMIT:
                 break
     return near
+
+
+ESTATE_DAYS = 7
+
+
+def estate_alerts(*, viewer: Viewer, now: dt.datetime | None = None, limit: int = 10) -> list[Alert]:
+    """Alerts at a retail security manager's stores in the last week, newest first, among those they may see;
+    each carries ``acknowledged`` (whether the viewer has acknowledged it)."""
+    if viewer.user_id is None:
+        return []
+    since = (now or timezone.now()) - dt.timedelta(days=ESTATE_DAYS)
+    acknowledged = AlertReceipt.objects.filter(
+        alert=OuterRef("pk"), user_id=viewer.user_id, acknowledged_at__isnull=False
+    )
+    return list(
+        scope(Alert.objects.select_related("store"), viewer)
+        .filter(
+            store__retailer_id__in=viewer.org_wide_ids,
+            store__retailer__kind=OrganisationKind.RETAILER,
+            created_at__gte=since,
+        )
+        .annotate(acknowledged=Exists(acknowledged))
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def alert_detail(*, viewer: Viewer, alert_id: int) -> Alert:

@@ -23,6 +23,7 @@ into place, and makes the database last. Stop the server before restoring.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -36,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from .health import record_backup
 
 FORMAT = "shopwatch-backup"
 VERSION = 1
@@ -250,6 +253,8 @@ def make_backup(directory: Path, *, progress: Callable[[str], None] = lambda _m:
         os.fsync(f.fileno())
     tmp.rename(directory / MANIFEST)
     _fsync_dir(directory)
+    with contextlib.suppress(OSError):  # the backup is good even if the health page cannot be told of it
+        record_backup(directory=directory, files=report.files, size_bytes=report.bytes)
     return report
 
 

@@ -5,6 +5,8 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("estate/", views.estate, name="estate"),
+    path("health/", views.platform_health, name="platform-health"),
     path("account/login/", views.SignInView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/two-factor/", views.two_factor, name="two-factor"),

@@ -21,11 +21,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
-from . import selectors, services
+from . import health, selectors, services
 from .apikeys import apikey_create, apikey_revoke
 from .capabilities import Action, can
 from .entitlements import NOT_FOUND_MESSAGE, Viewer, viewer_for
 from .errors import ServiceError
+from .firstpages import estate_sections, health_sections
 from .forms import (
     ApiKeyForm,
     MemberAddForm,
@@ -50,12 +51,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where each person starts: a shop worker on the report form, police on their queue (a supervisor on the
-    team's work), an analyst on the cross-force view of linking, a PCC office on its dashboards, a navigator
-    on their caseload, everyone else on the incidents they may see."""
+    """Where each person starts: a shop worker on the report form, a platform admin on the health page, a
+    retail security manager on their estate, police on their queue (a supervisor on the team's work), an
+    analyst on the cross-force view of linking, a PCC office on its dashboards, a navigator on their caseload,
+    everyone else on the incidents they may see."""
     viewer = viewer_for(request.user)
     if viewer.roles and viewer.roles <= {Role.STORE_REPORTER}:
         return redirect("reporting:incident-new")
+    if viewer.platform_admin:
+        return redirect("platform-health")  # the task queue, backups, storage, checks, failed hand-offs
+    if Role.RETAIL_SECURITY_MANAGER in viewer.roles:
+        return redirect("estate")  # their stores with recent incidents, alerts and the police's requests
     if viewer.police_force_ids and Role.POLICE_SUPERVISOR in viewer.roles:
         return redirect("policing:team")  # the team's work: who holds what, what is overdue
     if viewer.police_force_ids and Role.POLICE_INVESTIGATOR in viewer.roles:
@@ -67,6 +73,28 @@ def home(request: HttpRequest) -> HttpResponse:
     if viewer.roles and viewer.roles <= {Role.NAVIGATOR}:
         return redirect("navigator:caseload")
     return redirect("reporting:incident-list")
+
+
+@login_required
+def estate(request: HttpRequest) -> HttpResponse:
+    """A retail security manager's first page: their estate, each part read by the app that holds it."""
+    viewer = viewer_for(request.user)
+    if Role.RETAIL_SECURITY_MANAGER not in viewer.roles:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return render(request, "core/estate.html", {"sections": estate_sections.build(viewer, viewer)})
+
+
+@login_required
+def platform_health(request: HttpRequest) -> HttpResponse:
+    """A platform admin's first page: is ShopWatch healthy, and what needs them."""
+    viewer = viewer_for(request.user)
+    if not viewer.platform_admin:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return render(
+        request,
+        "core/health.html",
+        {**health.health_context(viewer), "sections": health_sections.build(viewer, viewer)},
+    )
 
 
 class SignInView(auth_views.LoginView):

@@ -4,6 +4,10 @@ from django.apps import AppConfig
 # asked before the photos (10) and the send form (uploads, 20); the store's answer to a request after them.
 POLICE_SECTION_ORDER = 5
 ANSWER_SECTION_ORDER = 25
+# Policing's parts of two first pages (shopwatch.core.firstpages): after the estate's stores and alerts, and
+# after the health page's own checks.
+ESTATE_SECTION_ORDER = 30
+HEALTH_SECTION_ORDER = 10
 
 
 class PolicingConfig(AppConfig):
@@ -12,8 +16,10 @@ class PolicingConfig(AppConfig):
     verbose_name = "Police business crime team"
 
     def ready(self) -> None:
+        from shopwatch.core.firstpages import estate_sections, health_sections
         from shopwatch.reporting.pages import incident_detail_sections
 
+        from .selectors.firstpages import estate_requests, handoff_failures
         from .views_store import answer_section_context, police_section_context
 
         incident_detail_sections.register(
@@ -27,4 +33,16 @@ class PolicingConfig(AppConfig):
             order=ANSWER_SECTION_ORDER,
             template="policing/sections/incident_answer.html",
             context=answer_section_context,
+        )
+        estate_sections.register(
+            "police-requests",
+            order=ESTATE_SECTION_ORDER,
+            template="policing/sections/estate_requests.html",
+            context=lambda viewer, _page: {"incidents": estate_requests(viewer=viewer)},
+        )
+        health_sections.register(
+            "handoffs",
+            order=HEALTH_SECTION_ORDER,
+            template="policing/sections/health_handoffs.html",
+            context=lambda viewer, _page: {"forces": handoff_failures(viewer=viewer)},
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer, get_visible, scope
-from shopwatch.core.models import AuditAction
+from shopwatch.core.models import AuditAction, OrganisationKind, Store
 from shopwatch.core.pagination import keyset_page, newest
 from shopwatch.core.selectors import (
     audit_trail_for_partnership as audit_trail_for_partnership,  # moved to core; kept importable here
@@ -117,3 +118,53 @@ def incidents_naming_person(*, viewer: Viewer, person_id: int, limit: int = 50) 
     """The newest incidents the viewer may see that name a person as an offender (a person's page)."""
     qs = incident_queryset(viewer).filter(offenders__person_id=person_id).distinct().order_by("-occurred_at")
     return list(qs[:limit])
+
+
+@dataclass(frozen=True)
+class EstateStore:
+    store: Store
+    last_week: int
+    last_month: int
+    latest_id: int | None
+    latest_reference: str | None
+    latest_at: dt.datetime | None
+
+
+def estate_stores(*, viewer: Viewer, now: dt.datetime | None = None) -> list[EstateStore]:
+    """A retail security manager's stores, busiest first: incidents in the last 7 and 30 days and the latest
+    one, counting only incidents the viewer may see (the entitlement mechanism, as on every list)."""
+    now = now or timezone.now()
+    stores = Store.objects.filter(
+        retailer_id__in=viewer.org_wide_ids, retailer__kind=OrganisationKind.RETAILER
+    ).order_by("name", "id")
+    visible = scope(Incident.objects.all(), viewer).filter(store__in=stores)
+
+    def counts(days: int) -> dict[int, int]:
+        rows = (
+            visible.filter(occurred_at__gte=now - dt.timedelta(days=days))
+            .order_by()
+            .values("store_id")
+            .annotate(n=Count("id"))
+            .values_list("store_id", "n")
+        )
+        return dict(rows)
+
+    week, month = counts(7), counts(30)
+    latest = visible.filter(store=OuterRef("pk")).order_by("-occurred_at", "-id")
+    rows = stores.annotate(
+        latest_id=Subquery(latest.values("pk")[:1]),
+        latest_reference=Subquery(latest.values("reference")[:1]),
+        latest_at=Subquery(latest.values("occurred_at")[:1]),
+    )
+    found = [
+        EstateStore(
+            store=s,
+            last_week=week.get(s.pk, 0),
+            last_month=month.get(s.pk, 0),
+            latest_id=s.latest_id,
+            latest_reference=s.latest_reference,
+            latest_at=s.latest_at,
+        )
+        for s in rows
+    ]
+    return sorted(found, key=lambda e: (-e.last_month, -e.last_week, e.store.name))
