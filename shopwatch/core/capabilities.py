@@ -40,8 +40,12 @@ class Action(StrEnum):
     """Share a file with a force or an investigator until an expiry (record: the file)."""
     EXPORT_EVIDENCE_BUNDLE = "export_evidence_bundle"
     """Export an incident's evidence as an MG12 bundle (record: the incident, which the viewer sees)."""
+    RECORD_PERSON = "record_person"
+    """Record a person owned by an organisation (record: the organisation)."""
     MANAGE_PERSON = "manage_person"
     """Correct, rectify or erase a person record (record: the person)."""
+    SUBMIT_INTELLIGENCE = "submit_intelligence"
+    """Submit intelligence to a partnership for grading (record: the partnership)."""
     GRADE_INTELLIGENCE = "grade_intelligence"
     """Grade, sanitise and disseminate a partnership's intelligence (record: the partnership)."""
     TRIAGE = "triage"
@@ -97,6 +101,11 @@ class Relation(StrEnum):
     """Organisation-wide staff of the retailer that owns the record's store (its security manager)."""
     OWNING_ORGANISATION = "owning organisation"
     """Organisation-wide staff of the organisation that owns the record."""
+    ORGANISATION_STAFF = "staff of the organisation"
+    """Organisation-wide staff of the record (an organisation)."""
+    TAKES_PART = "takes part in the partnership"
+    """Takes part in the record (a partnership): staff of its stores, security managers of its retailers, its
+    managers."""
     MANAGED_PARTNERSHIP = "managed partnership"
     """Manager of the record (a partnership)."""
     PARTNERSHIP_STORE = "store of a managed partnership"
@@ -164,9 +173,17 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     Action.EXPORT_EVIDENCE_BUNDLE: _rows(
         (_FORCE_POLICE, Relation.POLICE),
     ),
+    Action.RECORD_PERSON: _rows(
+        (_ORGANISATION_WIDE, Relation.ORGANISATION_STAFF),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.MANAGE_PERSON: _rows(
         (_ORGANISATION_WIDE, Relation.OWNING_ORGANISATION),
         (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
+    Action.SUBMIT_INTELLIGENCE: _rows(
+        (_REPORTERS, Relation.TAKES_PART),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
     Action.GRADE_INTELLIGENCE: _rows(
@@ -249,7 +266,9 @@ SYSTEM_JOBS: dict[Action, frozenset[str]] = {
 }
 
 # Actions whose record is a partnership (anything else is refused, whoever asks).
-_ON_A_PARTNERSHIP = frozenset({Action.MANAGE_PARTNERSHIP, Action.GRADE_INTELLIGENCE})
+_ON_A_PARTNERSHIP = frozenset(
+    {Action.MANAGE_PARTNERSHIP, Action.SUBMIT_INTELLIGENCE, Action.GRADE_INTELLIGENCE}
+)
 
 # What a refusal says when the service gives no message of its own: (field, message).
 REFUSALS: dict[Action, tuple[str, str]] = {
@@ -268,6 +287,8 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "Only police, and people who report for the store, share its evidence.",
     ),
     Action.EXPORT_EVIDENCE_BUNDLE: ("incident", "Only police investigators export evidence bundles."),
+    Action.RECORD_PERSON: ("owner_org", "You may not create records for this organisation."),
+    Action.SUBMIT_INTELLIGENCE: ("partnership", "You can submit intelligence only to your own partnerships."),
     Action.MANAGE_PERSON: ("person", "Only the person's owner or keeping partnership can change the record."),
     Action.GRADE_INTELLIGENCE: (
         "partnership",
@@ -359,6 +380,8 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
             Relation.MANAGES_STORE: bool(viewer.store_ids),
             Relation.OWN_ESTATE: bool(viewer.org_wide_ids),
             Relation.OWNING_ORGANISATION: bool(viewer.org_wide_ids),
+            Relation.ORGANISATION_STAFF: bool(viewer.org_wide_ids),
+            Relation.TAKES_PART: bool(viewer.partnership_ids),
             Relation.MANAGED_PARTNERSHIP: bool(viewer.managed_partnership_ids),
             Relation.PARTNERSHIP_STORE: bool(viewer.managed_partnership_ids),
             Relation.FORCE_AREA: bool(viewer.police_force_ids),
@@ -383,6 +406,12 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
         return _retailer_id(record) in viewer.org_wide_ids
     if relation is Relation.OWNING_ORGANISATION:
         return getattr(record, "owner_org_id", None) in viewer.org_wide_ids
+    if relation is Relation.ORGANISATION_STAFF:
+        return hasattr(record, "kind") and record.pk in viewer.org_wide_ids
+    if relation is Relation.TAKES_PART:
+        return getattr(record, "kind", None) == OrganisationKind.PARTNERSHIP and (
+            record.pk in viewer.partnership_ids
+        )
     if relation is Relation.MANAGED_PARTNERSHIP:
         return getattr(record, "kind", None) == OrganisationKind.PARTNERSHIP and (
             record.pk in viewer.managed_partnership_ids
