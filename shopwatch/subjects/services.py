@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, can
+from shopwatch.core.capabilities import REFUSALS, Action, can
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
 from shopwatch.core.files.hashing import HashingReader, file_size
@@ -38,8 +38,8 @@ def person_create(
 ) -> Person:
     """Record a person. Only organisations the viewer manages (or admins) may own one."""
     errors: list[FieldError] = []
-    if owner_org.pk not in viewer.org_wide_ids and not viewer.platform_admin:
-        errors.append(FieldError("owner_org", "You may not create records for this organisation."))
+    if not can(viewer, Action.RECORD_PERSON, owner_org):  # a 422 naming the owner, as it always answered
+        errors.append(FieldError(*REFUSALS[Action.RECORD_PERSON]))
     if partnership is not None and partnership.kind != OrganisationKind.PARTNERSHIP:
         errors.append(FieldError("partnership", "Must be a partnership."))
     if status == PersonStatus.KNOWN and not (given_name.strip() or family_name.strip()):
