@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, can
+from shopwatch.core.capabilities import Action, can, require
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Distribution, Organisation
@@ -48,10 +48,7 @@ def intelligence_submit(
     """A member submits intelligence (or suggests who an unidentified person is) for grading."""
     from shopwatch.subjects.models import Vehicle
 
-    if partnership.pk not in viewer.partnership_ids and not viewer.platform_admin:
-        raise NotEntitled(
-            [FieldError("partnership", "You can submit intelligence only to your own partnerships.")]
-        )
+    require(viewer, Action.SUBMIT_INTELLIGENCE, partnership)
     errors: list[FieldError] = []
     text = clean_text("text", text, 4000, errors)
     source_details = clean_text("source_details", source_details, 2000, errors, required=False)
