@@ -84,6 +84,20 @@ MAY: dict[Action, frozenset[str]] = {
     ),
     # Police who see the incident, of the force or the national unit; nobody else, not the operator.
     Action.EXPORT_EVIDENCE_BUNDLE: frozenset({*SUSSEX_POLICE, "national_analyst"}),
+    # Recording a person owned by Brighton BCRP: its organisation-wide staff (its managers), and the operator.
+    Action.RECORD_PERSON: frozenset({"partnership_manager", "admin"}),
+    # Submitting intelligence to Brighton BCRP: those taking part in it (its stores' staff, the retailers'
+    # security managers, its managers), and the operator; not a connected partnership's members, not police.
+    Action.SUBMIT_INTELLIGENCE: frozenset(
+        {
+            *STORE_STAFF,
+            "other_store_reporter",
+            "security",
+            "same_partnership_reporter",
+            "partnership_manager",
+            "admin",
+        }
+    ),
     # A person kept by Brighton BCRP: its managers, and the operator.
     Action.MANAGE_PERSON: frozenset({"partnership_manager", "admin"}),
     # The partnership's managers and police of its force area.
@@ -177,6 +191,8 @@ class Capabilities:
         return {
             Action.MANAGE_PARTNERSHIP: self.partnership,
             Action.GRADE_INTELLIGENCE: self.partnership,
+            Action.SUBMIT_INTELLIGENCE: self.partnership,
+            Action.RECORD_PERSON: self.partnership,
             Action.GRANT_STORE_ROLE: self.world.stores["nw-brighton"],
             Action.SHARE_EVIDENCE_WIDER: self.evidence,
             Action.SHARE_EVIDENCE_WITH_POLICE: self.evidence,
@@ -377,6 +393,21 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 viewer=viewer, evidence_id=c.evidence.pk, incident_id=c.second.pk, reason="Not the same"
             )
         )
+    if action is Action.SUBMIT_INTELLIGENCE:
+        # No text: refused (403) before, 422 on the text once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: intelligence_services.intelligence_submit(
+                viewer=viewer, partnership=c.partnership, kind="place", text="", place="Car park"
+            )
+        )
+    if action is Action.RECORD_PERSON:
+        # No name: a 422 naming the owner too before (as it always answered), only the name once allowed.
+        try:
+            with transaction.atomic():
+                person_create(viewer=viewer, owner_org=c.partnership, given_name="", family_name="")
+        except ValidationFailed as exc:
+            return "owner_org" not in [e.field for e in exc.errors]
+        raise AssertionError("a person without a name was recorded")
     if action is Action.GRADE_INTELLIGENCE:
         return _allowed(
             lambda: intelligence_services.intelligence_grade(
