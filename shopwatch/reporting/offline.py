@@ -24,6 +24,10 @@ STATIC_FILES = (
     "shopwatch/offline-queue.js",
     "shopwatch/offline.js",
     "alerts/live.js",
+    # The known-person picker's script and styles (its options are never cached: typed offline, a name is
+    # sent as typed and resolved by the server when the report is sent).
+    "core/picker.js",
+    "core/picker.css",
 )
 
 

@@ -131,3 +131,17 @@ def test_the_incident_list_finds_a_reference_typed_without_dashes(world: World) 
     html = page.content.decode()
     assert incident.reference in html
     assert other.reference not in html
+
+
+def test_the_offline_form_keeps_the_picker_script_but_never_its_options(world: World) -> None:
+    """The cached report form works offline as a text box: the picker's script and styles are kept with the
+    app, while its options (people) are answered with no-store and never cached on the device."""
+    _person(world, "Danny", "Fletcher")
+    client = _client(world, "reporter")
+    worker = client.get("/sw.js").content.decode()
+    assert "/static/core/picker.js" in worker
+    assert "/static/core/picker.css" in worker
+    assert "/incidents/pick/" not in worker
+    options = client.get("/incidents/pick/people/", {"q": "Danny"})
+    assert "no-store" in options["Cache-Control"]
+    assert "Danny Fletcher" in options.content.decode()
