@@ -15,15 +15,17 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
+from botocore.exceptions import EndpointConnectionError  # type: ignore[import-untyped]
 from moto import mock_aws
 
 from shopwatch.core.files import resumable_sha256
+from shopwatch.core.files.multipart import MultipartTarget, Part
 from shopwatch.core.files.resumable_sha256 import ResumableSha256
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.reporting.models import Incident
 from shopwatch.uploads.models import Upload, UploadState
 from shopwatch.uploads.services.cleanup import uploads_cleanup
-from shopwatch.uploads.services.common import Refused
+from shopwatch.uploads.services.common import Refused, StoreUnavailable
 from shopwatch.uploads.services.creation import partial_path, upload_create
 from shopwatch.uploads.services.locking import upload_offset
 from shopwatch.uploads.services.receiving import Received, upload_receive
@@ -186,3 +188,42 @@ def test_refused_and_abandoned_uploads_abort_their_multipart_uploads(
     assert multipart_uploads(s3) == []
     assert s3.list_objects_v2(Bucket=BUCKET).get("Contents", []) == []
     assert not partial_path(abandoned).exists()
+
+
+def test_a_completion_whose_answer_was_lost_still_makes_the_file_evidence(
+    world: World, incident: Incident, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complete = MultipartTarget.complete
+
+    def complete_then_drop(self: MultipartTarget, name: str, upload_id: str, parts: list[Part]) -> None:
+        complete(self, name, upload_id, parts)
+        raise EndpointConnectionError(endpoint_url="http://s3.test")
+
+    monkeypatch.setattr(MultipartTarget, "complete", complete_then_drop)
+    data = cctv_zip(6 * 1024 * 1024)
+    uploader, upload = start(world, incident, data)
+    done = send(uploader, upload.pk, data, 0, len(data))
+    assert done.evidence is not None
+    assert done.evidence.sha256 == hashlib.sha256(data).hexdigest()
+    assert s3.get_object(Bucket=BUCKET, Key=done.evidence.file.name)["Body"].read() == data
+
+
+def test_a_store_that_does_not_take_a_part_answers_503_and_the_upload_resumes_from_what_is_recorded(
+    world: World, incident: Incident, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = cctv_zip(11 * 1024 * 1024)
+    uploader, upload = start(world, incident, data)
+    upload_part = MultipartTarget.upload_part
+    monkeypatch.setattr(
+        MultipartTarget,
+        "upload_part",
+        lambda *args, **kwargs: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url="http://s3.test")),
+    )
+    with pytest.raises(StoreUnavailable):
+        send(uploader, upload.pk, data, 0, 7 * 1024 * 1024)
+    assert offset_of(upload.pk) == PART  # the full part is kept in the spool, recorded, and sent next time
+    monkeypatch.setattr(MultipartTarget, "upload_part", upload_part)
+    done = send(uploader, upload.pk, data, PART, len(data))
+    assert done.evidence is not None
+    assert done.evidence.sha256 == hashlib.sha256(data).hexdigest()
+    assert s3.get_object(Bucket=BUCKET, Key=done.evidence.file.name)["Body"].read() == data

@@ -119,6 +119,16 @@ class MultipartTarget:
         with contextlib.suppress(self.client.exceptions.NoSuchUpload):
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key(name), UploadId=upload_id)
 
+    def size_of(self, name: str) -> int | None:
+        """The stored object's size, or None if there is none."""
+        try:
+            answer = self.client.head_object(Bucket=self.bucket, Key=self.key(name))
+        except self.client.exceptions.ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(answer["ContentLength"])
+
     def delete(self, name: str) -> None:
         self._storage.delete(name)
 

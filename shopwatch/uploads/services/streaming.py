@@ -166,10 +166,18 @@ class Spool:
             try:
                 self.target.complete(self.upload.storage_name, self.upload.multipart_id, parts)
             except STORE_ERRORS as exc:
-                raise unavailable(exc) from exc
+                # A completion whose answer was lost leaves the object there and the multipart upload gone.
+                if self._stored_size() != self.upload.length:
+                    raise unavailable(exc) from exc
             Upload.objects.filter(pk=self.upload.pk).update(multipart_id="")
             self.upload.multipart_id = ""
         return self.digest.hexdigest()
+
+    def _stored_size(self) -> int | None:
+        try:
+            return self.target.size_of(self.upload.storage_name)
+        except STORE_ERRORS:
+            return None
 
     def head(self, n: int) -> bytes:
         """The file's first ``n`` bytes while they are still in the spool (before the first part is sent)."""
