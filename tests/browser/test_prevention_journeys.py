@@ -198,3 +198,64 @@ def test_a_police_investigator_looks_up_a_code_read_under_uv(
     # The page itself answers 404, which the browser reports on its console; nothing else may.
     console_errors.errors[:] = [e for e in console_errors.errors if "status of 404" not in e]
     check_page(page, console_errors)
+
+
+def test_a_store_manager_logs_a_kit_use_shows_signage_and_enrols_on_a_phone(
+    live_server: Any, world: World, open_browser: Opener, console_errors: ConsoleErrors
+) -> None:
+    kit = kit_issue(
+        viewer=world.viewer("manager"),
+        store_id=world.stores["nw-brighton"].pk,
+        product="smartwater",
+        kind="spray",
+        batch="W-12",
+        code="SW-6610",
+    )
+    incident = world.report("reporter", "nw-brighton", description="Took six bottles of spirits")
+    programme = programme_create(
+        viewer=world.viewer("partnership_manager"),
+        title="Shop security review",
+        kind="security review",
+        funder_id=world.orgs["sussex-pcc"].pk,
+        partnership_id=world.orgs["brighton-bcrp"].pk,
+        places=40,
+        eligibility="Shops in Brighton and Hove",
+        starts_on=timezone.localdate(),
+    )
+    page = open_browser("phone")
+    sign_in_as(page, live_server.url, "manager", world)
+    check_page(page, console_errors)
+
+    # From the incident's page: log the spray's use, the incident already chosen.
+    page.get_by_role("link", name=incident.reference).first.click()
+    expect(page.get_by_role("heading", name="Forensic marking")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_role("link", name="Log a use of SW-6610").click()
+    check_page(page, console_errors)
+    page.get_by_label("Used by").fill("Duty manager")
+    page.get_by_label("Where").fill("Front door")
+    page.get_by_label("A person").check()
+    page.get_by_label("On whom or what").fill("Blue coat, right sleeve")
+    page.get_by_role("button", name="Log use").click()
+    expect(page.get_by_text(f"Use of SW-6610 logged in {incident.reference}.")).to_be_visible()
+    check_page(page, console_errors)
+    assert kit.deployments.get().incident_id == incident.pk
+
+    # Signage on, from the marking page.
+    page.get_by_role("link", name="Marking signage").click()
+    check_page(page, console_errors)
+    page.get_by_label("Product on the signage").select_option("smartwater")
+    page.get_by_role("button", name="Signage displayed at Nw Brighton").click()
+    expect(page.get_by_text("Signage shown.")).to_be_visible()
+    check_page(page, console_errors)
+
+    # Enrol the store on a programme open to it.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Prevention").click()
+    page.get_by_role("link", name="Prevention programmes").click()
+    page.get_by_role("link", name="Shop security review").click()
+    check_page(page, console_errors)
+    page.get_by_label("Business to enrol").select_option(label="Nw Brighton")
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_text("Nw Brighton enrolled.")).to_be_visible()
+    check_page(page, console_errors)
+    assert Enrolment.objects.filter(programme=programme, store=world.stores["nw-brighton"]).exists()
