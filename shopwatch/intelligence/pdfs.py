@@ -5,16 +5,18 @@ it, and every premises the notice covers)."""
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
+from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import Viewer
-from shopwatch.core.models import Store
+from shopwatch.core.models import AuditAction, Store
 from shopwatch.core.printing import FONT, SIDE, PrintedDocument
 from shopwatch.subjects.models import Person, PersonPhoto
 from shopwatch.subjects.services import person_photo_thumbnail_ensure
 
 from .models import ExclusionNotice, WarningLetter
-from .selectors import GalleryCard, person_photo_visible
+from .selectors import GalleryCard, exclusion_notice_get, person_photo_visible, warning_letter_get
 
 # Where the photo goes on a notice or letter: top right of the first page's body, in millimetres.
 PHOTO_BOX = (147.0, 24.0, 45.0, 56.0)  # x, y, w, h
@@ -191,3 +193,37 @@ def exclusion_pdf(notice: ExclusionNotice, *, viewer: Viewer | None = None) -> b
     pdf.ln(4)
     pdf.para(_served(notice.get_served_how_display(), notice.served_at, notice.served_by), bold=True)
     return pdf.bytes()
+
+
+def _audit_print(
+    viewer: Viewer, kind: str, pk: int, partnership_id: int, person: Person, photo: bool
+) -> None:
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.EXPORT,
+        object_type=kind,
+        object_id=pk,
+        partnership_id=partnership_id,
+        summary=f"{kind.replace('_', ' ').capitalize()} printed"
+        + (" with the person's photo" if photo else ""),
+        detail={"person": person.pk, "photo": photo},
+    )
+
+
+@transaction.atomic
+def exclusion_notice_print(*, viewer: Viewer, notice_id: int) -> bytes:
+    """The notice as printed for one of the partnership's managers (else the 404), audited as an export of
+    the person's details (and photo)."""
+    notice = exclusion_notice_get(viewer=viewer, notice_id=notice_id)
+    photo = person_photo_visible(viewer=viewer, person_id=notice.person_id) and notice.person.photos.exists()
+    _audit_print(viewer, "exclusion_notice", notice.pk, notice.partnership_id, notice.person, photo)
+    return exclusion_pdf(notice, viewer=viewer)
+
+
+@transaction.atomic
+def warning_letter_print(*, viewer: Viewer, letter_id: int) -> bytes:
+    """The letter as printed for one of the partnership's managers (else the 404), audited likewise."""
+    letter = warning_letter_get(viewer=viewer, letter_id=letter_id)
+    photo = person_photo_visible(viewer=viewer, person_id=letter.person_id) and letter.person.photos.exists()
+    _audit_print(viewer, "warning_letter", letter.pk, letter.partnership_id, letter.person, photo)
+    return warning_pdf(letter, viewer=viewer)

@@ -518,18 +518,16 @@ def exclusion(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def exclusion_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = viewer_for(request.user)
-    notice = selectors.exclusion_notice_get(viewer=viewer, notice_id=pk)
-    response = HttpResponse(pdfs.exclusion_pdf(notice, viewer=viewer), content_type="application/pdf")
+    pdf = pdfs.exclusion_notice_print(viewer=viewer_for(request.user), notice_id=pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="exclusion-{pk}.pdf"'
     return response
 
 
 @login_required
 def warning_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = viewer_for(request.user)
-    letter = selectors.warning_letter_get(viewer=viewer, letter_id=pk)
-    response = HttpResponse(pdfs.warning_pdf(letter, viewer=viewer), content_type="application/pdf")
+    pdf = pdfs.warning_letter_print(viewer=viewer_for(request.user), letter_id=pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="warning-{pk}.pdf"'
     return response
 

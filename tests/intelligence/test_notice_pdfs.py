@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from shopwatch.core.models import AuditEvent
 from shopwatch.intelligence.models import ExclusionNotice
 from shopwatch.intelligence.pdfs import PHOTO_BOX, exclusion_pdf, warning_pdf
 from shopwatch.intelligence.services.exclusions import Service, exclusion_issue, warning_issue
@@ -96,6 +97,9 @@ def test_exclusion_notice_prints_photo_premises_period_conditions_and_service(wo
     sign_in_verified(client, world.users["partnership_manager"])
     response = client.get(f"/intelligence/exclusions/{notice.pk}/notice.pdf")
     assert response.status_code == 200
+    printed = AuditEvent.objects.get(object_type="exclusion_notice", object_id=str(notice.pk))
+    assert printed.action == "export"
+    assert printed.detail == {"person": person.pk, "photo": True}  # the face left the system: recorded
     pages = printed_pages(response.content)
 
     assert_laid_out_for_print(
