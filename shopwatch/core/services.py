@@ -130,7 +130,7 @@ def membership_add(
     *,
     viewer: Viewer,
     partnership: Organisation,
-    store_id: int | str | None,
+    store_id: int,
     email: str,
     full_name: str,
     role: str,
@@ -158,8 +158,8 @@ def membership_add(
         errors.append(FieldError("role", "Choose store reporter or store manager."))
     store: Store | None = None
     try:
-        store = Store.objects.select_related("retailer").get(pk=int(store_id or 0), partnerships=partnership)
-    except (Store.DoesNotExist, ValueError, TypeError):
+        store = Store.objects.select_related("retailer").get(pk=store_id, partnerships=partnership)
+    except Store.DoesNotExist:
         errors.append(FieldError("store", "Choose one of the partnership's stores."))
     existing_user = User.objects.filter(email__iexact=email).first() if email else None
     if existing_user is None:
@@ -316,13 +316,13 @@ def membership_deactivate(*, viewer: Viewer, partnership: Organisation, membersh
 
 
 @transaction.atomic
-def partnership_store_add(*, viewer: Viewer, partnership: Organisation, store_id: int | str | None) -> Store:
+def partnership_store_add(*, viewer: Viewer, partnership: Organisation, store_id: int) -> Store:
     """Bring a member retailer's store into the partnership."""
     transaction.on_commit(entitlements_changed)
     require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     try:
-        store = Store.objects.select_related("retailer").get(pk=int(store_id or 0))
-    except (Store.DoesNotExist, ValueError, TypeError) as exc:
+        store = Store.objects.select_related("retailer").get(pk=store_id)
+    except Store.DoesNotExist as exc:
         raise ValidationFailed([FieldError("store", "Choose a store.")]) from exc
     if store.retailer_id not in partnership_member_retailer_ids(partnership):
         raise ValidationFailed(
@@ -351,15 +351,13 @@ def partnership_store_add(*, viewer: Viewer, partnership: Organisation, store_id
 
 
 @transaction.atomic
-def partnership_store_remove(
-    *, viewer: Viewer, partnership: Organisation, store_id: int | str | None
-) -> Store:
+def partnership_store_remove(*, viewer: Viewer, partnership: Organisation, store_id: int) -> Store:
     """Take a store out of the partnership. Its records stay; its staff keep their store roles."""
     transaction.on_commit(entitlements_changed)
     require(viewer, Action.MANAGE_PARTNERSHIP, partnership)
     try:
-        store = Store.objects.get(pk=int(store_id or 0), partnerships=partnership)
-    except (Store.DoesNotExist, ValueError, TypeError) as exc:
+        store = Store.objects.get(pk=store_id, partnerships=partnership)
+    except Store.DoesNotExist as exc:
         raise ValidationFailed([FieldError("store", "That store is not in this partnership.")]) from exc
     store.partnerships.remove(partnership)
     audit_record(
