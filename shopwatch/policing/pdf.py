@@ -181,7 +181,7 @@ def _incident(
     for k, o in enumerate(facts.offenders, start=1):
         parts = [o.description] if o.description else []
         if o.person_id and o.person_id in visible_person_ids and o.person is not None:
-            parts.append(f"Linked person: {o.person.display_name} (record {o.person_id})")
+            parts.append(f"Linked person: {o.person.display_name}")
         elif o.person_id:
             parts.append("Linked to a person record held by another organisation.")
         pdf.field(f"Offender {k}", "\n".join(parts) or "No description given.")
