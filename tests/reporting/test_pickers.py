@@ -145,3 +145,38 @@ def test_the_offline_form_keeps_the_picker_script_but_never_its_options(world: W
     options = client.get("/incidents/pick/people/", {"q": "Danny"})
     assert "no-store" in options["Cache-Control"]
     assert "Danny Fletcher" in options.content.decode()
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        "reporter",
+        "manager",
+        "same_partnership_reporter",
+        "connected_reporter",
+        "unconnected_reporter",
+        "security",
+        "partnership_manager",
+        "unconnected_partnership_manager",
+        "police_sussex",
+        "police_tv",
+        "analyst_sussex",
+        "pcc",
+        "navigator",
+        "admin",
+    ],
+)
+def test_each_role_is_offered_exactly_the_people_and_incidents_it_may_see(world: World, user: str) -> None:
+    from shopwatch.core.entitlements import scope
+
+    _person(world, "Alex", "Stone")
+    _person(world, "Alex", "Stone", partnership="oxford-bcrp")
+    world.report("reporter", "nw-brighton", description="Alex took stone-baked pizzas")
+    world.report("unconnected_reporter", "oxshop-oxford", description="Alex took stone-baked pizzas")
+    viewer = world.viewer(user)
+    visible_people = set(scope(Person.objects.all(), viewer).values_list("pk", flat=True))
+    offered_people = {o.value for o in person_options(viewer=viewer, q="alex stone")}
+    assert offered_people == visible_people
+    visible_incidents = set(scope(Incident.objects.all(), viewer).values_list("pk", flat=True))
+    offered_incidents = {o.value for o in incident_options(viewer=viewer, q="stone-baked")}
+    assert offered_incidents == visible_incidents
