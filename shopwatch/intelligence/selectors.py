@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -302,10 +303,17 @@ def _evidence_showing(z: zipfile.ZipFile, viewer: Viewer, person: Person) -> Non
     z.writestr("evidence.json", json.dumps(listed, indent=2))
 
 
+# Other holders' own answers to a subject access request, registered by the apps above this one in their
+# AppConfig.ready() (navigator: a navigator organisation's cases): (viewer, person id) -> that holder's
+# archive, or None where the viewer answers for none of its records.
+SUBJECT_ACCESS_HOLDERS: list[Callable[[Viewer, int], bytes | None]] = []
+
+
 def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
     """Everything held about one person, in one ZIP: records, images, incidents, notices, intelligence,
-    and the audit of who viewed them. Only the partnership that keeps the record may produce it; a navigator
-    organisation holding a case for the person produces its own answer (its cases only)."""
+    and the audit of who viewed them. Only the partnership that keeps the record may produce it; another
+    holder (a navigator organisation holding a case for the person) produces its own answer, its records
+    only, through :data:`SUBJECT_ACCESS_HOLDERS`."""
     from shopwatch.core.errors import FieldError, NotEntitled
 
     from .pdfs import exclusion_pdf, warning_pdf
@@ -314,13 +322,12 @@ def subject_access_archive(*, viewer: Viewer, person: Person) -> bytes:
         may_manage_partnership_record(viewer, person.partnership_id)
         or person.owner_org_id in viewer.org_wide_ids
     ):
-        # A navigator organisation answers for what it alone holds (its cases), and nothing else; its
-        # casework never enters the partnership's answer.
-        from shopwatch.navigator.selectors import subject_access_archive as navigator_archive
-
-        held = navigator_archive(viewer=viewer, person_id=person.pk)
-        if held is not None:
-            return held
+        # Another holder answers for what it alone holds, and nothing else; its records never enter the
+        # partnership's answer.
+        for holder in SUBJECT_ACCESS_HOLDERS:
+            held = holder(viewer, person.pk)
+            if held is not None:
+                return held
         raise NotEntitled(
             [FieldError("person", "Only the partnership that keeps this record may answer a request.")]
         )

@@ -5,3 +5,19 @@ class NavigatorConfig(AppConfig):
     name = "shopwatch.navigator"
     label = "navigator"
     verbose_name = "Navigator diversion casework"
+
+    def ready(self) -> None:
+        from shopwatch.core.entitlements import Viewer
+        from shopwatch.intelligence.selectors import SUBJECT_ACCESS_HOLDERS
+
+        from .selectors import subject_access_archive
+
+        def navigator_answer(viewer: Viewer, person_id: int) -> bytes | None:
+            return subject_access_archive(viewer=viewer, person_id=person_id)
+
+        # The subject access export answers a navigator organisation with its own cases (and no one else).
+        # Registering again replaces the earlier entry (ready() may run twice).
+        SUBJECT_ACCESS_HOLDERS[:] = [
+            h for h in SUBJECT_ACCESS_HOLDERS if getattr(h, "__name__", "") != navigator_answer.__name__
+        ]
+        SUBJECT_ACCESS_HOLDERS.append(navigator_answer)
