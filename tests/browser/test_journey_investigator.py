@@ -88,7 +88,7 @@ def test_investigator_triages_takes_finds_and_asks_for_cctv(
     page.get_by_role("navigation", name="Police business crime team").get_by_role(
         "link", name="Queue"
     ).click()
-    page.get_by_role("link", name=theft.reference).click()
+    page.get_by_role("link", name=theft.reference, exact=True).click()
     page.get_by_label("Accept and record as a crime").check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()

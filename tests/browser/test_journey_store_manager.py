@@ -49,7 +49,7 @@ def test_store_manager_answers_a_cctv_request_and_shares_contact_details(
     check_page(page, console_errors)
 
     # From the store's incidents, open the one the police asked CCTV for.
-    page.get_by_role("link", name=inc.reference).click()
+    page.get_by_role("link", name=inc.reference, exact=True).click()
     expect(page.get_by_role("heading", name="Sussex Police asks for CCTV")).to_be_visible()
     expect(page.get_by_text("The camera over the door, 14:00 to 14:30")).to_be_visible()
     check_page(page, console_errors)
@@ -85,5 +85,5 @@ def test_store_manager_answers_a_cctv_request_and_shares_contact_details(
 
     # See the store's incidents.
     page.get_by_role("link", name="All incidents").click()
-    expect(page.get_by_role("link", name=inc.reference)).to_be_visible()
+    expect(page.get_by_role("link", name=inc.reference, exact=True)).to_be_visible()
     check_page(page, console_errors)

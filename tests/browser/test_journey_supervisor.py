@@ -55,8 +55,9 @@ def test_supervisor_sees_the_team_reassigns_and_checks_overdue(
 
     # The first page is the team's work: who holds what, and what is overdue.
     expect(page.get_by_role("heading", name="Team's work")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("1 overdue among the cases officers hold")
-    expect(page.get_by_role("status")).to_contain_text("1 overdue in the queue with nobody on it")
+    summary = page.get_by_role("status").filter(has_text="among the cases officers hold")
+    expect(summary).to_contain_text("1 overdue among the cases officers hold")
+    expect(summary).to_contain_text("1 overdue in the queue with nobody on it")
     officer = page.get_by_role("region", name="Police Sussex")
     expect(officer).to_contain_text(held.reference)
     expect(officer).to_contain_text("Overdue")
