@@ -125,7 +125,9 @@ def build_world(*, founded: dt.datetime) -> DemoWorld:
             full_name=a.full_name,
             password=password,
             date_joined=founded,
+            # The platform operator manages users, organisations and the audit trail in the admin pages.
             is_staff=a.role == Role.PLATFORM_ADMIN,
+            is_superuser=a.role == Role.PLATFORM_ADMIN,
         )
         for a in accounts
     ]
