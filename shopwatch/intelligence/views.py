@@ -24,10 +24,10 @@ from shopwatch.core.errors import ServiceError
 from shopwatch.core.files.thumbnails import placeholder_png
 from shopwatch.core.forms import add_service_errors, top_level_field
 from shopwatch.core.models import Organisation, Store
-from shopwatch.core.pickers import Pick, PickError, pick_error_to_form
+from shopwatch.core.pickers import Pick, PickError, PickOption, pick_error_to_form
 from shopwatch.core.references import incident_references
 from shopwatch.reporting.models import Incident
-from shopwatch.reporting.pickers import person_resolve
+from shopwatch.reporting.pickers import person_descriptions, person_resolve
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.selectors import person_queryset
 from shopwatch.subjects.services import (
@@ -158,7 +158,7 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     partnership = _managed(request, slug)
     form = GalleryAddForm(request.POST or None, request.FILES or None)
-    duplicates: list[Person] = []
+    duplicates: list[PickOption] = []
     if request.method == "POST" and form.is_valid():
         # A copy: adding the service's errors to the form drops those fields from cleaned_data.
         d = dict(form.cleaned_data)
@@ -182,11 +182,14 @@ def gallery_add(request: HttpRequest, slug: str) -> HttpResponse:
                     )
         except ServiceError as exc:
             add_service_errors(form, exc.errors, field_for=top_level_field)
-            duplicates = galleries_services.possible_duplicates(
-                partnership=partnership,
-                given_name=d["given_name"],
-                family_name=d["family_name"],
-                date_of_birth=d["date_of_birth"],
+            duplicates = person_descriptions(
+                viewer=viewer,
+                people=galleries_services.possible_duplicates(
+                    partnership=partnership,
+                    given_name=d["given_name"],
+                    family_name=d["family_name"],
+                    date_of_birth=d["date_of_birth"],
+                ),
             )
         else:
             messages.success(request, f"{entry.person.display_name} is on the gallery.")

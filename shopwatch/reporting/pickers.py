@@ -9,6 +9,8 @@ and police crime references.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +99,15 @@ def person_options(*, viewer: Viewer, q: str, limit: int = OFFERED) -> list[Pick
     people = list(_people(viewer, qs).order_by("family_name", "given_name", "id")[:limit])
     _audit_people(viewer, people)
     return [person_option(p) for p in people]
+
+
+def person_descriptions(*, viewer: Viewer, people: Sequence[Person]) -> list[PickOption]:
+    """``people`` described as the pickers describe them (photo, year of birth, last-seen store), limited to
+    those the viewer may see; audited as a view of personal data."""
+    qs = person_queryset(viewer).filter(pk__in=[p.pk for p in people])
+    shown = list(_people(viewer, qs).order_by("family_name", "given_name", "id"))
+    _audit_people(viewer, shown)
+    return [person_option(p) for p in shown]
 
 
 def person_resolve(*, viewer: Viewer, pick: Pick) -> Person:

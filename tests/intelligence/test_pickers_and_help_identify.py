@@ -182,3 +182,30 @@ def test_help_identify_notifies_the_manager_and_confirming_proposes_a_link(
     )
     assert again.status_code == 200  # already confirmed: no second form, nothing new
     assert LinkProposal.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_merge_offer_describes_the_held_person_without_an_internal_number(world: World) -> None:
+    held = gallery_add_person(
+        viewer=world.viewer("partnership_manager"),
+        partnership=world.orgs[BRIGHTON],
+        given_name="Kyle",
+        family_name="Marsh",
+        date_of_birth=dt.date(1990, 5, 1),
+        description="",
+        reason="Repeated thefts of meat",
+    ).person
+    from shopwatch.reporting.services import OffenderInput
+
+    world.report("other_store_reporter", "nw-hove", offenders=[OffenderInput(person_id=held.pk)])
+    answer = _client(world, "partnership_manager").post(
+        f"/intelligence/galleries/{BRIGHTON}/add/",
+        {"given_name": "Kyle", "family_name": "Marsh", "reason": "Seen again"},
+    )
+    offer = (
+        answer.content.decode().split("The partnership may already hold this person", 1)[1].split("</div>")[0]
+    )
+    assert "Kyle Marsh" in offer
+    assert "born 1990" in offer
+    assert f"last seen at {world.stores['nw-hove'].name}" in offer
+    assert f"record {held.pk}" not in offer
