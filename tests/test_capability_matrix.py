@@ -45,6 +45,7 @@ from shopwatch.evidence.services import evidence_add
 from shopwatch.evidence.sharing import evidence_share_create
 from shopwatch.faces.services import face_exclusion_set, face_search_run
 from shopwatch.intelligence.models import IntelligenceReport
+from shopwatch.intelligence.services import galleries as galleries_services
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.marking import services as marking_services
 from shopwatch.navigator import services as navigator_services
@@ -100,6 +101,9 @@ MAY: dict[Action, frozenset[str]] = {
     ),
     # A person kept by Brighton BCRP: its managers, and the operator.
     Action.MANAGE_PERSON: frozenset({"partnership_manager", "admin"}),
+    # Merging a duplicate into the person kept by Brighton BCRP: its managers and the operator (who alone
+    # merges records no partnership keeps); not the owner's other staff, not police.
+    Action.MERGE_PERSONS: frozenset({"partnership_manager", "admin"}),
     # The partnership's managers and police of its force area.
     Action.GRADE_INTELLIGENCE: frozenset({"partnership_manager", *SUSSEX_POLICE, "admin"}),
     # Investigators and supervisors of the incident's force (not analysts, not the operator).
@@ -197,6 +201,7 @@ class Capabilities:
             Action.SHARE_EVIDENCE_WIDER: self.evidence,
             Action.SHARE_EVIDENCE_WITH_POLICE: self.evidence,
             Action.MANAGE_PERSON: self.person,
+            Action.MERGE_PERSONS: self.person,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
             Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
@@ -445,6 +450,13 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 reason="Spelling",
             )
         )
+    if action is Action.MERGE_PERSONS:
+        # The record with itself: refused (403) before, 422 on "two different records" once allowed.
+        def merge() -> None:
+            person = Person.objects.get(pk=c.person.pk)
+            galleries_services.person_merge(viewer=viewer, keep=person, remove=person, reason="Duplicate")
+
+        return _refused_as_not_entitled_or_missing(merge)
     if action is Action.RAISE_ALERT:
         store_id = w.stores["nw-brighton"].pk
         return _allowed_unless_store_unknown(

@@ -44,6 +44,9 @@ class Action(StrEnum):
     """Record a person owned by an organisation (record: the organisation)."""
     MANAGE_PERSON = "manage_person"
     """Correct, rectify or erase a person record (record: the person)."""
+    MERGE_PERSONS = "merge_persons"
+    """Merge a duplicate person record into another (record: each of the two persons): the partnership that
+    keeps it, or the platform operator for a record no partnership keeps."""
     SUBMIT_INTELLIGENCE = "submit_intelligence"
     """Submit intelligence to a partnership for grading (record: the partnership)."""
     GRADE_INTELLIGENCE = "grade_intelligence"
@@ -182,6 +185,10 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
     ),
+    Action.MERGE_PERSONS: _rows(
+        (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.SUBMIT_INTELLIGENCE: _rows(
         (_REPORTERS, Relation.TAKES_PART),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -290,6 +297,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.RECORD_PERSON: ("owner_org", "You may not create records for this organisation."),
     Action.SUBMIT_INTELLIGENCE: ("partnership", "You can submit intelligence only to your own partnerships."),
     Action.MANAGE_PERSON: ("person", "Only the person's owner or keeping partnership can change the record."),
+    Action.MERGE_PERSONS: ("person", "Only the partnership that keeps both records may merge."),
     Action.GRADE_INTELLIGENCE: (
         "partnership",
         "Only the partnership's managers or police of its force area grade its intelligence.",

@@ -10,9 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, can
+from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer, scope
-from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
+from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Distribution, Organisation
 from shopwatch.reporting.models import IncidentOffender
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus
@@ -157,15 +157,10 @@ def gallery_remove(*, viewer: Viewer, entry: GalleryEntry, reason: str) -> Galle
 @transaction.atomic
 def person_merge(*, viewer: Viewer, keep: Person, remove: Person, reason: str) -> Person:
     """Merge a duplicate into the record kept: incidents, images, aliases, listings, notices, intelligence."""
+    for person in (keep, remove):
+        require(viewer, Action.MERGE_PERSONS, person)
     if keep.pk == remove.pk:
         raise ValidationFailed([FieldError("remove", "Choose two different records.")])
-    for p in (keep, remove):
-        kept_by = p.partnership if p.partnership_id else None
-        allowed = can(viewer, Action.MANAGE_PARTNERSHIP, kept_by) if kept_by else viewer.platform_admin
-        if not allowed:
-            raise NotEntitled(
-                [FieldError("person", "Only the partnership that keeps both records may merge.")]
-            )
     names = {a.name for a in keep.aliases.all()} | {keep.display_name}
     extra = [n for n in [remove.display_name, *[a.name for a in remove.aliases.all()]] if n not in names]
     PersonAlias.objects.bulk_create([PersonAlias(person=keep, name=n) for n in extra])
