@@ -55,7 +55,7 @@ from shopwatch.reporting.models import (
 from shopwatch.reporting.rules import PROLIFIC_INCIDENTS, IncidentFacts, classify_offence, compute_priority
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus, Vehicle
 
-from . import bulk, linking, places, police, prevention, text
+from . import alerts, bulk, linking, places, police, prevention, text
 from .places import FORCE_CODES, RETAILERS, STORES
 from .world import DemoWorld, build_world
 
@@ -916,6 +916,7 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
             result.persons += linking.seed_links(w, seed=options.seed, start=start)
             prevention.seed_prevention(w, seed=options.seed, start=start, end=end)
             police.seed_police_work(w)
+            alerts.seed_alerts(w)
     say(f"Created {result.incidents:,} incidents ({result.group_incidents} by the travelling group).")
     return result
 
