@@ -39,7 +39,7 @@ from shopwatch.core.models import (
     Role,
     User,
 )
-from shopwatch.evidence import linking
+from shopwatch.evidence import linking, people
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.evidence.services import evidence_add
 from shopwatch.evidence.sharing import evidence_share_create
@@ -82,6 +82,11 @@ MAY: dict[Action, frozenset[str]] = {
     # Who reports for the file's store, its owner, and police who see it (sent: Sussex and national police).
     Action.SHARE_EVIDENCE_WITH_POLICE: frozenset(
         {*STORE_STAFF, "security", "partnership_manager", *SUSSEX_POLICE, "national_analyst"}
+    ),
+    # Saying who the photo shows: who may add evidence to one of its incidents, and any police who see it (the
+    # national unit's too, unlike adding evidence); not another force, which does not see the file.
+    Action.PAIR_PERSON: frozenset(
+        {*STORE_STAFF, "security", "partnership_manager", *SUSSEX_POLICE, "national_analyst", "admin"}
     ),
     # Police who see the incident, of the force or the national unit; nobody else, not the operator.
     Action.EXPORT_EVIDENCE_BUNDLE: frozenset({*SUSSEX_POLICE, "national_analyst"}),
@@ -202,6 +207,7 @@ class Capabilities:
             Action.SHARE_EVIDENCE_WITH_POLICE: self.evidence,
             Action.MANAGE_PERSON: self.person,
             Action.MERGE_PERSONS: self.person,
+            Action.PAIR_PERSON: self.evidence,
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
             Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
@@ -449,6 +455,11 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 changes={"given_name": "Kitt"},
                 reason="Spelling",
             )
+        )
+    if action is Action.PAIR_PERSON:
+        # No person: refused (403) or missing (404) before, 422 naming the person once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: people.evidence_person_add(viewer=viewer, evidence_id=c.evidence.pk, person_id=None)
         )
     if action is Action.MERGE_PERSONS:
         # The record with itself: refused (403) before, 422 on "two different records" once allowed.

@@ -17,7 +17,7 @@ The rules are in ``docs/decisions/0007-capability-table.md``, proven by ``tests/
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +38,10 @@ class Action(StrEnum):
     file only with those who could already see it."""
     SHARE_EVIDENCE_WITH_POLICE = "share_evidence_with_police"
     """Share a file with a force or an investigator until an expiry (record: the file)."""
+    PAIR_PERSON = "pair_person"
+    """Say who an evidence file shows, or that it does not show them after all, and take a still as the
+    person's photo (record: each of the file's incidents, its home one and those it is linked to; asked
+    with :func:`can_any`)."""
     EXPORT_EVIDENCE_BUNDLE = "export_evidence_bundle"
     """Export an incident's evidence as an MG12 bundle (record: the incident, which the viewer sees)."""
     RECORD_PERSON = "record_person"
@@ -173,6 +177,13 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         (Role.PARTNERSHIP_MANAGER, Relation.PARTNERSHIP_STORE),
         (_FORCE_POLICE, Relation.POLICE),
     ),
+    Action.PAIR_PERSON: _rows(
+        (_STORE_STAFF, Relation.OWN_STORE),
+        (Role.RETAIL_SECURITY_MANAGER, Relation.OWN_ESTATE),
+        (Role.PARTNERSHIP_MANAGER, Relation.PARTNERSHIP_STORE),
+        (_FORCE_POLICE, Relation.POLICE),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.EXPORT_EVIDENCE_BUNDLE: _rows(
         (_FORCE_POLICE, Relation.POLICE),
     ),
@@ -292,6 +303,10 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.SHARE_EVIDENCE_WITH_POLICE: (
         "evidence",
         "Only police, and people who report for the store, share its evidence.",
+    ),
+    Action.PAIR_PERSON: (
+        "person",
+        "Only police, and people who report for the store, say who a file shows.",
     ),
     Action.EXPORT_EVIDENCE_BUNDLE: ("incident", "Only police investigators export evidence bundles."),
     Action.RECORD_PERSON: ("owner_org", "You may not create records for this organisation."),
@@ -476,6 +491,23 @@ def can(viewer: Viewer, action: Action | str, record: Any = None) -> bool:
     if viewer.platform_admin:
         roles.add(Role.PLATFORM_ADMIN)
     return any(role in roles and _holds(viewer, relation, record) for role, relation in rows)
+
+
+def can_any(viewer: Viewer, action: Action | str, records: Iterable[Any]) -> bool:
+    """Whether the viewer may take the action on at least one of the records (an action on something that
+    sits in several places, such as an evidence file on each incident it is linked to)."""
+    return any(can(viewer, action, record) for record in records)
+
+
+def require_any(
+    viewer: Viewer, action: Action | str, records: Iterable[Any], *, field: str = "", message: str = ""
+) -> None:
+    """Raise :class:`NotEntitled` (403, naming the field) unless the viewer may take the action on at least
+    one of the records."""
+    if can_any(viewer, action, records):
+        return
+    default_field, default_message = REFUSALS[Action(action)]
+    raise NotEntitled([FieldError(field or default_field, message or default_message)])
 
 
 def require(

@@ -14,9 +14,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, can
+from shopwatch.core.capabilities import Action, can_any, require_any
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
-from shopwatch.core.errors import FieldError, NotEntitled, ValidationFailed
+from shopwatch.core.errors import FieldError, ValidationFailed
 from shopwatch.core.models import AuditAction
 from shopwatch.reporting.models import Incident
 from shopwatch.subjects.models import Person, PersonPhoto
@@ -43,20 +43,12 @@ def _incidents_of(evidence: EvidenceFile) -> QuerySet[Incident]:
 
 
 def may_pair(viewer: Viewer, evidence: EvidenceFile) -> bool:
-    """Police, and people who may add evidence to one of the file's incidents."""
-    return viewer.is_police or any(can(viewer, Action.ADD_EVIDENCE, i) for i in _incidents_of(evidence))
+    """Whether the viewer may say who the file shows: the table's ``pair_person`` on one of its incidents."""
+    return can_any(viewer, Action.PAIR_PERSON, _incidents_of(evidence))
 
 
-def _refuse_unlessmay_pair(viewer: Viewer, evidence: EvidenceFile) -> None:
-    if not may_pair(viewer, evidence):
-        raise NotEntitled(
-            [
-                FieldError(
-                    "person",
-                    "Only police, and people who report for the store, say who a file shows.",
-                )
-            ]
-        )
+def _refuse_unless_may_pair(viewer: Viewer, evidence: EvidenceFile) -> None:
+    require_any(viewer, Action.PAIR_PERSON, _incidents_of(evidence))
 
 
 def person_candidates(*, viewer: Viewer, evidence: EvidenceFile) -> list[Person]:
@@ -79,8 +71,8 @@ def evidence_person_add(
 ) -> EvidencePerson:
     """Record that the file shows the person (both must be visible to the viewer)."""
     evidence = evidence_to_change(viewer=viewer, evidence_id=evidence_id)
+    _refuse_unless_may_pair(viewer, evidence)
     person = _person(viewer, person_id)
-    _refuse_unlessmay_pair(viewer, evidence)
     note = (note or "").strip()
     problem = reason_error("note", note, missing="")
     if problem:
@@ -123,7 +115,7 @@ def evidence_person_remove(*, viewer: Viewer, evidence_id: int, person_id: int, 
     )
     if pairing is None:
         raise Http404(NOT_FOUND_MESSAGE)
-    _refuse_unlessmay_pair(viewer, evidence)
+    _refuse_unless_may_pair(viewer, evidence)
     reason = (reason or "").strip()
     problem = reason_error("reason", reason, missing="Say why the file does not show this person.")
     if problem:
