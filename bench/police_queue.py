@@ -6,8 +6,8 @@ A new SQLite database in a temporary directory (the data directory is never the 
 with N open incidents sent to police (bulk-inserted rows shaped exactly as incident_create writes them, with
 their status trail), then measures:
 
-- GET /api/v1/police/queue (first page and a deep page by cursor) and the /police/queue/ web page:
-  server time (median of 5) and query count;
+- GET /api/v1/police/queue (first page and a deep page by cursor) and the /police/queue/ web page (all, and
+  only the overdue): server time (median of 5) and query count; the overdue count over the whole queue;
 - hand-off throughput: accepting incidents with a real HTTP endpoint on 127.0.0.1, deliveries per second;
 - case-file export for a prolific offender with 200 incidents and 500 exhibits (PDF + ZIP), seconds and MB.
 """
@@ -179,6 +179,18 @@ def main() -> None:
     measure(f"API queue, page {pages + 1} by cursor", api, deep_path)
     measure("API queue, 200 a page", api, "/api/v1/police/queue?limit=200")
     measure("Web queue page (50 rows)", web, "/police/queue/")
+    measure("Web queue page, overdue only", web, "/police/queue/?overdue=1")
+    from shopwatch.policing.selectors.queue import overdue_count
+
+    counts, times = [], []
+    for _ in range(5):
+        t = time.perf_counter()
+        counts.append(overdue_count(viewer_for(officer)))
+        times.append(time.perf_counter() - t)
+    print(
+        f"Overdue count over the whole queue ({counts[-1]:,} of {N:,} overdue): "
+        f"median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms"
+    )
 
     # --- Hand-off throughput to a local endpoint --------------------------------------------------------
     received = []
