@@ -27,7 +27,7 @@ from ..models import (
     WitnessStatement,
 )
 from ..services.common import force_incidents
-from .queue import _sent_at
+from .queue import _sent_at, reference_filter
 
 #
 # Series, suggestions and case files belong to a force: the caller sees its own force's. The incidents in
@@ -91,7 +91,7 @@ def linkable_incidents(
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     elif reference.strip():
-        qs = qs.filter(reference__icontains=reference.strip())
+        qs = qs.filter(reference_filter(reference))
     return list(qs.order_by("-sent_at", "-id")[:limit])
 
 

@@ -35,6 +35,7 @@ from shopwatch.core.pagination import (
     parse_int,
     parse_when,
 )
+from shopwatch.core.references import incident_reference
 from shopwatch.evidence.models import EvidenceFile, EvidenceLink
 from shopwatch.reporting.models import Incident, IncidentOffender
 
@@ -103,6 +104,15 @@ QUEUE_ORDER = (
 )
 
 
+def reference_filter(text: str) -> Q:
+    """The incident ``text`` names as people read references (``core/references.py``): any case, dashes or
+    spaces optional, O, I and L read as 0 and 1; text that is not a whole reference matches part of one."""
+    canonical = incident_reference(text)
+    if canonical is not None:
+        return Q(reference=canonical)
+    return Q(reference__icontains=text.strip())
+
+
 def queue_queryset(
     viewer: Viewer,
     *,
@@ -121,7 +131,7 @@ def queue_queryset(
         .annotate(happening_now=_happening_now())
     )
     if reference.strip():
-        qs = qs.filter(reference__iexact=reference.strip())
+        qs = qs.filter(reference_filter(reference))
     if overdue:
         qs = with_overdue(qs).filter(overdue=True)
     if assigned_to is not None:
