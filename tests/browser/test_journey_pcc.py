@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from shopwatch.insights.models import AccountabilityQuestion
 from shopwatch.insights.services import accountability_question_submit
+from shopwatch.marking.services import signage_set
 from tests.browser.journeys import ConsoleErrors, Opener, block_origin, check_page, sign_in_as
 from tests.printing import printed_pages
 from tests.world import World
@@ -33,6 +34,12 @@ def test_pcc_reads_the_dashboard_compares_periods_exports_and_answers(
             "kiosk-crawley": "connected_reporter",
         }[store]
         world.report(user, store, occurred_at=now - dt.timedelta(days=i * 3 + 1, hours=i % 9))
+    signage_set(
+        viewer=world.viewer("manager"),
+        store_id=world.stores["nw-brighton"].pk,
+        product="smartwater",
+        displayed=True,
+    )
     accountability_question_submit(
         viewer=world.viewer("partnership_manager"),
         text="What is the force doing about repeat thefts in Brighton's shopping centre?",
@@ -56,6 +63,9 @@ def test_pcc_reads_the_dashboard_compares_periods_exports_and_answers(
     expect(page.locator("#hotspot-map .map-label", has_text="Brighton and Hove")).to_be_visible()
     expect(page.get_by_role("heading", name="Map legend")).to_be_visible()
     expect(page.locator(".map-legend")).to_contain_text("Police force area")
+    # The stores displaying marking signage are a layer of their own, with their legend entry.
+    expect(page.locator(".map-legend")).to_contain_text("Store displaying forensic-marking signage")
+    assert page.locator("#hotspot-map path.leaflet-interactive[fill='#1d70b8']").count() == 1
     page.get_by_text("Hotspots as a table").click()
     expect(page.get_by_role("cell", name="Brighton and Hove").first).to_be_visible()
     expect(page.get_by_role("heading", name="Does diversion work?", exact=False)).to_be_visible()
