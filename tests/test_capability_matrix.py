@@ -124,6 +124,9 @@ MAY: dict[Action, frozenset[str]] = {
     Action.MARK_PROPERTY: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # A self-assessment or enrolment for Northway Brighton: who reports for the store (not the operator).
     Action.TAKE_UP_PREVENTION: frozenset({*STORE_STAFF, "security", "partnership_manager"}),
+    # Setting up a programme kept by Brighton BCRP: its managers, the PCC office of its force area (Sussex),
+    # and the operator; not another partnership's managers.
+    Action.SET_UP_PROGRAMME: frozenset({"partnership_manager", "pcc", "admin"}),
     # A programme kept by Brighton BCRP: its managers and the operator.
     Action.RUN_PROGRAMME: frozenset({"partnership_manager", "admin"}),
     # Enrolling Northway Brighton in that programme: who reports for the store or runs the programme, and the
@@ -213,6 +216,7 @@ class Capabilities:
             Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
             Action.TAKE_UP_PREVENTION: self.world.stores["nw-brighton"],
             Action.RUN_PROGRAMME: self.enrolment.programme,
+            Action.SET_UP_PROGRAMME: self.partnership,
             Action.ENROL_IN_PROGRAMME: Enrolling(
                 store_id=self.world.stores["nw-brighton"].pk,
                 partnership_id=self.enrolment.programme.partnership_id,
@@ -499,6 +503,20 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
         return _refused_as_not_entitled_or_missing(
             lambda: assessment_services.assessment_submit(
                 viewer=viewer, question_set_id=0, store_id=store_id, answers={}
+            )
+        )
+    if action is Action.SET_UP_PROGRAMME:
+        # No title: refused (403) before, 422 on the title once allowed.
+        return _refused_as_not_entitled_or_missing(
+            lambda: assessment_services.programme_create(
+                viewer=viewer,
+                title="",
+                kind="training",
+                funder_id=c.partnership.pk,
+                partnership_id=c.partnership.pk,
+                places=10,
+                eligibility="Member stores",
+                starts_on=datetime.date(2026, 1, 5),
             )
         )
     if action is Action.RUN_PROGRAMME:

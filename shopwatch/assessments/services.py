@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
-from shopwatch.core.capabilities import Action, require
+from shopwatch.core.capabilities import REFUSALS, Action, can, require
 from shopwatch.core.entitlements import Viewer
 from shopwatch.core.errors import Conflict, FieldError, NotEntitled, ValidationFailed, clean_text
-from shopwatch.core.models import AuditAction, Organisation, OrganisationKind, Role, Store
+from shopwatch.core.models import AuditAction, Organisation, OrganisationKind, Store
 
 from .models import Assessment, Enrolment, EnrolmentStatus, Programme, QuestionSet
 from .scoring import check_answers, score
@@ -181,13 +180,11 @@ PROGRAMME_KINDS = (
 
 
 def programme_partnerships(viewer: Viewer) -> list[Organisation]:
-    """The partnerships the viewer may run a programme for: those they manage; a PCC office's force area's."""
-    q = Q(pk__in=viewer.managed_partnership_ids)
-    if Role.PCC_SCRUTINY in viewer.roles and viewer.force_id is not None:
-        q |= Q(force_id=viewer.force_id)
-    if viewer.platform_admin:
-        q = Q(pk__isnull=False)
-    return list(Organisation.objects.filter(q, kind=OrganisationKind.PARTNERSHIP).order_by("name", "id"))
+    """The partnerships the viewer may set up a programme for (the table's ``set_up_programme``)."""
+    if not can(viewer, Action.SET_UP_PROGRAMME):
+        return []
+    partnerships = Organisation.objects.filter(kind=OrganisationKind.PARTNERSHIP).order_by("name", "id")
+    return [p for p in partnerships if can(viewer, Action.SET_UP_PROGRAMME, p)]
 
 
 def programme_funders(viewer: Viewer) -> list[Organisation]:
@@ -215,11 +212,11 @@ def programme_create(
 ) -> Programme:
     """A funded prevention programme, set up by a manager of its partnership or the PCC office of the
     partnership's force area."""
-    partnership = next((p for p in programme_partnerships(viewer) if p.pk == partnership_id), None)
-    if partnership is None:
-        raise NotEntitled(
-            [FieldError("partnership", "You can set up programmes only for your partnerships.")]
-        )
+    partnership = Organisation.objects.filter(pk=partnership_id, kind=OrganisationKind.PARTNERSHIP).first()
+    if partnership is None:  # an unknown partnership reads as one the viewer may not set up for
+        field, message = REFUSALS[Action.SET_UP_PROGRAMME]
+        raise NotEntitled([FieldError(field, message)])
+    require(viewer, Action.SET_UP_PROGRAMME, partnership)
     errors: list[FieldError] = []
     title = clean_text("title", title, 200, errors)
     if kind not in dict(PROGRAMME_KINDS):

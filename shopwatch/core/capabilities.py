@@ -71,6 +71,8 @@ class Action(StrEnum):
     TAKE_UP_PREVENTION = "take_up_prevention"
     """Complete a crime-prevention self-assessment for a store, or enrol it in a programme (record: the
     store)."""
+    SET_UP_PROGRAMME = "set_up_programme"
+    """Set up a funded prevention programme kept by a partnership (record: the partnership)."""
     RUN_PROGRAMME = "run_programme"
     """Record a prevention programme's enrolments and attendance (record: the programme, kept by a
     partnership)."""
@@ -79,6 +81,8 @@ class Action(StrEnum):
     partnership): those who report for the store, or who run the programme."""
     REFER_TO_NAVIGATOR = "refer_to_navigator"
     """Record a person's referral to a navigator (diversion) organisation (record: the organisation)."""
+    REFER_FOR_DIVERSION = "refer_for_diversion"
+    """Refer a person one sees to a diversion programme, from their page (record: the person)."""
     SEND_TO_POLICE = "send_to_police"
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
@@ -126,6 +130,8 @@ class Relation(StrEnum):
     REPORTS_FOR_STORE = "reports for the store"
     """Reports for the record's store: its staff, its retailer's security manager, its partnerships'
     managers."""
+    SCRUTINISES_FORCE_AREA = "scrutinises the force area"
+    """Of the force whose area the record is in, as its Police and Crime Commissioner's office is."""
     NAVIGATES_FOR = "navigates for the organisation"
     """A navigator of the record (a support organisation)."""
     FACE_SEARCH_PARTNERSHIP = "manages a partnership searching faces"
@@ -233,6 +239,11 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     Action.TAKE_UP_PREVENTION: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
     ),
+    Action.SET_UP_PROGRAMME: _rows(
+        (Role.PARTNERSHIP_MANAGER, Relation.MANAGED_PARTNERSHIP),
+        (Role.PCC_SCRUTINY, Relation.SCRUTINISES_FORCE_AREA),
+        (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
+    ),
     Action.RUN_PROGRAMME: _rows(
         (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -244,6 +255,10 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
     ),
     Action.REFER_TO_NAVIGATOR: _rows(
         (Role.NAVIGATOR, Relation.NAVIGATES_FOR),
+    ),
+    Action.REFER_FOR_DIVERSION: _rows(
+        ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.POLICE),
+        (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
     ),
     Action.SEND_TO_POLICE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
@@ -285,7 +300,12 @@ SYSTEM_JOBS: dict[Action, frozenset[str]] = {
 
 # Actions whose record is a partnership (anything else is refused, whoever asks).
 _ON_A_PARTNERSHIP = frozenset(
-    {Action.MANAGE_PARTNERSHIP, Action.SUBMIT_INTELLIGENCE, Action.GRADE_INTELLIGENCE}
+    {
+        Action.MANAGE_PARTNERSHIP,
+        Action.SUBMIT_INTELLIGENCE,
+        Action.GRADE_INTELLIGENCE,
+        Action.SET_UP_PROGRAMME,
+    }
 )
 
 # What a refusal says when the service gives no message of its own: (field, message).
@@ -328,9 +348,17 @@ REFUSALS: dict[Action, tuple[str, str]] = {
     Action.REQUEST_FOOTAGE: ("incident", "Only police investigators can ask a store for footage."),
     Action.MARK_PROPERTY: ("store", "You can register marking only for stores you report for."),
     Action.TAKE_UP_PREVENTION: ("store", "You can complete an assessment only for a store you work for."),
+    Action.SET_UP_PROGRAMME: (
+        "partnership",
+        "You can set up programmes only for your partnerships.",
+    ),
     Action.RUN_PROGRAMME: ("programme", "Only the programme's partnership managers record this."),
     Action.ENROL_IN_PROGRAMME: ("store", "You can enrol only a store you work for."),
     Action.REFER_TO_NAVIGATOR: ("organisation", "Only the organisation's navigators record referrals."),
+    Action.REFER_FOR_DIVERSION: (
+        "person",
+        "Only police, or the managers of the partnership keeping the person, refer them to a programme.",
+    ),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),
@@ -411,6 +439,7 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
             Relation.POLICE: viewer.is_police,
             Relation.KEEPING_PARTNERSHIP: bool(viewer.managed_partnership_ids),
             Relation.REPORTS_FOR_STORE: bool(viewer.reportable_store_ids),
+            Relation.SCRUTINISES_FORCE_AREA: viewer.force_id is not None,
             Relation.NAVIGATES_FOR: Role.NAVIGATOR in viewer.roles,
         }[relation]
     if relation is Relation.OWN_STORE:
@@ -458,6 +487,8 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
     if relation is Relation.REPORTS_FOR_STORE:
         store_id = _store_id(record)
         return store_id is not None and viewer.can_report_for(store_id)
+    if relation is Relation.SCRUTINISES_FORCE_AREA:
+        return viewer.force_id is not None and _force_id(record) == viewer.force_id
     if relation is Relation.NAVIGATES_FOR:
         return (
             viewer.user_id is not None
