@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _open_choices(page: Page) -> None:
-    page.get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name="Alerts", exact=True).click()
     page.get_by_role("link", name="Choose which alerts you get and how").click()
     expect(page.get_by_role("heading", name="Notifications on this device")).to_be_visible()
 

@@ -94,7 +94,7 @@ def test_first_page_has_no_console_errors(
     page.wait_for_load_state("networkidle")
     check_page(page, console_errors)
     # A second page: the service worker is registered by now and the stream re-opened.
-    page.get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name="Alerts", exact=True).click()
     page.wait_for_load_state("networkidle")
     check_page(page, console_errors)
 
@@ -124,7 +124,7 @@ def test_collapsible_sections_show_that_they_open(
     """Each <summary> carries a visible marker that turns when its section opens."""
     page = open_browser("phone")
     sign_in_as(page, live_server.url, "manager", world)
-    page.get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name="Alerts", exact=True).click()
     summary = page.locator("details > summary").first
     expect(summary).to_be_visible()
 
