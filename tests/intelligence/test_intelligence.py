@@ -108,7 +108,10 @@ def test_duplicates_are_offered_for_merge_never_silently(world: World) -> None:
     first = _list(world)
     with pytest.raises(Conflict) as exc:
         _list(world)
-    assert f"record {first.person.pk}" in exc.value.errors[0].message
+    # The held person is described as a user knows them (name, year of birth, when listed), never by number.
+    listed = f"{timezone.localtime(first.listed_at):%-d %b %Y}"
+    assert f"already holds Kyle Marsh (born 1990, listed {listed})" in exc.value.errors[0].message
+    assert "record" not in exc.value.errors[0].message
     second = _list(world, confirm_new=True)
     second_id = second.person.pk
     inc = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=second.person.pk)])

@@ -14,7 +14,7 @@ from shopwatch.core.capabilities import Action, require
 from shopwatch.core.entitlements import Viewer, scope
 from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
 from shopwatch.core.models import AuditAction, Distribution, Organisation
-from shopwatch.reporting.models import IncidentOffender
+from shopwatch.reporting.models import Incident, IncidentOffender
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus
 from shopwatch.subjects.services import person_create, person_erase
 
@@ -43,6 +43,32 @@ def possible_duplicates(
     if date_of_birth:
         qs = qs.filter(Q(date_of_birth=date_of_birth) | Q(date_of_birth__isnull=True))
     return list(qs[:5])
+
+
+def held_description(*, viewer: Viewer, person: Person) -> str:
+    """A person already held, described as a user knows them, never by an internal number: the name, the
+    year of birth (or age range), and the store and day of the latest incident naming them that the viewer
+    may see, else when the partnership listed or first recorded them."""
+    details: list[str] = []
+    if person.date_of_birth:
+        details.append(f"born {person.date_of_birth.year}")
+    elif person.age_min or person.age_max:
+        details.append(f"aged {person.age_min or '?'} to {person.age_max or '?'}")
+    seen = (
+        scope(Incident.objects.all(), viewer)
+        .filter(offenders__person=person)
+        .order_by("-occurred_at", "-id")
+        .values("store__name", "occurred_at")
+        .first()
+    )
+    if seen:
+        when = timezone.localtime(seen["occurred_at"])
+        details.append(f"last seen at {seen['store__name']}, {when:%-d %b %Y}")
+    elif listed := GalleryEntry.objects.filter(person=person).order_by("-listed_at", "-id").first():
+        details.append(f"listed {timezone.localtime(listed.listed_at):%-d %b %Y}")
+    else:
+        details.append(f"recorded {timezone.localtime(person.created_at):%-d %b %Y}")
+    return f"{person.display_name} ({', '.join(details)})"
 
 
 @transaction.atomic
@@ -117,8 +143,8 @@ def gallery_add_person(
                 [
                     FieldError(
                         "family_name",
-                        f"The partnership already holds {d.display_name} (record {d.pk}). "
-                        "List that record, merge them, or confirm this is someone else.",
+                        f"The partnership already holds {held_description(viewer=viewer, person=d)}. "
+                        "List that person, merge the two, or confirm this is someone else.",
                     )
                     for d in dupes
                 ],
