@@ -96,3 +96,24 @@ def test_partnership_dashboard_lists_stores_not_taking_part(world: World, client
     assert f"{world.stores['nw-brighton'].name}, Town: 3 incidents" in html
     assert "Does diversion work?" not in html  # the Navigator's figures are the PCC office's
     assert _map_data(html)["hexes"]
+
+
+def test_the_page_policy_allows_images_from_the_configured_tile_server(world: World, client: Client) -> None:
+    from shopwatch.settings import _tile_origin
+
+    assert _tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == [
+        "https://tile.openstreetmap.org"
+    ]
+    assert _tile_origin("https://{s}.tiles.example.org/{z}/{x}/{y}.png") == ["https://*.tiles.example.org"]
+    assert _tile_origin("") == []
+    sign_in_verified(client, world.users["pcc"])
+    response = client.get("/insights/pcc/sussex-pcc/")
+    policy = response["Content-Security-Policy"]
+    img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
+    assert "https://tile.openstreetmap.org" in img_src
+    script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert "unsafe-inline" not in script_src
+    html = response.content.decode()
+    assert "/static/leaflet/leaflet.js" in html
+    assert "/static/insights/map.js" in html
+    assert " style=" not in html.split("<main", 1)[1]
