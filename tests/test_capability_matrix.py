@@ -134,6 +134,10 @@ MAY: dict[Action, frozenset[str]] = {
     Action.ENROL_IN_PROGRAMME: frozenset({*STORE_STAFF, "security", "partnership_manager", "admin"}),
     # A referral to the Navigator Trust: its navigators only (not PCC scrutiny, not the operator).
     Action.REFER_TO_NAVIGATOR: frozenset({"navigator"}),
+    # Referring the person kept by Brighton BCRP to a diversion programme from their page: police
+    # investigators and supervisors who see them (not analysts, not another force's), the keeping
+    # partnership's managers; not retailers, navigators or the operator.
+    Action.REFER_FOR_DIVERSION: frozenset({"police_sussex", "supervisor_sussex", "partnership_manager"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
     # Flagging the police-distributed person kept by Brighton BCRP vulnerable: police who see them (its force
@@ -214,6 +218,7 @@ class Capabilities:
             Action.RAISE_ALERT: self.world.stores["nw-brighton"],
             Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
             Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
+            Action.REFER_FOR_DIVERSION: self.person,
             Action.TAKE_UP_PREVENTION: self.world.stores["nw-brighton"],
             Action.RUN_PROGRAMME: self.enrolment.programme,
             Action.SET_UP_PROGRAMME: self.partnership,
@@ -554,6 +559,14 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 source="",
                 referred_by="PC Example",
                 reason="Repeat thefts",
+            )
+        )
+    if action is Action.REFER_FOR_DIVERSION:
+        # No reason: missing (404) or refused (403) before, 422 on the reason once allowed.
+        trust = w.orgs["navigators"].pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: navigator_services.case_refer_from_person(
+                viewer=viewer, person_id=c.person.pk, organisation_id=trust, reason=""
             )
         )
     if action is Action.SEARCH_FACES:

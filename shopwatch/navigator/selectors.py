@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, scope
-from shopwatch.core.models import AuditAction, AuditEvent, Membership, Role
+from shopwatch.core.models import (
+    AuditAction,
+    AuditEvent,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+)
 from shopwatch.core.pagination import Key, keyset_order, parse_int
 from shopwatch.reporting.models import IncidentOffender
 from shopwatch.subjects.models import Person
@@ -338,3 +345,28 @@ def subject_access_archive(*, viewer: Viewer, person_id: int) -> bytes | None:
             summary="Subject access archive produced",
         )
     return buf.getvalue()
+
+
+def navigator_orgs_serving(force_id: int | None) -> list[Organisation]:
+    """The support providers with navigators that take referrals from a police force area: those recorded
+    as serving that area, and those recorded with no area (they serve every area)."""
+    if force_id is None:
+        return []
+    navigating = Membership.objects.filter(role=Role.NAVIGATOR, active=True).values("organisation_id")
+    return list(
+        Organisation.objects.filter(kind=OrganisationKind.SUPPORT_PROVIDER, pk__in=navigating)
+        .filter(Q(force_id=force_id) | Q(force__isnull=True))
+        .order_by("name", "id")
+    )
+
+
+def referrer_force_id(viewer: Viewer, person: Person) -> int | None:
+    """The police force area a referral from a person's page is made in: a police officer's own force, a
+    partnership manager's: the force area of the partnership keeping the person."""
+    if viewer.police_force_ids:
+        return min(viewer.police_force_ids)
+    if person.partnership_id is not None and person.partnership_id in viewer.managed_partnership_ids:
+        return (
+            Organisation.objects.filter(pk=person.partnership_id).values_list("force_id", flat=True).first()
+        )
+    return None

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, require
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible
 from shopwatch.core.errors import Conflict, FieldError, ValidationFailed, clean_text
-from shopwatch.core.models import AuditAction, Organisation, OrganisationKind
+from shopwatch.core.models import AuditAction, Distribution, Organisation, OrganisationKind, User
 from shopwatch.reporting.models import Incident
+from shopwatch.reporting.selectors import incidents_naming_person
 from shopwatch.subjects.models import Person
 
 from . import selectors
@@ -111,6 +112,132 @@ def case_refer(
     )
     case.prompting_incidents.set(incidents)
     _audit(viewer, case, AuditAction.CREATE, "Recorded a referral", incidents=[i.pk for i in incidents])
+    return case
+
+
+def _open_referral_conflict(organisation_id: int, person_id: int) -> None:
+    if NavigatorCase.objects.filter(
+        organisation_id=organisation_id,
+        person_id=person_id,
+        status__in=(CaseStatus.REFERRED, CaseStatus.ACTIVE),
+    ).exists():
+        raise Conflict([FieldError("person", "This person already has an open referral to this programme.")])
+
+
+@transaction.atomic
+def case_refer_from_person(
+    *,
+    viewer: Viewer,
+    person_id: int,
+    organisation_id: int,
+    reason: str,
+    incident_ids: list[int] | None = None,
+) -> NavigatorCase:
+    """A police officer or a partnership manager refers a person they see to a diversion programme serving
+    their force area, with the reason and the incidents (that they see, naming the person) that prompted it.
+    The case goes to the programme's caseload unassigned; the referrer reads nothing of it afterwards."""
+    person = get_visible(Person.objects.select_related("partnership"), viewer, pk=person_id)
+    require(viewer, Action.REFER_FOR_DIVERSION, person)
+    errors: list[FieldError] = []
+    force_id = selectors.referrer_force_id(viewer, person)
+    serving = {o.pk: o for o in selectors.navigator_orgs_serving(force_id)}
+    if force_id is None:
+        errors.append(FieldError("organisation", "No police force area to refer in."))
+    elif organisation_id not in serving:
+        errors.append(FieldError("organisation", "Choose a diversion programme serving your force area."))
+    reason = clean_text("reason", reason, 2000, errors)
+    seen = {i.pk: i for i in incidents_naming_person(viewer=viewer, person_id=person.pk, limit=500)}
+    wanted = set(incident_ids or [])
+    if wanted - set(seen):
+        errors.append(
+            FieldError("incidents", "Each prompting incident must be one of yours naming the person.")
+        )
+    if errors or force_id is None:
+        raise ValidationFailed(errors)
+    _open_referral_conflict(organisation_id, person.pk)
+    if viewer.police_force_ids:
+        source = ReferralSource.POLICE
+        where = Organisation.objects.get(pk=force_id).name
+    else:
+        source = ReferralSource.PARTNERSHIP
+        where = person.partnership.name if person.partnership else ""
+    user = User.objects.get(pk=viewer.user_id or 0)
+    case = NavigatorCase.objects.create(
+        organisation_id=organisation_id,
+        force_id=force_id,
+        person_id=person.pk,
+        source=source,
+        referred_by=f"{user.full_name}, {where}"[:200],
+        reason=reason,
+        referred_at=timezone.localdate(),
+    )
+    incidents = [seen[i] for i in sorted(wanted)]
+    case.prompting_incidents.set(incidents)
+    _audit(
+        viewer,
+        case,
+        AuditAction.CREATE,
+        "Referred a person to a diversion programme",
+        person=person.pk,
+        incidents=[i.pk for i in incidents],
+    )
+    return case
+
+
+@transaction.atomic
+def case_refer_outreach(
+    *,
+    viewer: Viewer,
+    organisation_id: int,
+    force_id: int,
+    given_name: str,
+    family_name: str,
+    reason: str,
+    date_of_birth: dt.date | None = None,
+) -> NavigatorCase:
+    """A navigator records a person met through their own outreach: the person is created owned by the
+    navigator organisation, shared with nobody (never seen by retailers, partnerships or police), with
+    the referral."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    require(viewer, Action.REFER_TO_NAVIGATOR, organisation or Organisation(pk=organisation_id))
+    errors: list[FieldError] = []
+    given_name = clean_text("given_name", given_name, 100, errors)
+    family_name = clean_text("family_name", family_name, 100, errors)
+    reason = clean_text("reason", reason, 2000, errors)
+    if date_of_birth is not None:
+        _not_future("date_of_birth", date_of_birth, errors)
+    if not Organisation.objects.filter(pk=force_id, kind=OrganisationKind.POLICE_FORCE).exists():
+        errors.append(FieldError("force", "Not a police force."))
+    if errors:
+        raise ValidationFailed(errors)
+    person = Person.objects.create(
+        owner_org_id=organisation_id,
+        partnership=None,
+        distribution=Distribution.ORGANISATION,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+    )
+    audit_record(
+        viewer=viewer,
+        action=AuditAction.CREATE,
+        object_type="person",
+        object_id=person.pk,
+        organisation_id=organisation_id,
+        summary="Recorded a person met through outreach",
+        detail={},
+    )
+    case = NavigatorCase.objects.create(
+        organisation_id=organisation_id,
+        force_id=force_id,
+        person=person,
+        source=ReferralSource.OUTREACH,
+        referred_by=f"{User.objects.get(pk=viewer.user_id or 0).full_name}, {organisation}"[:200],
+        reason=reason,
+        referred_at=timezone.localdate(),
+        navigator_id=viewer.user_id,
+    )
+    _audit(viewer, case, AuditAction.CREATE, "Recorded an outreach referral", person=person.pk)
     return case
 
 

@@ -12,11 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, viewer_for
+from shopwatch.core.capabilities import Action, can
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, get_visible, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.forms import add_service_errors
-from shopwatch.core.models import Organisation
+from shopwatch.core.models import Organisation, OrganisationKind
 from shopwatch.intelligence.selectors import subject_access_archive
+from shopwatch.reporting.selectors import incidents_naming_person
+from shopwatch.subjects.models import Person
 
 from . import selectors, services
 from .models import Consent, ContactKind, NeedArea, ReferralOutcome
@@ -196,3 +199,101 @@ def outcomes(request: HttpRequest) -> HttpResponse:
                 }
             )
     return render(request, "navigator/outcomes.html", {"rows": rows, "bars": bars})
+
+
+class PersonReferralForm(forms.Form):
+    organisation = forms.TypedChoiceField(label="Diversion programme", coerce=int, choices=())
+    reason = forms.CharField(
+        label="Reason for the referral",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What makes the person suitable: their offending, and what seems to drive it.",
+    )
+    incidents = forms.TypedMultipleChoiceField(
+        label="Incidents that prompted it",
+        coerce=int,
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+@login_required
+def refer_person(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Refer a person one sees to a diversion programme serving one's force area (police, or the managers
+    of the partnership keeping the person); the same 404 for everyone else."""
+    viewer = viewer_for(request.user)
+    person = get_visible(Person.objects.select_related("partnership"), viewer, pk=person_id)
+    if not can(viewer, Action.REFER_FOR_DIVERSION, person):
+        raise Http404(NOT_FOUND_MESSAGE)
+    orgs = selectors.navigator_orgs_serving(selectors.referrer_force_id(viewer, person))
+    incidents = incidents_naming_person(viewer=viewer, person_id=person.pk)
+    form = PersonReferralForm(request.POST or None)
+    form.fields["organisation"].choices = [(o.pk, o.name) for o in orgs]  # type: ignore[attr-defined]
+    form.fields["incidents"].choices = [  # type: ignore[attr-defined]
+        (i.pk, f"{i.reference} · {i.get_type_display()} · {i.store.name} · {i.occurred_at:%d %b %Y}")
+        for i in incidents
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_refer_from_person(
+                viewer=viewer,
+                person_id=person.pk,
+                organisation_id=form.cleaned_data["organisation"],
+                reason=form.cleaned_data["reason"],
+                incident_ids=form.cleaned_data["incidents"],
+            )
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors, field_for=lambda f: None if f == "person" else f)
+        else:
+            messages.success(request, f"{person.display_name} was referred. The programme will contact them.")
+            return redirect("subjects:person-detail", pk=person.pk)
+    return render(request, "navigator/refer_person.html", {"person": person, "form": form, "orgs": orgs})
+
+
+class OutreachForm(forms.Form):
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    force = forms.TypedChoiceField(label="Police force area", coerce=int, choices=())
+    reason = forms.CharField(
+        label="Reason for the referral",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Where you met and what the person asked for help with.",
+    )
+
+
+@login_required
+def outreach(request: HttpRequest) -> HttpResponse:
+    """A navigator records a person met through their own outreach, with the referral."""
+    viewer = viewer_for(request.user)
+    orgs = sorted(selectors.navigator_org_ids(viewer))
+    if not orgs:
+        raise Http404(NOT_FOUND_MESSAGE)
+    org = Organisation.objects.get(pk=orgs[0])
+    forces = Organisation.objects.filter(kind=OrganisationKind.POLICE_FORCE).order_by("name")
+    form = OutreachForm(request.POST or None, initial={"force": org.force_id})
+    form.fields["force"].choices = [(f.pk, f.name) for f in forces]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_refer_outreach(
+                viewer=viewer,
+                organisation_id=org.pk,
+                force_id=data["force"],
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                date_of_birth=data["date_of_birth"],
+                reason=data["reason"],
+            )
+        except ServiceError as exc:
+            add_service_errors(form, exc.errors)
+        else:
+            messages.success(request, "Referral recorded. Record the person's consent next.")
+            return redirect("navigator:case", pk=case.pk)
+    return render(request, "navigator/outreach.html", {"org": org, "form": form})
