@@ -33,6 +33,7 @@ from shopwatch.core.models import (
 )
 from shopwatch.reporting import selectors as incident_selectors
 from shopwatch.reporting.models import Incident
+from shopwatch.reporting.pickers import person_options
 from shopwatch.subjects import selectors as person_selectors
 from shopwatch.subjects.models import Person
 from shopwatch.subjects.services import person_create
@@ -372,12 +373,7 @@ def _person_channels(m: Matrix, name: str, person: Person) -> dict[str, bool]:
         "selector list": person.pk in _once(m, (name, "person selector list"), selector_list),
         "selector detail": selector_detail(),
         "object check": can_see(viewer, person),
-        "pick list": person.pk
-        in _once(
-            m,
-            (name, "person pick list"),
-            lambda: [p.pk for p in person_selectors.person_choices(viewer=viewer)],
-        ),
+        "picker": person.pk in [o.value for o in person_options(viewer=viewer, q=person.display_name)],
         "api list": person.pk
         in _once(
             m,

@@ -15,16 +15,6 @@ def person_queryset(viewer: Viewer) -> QuerySet[Person]:
     return scope(Person.objects.select_related("partnership").prefetch_related("aliases"), viewer)
 
 
-def person_choices(*, viewer: Viewer, q: str = "", limit: int = 200) -> list[Person]:
-    """Known persons a reporter can pick from when filing a report (names only, not audited as a view)."""
-    qs = person_queryset(viewer)
-    if q:
-        qs = qs.filter(
-            Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(aliases__name__icontains=q)
-        )
-    return list(qs.order_by("family_name", "given_name", "id").distinct()[:limit])
-
-
 def person_list(*, viewer: Viewer, q: str = "", after_id: int | None = None, limit: int = 50) -> list[Person]:
     """One page of the persons the viewer may see, each with ``photo_id``: their latest image, or None."""
     latest_photo = PersonPhoto.objects.filter(person=OuterRef("pk")).order_by("-created_at", "-id")
