@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from shopwatch.marking.services import signage_set
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import CspWatch
+from tests.browser.journeys import ConsoleErrors, Opener, block_origin, check_page, sign_in_as
 from tests.browser.test_report_journey import sign_in
 from tests.world import World
 
@@ -57,3 +59,29 @@ def test_pcc_dashboard_charts_and_map_render(
     assert "suppressed" in page.content() or "<5" in page.content()
     assert_accessible(page)
     assert not csp_watch.errors
+
+
+def test_partnership_dashboard_prevention_panel_at_desktop(
+    live_server: Any, world: World, open_browser: Opener, console_errors: ConsoleErrors
+) -> None:
+    now = timezone.now()
+    for i in range(6):
+        world.report("reporter", "nw-brighton", occurred_at=now - dt.timedelta(days=i * 4 + 1))
+    signage_set(
+        viewer=world.viewer("manager"),
+        store_id=world.stores["nw-brighton"].pk,
+        product="selectadna",
+        displayed=True,
+    )
+    page = open_browser("desktop")
+    block_origin(page, console_errors, "https://tile.openstreetmap.org")
+    sign_in_as(page, live_server.url, "partnership_manager", world)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
+    page.get_by_role("link", name="Brighton BCRP", exact=True).click()
+    expect(page.get_by_role("heading", name="Prevention", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Businesses with repeated incidents not yet taking part")
+    ).to_be_visible()
+    expect(page.locator(".map-legend")).to_contain_text("Store displaying forensic-marking signage")
+    page.locator("#hotspot-map .leaflet-overlay-pane path").first.wait_for()
+    check_page(page, console_errors)
