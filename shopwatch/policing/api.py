@@ -28,6 +28,7 @@ from shopwatch.core.errors import FieldError, ServiceError
 from .models import OutcomeType, PoliceStatus, TriageState
 from .selectors import feedback, outcomes
 from .selectors.queue import queue_page
+from .targets import target_words
 from .services import records, triage
 from .services.common import force_incident, require_investigator
 
@@ -54,6 +55,9 @@ class QueueQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
     assigned: Literal["me"] | None = Field(None, description="'me' for only what is assigned to the caller")
     state: TriageState | None = None
+    overdue: bool = Field(
+        False, description="true for only incidents past their priority's response target (policing targets)"
+    )
 
 
 class QueueItemOut(Schema):
@@ -73,6 +77,9 @@ class QueueItemOut(Schema):
     known_person: bool
     triage_state: str
     assigned_to: int | None
+    response_target: str = Field(description="What the priority's target asks, e.g. 'attend within 1 hour'")
+    due_at: dt.datetime = Field(description="When the response target falls due (sent_at plus the target)")
+    overdue: bool = Field(description="Still waiting for the response the target asks for, past due_at")
 
 
 class QueueOut(Schema):
@@ -97,6 +104,7 @@ def police_queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
                 limit=filters.limit,
                 assigned_to=viewer.user_id if filters.assigned == "me" else None,
                 state=str(filters.state) if filters.state else None,
+                overdue=filters.overdue,
             )
     except (TypeError, ValueError) as exc:
         raise ProblemError(
@@ -120,6 +128,9 @@ def police_queue(request: HttpRequest, filters: Query[QueueQuery]) -> Any:
             "known_person": r.known_person,
             "triage_state": r.state,
             "assigned_to": r.assigned_to.pk if r.assigned_to else None,
+            "response_target": target_words(r.incident.priority),
+            "due_at": r.due_at,
+            "overdue": r.overdue,
         }
         for r in rows
     ]

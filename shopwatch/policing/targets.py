@@ -51,3 +51,8 @@ ATTENDANCE = (TriageAction.ATTEND, TriageAction.REJECT)
 
 def due_at(priority: str, sent_at: dt.datetime) -> dt.datetime:
     return sent_at + TARGETS.get(priority, TARGETS[Priority.P3]).within
+
+
+def target_words(priority: str) -> str:
+    """What the priority's target asks of the police, in words (e.g. "attend within 1 hour")."""
+    return TARGETS.get(priority, TARGETS[Priority.P3]).words

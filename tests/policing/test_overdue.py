@@ -12,6 +12,7 @@ from django.utils import timezone
 from shopwatch.policing.selectors.queue import overdue_count, queue_page
 from shopwatch.policing.services.triage import triage_record_attendance, triage_request_cctv, triage_take
 from shopwatch.reporting.models import Incident, StatusChange
+from tests.api.support import ApiClient
 from tests.world import World
 
 
@@ -77,3 +78,35 @@ def test_the_queue_page_marks_counts_and_filters_overdue(world: World, web: Call
     assert late.reference in only
     assert fresh.reference not in only
     assert "Triage queue: overdue" in only
+
+
+def test_the_queue_api_gives_each_item_its_target_due_time_and_overdue_and_filters_overdue(
+    world: World, api: Callable[[str], ApiClient]
+) -> None:
+    late = _sent(world, description="Took meat from the chiller", goods_value="20.00")
+    fresh = _sent(world, description="Took coffee", goods_value="12.00")
+    assert late.priority == fresh.priority == "P3"
+    _age(late, 24 * 5)
+    client = api("police_sussex")
+    items = {i["id"]: i for i in client.get("/api/v1/police/queue").json()["items"]}
+    assert items[late.pk]["overdue"] is True
+    assert items[fresh.pk]["overdue"] is False
+    assert items[late.pk]["response_target"] == "respond within 3 days"
+    due = dt.datetime.fromisoformat(items[late.pk]["due_at"])
+    sent = dt.datetime.fromisoformat(items[late.pk]["sent_at"])
+    assert due - sent == dt.timedelta(days=3)
+    assert due < timezone.now()
+
+    only = client.get("/api/v1/police/queue", {"overdue": "true"}).json()["items"]
+    assert [i["id"] for i in only] == [late.pk]
+    # The same rule as the web queue: a request to the store is a response, and ends it.
+    triage_request_cctv(
+        viewer=world.viewer("police_sussex"), incident=late, reason="The till camera, 09:00 to 09:30"
+    )
+    assert client.get("/api/v1/police/queue", {"overdue": "true"}).json()["items"] == []
+    again = {i["id"]: i for i in client.get("/api/v1/police/queue").json()["items"]}
+    assert again[late.pk]["overdue"] is False
+
+    bad = client.get("/api/v1/police/queue", {"overdue": "maybe"})
+    assert bad.status_code in (400, 422)
+    assert bad["Content-Type"].startswith("application/problem+json")
