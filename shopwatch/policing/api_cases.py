@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictStr
 
 from shopwatch.core.api import (
     CursorParam,
@@ -280,7 +280,7 @@ class SeriesIn(_Strict):
     basis: LinkBasis
     method: StrictStr = Field("", max_length=300, description="Required when basis is 'method'")
     reason: StrictStr = Field(max_length=1000, description="Why these incidents are linked")
-    incidents: list[StrictInt] = Field(
+    incidents: list[StrictId] = Field(
         min_length=2, max_length=linking.MAX_LINK, description="Ids of incidents of your force's queue"
     )
 
@@ -323,7 +323,7 @@ def series_detail(request: HttpRequest, series_id: Id) -> Any:
 
 
 class SeriesAddIn(_Strict):
-    incidents: list[StrictInt] = Field(min_length=1, max_length=linking.MAX_LINK)
+    incidents: list[StrictId] = Field(min_length=1, max_length=linking.MAX_LINK)
     reason: StrictStr = Field(max_length=1000, description="Why they belong to the series")
 
 

@@ -124,6 +124,11 @@ def test_series_created_shown_changed_through_the_api(world: World, api: Callabl
     bad = police.post("/api/v1/police/series", {**body, "name": " ", "method": ""})
     assert bad.status_code == 422
     assert set(field_names(bad)) == {"name", "method"}
+    # Ids are bounded at the edge (StrictId): zero, negative or past 2^63-1 answer 422 naming the item.
+    for wrong in (0, -1, 2**63):
+        bad = police.post("/api/v1/police/series", {**body, "incidents": [a.pk, wrong]})
+        assert bad.status_code == 422, (wrong, bad.content)
+        assert field_names(bad) == ["incidents[1]"]
     hidden = police.post("/api/v1/police/series", {**body, "incidents": [a.pk, oxford.pk]})
     assert hidden.status_code == 422
     assert field_names(hidden) == ["incidents"]
@@ -155,6 +160,8 @@ def test_series_created_shown_changed_through_the_api(world: World, api: Callabl
 
     add = f"/api/v1/police/series/{sid}/incidents"
     assert police.post(add, {"incidents": [c.pk]}).status_code == 422  # the reason is required
+    huge = police.post(add, {"incidents": [2**63], "reason": "r"})
+    assert (huge.status_code, field_names(huge)) == (422, ["incidents[0]"])
     assert api("police_tv").post(add, {"incidents": [oxford.pk], "reason": "r"}).status_code == 404
     refused = police.post(add, {"incidents": [oxford.pk], "reason": "r"})
     assert refused.status_code == 422
