@@ -1,7 +1,8 @@
 """A navigator's day, at desktop size, by clicking from the first page (the caseload): open a new referral
 and record the person's consent; record a session and refer them on to a housing service, then record that
 service's outcome; close a case whose person has stopped offending and look at the retention of closed
-cases."""
+cases; record a person met through outreach. A police officer refers a person to the programme from the
+person's page, picking the programme and the incident that prompted it from lists."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 from shopwatch.core.models import Distribution
 from shopwatch.navigator import services
 from shopwatch.navigator.models import CaseStatus, NavigatorCase, OnwardReferral
+from shopwatch.reporting.services import OffenderInput, incident_send_to_police
 from shopwatch.subjects.models import Person
 from tests.browser.journeys import ConsoleErrors, Opener, check_page, sign_in_as
 from tests.world import World
@@ -110,3 +112,61 @@ def test_navigator_takes_a_referral_works_the_case_and_closes_another(
     page.get_by_role("button", name="Save retention").click()
     expect(page.get_by_text("Retention saved.")).to_be_visible()
     check_page(page, console_errors)
+
+
+def test_navigator_records_a_person_met_through_outreach(
+    live_server: Any, world: World, open_browser: Opener, console_errors: ConsoleErrors
+) -> None:
+    page = open_browser("desktop")
+    sign_in_as(page, live_server.url, "navigator", world)
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    page.get_by_role("link", name="New referral (outreach)").click()
+    expect(page.get_by_role("heading", name="New referral (outreach)")).to_be_visible()
+    check_page(page, console_errors)
+    # Without a given name the page says so beside the field.
+    page.get_by_label("Family name").fill("Byrne")
+    page.get_by_label("Reason for the referral").fill("Met at the night shelter; shoplifts food")
+    page.get_by_role("button", name="Record the referral").click()
+    expect(page.locator(".error-message").first).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_label("Given name").fill("Rory")
+    page.get_by_label("Police force area").select_option(label="Sussex Police")
+    page.get_by_role("button", name="Record the referral").click()
+    expect(page.get_by_text("Referral recorded.")).to_be_visible()
+    expect(page.get_by_text("Nothing beyond the referral")).to_be_visible()
+    check_page(page, console_errors)
+    case = NavigatorCase.objects.get(person__family_name="Byrne")
+    assert case.source == "outreach"
+    assert case.person.owner_org_id == world.orgs["navigators"].pk
+
+
+def test_police_refer_a_person_from_their_page(
+    live_server: Any, world: World, open_browser: Opener, console_errors: ConsoleErrors
+) -> None:
+    person = Person.objects.create(
+        owner_org=world.orgs["brighton-bcrp"],
+        partnership=world.orgs["brighton-bcrp"],
+        distribution=Distribution.POLICE,
+        given_name="Kieran",
+        family_name="Doyle",
+    )
+    incident = world.report("reporter", "nw-brighton", offenders=[OffenderInput(person_id=person.pk)])
+    incident = incident_send_to_police(viewer=world.viewer("reporter"), incident=incident)
+    page = open_browser("desktop")
+    sign_in_as(page, live_server.url, "police_sussex", world)
+    page.get_by_role("link", name="People").first.click()
+    page.get_by_role("link", name="Kieran Doyle").first.click()
+    expect(page.get_by_role("heading", name="Kieran Doyle")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_role("link", name="Refer to a diversion programme").click()
+    expect(page.get_by_role("heading", name="Refer to a diversion programme")).to_be_visible()
+    check_page(page, console_errors)
+    page.get_by_label("Diversion programme").select_option(label=world.orgs["navigators"].name)
+    page.get_by_label("Reason for the referral").fill("Steals to fund drug use; asked for help in custody")
+    page.get_by_label(incident.reference).check()
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.get_by_text("Kieran Doyle was referred.")).to_be_visible()
+    check_page(page, console_errors)
+    case = NavigatorCase.objects.get(person=person)
+    assert case.source == "police"
+    assert list(case.prompting_incidents.all()) == [incident]
