@@ -774,3 +774,28 @@ def test_only_the_platforms_own_jobs_act_without_a_user(world_caps: Capabilities
         assert not _past_the_check(
             functools.partial(reporting_services.incident_delete, viewer=nobody, incident=incident, reason="")
         )
+
+
+MENU = {
+    Action.TRIAGE: 'href="/police/queue/">Queue</a>',
+    Action.USE_LINKING: 'href="/links/">Links</a>',
+    Action.SEARCH_FACES: 'href="/faces/">Faces</a>',
+    Action.GRANT_STORE_ROLE: 'href="/account/store-roles/">Store roles to confirm</a>',
+}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_the_menu_offers_an_action_exactly_to_those_the_table_lets_take_it(
+    world_caps: Capabilities, db: None, viewer: str
+) -> None:
+    """The menu's entries for actions ask the table (``can.<action>``), so each shows exactly to those who
+    hold the action somewhere; self-assessments show to who may take one (and a PCC office, which reads
+    the uptake)."""
+    page = world_caps.web[viewer].get("/incidents/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    who = world_caps.world.viewer(viewer)
+    shown = {action for action, link in MENU.items() if link in html}
+    assert shown == {action for action in MENU if can(who, action)}
+    prevention = 'href="/assessments/">Prevention</a>' in html
+    assert prevention == (can(who, Action.TAKE_UP_PREVENTION) or viewer == "pcc")

@@ -17,7 +17,7 @@ The rules are in ``docs/decisions/0007-capability-table.md``, proven by ``tests/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -549,3 +549,28 @@ def require(
         return
     default_field, default_message = REFUSALS[Action(action)]
     raise NotEntitled([FieldError(field or default_field, message or default_message)])
+
+
+class Abilities(Mapping[str, bool]):
+    """What a viewer may do somewhere, by action name, asked of the table only when a page reads it: the
+    templates' ``can.<action>`` (``core.context_processors.viewer``), for menus and buttons shown before a
+    record is chosen. An unknown name is missing (a template reads it as false)."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self._viewer = viewer
+        self._known: dict[Action, bool] = {}
+
+    def __getitem__(self, name: str) -> bool:
+        try:
+            action = Action(name)
+        except ValueError:
+            raise KeyError(name) from None
+        if action not in self._known:
+            self._known[action] = can(self._viewer, action)
+        return self._known[action]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(action.value for action in Action)
+
+    def __len__(self) -> int:
+        return len(Action)
