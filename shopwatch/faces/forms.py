@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 
 from shopwatch.core.ids import MAX_ID, parse_id
+from shopwatch.core.pickers import PickerField
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -55,3 +57,16 @@ class SettingsForm(forms.Form):
 
 class VulnerableForm(forms.Form):
     note = forms.CharField(label="Why (kept with the flag)", max_length=500)
+
+
+class VulnerablePersonForm(VulnerableForm):
+    """Flagging from the processing record: the person is picked by name (with their photo and last-seen
+    store), never asked for by number."""
+
+    field_order = ("person", "note")
+
+    person = PickerField(
+        label="Person",
+        url=reverse_lazy("reporting:pick-people"),
+        help_text="Type part of their name and choose them.",
+    )

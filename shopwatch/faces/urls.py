@@ -12,5 +12,4 @@ urlpatterns = [
     path("searches/<int:pk>/candidates/<int:candidate>.jpg", views.candidate_face, name="candidate-face"),
     path("processing/<slug:slug>/", views.processing, name="processing"),
     path("people/<int:person_id>/vulnerable/", views.flag_vulnerable, name="flag-vulnerable"),
-    path("people/vulnerable/", views.flag_vulnerable_by_number, name="flag-vulnerable-by-number"),
 ]

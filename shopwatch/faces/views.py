@@ -20,13 +20,14 @@ from shopwatch.core.audit import audit_record
 from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import FieldError, ServiceError, ValidationFailed
-from shopwatch.core.ids import parse_id
 from shopwatch.core.models import AuditAction, Organisation
+from shopwatch.core.pickers import PickError, pick_error_to_form
 from shopwatch.evidence.models import EvidencePerson
 from shopwatch.evidence.selectors import evidence_queryset
+from shopwatch.reporting.pickers import person_resolve
 
 from . import engine, selectors, services, video
-from .forms import DecisionForm, SearchForm, SettingsForm, VulnerableForm
+from .forms import DecisionForm, SearchForm, SettingsForm, VulnerableForm, VulnerablePersonForm
 from .models import FaceCandidate, FaceSettings, SearchStatus
 from .rules import may_search, repeat_incidents
 
@@ -240,16 +241,17 @@ def processing(request: HttpRequest, slug: str) -> HttpResponse:
     with transaction.atomic():
         record = selectors.processing_record(viewer=viewer, slug=slug)
     manages = can(viewer, Action.MANAGE_PARTNERSHIP, record.partnership)
-    settings_row = record.settings or FaceSettings(partnership=record.partnership)
-    form = SettingsForm(
-        request.POST or None,
-        initial={
-            "dpia_reference": settings_row.dpia_reference,
-            "dpia_approved_on": settings_row.dpia_approved_on,
-            "enabled": settings_row.enabled,
-            "second_reviewer_required": settings_row.second_reviewer_required,
-        },
-    )
+    may_flag = can(viewer, Action.FLAG_VULNERABLE)
+    flagging = request.method == "POST" and request.POST.get("form") == "flag"
+    flag_form = VulnerablePersonForm(request.POST if flagging else None, auto_id="flag_%s")
+    if flagging:
+        if not may_flag:
+            raise Http404(NOT_FOUND_MESSAGE)
+        if _flag_picked(request, flag_form):
+            return redirect("faces:processing", slug=slug)
+        settings_form = SettingsForm(initial=_settings_initial(record))
+        return _processing_page(request, record, settings_form, flag_form, 422)
+    form = SettingsForm(request.POST or None, initial=_settings_initial(record))
     status = 200
     if request.method == "POST":
         if not manages:
@@ -263,18 +265,59 @@ def processing(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, "Face search settings saved.")
                 return redirect("faces:processing", slug=slug)
         status = 422
+    return _processing_page(request, record, form, flag_form, status)
+
+
+def _settings_initial(record: Any) -> dict[str, Any]:
+    settings_row = record.settings or FaceSettings(partnership=record.partnership)
+    return {
+        "dpia_reference": settings_row.dpia_reference,
+        "dpia_approved_on": settings_row.dpia_approved_on,
+        "enabled": settings_row.enabled,
+        "second_reviewer_required": settings_row.second_reviewer_required,
+    }
+
+
+def _processing_page(
+    request: HttpRequest, record: Any, form: SettingsForm, flag_form: VulnerablePersonForm, status: int
+) -> HttpResponse:
+    viewer = viewer_for(request.user)
     return render(
         request,
         "faces/processing.html",
         {
             "record": record,
             "form": form,
-            "manages": manages,
+            "flag_form": flag_form,
+            "manages": can(viewer, Action.MANAGE_PARTNERSHIP, record.partnership),
             "repeat": repeat_incidents(),
             "may_flag": can(viewer, Action.FLAG_VULNERABLE),
         },
         status=status,
     )
+
+
+def _flag_picked(request: HttpRequest, form: VulnerablePersonForm) -> bool:
+    """Flag the person the processing record's form picked (chosen, or typed and resolved through the
+    viewer's scope); False, with the form saying why (and offering the people who fit), when it cannot."""
+    if not form.is_valid():
+        return False
+    viewer = viewer_for(request.user)
+    try:
+        person = person_resolve(viewer=viewer, pick=form.cleaned_data["person"])
+    except PickError as exc:
+        pick_error_to_form(form, "person", exc)
+        return False
+    try:
+        services.face_exclusion_set(viewer=viewer, person_id=person.pk, note=form.cleaned_data["note"])
+    except ServiceError as exc:
+        for e in exc.errors:
+            form.add_error("person" if e.field in ("person", "person_id") else "note", e.message)
+        return False
+    messages.success(
+        request, f"{person.display_name} flagged vulnerable: never searchable by face; stored faces deleted."
+    )
+    return True
 
 
 @login_required
@@ -298,15 +341,3 @@ def flag_vulnerable(request: HttpRequest, person_id: int) -> HttpResponse:
     ):
         return redirect(back)
     return redirect("subjects:person-detail", pk=person_id)
-
-
-@login_required
-@require_POST
-def flag_vulnerable_by_number(request: HttpRequest) -> HttpResponse:
-    """The processing record's form names the person by their record number."""
-    number = parse_id(request.POST.get("person", ""))
-    if number is None:
-        messages.error(request, "Give the person's record number.")
-        back = request.POST.get("next", "")
-        return redirect(back if back.startswith("/faces/") else "faces:index")
-    return flag_vulnerable(request, number)

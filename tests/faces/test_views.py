@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.faces.models import FaceDecision, FaceEncoding, FaceExclusion, FaceSearch, FaceSettings
@@ -82,11 +83,30 @@ def test_police_flag_a_person_vulnerable_from_the_processing_record(world: World
     person = faces.person(2)
     face_encodings_refresh()
     client = signed_in(world, "police_sussex")
-    page = client.get("/faces/processing/brighton-bcrp/")
-    assert "Flag a person vulnerable" in page.content.decode()
+    page = client.get("/faces/processing/brighton-bcrp/").content.decode()
+    assert "Flag a person vulnerable" in page
+    # The person is picked by name, never asked for by an internal number.
+    assert "record number" not in page
+    assert f'data-url="{reverse("reporting:pick-people")}"' in page
+    unknown = client.post(
+        "/faces/processing/brighton-bcrp/",
+        {"form": "flag", "person": "Nobody Atall", "note": "Care leaver"},
+    )
+    assert unknown.status_code == 422
+    assert "No person called ‘Nobody Atall’" in unknown.content.decode()
+    twins = faces.person(3, name="Sam")
+    ambiguous = client.post(
+        "/faces/processing/brighton-bcrp/", {"form": "flag", "person": "Sam", "note": "Care leaver"}
+    )
+    assert ambiguous.status_code == 422
+    offered = ambiguous.content.decode()
+    assert "More than one person fits ‘Sam’" in offered
+    assert person.display_name in offered
+    assert twins.display_name in offered
+    assert not FaceExclusion.objects.exists()
     answer = client.post(
-        "/faces/people/vulnerable/",
-        {"person": person.pk, "note": "Care leaver", "next": "/faces/processing/brighton-bcrp/"},
+        "/faces/processing/brighton-bcrp/",
+        {"form": "flag", "person": person.display_name.lower(), "note": "Care leaver"},
     )
     assert answer.status_code == 302
     assert answer["Location"] == "/faces/processing/brighton-bcrp/"
