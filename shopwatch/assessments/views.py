@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from shopwatch.core.audit import audit_record
+from shopwatch.core.capabilities import Action, can
 from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.forms import add_service_errors
@@ -30,7 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "templates": selectors.template_list(viewer=viewer),
             "done": selectors.assessment_list(viewer=viewer, limit=50),
-            "can_take": bool(viewer.reportable_store_ids),
+            "can_take": can(viewer, Action.TAKE_UP_PREVENTION),
         },
     )
 
