@@ -28,9 +28,9 @@ from shopwatch.core.errors import FieldError, ServiceError
 from .models import OutcomeType, PoliceStatus, TriageState
 from .selectors import feedback, outcomes
 from .selectors.queue import queue_page
-from .targets import target_words
 from .services import records, triage
 from .services.common import force_incident, require_investigator
+from .targets import target_words
 
 router = Router(tags=["police"])
 
