@@ -141,7 +141,7 @@ def test_gallery_help_identify_grading_exclusion_and_data_protection_on_a_phone(
         "My brother-in-law Gareth Pryce worked with him"
     )
     colleague.get_by_role("button", name="Send suggestion").click()
-    expect(colleague.get_by_role("status")).to_contain_text("A partnership manager or the police will review")
+    expect(colleague.locator(".messages")).to_contain_text("A partnership manager or the police will review")
     check(colleague)
     suggestion = IntelligenceReport.objects.get()
     assert suggestion.kind == "identification"
@@ -173,7 +173,7 @@ def test_gallery_help_identify_grading_exclusion_and_data_protection_on_a_phone(
         "The subject's real surname may be Marshall; he may have worked at a local market."
     )
     manager.get_by_role("button", name="Grade and share").click()
-    expect(manager.get_by_role("status")).to_contain_text("Graded 2BP")
+    expect(manager.locator(".messages")).to_contain_text("Graded 2BP")
     check(manager)
     suggestion.refresh_from_db()
     assert suggestion.status == IntelStatus.GRADED
@@ -191,7 +191,12 @@ def test_gallery_help_identify_grading_exclusion_and_data_protection_on_a_phone(
     panel = manager.locator("details", has_text="Issue an exclusion notice")
     check(manager)
     today = timezone.localdate()
-    panel.get_by_label("Person's record number").fill(str(kyle.person.pk))
+    person = panel.get_by_role("combobox", name="Person")
+    person.press_sequentially("kyle m", delay=40)
+    expect(manager.get_by_role("option").filter(has_text=kyle.person.display_name)).to_have_count(1)
+    person.press("ArrowDown")
+    person.press("Enter")
+    expect(person).to_have_value(kyle.person.display_name)
     panel.get_by_label("Starts on").fill(today.isoformat())
     panel.get_by_label("Ends on (12 months if left empty) (optional)").fill(
         (today - dt.timedelta(days=1)).isoformat()
@@ -210,7 +215,7 @@ def test_gallery_help_identify_grading_exclusion_and_data_protection_on_a_phone(
     panel.get_by_label("Ends on (12 months if left empty) (optional)").fill("")
     panel.get_by_label("Conditions (optional)").fill("Not to enter any member store of Brighton BCRP")
     panel.get_by_role("button", name="Issue exclusion notice").click()
-    expect(manager.get_by_role("status")).to_contain_text("Exclusion notice issued.")
+    expect(manager.locator(".messages")).to_contain_text("Exclusion notice issued.")
     check(manager)
     notice = ExclusionNotice.objects.get()
     assert notice.person_id == kyle.person.pk
