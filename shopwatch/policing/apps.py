@@ -8,6 +8,8 @@ ANSWER_SECTION_ORDER = 25
 # after the health page's own checks.
 ESTATE_SECTION_ORDER = 30
 HEALTH_SECTION_ORDER = 10
+# Where policing runs among the upload-link handlers (shopwatch.uploads.completed): the only one so far.
+LINK_UPLOAD_ORDER = 10
 
 
 class PolicingConfig(AppConfig):
@@ -18,10 +20,17 @@ class PolicingConfig(AppConfig):
     def ready(self) -> None:
         from shopwatch.core.firstpages import estate_sections, health_sections
         from shopwatch.reporting.pages import incident_detail_sections
+        from shopwatch.uploads.completed import LinkUploadCompleted, link_upload_completed
 
         from .selectors.firstpages import estate_requests, handoff_failures
+        from .services.store_side import request_answer_by_upload_link
         from .views_store import answer_section_context, police_section_context
 
+        # A file sent through an investigator's upload link answers the police's open CCTV request.
+        def link_upload(event: LinkUploadCompleted) -> object:
+            return request_answer_by_upload_link(link=event.link, evidence=event.evidence)
+
+        link_upload_completed.register("policing", link_upload, order=LINK_UPLOAD_ORDER)
         incident_detail_sections.register(
             "police",
             order=POLICE_SECTION_ORDER,

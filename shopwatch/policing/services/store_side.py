@@ -15,6 +15,8 @@ from shopwatch.core.models import AuditAction, Store
 from shopwatch.evidence.models import EvidenceFile
 from shopwatch.reporting.models import Incident
 from shopwatch.reporting.selectors import incident_queryset
+from shopwatch.uploads.models import UploadLink
+from shopwatch.uploads.services.uploaders import link_viewer
 
 from ..models import StoreContact, Triage, TriageAction, TriageEvent, TriageState
 from .notifications import notification_create_for_officer
@@ -132,8 +134,25 @@ def request_answer(*, viewer: Viewer, incident_id: int, note: str = "") -> Triag
         errors.append(FieldError("note", "Send files or write what the police asked for."))
     if errors:
         raise ValidationFailed(errors)
+    return _record_answer(viewer=viewer, incident=incident, request=request, files=files, note=note)
+
+
+def _record_answer(
+    *,
+    viewer: Viewer,
+    incident: Incident,
+    request: TriageEvent,
+    files: list[EvidenceFile],
+    note: str,
+    via: str = "",
+    upload_link: int | None = None,
+) -> TriageEvent:
+    """The store's answer to ``request``: the trail's event, the incident back with the police, the audit row,
+    and the officer who asked told. Runs in the caller's transaction."""
     now = timezone.now()
     sent = f"{len(files)} file{'s' if len(files) != 1 else ''} sent" if files else "No files"
+    if via:
+        sent = f"{sent} {via}"
     event = TriageEvent.objects.create(
         incident=incident,
         action=TriageAction.STORE_ANSWERED,
@@ -157,6 +176,7 @@ def request_answer(*, viewer: Viewer, incident_id: int, note: str = "") -> Triag
             "triage": TriageAction.STORE_ANSWERED,
             "request": request.pk,
             "evidence": [f.pk for f in files],
+            **({"upload_link": upload_link, "requested_by": request.actor_id} if upload_link else {}),
         },
     )
     if request.actor is not None:
@@ -170,3 +190,34 @@ def request_answer(*, viewer: Viewer, incident_id: int, note: str = "") -> Triag
             + (f"\nTheir note: {note}" if note else ""),
         )
     return event
+
+
+@transaction.atomic
+def request_answer_by_upload_link(*, link: UploadLink, evidence: EvidenceFile) -> TriageEvent | None:
+    """A file sent through an investigator's upload link (store staff without an account) has arrived on
+    the link's incident: if the police's open request to the store is for CCTV, the footage answers it, as
+    "Tell the police it is sent" does on the store's page. The actor is the link's holder (nobody signed
+    in; the audit row names the link). Returns None, changing nothing, when no CCTV request is open."""
+    viewer = link_viewer(link)
+    incident = Incident.objects.select_related("store").get(pk=link.incident_id)
+    Triage.objects.select_for_update().filter(incident=incident).first()
+    request = open_request(incident)
+    if request is None or request.action != TriageAction.REQUEST_CCTV:
+        return None
+    files = list(
+        EvidenceFile.objects.filter(
+            incident=incident, created_at__gte=request.at, deleted_at__isnull=True
+        ).order_by("created_at", "id")
+    )
+    if evidence not in files:  # the same file was already held (here before the request, or linked from
+        # another incident, stored once): it is what the store sent, so it is listed
+        files.append(evidence)
+    return _record_answer(
+        viewer=viewer,
+        incident=incident,
+        request=request,
+        files=files,
+        note="",
+        via="through the upload link",
+        upload_link=link.pk,
+    )

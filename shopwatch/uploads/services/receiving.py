@@ -24,6 +24,7 @@ from shopwatch.evidence.services import evidence_add_received, evidence_add_stor
 from shopwatch.reporting.models import Incident
 
 from .. import content
+from ..completed import LinkUploadCompleted, link_upload_completed
 from ..models import Upload, UploadLink, UploadState
 from .common import BODY_PIECE, Gone, OffsetMismatch, Refused, StoreUnavailable, TooLarge, log
 from .creation import partial_path
@@ -369,6 +370,9 @@ def _finish_in_transaction(
         if first_use:
             link.used_at = now
         _tell_investigator(link=link, upload=upload, evidence=evidence, created=created)
+        link_upload_completed.run(
+            LinkUploadCompleted(link=link, upload=upload, evidence=evidence, created=created)
+        )
     return evidence
 
 
