@@ -438,7 +438,7 @@ class CaseFile(models.Model):
 
     @property
     def reference(self) -> str:
-        """The reference printed on the case file and shown on its page: the year it was opened and its number."""
+        """The reference printed on the case file and shown on its page: the year opened and its number."""
         return f"CF-{timezone.localtime(self.created_at):%Y}-{self.pk:05d}"
 
 
