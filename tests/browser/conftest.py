@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 from tests.browser.axe import serve_axe
-from tests.browser.journeys import PHONE, console_errors, open_browser  # noqa: F401 (fixtures for the journeys)
+from tests.browser.journeys import PHONE as PHONE
+from tests.browser.journeys import console_errors, open_browser  # noqa: F401 (fixtures for the journeys)
 
 
 class CspWatch:

@@ -140,11 +140,11 @@ def test_a_store_logs_a_kits_use_against_one_of_its_recent_incidents(world: Worl
     assert answer.status_code == 302
     d = Deployment.objects.get(kit=kit)
     assert (d.incident_id, d.where) == (mine.pk, "Front door")
-    page = c.post(
+    refused = c.post(
         f"/marking/kits/{kit.pk}/deployments/new/",
         {"incident": elsewhere.pk, "deployed_by": "X", "deployed_at": "2026-01-01T10:00", "target": "person"},
     )
-    assert 'id="id_incident_error"' in page.content.decode()
+    assert 'id="id_incident_error"' in refused.content.decode()
     # Police see the kit but do not log its use; another store's staff do not see it at all.
     assert _client(world, "police_sussex").get(f"/marking/kits/{kit.pk}/deployments/new/").status_code == 404
     assert (
