@@ -175,8 +175,11 @@ MARKING = BUSINESS_HELD | {
 
 def _held_records(world: World) -> dict[type[Model], dict[str, Model]]:
     from shopwatch.assessments.models import Assessment, QuestionSet
+    from shopwatch.assessments.services import question_sets_install
     from shopwatch.marking.models import Deployment, KitKind, MarkedProperty, MarkingKit, Product
 
+    # A data migration installs the question sets; a transactional test elsewhere may have flushed them.
+    question_sets_install()
     question_set = QuestionSet.objects.get(slug="premises", current=True)
     records: dict[type[Model], dict[str, Model]] = {
         MarkingKit: {},

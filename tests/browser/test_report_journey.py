@@ -93,7 +93,7 @@ def test_report_with_photo_is_seen_by_the_manager_and_not_by_a_stranger(
     manager.goto(f"{base}/incidents/")
     assert_accessible(manager)
     assert_fits_phone(manager)
-    manager.get_by_role("link", name=reference).click()
+    manager.get_by_role("link", name=reference, exact=True).click()
     expect(manager.get_by_role("heading", name=reference)).to_be_visible()
     expect(manager.get_by_text("Offender still nearby", exact=True)).to_be_visible()
     expect(manager.get_by_text("Coffee, 12 jars")).to_be_visible()
@@ -118,7 +118,7 @@ def test_report_with_photo_is_seen_by_the_manager_and_not_by_a_stranger(
     stranger.get_by_label("Reference or words (optional)").fill(reference)
     stranger.get_by_role("button", name="Show incidents").click()
     expect(stranger.get_by_text("No incidents match these filters.")).to_be_visible()
-    expect(stranger.get_by_role("link", name=reference)).to_have_count(0)
+    expect(stranger.get_by_role("link", name=reference, exact=True)).to_have_count(0)
     assert_accessible(stranger)
     response = stranger.goto(f"{base}/incidents/{incident.pk}/")
     assert response is not None
