@@ -56,6 +56,7 @@ from shopwatch.reporting.rules import PROLIFIC_INCIDENTS, IncidentFacts, classif
 from shopwatch.subjects.models import Person, PersonAlias, PersonStatus, Vehicle
 
 from . import alerts, bulk, linking, places, police, prevention, text
+from .clock import seeded_clock
 from .places import FORCE_CODES, RETAILERS, STORES
 from .world import DemoWorld, build_world
 
@@ -915,8 +916,11 @@ def seed_demo(options: SeedOptions, progress: Callable[[str], None] | None = Non
                 Person.objects.bulk_update(rows, ["last_incident_at"])
             result.persons += linking.seed_links(w, seed=options.seed, start=start)
             prevention.seed_prevention(w, seed=options.seed, start=start, end=end)
-            police.seed_police_work(w)
-            alerts.seed_alerts(w)
+            # The police work and the alerts go through the services, which read the clock: they happen at
+            # the end of the seeded period on the demo's own clock, never at the moment the seed ran.
+            with seeded_clock(end):
+                police.seed_police_work(w)
+                alerts.seed_alerts(w)
     say(f"Created {result.incidents:,} incidents ({result.group_incidents} by the travelling group).")
     return result
 
