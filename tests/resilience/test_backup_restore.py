@@ -5,6 +5,7 @@ PostgreSQL (when the suite runs there) through pg_dump and pg_restore."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import threading
@@ -31,6 +32,8 @@ from tests.resilience.support import (
 )
 from tests.world import World
 
+WRITER_EPOCH = dt.datetime(2026, 1, 5, 9, 0, 0)
+
 
 class Writer(threading.Thread):
     """Files reports (every third with a photo) until told to stop, remembering when each was acknowledged."""
@@ -48,10 +51,14 @@ class Writer(threading.Thread):
             while not self.stop.is_set():
                 incident = self.world.report("reporter", "nw-brighton", description=f"Took razors ({n})")
                 if n % 3 == 0:
+                    # Each photo distinct bytes (its own capture time): nearby flat colours encode to the same
+                    # JPEG, and bytes the organisation already holds are linked to the new incident instead
+                    # (a custody entry on the existing file), which would no longer be "only adding records".
+                    taken = (WRITER_EPOCH + dt.timedelta(seconds=n)).strftime("%Y:%m:%d %H:%M:%S")
                     evidence_add(
                         viewer=self.world.viewer("reporter"),
                         incident=incident,
-                        fileobj=io.BytesIO(jpeg_bytes(color=(n % 256, 40, 90))),
+                        fileobj=io.BytesIO(jpeg_bytes(color=(n % 256, 40, 90), taken=taken)),
                         filename=f"till-{n}.jpg",
                     )
                 self.acknowledged.append((time.monotonic(), incident.pk))
