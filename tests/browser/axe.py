@@ -31,6 +31,8 @@ def serve_axe(context: BrowserContext) -> None:
 
 def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict[str, Any]]:
     """axe-core's violations of the given impacts on the page as it is now."""
+    # A click may have started a navigation: check the page that arrives, not one half torn down.
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=AXE_URL_PATH)
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
