@@ -249,3 +249,15 @@ def use_by_month(
         detail={"partnership": partnership_id},
     )
     return out
+
+
+RECENT_INCIDENT_DAYS = 90
+
+
+def recent_incidents_of_kit_store(*, viewer: Viewer, kit: MarkingKit) -> QuerySet[Incident]:
+    """The kit's store's incidents of the last 90 days that the viewer may see, newest first: those a use of
+    the kit can be logged against."""
+    since = timezone.now() - dt.timedelta(days=RECENT_INCIDENT_DAYS)
+    return scope(Incident.objects.filter(store_id=kit.store_id, occurred_at__gte=since), viewer).order_by(
+        "-occurred_at", "-id"
+    )

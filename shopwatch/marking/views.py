@@ -3,7 +3,6 @@ marked property, a store's signage, and the code look-up."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, scope, viewer_for
+from shopwatch.core.entitlements import NOT_FOUND_MESSAGE, Viewer, viewer_for
 from shopwatch.core.errors import ServiceError
 from shopwatch.core.forms import add_service_errors
 from shopwatch.core.models import Store
@@ -23,8 +22,6 @@ from shopwatch.reporting.models import Incident
 from . import selectors, services
 from .forms import DeploymentForm, KitIssueForm, LookupForm, PropertyForm
 from .models import Product, SignageDisplay
-
-RECENT_INCIDENT_DAYS = 90
 
 
 def _markable_stores(viewer: Viewer) -> QuerySet[Store]:
@@ -126,10 +123,7 @@ def deployment_new(request: HttpRequest, pk: int) -> HttpResponse:
     kit = selectors.kit_get(viewer=viewer, kit_id=pk)
     if kit.store_id not in viewer.reportable_store_ids:
         raise Http404(NOT_FOUND_MESSAGE)
-    since = timezone.now() - dt.timedelta(days=RECENT_INCIDENT_DAYS)
-    incidents = scope(
-        Incident.objects.filter(store_id=kit.store_id, occurred_at__gte=since), viewer
-    ).order_by("-occurred_at", "-id")
+    incidents = selectors.recent_incidents_of_kit_store(viewer=viewer, kit=kit)
     initial: dict[str, object] = {"deployed_at": timezone.localtime().replace(second=0, microsecond=0)}
     wanted = request.GET.get("incident", "")
     if wanted.isdigit():
