@@ -55,3 +55,19 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
             "--disable-sync",
         ],
     }
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The throwaway data directory tests/settings.py made for this process goes when the run ends."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    data_dir = Path(settings.DATA_DIR)
+    made_here = data_dir.parent == Path(tempfile.gettempdir()).resolve()
+    if made_here and data_dir.name.startswith("shopwatch-test-"):
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -4,10 +4,19 @@ import os
 import tempfile
 
 os.environ["SHOPWATCH_ENV"] = "test"
-os.environ.setdefault("SHOPWATCH_DATA_DIR", tempfile.mkdtemp(prefix="shopwatch-test-"))
+if "SHOPWATCH_DATA_DIR" not in os.environ:
+    os.environ["SHOPWATCH_DATA_DIR"] = os.environ["SHOPWATCH_TEST_DATA_DIR"] = tempfile.mkdtemp(
+        prefix="shopwatch-test-"
+    )
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and os.environ["SHOPWATCH_DATA_DIR"] == os.environ.get("SHOPWATCH_TEST_DATA_DIR"):
+    # Each pytest-xdist worker has a data directory of its own (the workers inherit the one the main process
+    # made): its stored files, uploads and the files a backup copies are its own tests' only. A `shopwatch`
+    # process started by a test is given its data directory explicitly and keeps it.
+    os.environ["SHOPWATCH_DATA_DIR"] = tempfile.mkdtemp(prefix=f"shopwatch-test-{_worker}-")
 
-from shopwatch.settings import *  # noqa: F403
-from shopwatch.settings import PASSWORD_HASHERS
+from shopwatch.settings import *  # noqa: E402, F403
+from shopwatch.settings import PASSWORD_HASHERS  # noqa: E402
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Argon2 stays first for stored passwords; tests that create many users hash with it too, which is slow

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .health import record_backup
+from .health import LAST_BACKUP_FILE, record_backup
 
 FORMAT = "shopwatch-backup"
 VERSION = 1
@@ -47,8 +47,13 @@ SQLITE_NAME = "database.sqlite3"
 PG_NAME = "database.pgdump"
 DATA = "data"
 CHUNK = 1024 * 1024
-# What the data directory holds that a backup leaves out: collected static files (made again on start).
+# What the data directory holds that a backup leaves out: collected static files (made again on start), and
+# the note of the last backup made from it (it describes this data directory, not the restored one).
 SKIPPED_DIRS = frozenset({"static"})
+SKIPPED_FILES = frozenset({LAST_BACKUP_FILE, Path(LAST_BACKUP_FILE).with_suffix(".tmp").name})
+# SQLite's working files beside a database: never copied as they are (the database comes from its online
+# backup).
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 class BackupError(Exception):
@@ -118,7 +123,7 @@ def _database_files() -> set[Path]:
     if database_vendor() != "sqlite":
         return set()
     db = sqlite_path()
-    return {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+    return {db, *(db.with_name(db.name + suffix) for suffix in SQLITE_SIDECARS)}
 
 
 def _uses_local_storage() -> bool:
@@ -135,7 +140,9 @@ def _data_files(data_dir: Path, *, skip: set[Path]) -> Iterator[Path]:
         dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skip)
         for name in sorted(files):
             path = here / name
-            if path.resolve() in skip or name.endswith((".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal")):
+            if path.resolve() in skip or name.endswith(SQLITE_SIDECARS):
+                continue
+            if here == data_dir and name in SKIPPED_FILES:
                 continue
             if path.is_symlink() or not path.is_file():
                 continue
@@ -383,7 +390,7 @@ def restore_backup(
     source = directory / _safe_relative(db_item["path"])
     if vendor == "sqlite":
         db = sqlite_path()
-        for suffix in ("-wal", "-shm", "-journal"):
+        for suffix in SQLITE_SIDECARS:
             db.with_name(db.name + suffix).unlink(missing_ok=True)
         _place(source, db, db_item["sha256"])
         _fsync_dir(db.parent)

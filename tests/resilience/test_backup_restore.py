@@ -203,3 +203,20 @@ def test_backup_refuses_an_existing_directory_and_one_inside_the_data_directory(
     inside = shopwatch(env, "backup", str(Path(settings.DATA_DIR) / "backups" / "one"))
     assert inside.returncode != 0
     assert "outside the data directory" in inside.stderr
+
+
+def test_the_note_of_the_last_backup_stays_with_the_data_directory_it_describes(
+    world: World, tmp_path: Path
+) -> None:
+    """The health page's "last backup" note is the source's: a later backup does not carry it (it changes as
+    that backup finishes), so a restored data directory never claims a backup it did not make."""
+    env = shopwatch_env(Path(settings.DATA_DIR), database_url())
+    first = shopwatch(env, "backup", str(tmp_path / "first"))
+    assert first.returncode == 0, first.stderr
+    note = Path(settings.DATA_DIR) / "last-backup.json"
+    assert json.loads(note.read_text())["directory"] == str((tmp_path / "first").resolve())
+    second = shopwatch(env, "backup", str(tmp_path / "second"))
+    assert second.returncode == 0, second.stderr
+    manifest = json.loads((tmp_path / "second" / "manifest.json").read_text())
+    assert "last-backup.json" not in {item["path"] for item in manifest["files"]}
+    assert json.loads(note.read_text())["directory"] == str((tmp_path / "second").resolve())
