@@ -140,6 +140,13 @@ def test_collapsible_sections_show_that_they_open(
     assert closed["width"] not in ("auto", "0px"), closed
     summary.click()
     expect(page.locator("details").first).to_have_attribute("open", "")
+    # The marker turns with a short transition: wait for it to have turned (it never does if the rule is
+    # lost).
+    page.wait_for_function(
+        "([el, before]) => getComputedStyle(el, '::before').transform !== before",
+        arg=[summary.element_handle(), closed["transform"]],
+        timeout=5_000,
+    )
     opened = marker()
     assert opened["transform"] != closed["transform"], (closed, opened)
     check_page(page, console_errors)
