@@ -329,11 +329,15 @@ def serve(
         write("Stopping...")
         return 0
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stopping short
+        # A second SIGTERM or Ctrl-C (a terminal sends one to every process of the group, and `uv run` passes
+        # its own on) must not cut the stopping short with a traceback: the children stop within the grace.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             _stop(procs)
         finally:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def main(argv: list[str] | None = None) -> int:
