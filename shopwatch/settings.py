@@ -397,6 +397,27 @@ if os.environ.get("SHOPWATCH_CACHE_URL"):
         "LOCATION": os.environ["SHOPWATCH_CACHE_URL"],
     }
 
+# --- Email: an SMTP server through SHOPWATCH_SMTP_*; without one, each email is kept as a file -----------
+# In the data directory's outbox/ (the embedded default: the demo and a trial sends nothing out, and nothing
+# is lost). Failed sends are retried by a task (shopwatch/core/mail.py).
+DEFAULT_FROM_EMAIL = os.environ.get("SHOPWATCH_EMAIL_FROM", "ShopWatch <alerts@shopwatch.invalid>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if os.environ.get("SHOPWATCH_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["SHOPWATCH_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("SHOPWATCH_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("SHOPWATCH_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("SHOPWATCH_SMTP_PASSWORD", "")
+    _smtp_security = os.environ.get("SHOPWATCH_SMTP_SECURITY", "starttls").lower()
+    if _smtp_security not in ("starttls", "tls", "none"):
+        raise ImproperlyConfigured("SHOPWATCH_SMTP_SECURITY must be starttls (the default), tls or none.")
+    EMAIL_USE_TLS = _smtp_security == "starttls"
+    EMAIL_USE_SSL = _smtp_security == "tls"
+    EMAIL_TIMEOUT = int(os.environ.get("SHOPWATCH_SMTP_TIMEOUT", "20"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+
 # --- API ---------------------------------------------------------------------------------------
 # Requests per second allowed for one API key (a retailer's incident system sends bursts).
 SHOPWATCH_API_RATE_LIMIT = int(os.environ.get("SHOPWATCH_API_RATE_LIMIT", "300"))
