@@ -325,11 +325,12 @@ def _build() -> Capabilities:
 def world_caps(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
 ) -> Iterator[Capabilities]:
-    from django.conf import settings
+    from django.test import override_settings
 
-    media = settings.MEDIA_ROOT
-    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("capability-files"))
-    with django_db_blocker.unblock():
+    # override_settings (not an assignment to settings): it tells the file storage, which caches its location,
+    # and puts the location back afterwards, so later tests on this worker store files where they expect.
+    files = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("capability-files")))
+    with files, django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -337,7 +338,6 @@ def world_caps(
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-            settings.MEDIA_ROOT = media
 
 
 class _Undo(Exception):

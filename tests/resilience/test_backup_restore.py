@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, connections
 
 from shopwatch.evidence.models import EvidenceFile
@@ -93,6 +94,9 @@ def test_a_backup_taken_during_writes_restores_every_record_and_file(
 ) -> None:
     restored_dir, restored_url = restore_target
     source_env = shopwatch_env(Path(settings.DATA_DIR), database_url())
+    # Photos are stored in the data directory the backup copies (a test that moved the storage elsewhere and
+    # did not put it back would make this test look for them in the wrong place).
+    assert Path(default_storage.path("photo.jpg")).parent == Path(settings.DATA_DIR) / "files"
     for n in range(5):
         evidence_add(
             viewer=world.viewer("reporter"),
