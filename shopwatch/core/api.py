@@ -151,7 +151,13 @@ class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Viewer | None:
         key = apikey_authenticate(token)
         if key is None:
-            return None
+            # A key was presented and is not one: say so (401), rather than go on to the session check, whose
+            # CSRF refusal would hide what is wrong.
+            raise ProblemError(
+                401,
+                "API key not recognised",
+                [FieldError("Authorization", "The key is mistyped or revoked, or its account deactivated.")],
+            )
         allowed, _wait = allow(f"key:{key.pk}")
         if not allowed:
             raise ProblemError(
@@ -167,6 +173,12 @@ class SessionAuth(APIKeyCookie):
     """A signed-in browser session (CSRF-checked), so the web pages can use the same API."""
 
     param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie, no session to protect: answer "authentication required", not a CSRF refusal.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Viewer | None:
         user = getattr(request, "user", None)
@@ -199,6 +211,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ProblemError)
     def _problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
         headers = {"Retry-After": "1"} if exc.status == 429 else None
+        if exc.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
         return problem(exc.status, exc.title, [e.as_dict() for e in exc.errors], exc.detail, headers)
 
     @api.exception_handler(RequestDataTooBig)

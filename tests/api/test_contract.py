@@ -72,6 +72,27 @@ def test_a_tampered_key_is_refused(world: World, api: Api) -> None:
     assert response.status_code == 401
 
 
+def test_a_key_that_is_not_recognised_is_said_so_even_beside_a_session_cookie(world: World) -> None:
+    """A presented key that is not one is named as the problem (401), never hidden behind the session's CSRF
+    check; a POST with neither a key nor a session is "authentication required", not a CSRF refusal."""
+    client = Client()
+    client.cookies["sessionid"] = "not-a-session"
+    response = client.post(
+        "/api/v1/incidents",
+        smallest_body(world),
+        content_type="application/json",
+        headers={"Authorization": "Bearer sw_0123456789ab_nothing"},
+    )
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.json()["title"] == "API key not recognised"
+    assert response.json()["errors"][0]["field"] == "Authorization"
+    bare = Client().post("/api/v1/incidents", smallest_body(world), content_type="application/json")
+    assert bare.status_code == 401
+    assert bare.json()["title"] == "Authentication required"
+    assert Incident.objects.count() == 0
+
+
 def test_a_revoked_key_is_refused(world: World, api: Api) -> None:
     a = api("reporter")
     assert a.get("/api/v1/stores").status_code == 200

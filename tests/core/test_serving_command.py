@@ -92,7 +92,7 @@ def test_the_web_server_of_shopwatch_serve_runs_the_asgi_application_in_two_work
 
 
 def test_two_worker_processes_store_reports_sent_on_keep_alive_connections(
-    world: World, web_server: int
+    world: World, web_server: int, tmp_path: Path
 ) -> None:
     user = User.objects.get(pk=world.users["reporter"].pk)
     key = apikey_create(viewer=world.viewer("reporter"), user=user, name="serve test").secret
@@ -116,7 +116,8 @@ def test_two_worker_processes_store_reports_sent_on_keep_alive_connections(
             )
             response = conn.getresponse()
             answer = json.loads(response.read())
-            assert response.status == 201, answer
+            log = (tmp_path / "server.log").read_text(errors="replace")[-3000:]
+            assert response.status == 201, (len(ids), answer, log)
             ids.append(answer["id"])
         conn.close()
     assert Incident.objects.filter(pk__in=ids).count() == 6
