@@ -19,6 +19,7 @@ import pytest
 from django.db import transaction
 from django.http import Http404
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -49,6 +50,7 @@ from shopwatch.intelligence.services import galleries as galleries_services
 from shopwatch.intelligence.services import graded as intelligence_services
 from shopwatch.marking import services as marking_services
 from shopwatch.navigator import services as navigator_services
+from shopwatch.navigator.models import NavigatorCase
 from shopwatch.opendata.services import police_uk_import
 from shopwatch.policing.services import triage
 from shopwatch.reporting import services as reporting_services
@@ -138,6 +140,9 @@ MAY: dict[Action, frozenset[str]] = {
     # investigators and supervisors who see them (not analysts, not another force's), the keeping
     # partnership's managers; not retailers, navigators or the operator.
     Action.REFER_FOR_DIVERSION: frozenset({"police_sussex", "supervisor_sussex", "partnership_manager"}),
+    # Casework on the Navigator Trust's case (special category data): its navigators only; not the police who
+    # referred the person, not PCC scrutiny, not the operator.
+    Action.WORK_CASE: frozenset({"navigator"}),
     # Face search: police investigators and supervisors of any force; no partnership here has a DPIA.
     Action.SEARCH_FACES: frozenset({"police_sussex", "supervisor_sussex", "police_tv"}),
     # Flagging the police-distributed person kept by Brighton BCRP vulnerable: police who see them (its force
@@ -200,6 +205,7 @@ class Capabilities:
     proposal: Membership
     person: Person
     enrolment: Enrolment
+    case: NavigatorCase
     web: dict[str, Client]
     api: dict[str, ApiClient]
 
@@ -219,6 +225,7 @@ class Capabilities:
             Action.MARK_PROPERTY: self.world.stores["nw-brighton"],
             Action.REFER_TO_NAVIGATOR: self.world.orgs["navigators"],
             Action.REFER_FOR_DIVERSION: self.person,
+            Action.WORK_CASE: self.case,
             Action.TAKE_UP_PREVENTION: self.world.stores["nw-brighton"],
             Action.RUN_PROGRAMME: self.enrolment.programme,
             Action.SET_UP_PROGRAMME: self.partnership,
@@ -304,6 +311,15 @@ def _build() -> Capabilities:
         starts_on=datetime.date(2026, 1, 5),
     )
     enrolment = Enrolment.objects.create(programme=programme, organisation_id=store.retailer_id, store=store)
+    case = navigator_services.case_refer(
+        viewer=world.viewer("navigator"),
+        organisation_id=world.orgs["navigators"].pk,
+        person_id=person.pk,
+        force_id=world.orgs["sussex"].pk,
+        source="police",
+        referred_by="PC Example",
+        reason="Repeat thefts",
+    )
     users = {name: User.objects.get(pk=world.users[name].pk) for name in VIEWERS}
     return Capabilities(
         world=world,
@@ -316,6 +332,7 @@ def _build() -> Capabilities:
         proposal=proposal,
         person=person,
         enrolment=enrolment,
+        case=case,
         web={name: _web_client(users[name]) for name in VIEWERS},
         api={name: api_client_for(world, name) for name in VIEWERS},
     )
@@ -569,6 +586,14 @@ def _service(c: Capabilities, name: str, action: Action) -> bool | None:
                 viewer=viewer, person_id=c.person.pk, organisation_id=trust, reason=""
             )
         )
+    if action is Action.WORK_CASE:
+        # No consent given: missing (404) or refused (403) before, 422 on the consent once allowed.
+        case_id = c.case.pk
+        return _refused_as_not_entitled_or_missing(
+            lambda: navigator_services.case_consent_record(
+                viewer=viewer, case_id=case_id, consent="", on=timezone.localdate()
+            )
+        )
     if action is Action.SEARCH_FACES:
         # No purpose and no file: refused (403) before, a 422 about the fields once allowed.
         return _refused_as_not_entitled_or_missing(
@@ -781,6 +806,7 @@ MENU = {
     Action.USE_LINKING: 'href="/links/">Links</a>',
     Action.SEARCH_FACES: 'href="/faces/">Faces</a>',
     Action.GRANT_STORE_ROLE: 'href="/account/store-roles/">Store roles to confirm</a>',
+    Action.WORK_CASE: 'href="/navigator/">Caseload</a>',
 }
 
 

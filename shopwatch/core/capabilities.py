@@ -23,7 +23,7 @@ from typing import Any
 
 from .entitlements import Viewer
 from .errors import FieldError, NotEntitled
-from .models import Channel, Membership, OrganisationKind, Role, Store
+from .models import Channel, Membership, Organisation, OrganisationKind, Role, Store
 
 
 class Action(StrEnum):
@@ -83,6 +83,10 @@ class Action(StrEnum):
     """Record a person's referral to a navigator (diversion) organisation (record: the organisation)."""
     REFER_FOR_DIVERSION = "refer_for_diversion"
     """Refer a person one sees to a diversion programme, from their page (record: the person)."""
+    WORK_CASE = "work_case"
+    """Diversion casework on a navigator organisation's case: consent, needs, contacts, onward referrals,
+    goals, sharing with police, closure, and the organisation's retention setting (record: the case, or the
+    organisation)."""
     SEND_TO_POLICE = "send_to_police"
     """Send an incident to the police force whose area its store is in (record: the incident)."""
     DELETE_INCIDENT = "delete_incident"
@@ -260,6 +264,10 @@ CAPABILITIES: dict[Action, frozenset[tuple[str, Relation]]] = {
         ((Role.POLICE_INVESTIGATOR, Role.POLICE_SUPERVISOR), Relation.POLICE),
         (Role.PARTNERSHIP_MANAGER, Relation.KEEPING_PARTNERSHIP),
     ),
+    # Special category data: the organisation's own navigators only (not the operator, not PCC scrutiny).
+    Action.WORK_CASE: _rows(
+        (Role.NAVIGATOR, Relation.NAVIGATES_FOR),
+    ),
     Action.SEND_TO_POLICE: _rows(
         (_REPORTERS, Relation.REPORTS_FOR_STORE),
         (Role.PLATFORM_ADMIN, Relation.ANYWHERE),
@@ -359,6 +367,7 @@ REFUSALS: dict[Action, tuple[str, str]] = {
         "person",
         "Only police, or the managers of the partnership keeping the person, refer them to a programme.",
     ),
+    Action.WORK_CASE: ("case", "Only the organisation's navigators work on its cases."),
     Action.SEND_TO_POLICE: ("incident", "Only the store, its retailer or its partnership can send this."),
     Action.DELETE_INCIDENT: ("incident", "Only the owning organisation may delete this incident."),
     Action.USE_LINKING: ("viewer", "Linking is for security and partnership managers and police."),
@@ -490,10 +499,12 @@ def _holds(viewer: Viewer, relation: Relation, record: Any) -> bool:
     if relation is Relation.SCRUTINISES_FORCE_AREA:
         return viewer.force_id is not None and _force_id(record) == viewer.force_id
     if relation is Relation.NAVIGATES_FOR:
+        # The record is the navigator organisation, or one of its cases.
+        organisation_id = record.pk if isinstance(record, Organisation) else record.organisation_id
         return (
             viewer.user_id is not None
             and Membership.objects.filter(
-                user_id=viewer.user_id, role=Role.NAVIGATOR, organisation_id=record.pk, active=True
+                user_id=viewer.user_id, role=Role.NAVIGATOR, organisation_id=organisation_id, active=True
             ).exists()
         )
     raise AssertionError(relation)

@@ -53,6 +53,13 @@ def _not_future(name: str, day: dt.date, errors: list[FieldError]) -> None:
         errors.append(FieldError(name, "Must not be in the future."))
 
 
+def _case_to_work(viewer: Viewer, case_id: int) -> NavigatorCase:
+    """The case, if the viewer sees it (404 otherwise) and may work on it (the capability table)."""
+    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    require(viewer, Action.WORK_CASE, case)
+    return case
+
+
 def _consented(case: NavigatorCase) -> None:
     if not selectors.details_visible(case):
         raise Conflict(
@@ -244,7 +251,7 @@ def case_refer_outreach(
 @transaction.atomic
 def case_consent_record(*, viewer: Viewer, case_id: int, consent: str, on: dt.date) -> NavigatorCase:
     """Record the person's consent: given (the case opens), refused or withdrawn (the case closes)."""
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     errors: list[FieldError] = []
     if consent not in (Consent.GIVEN, Consent.REFUSED, Consent.WITHDRAWN):
         errors.append(FieldError("consent", "One of given, refused, withdrawn."))
@@ -277,7 +284,7 @@ def case_consent_record(*, viewer: Viewer, case_id: int, consent: str, on: dt.da
 
 @transaction.atomic
 def need_add(*, viewer: Viewer, case_id: int, area: str, detail: str = "") -> CaseNeed:
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     _consented(case)
     _open(case)
     errors: list[FieldError] = []
@@ -293,7 +300,7 @@ def need_add(*, viewer: Viewer, case_id: int, area: str, detail: str = "") -> Ca
 
 @transaction.atomic
 def contact_add(*, viewer: Viewer, case_id: int, kind: str, on: dt.date, note: str = "") -> CaseContact:
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     _consented(case)
     _open(case)
     errors: list[FieldError] = []
@@ -320,7 +327,7 @@ def onward_referral_add(
     on: dt.date,
     outcome: str = ReferralOutcome.PENDING,
 ) -> OnwardReferral:
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     _consented(case)
     _open(case)
     errors: list[FieldError] = []
@@ -348,6 +355,7 @@ def onward_referral_outcome(*, viewer: Viewer, referral_id: int, outcome: str) -
     )
     if onward is None:
         raise Http404(NOT_FOUND_MESSAGE)
+    require(viewer, Action.WORK_CASE, onward.case)
     _consented(onward.case)
     if outcome not in ReferralOutcome.values:
         raise ValidationFailed([FieldError("outcome", f"One of {', '.join(ReferralOutcome.values)}.")])
@@ -361,7 +369,7 @@ def onward_referral_outcome(*, viewer: Viewer, referral_id: int, outcome: str) -
 
 @transaction.atomic
 def goal_add(*, viewer: Viewer, case_id: int, text: str, progress: int = 0) -> CaseGoal:
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     _consented(case)
     _open(case)
     errors: list[FieldError] = []
@@ -380,7 +388,7 @@ def goal_add(*, viewer: Viewer, case_id: int, text: str, progress: int = 0) -> C
 @transaction.atomic
 def case_share_with_police(*, viewer: Viewer, case_id: int, share: bool) -> NavigatorCase:
     """Let police of the force see (or stop seeing) that the person is engaged with a diversion programme."""
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     if share:
         _consented(case)
         _open(case)
@@ -392,7 +400,7 @@ def case_share_with_police(*, viewer: Viewer, case_id: int, share: bool) -> Navi
 
 @transaction.atomic
 def case_close(*, viewer: Viewer, case_id: int, reason: str, on: dt.date) -> NavigatorCase:
-    case = selectors.case_get(viewer=viewer, case_id=case_id, audit=False)
+    case = _case_to_work(viewer, case_id)
     _open(case)
     errors: list[FieldError] = []
     reason = clean_text("reason", reason, 300, errors)
@@ -418,6 +426,7 @@ def retention_set(*, viewer: Viewer, organisation_id: int, months: int) -> Navig
     """Set how many months after closure the organisation's closed cases are deleted (its navigators)."""
     if organisation_id not in selectors.navigator_org_ids(viewer):
         raise Http404(NOT_FOUND_MESSAGE)
+    require(viewer, Action.WORK_CASE, Organisation(pk=organisation_id))
     if not RETENTION_MONTHS_MIN <= months <= RETENTION_MONTHS_MAX:
         raise ValidationFailed(
             [FieldError("months", f"Between {RETENTION_MONTHS_MIN} and {RETENTION_MONTHS_MAX} months.")]
