@@ -35,15 +35,15 @@ def data_dir_problem() -> str | None:
                 "ShopWatch, or point SHOPWATCH_DATA_DIR at one that is."
             )
     db = sqlite_database()
-    if db is not None and db.exists():
-        try:
-            with db.open("r+b"):
-                pass
-        except OSError as exc:
-            return (
-                f"The database {db} cannot be written ({exc.strerror or exc}); make it writable by the user "
-                "that runs ShopWatch."
-            )
+    # Asked of the file system (access(2)), never by opening the database file: this runs in the web server
+    # too (the health page), where SQLite connections hold POSIX locks on the file, and closing any other
+    # descriptor of it drops them all. Another process closing its last connection could then take itself for
+    # the last user and delete the WAL under the live connections, losing what they commit afterwards.
+    if db is not None and db.exists() and not os.access(db, os.W_OK):
+        return (
+            f"The database {db} cannot be written (it is read-only for this user or on a read-only file "
+            "system); make it writable by the user that runs ShopWatch."
+        )
     return None
 
 

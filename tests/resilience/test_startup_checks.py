@@ -117,3 +117,61 @@ def test_the_embedded_database_syncs_every_commit() -> None:
         cursor.execute("PRAGMA journal_mode")
         (mode,) = cursor.fetchone()
     assert (level, mode) == (2, "wal")  # 2 = FULL: the WAL is synced at every commit
+
+
+def test_a_read_only_database_file_is_said_plainly(shared_tmp: Path) -> None:
+    data_dir = shared_tmp / "var"
+    data_dir.mkdir()
+    data_dir.chmod(0o777)  # the directory is writable by anyone; only the database file is not
+    (data_dir / "secret_key").write_text("k" * 50)
+    (data_dir / "secret_key").chmod(0o644)
+    db = data_dir / "shopwatch.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t(x)")
+    conn.close()
+    db.chmod(0o444)
+    done = _run(data_dir, "serve", "--port", str(free_port()), as_nobody=True)
+    assert done.returncode != 0
+    assert f"The database {db} cannot be written" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checking_the_database_from_a_live_server_process_loses_nothing(tmp_path: Path) -> None:
+    """The health page runs the start-up checks inside the web server, beside its live SQLite connections.
+    They must not drop the connections' locks on the database file (opening and closing another descriptor
+    of it would): then another process closing its last connection would take itself for the last user and
+    delete the WAL under them, and what they commit afterwards would be lost."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's locks")
+    from shopwatch.core.health import preflight_checks, storage
+    from shopwatch.core.preflight import data_dir_problem
+
+    name = str(connection.settings_dict["NAME"])
+    other_process = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "print(c.execute('SELECT count(*) FROM canary').fetchone()[0]); c.close()"
+    )
+
+    def count_in_another_process() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", other_process, name], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE canary (n INTEGER)")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO canary VALUES (1)")
+        assert data_dir_problem() is None
+        preflight_checks()
+        storage()
+        assert count_in_another_process() == "1"
+        assert Path(name + "-shm").exists()  # the other process did not take itself for the last user
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO canary VALUES (2)")  # committed (autocommit) after the checks
+        assert count_in_another_process() == "2"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE canary")
