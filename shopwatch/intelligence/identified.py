@@ -8,10 +8,10 @@ imports none of those apps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from shopwatch.core.entitlements import Viewer
+from shopwatch.core.handlers import Handlers
 
 
 @dataclass(frozen=True)
@@ -28,33 +28,4 @@ class IdentificationConfirmed:
     reason: str
 
 
-IdentificationHandler = Callable[[IdentificationConfirmed], object]
-
-
-@dataclass(frozen=True)
-class RegisteredHandler:
-    name: str
-    order: int
-    handler: IdentificationHandler
-
-
-class IdentificationHandlers:
-    """The registry: handlers run in ascending ``order``; registering a name again replaces it."""
-
-    def __init__(self) -> None:
-        self._handlers: list[RegisteredHandler] = []
-
-    def register(self, name: str, handler: IdentificationHandler, *, order: int) -> None:
-        kept = [h for h in self._handlers if h.name != name]
-        kept.append(RegisteredHandler(name=name, order=order, handler=handler))
-        self._handlers = sorted(kept, key=lambda h: h.order)
-
-    def registered(self) -> tuple[RegisteredHandler, ...]:
-        return tuple(self._handlers)
-
-    def run(self, event: IdentificationConfirmed) -> None:
-        for registered in self._handlers:
-            registered.handler(event)
-
-
-identification_confirmed = IdentificationHandlers()
+identification_confirmed: Handlers[IdentificationConfirmed] = Handlers("identification confirmed")

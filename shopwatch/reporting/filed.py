@@ -10,12 +10,13 @@ used, so the list, its order and its typing are visible in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 
 from shopwatch.core.entitlements import Viewer
+from shopwatch.core.handlers import Handlers
 
 from .models import Incident
 
@@ -32,38 +33,4 @@ class IncidentsFiled:
     """Photos sent with a report (the phone form), by incident id; stored by the evidence app's handler."""
 
 
-IncidentsFiledHandler = Callable[[IncidentsFiled], object]
-
-
-@dataclass(frozen=True)
-class RegisteredHandler:
-    name: str
-    order: int
-    handler: IncidentsFiledHandler
-
-
-class IncidentFiledHandlers:
-    """The registry: handlers run in ascending ``order`` (ties: in the order registered)."""
-
-    def __init__(self) -> None:
-        self._handlers: list[RegisteredHandler] = []
-
-    def register(self, name: str, handler: IncidentsFiledHandler, *, order: int) -> None:
-        """Add ``handler`` under ``name``; registering a name again replaces it (ready() may run twice)."""
-        kept = [h for h in self._handlers if h.name != name]
-        kept.append(RegisteredHandler(name=name, order=order, handler=handler))
-        self._handlers = sorted(kept, key=lambda h: h.order)
-
-    def unregister(self, name: str) -> None:
-        self._handlers = [h for h in self._handlers if h.name != name]
-
-    def registered(self) -> tuple[RegisteredHandler, ...]:
-        return tuple(self._handlers)
-
-    def run(self, event: IncidentsFiled) -> None:
-        """Call every handler in order; an exception propagates (and rolls the caller's transaction back)."""
-        for registered in self._handlers:
-            registered.handler(event)
-
-
-incident_filed = IncidentFiledHandlers()
+incident_filed: Handlers[IncidentsFiled] = Handlers("incidents filed")

@@ -9,17 +9,12 @@ follow-on step). Uploads imports none of those apps (tests/test_layering.py).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-
+from shopwatch.core.handlers import Handlers
 from shopwatch.evidence.models import EvidenceFile
 
 from .models import Upload, UploadLink
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,42 +28,6 @@ class LinkUploadCompleted:
     """False when the same file was already on the incident (stored once)."""
 
 
-LinkUploadHandler = Callable[[LinkUploadCompleted], object]
-
-
-@dataclass(frozen=True)
-class RegisteredHandler:
-    name: str
-    order: int
-    handler: LinkUploadHandler
-
-
-class LinkUploadHandlers:
-    """The registry: handlers run in ascending ``order`` (ties: in the order registered)."""
-
-    def __init__(self) -> None:
-        self._handlers: list[RegisteredHandler] = []
-
-    def register(self, name: str, handler: LinkUploadHandler, *, order: int) -> None:
-        """Add ``handler`` under ``name``; registering a name again replaces it (ready() may run twice)."""
-        kept = [h for h in self._handlers if h.name != name]
-        kept.append(RegisteredHandler(name=name, order=order, handler=handler))
-        self._handlers = sorted(kept, key=lambda h: h.order)
-
-    def unregister(self, name: str) -> None:
-        self._handlers = [h for h in self._handlers if h.name != name]
-
-    def registered(self) -> tuple[RegisteredHandler, ...]:
-        return tuple(self._handlers)
-
-    def run(self, event: LinkUploadCompleted) -> None:
-        """Call every handler in order, each in a savepoint; a failure is logged and undone on its own."""
-        for registered in self._handlers:
-            try:
-                with transaction.atomic():
-                    registered.handler(event)
-            except Exception:
-                log.exception("Upload-link handler %s failed for upload %s", registered.name, event.upload.pk)
-
-
-link_upload_completed = LinkUploadHandlers()
+link_upload_completed: Handlers[LinkUploadCompleted] = Handlers(
+    "upload-link file arrived", isolated=True, describe=lambda event: f"for upload {event.upload.pk}"
+)
