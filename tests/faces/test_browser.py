@@ -79,7 +79,9 @@ def test_an_investigator_searches_a_still_reviews_candidates_side_by_side_and_de
     for name in ("The face in the searched still", f"Candidate 1, {wanted.display_name}"):
         image = page.get_by_role("img", name=name)
         expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        image.scroll_into_view_if_needed()
+        # Waits for the picture itself (a crop made on request): it must load, not only be laid out.
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     check(page)
 
     page.get_by_role("button", name="Record decision").click()
