@@ -17,8 +17,9 @@ PROBE = (
 )
 
 
-def _settings(tmp_path: Path, **env: str) -> dict[str, object]:
-    done = subprocess.run(
+def _probe(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Load ShopWatch's settings in a fresh interpreter with only this environment."""
+    return subprocess.run(
         [sys.executable, "-c", PROBE],
         env={
             "PATH": "/usr/bin:/bin",
@@ -33,6 +34,10 @@ def _settings(tmp_path: Path, **env: str) -> dict[str, object]:
         timeout=120,
         check=False,
     )
+
+
+def _settings(tmp_path: Path, **env: str) -> dict[str, object]:
+    done = _probe(tmp_path, **env)
     assert done.returncode == 0, done.stderr
     found: dict[str, object] = json.loads(done.stdout)
     return found
@@ -62,21 +67,6 @@ def test_an_smtp_server_is_configured_from_the_environment(tmp_path: Path) -> No
 
 
 def test_an_unknown_smtp_security_is_refused_plainly(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "shopwatch.settings",
-            "SHOPWATCH_DATA_DIR": str(tmp_path),
-            "PYTHONPATH": str(ROOT),
-            "SHOPWATCH_SMTP_HOST": "smtp.example.org",
-            "SHOPWATCH_SMTP_SECURITY": "ssl3",
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _probe(tmp_path, SHOPWATCH_SMTP_HOST="smtp.example.org", SHOPWATCH_SMTP_SECURITY="ssl3")
     assert done.returncode != 0
     assert "SHOPWATCH_SMTP_SECURITY must be starttls" in done.stderr
